@@ -1,0 +1,5 @@
+DROP TABLE checkin_revisions;
+DROP TABLE checkins;
+DROP TABLE users;
+DROP TABLE departments;
+DROP TABLE organizations;

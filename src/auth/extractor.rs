@@ -1,0 +1,125 @@
+//! `AuthUser`: the bearer token checked, the person and their organization loaded, active.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpRequest};
+use chrono_tz::Tz;
+
+use super::jwt::{Purpose, TokenError};
+use crate::db::organizations::OrganizationRow;
+use crate::db::users::{self, UserRow};
+use crate::domain::day::parse_timezone;
+use crate::domain::{LocalCalendar, OrgSettings, Role};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+#[derive(Clone, Debug)]
+pub struct AuthUser {
+    pub user: UserRow,
+    pub org: OrganizationRow,
+    pub role: Role,
+    /// The person's own zone where set, else the organization's.
+    pub tz: Tz,
+}
+
+impl AuthUser {
+    pub fn id(&self) -> &str {
+        &self.user.id
+    }
+
+    pub fn org_id(&self) -> &str {
+        &self.org.id
+    }
+
+    pub fn settings(&self) -> OrgSettings {
+        OrgSettings::from_stored(&self.org.settings)
+    }
+
+    pub fn calendar(&self, state: &AppState) -> LocalCalendar {
+        LocalCalendar::new(self.tz, state.clock.now())
+    }
+
+    /// The one place where roles are checked.
+    pub fn require(&self, at_least: Role) -> Result<(), ApiError> {
+        if self.role >= at_least {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden())
+        }
+    }
+}
+
+fn unauthorized(message: &str) -> ApiError {
+    ApiError::Unauthorized(message.into())
+}
+
+pub fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or_else(|| unauthorized("log in first: the Authorization header is missing"))?
+        .to_str()
+        .map_err(|_| unauthorized("the Authorization header is not readable"))?;
+    let (scheme, token) = value
+        .split_once(' ')
+        .ok_or_else(|| unauthorized("the Authorization header must be `Bearer TOKEN`"))?;
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        return Err(unauthorized(
+            "the Authorization header must be `Bearer TOKEN`",
+        ));
+    }
+    Ok(token.trim().to_string())
+}
+
+pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, ApiError> {
+    let claims = state
+        .jwt
+        .verify(token, Purpose::Login, state.clock.now())
+        .map_err(|e| match e {
+            TokenError::Expired => unauthorized("your session has expired; log in again"),
+            _ => unauthorized("the token is not valid; log in again"),
+        })?;
+    let user_id = claims.sub.clone();
+    let found = state
+        .db(move |conn| Ok(users::find_with_org(conn, &user_id)?))
+        .await?;
+    let Some((user, org)) = found else {
+        return Err(unauthorized("the token is not valid; log in again"));
+    };
+    if !user.active || user.token_version != claims.ver || user.org_id != claims.org {
+        return Err(unauthorized("this session was signed out; log in again"));
+    }
+    let role = user
+        .role
+        .parse::<Role>()
+        .map_err(|e| ApiError::internal(anyhow::anyhow!("stored role: {e}")))?;
+    let tz = user
+        .timezone
+        .as_deref()
+        .and_then(|z| parse_timezone(z).ok())
+        .or_else(|| parse_timezone(&org.timezone).ok())
+        .unwrap_or(Tz::UTC);
+    Ok(AuthUser {
+        user,
+        org,
+        role,
+        tz,
+    })
+}
+
+impl FromRequest for AuthUser {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = bearer_token(req);
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ApiError::internal(anyhow::anyhow!("no app state")))?;
+            authenticate(&state, &token?).await
+        })
+    }
+}

@@ -1,0 +1,200 @@
+//! HS256 tokens with a pinned algorithm, issuer, audience and purpose. Expiry is checked
+//! against the injected clock; a per-user version revokes everything issued before it.
+
+use std::io::Write;
+use std::path::Path;
+
+use chrono::{DateTime, Duration, Utc};
+use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+
+use crate::config::{Settings, MIN_JWT_SECRET_BYTES};
+
+const ISSUER: &str = "health-checkin";
+const AUDIENCE: &str = "health-checkin";
+/// Tolerated difference between clocks of several instances.
+const LEEWAY_SECONDS: i64 = 60;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Purpose {
+    Login,
+    Invitation,
+    Reset,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: String,
+    pub org: String,
+    pub purpose: Purpose,
+    /// The user's token version when the token was issued.
+    pub ver: i32,
+    pub iat: i64,
+    pub exp: i64,
+    pub iss: String,
+    pub aud: String,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum TokenError {
+    #[error("the token is not valid")]
+    Invalid,
+    #[error("the token has expired")]
+    Expired,
+    #[error("the token is not meant for this")]
+    WrongPurpose,
+}
+
+pub struct JwtKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+}
+
+impl JwtKeys {
+    pub fn new(secret: &[u8]) -> Self {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[ISSUER]);
+        validation.set_audience(&[AUDIENCE]);
+        validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
+        // Expiry is checked below against the application's clock.
+        validation.validate_exp = false;
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+        }
+    }
+
+    pub fn issue(
+        &self,
+        user_id: &str,
+        org_id: &str,
+        token_version: i32,
+        purpose: Purpose,
+        now: DateTime<Utc>,
+        ttl: Duration,
+    ) -> anyhow::Result<(String, DateTime<Utc>)> {
+        let expires = now + ttl;
+        let claims = Claims {
+            sub: user_id.to_string(),
+            org: org_id.to_string(),
+            purpose,
+            ver: token_version,
+            iat: now.timestamp(),
+            exp: expires.timestamp(),
+            iss: ISSUER.into(),
+            aud: AUDIENCE.into(),
+        };
+        let token = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?;
+        Ok((token, expires))
+    }
+
+    pub fn verify(
+        &self,
+        token: &str,
+        purpose: Purpose,
+        now: DateTime<Utc>,
+    ) -> Result<Claims, TokenError> {
+        let claims = decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|_| TokenError::Invalid)?
+            .claims;
+        let now = now.timestamp();
+        if claims.iat > now + LEEWAY_SECONDS {
+            return Err(TokenError::Invalid);
+        }
+        if claims.exp <= now {
+            return Err(TokenError::Expired);
+        }
+        if claims.purpose != purpose {
+            return Err(TokenError::WrongPurpose);
+        }
+        Ok(claims)
+    }
+}
+
+/// The configured secret, or one generated on first start and kept in the data folder.
+pub fn load_or_create_secret(settings: &Settings) -> anyhow::Result<Vec<u8>> {
+    if let Some(secret) = &settings.jwt_secret {
+        return Ok(secret.expose().as_bytes().to_vec());
+    }
+    std::fs::create_dir_all(&settings.data_dir)?;
+    read_or_create(&settings.data_dir.join("jwt-secret"))
+}
+
+fn read_or_create(path: &Path) -> anyhow::Result<Vec<u8>> {
+    let mut bytes = [0u8; 48];
+    rand::rng().fill_bytes(&mut bytes);
+    let fresh = hex::encode(bytes);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(mut file) => {
+            file.write_all(fresh.as_bytes())?;
+            file.sync_all()?;
+            Ok(fresh.into_bytes())
+        }
+        // Another instance sharing the folder got there first: use its secret.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let existing = std::fs::read_to_string(path)?.trim().to_string();
+            anyhow::ensure!(
+                existing.len() >= MIN_JWT_SECRET_BYTES,
+                "{} holds fewer than {MIN_JWT_SECRET_BYTES} bytes; delete it or set JWT_SECRET",
+                path.display()
+            );
+            Ok(existing.into_bytes())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys() -> JwtKeys {
+        JwtKeys::new(b"0123456789abcdef0123456789abcdef")
+    }
+
+    #[test]
+    fn round_trip_and_faults() {
+        let now = Utc::now();
+        let (token, _) = keys()
+            .issue("u1", "o1", 3, Purpose::Login, now, Duration::hours(1))
+            .unwrap();
+        let claims = keys().verify(&token, Purpose::Login, now).unwrap();
+        assert_eq!((claims.sub.as_str(), claims.ver), ("u1", 3));
+        assert_eq!(
+            keys().verify(&token, Purpose::Reset, now).unwrap_err(),
+            TokenError::WrongPurpose
+        );
+        assert_eq!(
+            keys()
+                .verify(&token, Purpose::Login, now + Duration::hours(2))
+                .unwrap_err(),
+            TokenError::Expired
+        );
+        let other = JwtKeys::new(b"another-secret-another-secret-another");
+        assert_eq!(
+            other.verify(&token, Purpose::Login, now).unwrap_err(),
+            TokenError::Invalid
+        );
+    }
+
+    #[test]
+    fn generated_secret_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("jwt-secret");
+        let first = read_or_create(&path).unwrap();
+        let second = read_or_create(&path).unwrap();
+        assert_eq!(first, second);
+        assert!(first.len() >= MIN_JWT_SECRET_BYTES);
+    }
+}

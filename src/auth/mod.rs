@@ -1,0 +1,9 @@
+//! Who is calling: passwords, tokens, and the `AuthUser` extractor with its role checks.
+
+pub mod extractor;
+pub mod jwt;
+pub mod password;
+pub mod rate_limit;
+
+pub use extractor::AuthUser;
+pub use jwt::{JwtKeys, Purpose};

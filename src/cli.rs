@@ -1,0 +1,188 @@
+//! The command line: serve (the default), migrate, org create, demo.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::auth::jwt::{load_or_create_secret, JwtKeys};
+use crate::config::Settings;
+use crate::db::organizations;
+use crate::provisioning::{create_organization, NewOrganization, ProvisionError};
+use crate::startup::{prepare_database, Application};
+use crate::{demo, telemetry};
+
+#[derive(Parser)]
+#[command(
+    name = "health-checkin",
+    version,
+    about = "Daily health check-in service"
+)]
+pub struct Cli {
+    /// A TOML file with settings; environment variables override it.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Serve the API and the web app (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage organizations.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Seed a demo organization, print its logins, then serve.
+    Demo {
+        /// Seed and print the logins, but do not serve.
+        #[arg(long)]
+        no_serve: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum OrgCommand {
+    /// Create an organization and its first administrator.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// IANA time zone, e.g. Asia/Shanghai.
+        #[arg(long)]
+        timezone: String,
+        #[arg(long)]
+        admin_email: String,
+        /// The administrator's display name (defaults to the e-mail's name).
+        #[arg(long)]
+        admin_name: Option<String>,
+        /// Without it, a one-time link to set the password is printed.
+        #[arg(long)]
+        admin_password: Option<String>,
+    },
+}
+
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::load(cli.config.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(settings.log_format);
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(settings),
+        Command::Migrate => migrate(&settings),
+        Command::Org(OrgCommand::Create {
+            name,
+            timezone,
+            admin_email,
+            admin_name,
+            admin_password,
+        }) => org_create(
+            &settings,
+            NewOrganization {
+                name,
+                timezone,
+                admin_email,
+                admin_name,
+                admin_password,
+            },
+        ),
+        Command::Demo { no_serve } => run_demo(settings, no_serve),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(settings: Settings) -> anyhow::Result<()> {
+    actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(settings.clone())?;
+        let state = app.state();
+        let host = settings.bind.rsplit_once(':').map_or("127.0.0.1", |(h, _)| h);
+        println!(
+            "health-checkin listening on http://{host}:{} ({})",
+            app.port(),
+            settings.database_url.backend_name()
+        );
+        let organizations = state.db(|conn| Ok(organizations::count(conn)?)).await;
+        if matches!(organizations, Ok(0)) {
+            println!(
+                "No organization yet. Create the first one with:\n  \
+                 health-checkin org create --name \"Acme\" --timezone Asia/Shanghai --admin-email hr@acme.test\n\
+                 or try it with demo data: health-checkin demo"
+            );
+        }
+        app.run_until_stopped().await?;
+        Ok(())
+    })
+}
+
+fn migrate(settings: &Settings) -> anyhow::Result<()> {
+    let pool = prepare_database(settings)?;
+    drop(pool);
+    println!(
+        "database is up to date ({})",
+        settings.database_url.redacted()
+    );
+    Ok(())
+}
+
+fn org_create(settings: &Settings, new: NewOrganization) -> anyhow::Result<()> {
+    let pool = prepare_database(settings)?;
+    let jwt = JwtKeys::new(&load_or_create_secret(settings)?);
+    let mut conn = pool.get()?;
+    let created = create_organization(
+        &mut conn,
+        &jwt,
+        &settings.public_url,
+        chrono::Utc::now(),
+        new,
+    )
+    .map_err(|e| match e {
+        ProvisionError::Other(e) => e,
+        other => anyhow::anyhow!(other),
+    })?;
+    println!("organization created");
+    println!("  id:       {}", created.org.id);
+    println!("  name:     {}", created.org.name);
+    println!("  timezone: {}", created.org.timezone);
+    println!("  admin:    {}", created.admin.email);
+    match created.set_password_link {
+        Some(link) => println!(
+            "The admin sets a password with this one-time link (valid {} days):\n  {link}",
+            crate::provisioning::INVITATION_DAYS
+        ),
+        None => println!("The admin can log in now."),
+    }
+    Ok(())
+}
+
+fn run_demo(settings: Settings, no_serve: bool) -> anyhow::Result<()> {
+    let pool = prepare_database(&settings)?;
+    let mut conn = pool.get()?;
+    match demo::seed(&mut conn, chrono::Utc::now())? {
+        demo::Seeded::Created { people, checkins } => {
+            println!("demo organization seeded: {people} people, {checkins} check-ins")
+        }
+        demo::Seeded::AlreadyThere => println!("demo organization already seeded"),
+    }
+    drop(conn);
+    drop(pool);
+    println!("logins (password for all: {}):", demo::DEMO_PASSWORD);
+    for login in demo::LOGINS {
+        println!("  {:<8} {}", login.role.as_str(), login.email);
+    }
+    if no_serve {
+        return Ok(());
+    }
+    serve(settings)
+}

@@ -1,0 +1,310 @@
+//! Settings from environment variables and an optional TOML file (the environment wins).
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// A value that never shows up in logs or `Debug` output.
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let raw = raw.trim();
+        if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            return Ok(Self::Postgres(raw.to_string()));
+        }
+        if let Some(path) = raw
+            .strip_prefix("sqlite://")
+            .or_else(|| raw.strip_prefix("sqlite:"))
+        {
+            if path.is_empty() {
+                return Err("a sqlite:// URL needs a file path, e.g. sqlite://./data/health-checkin.sqlite3".into());
+            }
+            return Ok(Self::Sqlite(PathBuf::from(path)));
+        }
+        let scheme = raw.split(':').next().unwrap_or_default();
+        Err(format!(
+            "unsupported scheme `{scheme}`; use sqlite://PATH or postgres://USER@HOST/DB"
+        ))
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            Self::Sqlite(_) => "sqlite",
+            Self::Postgres(_) => "postgres",
+        }
+    }
+
+    /// The URL without its password, fit for logs.
+    pub fn redacted(&self) -> String {
+        match self {
+            Self::Sqlite(path) => format!("sqlite://{}", path.display()),
+            Self::Postgres(url) => match url::Url::parse(url) {
+                Ok(mut parsed) => {
+                    if parsed.password().is_some() {
+                        let _ = parsed.set_password(Some("***"));
+                    }
+                    parsed.to_string()
+                }
+                Err(_) => "postgres://[unparsable]".into(),
+            },
+        }
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub bind: String,
+    pub data_dir: PathBuf,
+    pub database_url: DatabaseUrl,
+    pub db_pool_size: u32,
+    pub smtp_url: Option<Secret>,
+    pub mail_from: String,
+    pub public_url: String,
+    pub jwt_secret: Option<Secret>,
+    pub session_hours: i64,
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {setting}: {problem}")]
+pub struct ConfigError {
+    pub setting: &'static str,
+    pub problem: String,
+}
+
+fn bad(setting: &'static str, problem: impl Into<String>) -> ConfigError {
+    ConfigError {
+        setting,
+        problem: problem.into(),
+    }
+}
+
+/// The optional TOML file: the same settings, named in lower case.
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    bind: Option<String>,
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    db_pool_size: Option<u32>,
+    smtp_url: Option<Secret>,
+    mail_from: Option<String>,
+    public_url: Option<String>,
+    jwt_secret: Option<Secret>,
+    session_hours: Option<i64>,
+    log_format: Option<String>,
+}
+
+pub const MIN_JWT_SECRET_BYTES: usize = 32;
+
+impl Settings {
+    /// Reads the process environment and, when given, a TOML file.
+    pub fn load(config_file: Option<&Path>) -> Result<Self, ConfigError> {
+        let file = match config_file {
+            Some(path) => Some(
+                std::fs::read_to_string(path)
+                    .map_err(|e| bad("--config", format!("cannot read {}: {e}", path.display())))?,
+            ),
+            None => None,
+        };
+        Self::from_sources(file.as_deref(), |name| std::env::var(name).ok())
+    }
+
+    pub fn from_sources(
+        file: Option<&str>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let file: FileSettings = match file {
+            Some(text) => toml::from_str(text).map_err(|e| bad("--config", e.to_string()))?,
+            None => FileSettings::default(),
+        };
+        let env = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+
+        let bind = env("HC_BIND")
+            .or(file.bind)
+            .unwrap_or_else(|| "127.0.0.1:8080".into());
+        let data_dir = env("HC_DATA_DIR")
+            .map(PathBuf::from)
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("./data"));
+        let database_url = match env("DATABASE_URL").or(file.database_url) {
+            Some(raw) => DatabaseUrl::parse(&raw).map_err(|p| bad("DATABASE_URL", p))?,
+            None => DatabaseUrl::Sqlite(data_dir.join("health-checkin.sqlite3")),
+        };
+        let db_pool_size = match env("HC_DB_POOL_SIZE") {
+            Some(raw) => raw
+                .parse()
+                .map_err(|_| bad("HC_DB_POOL_SIZE", "must be a whole number"))?,
+            None => file.db_pool_size.unwrap_or(10),
+        };
+        if !(1..=200).contains(&db_pool_size) {
+            return Err(bad("HC_DB_POOL_SIZE", "must be between 1 and 200"));
+        }
+        let smtp_url = env("SMTP_URL").map(Secret::new).or(file.smtp_url);
+        if let Some(smtp) = &smtp_url {
+            let scheme = smtp.expose().split("://").next().unwrap_or_default();
+            if scheme != "smtp" && scheme != "smtps" {
+                return Err(bad("SMTP_URL", "must start with smtp:// or smtps://"));
+            }
+        }
+        let mail_from = env("MAIL_FROM")
+            .or(file.mail_from)
+            .unwrap_or_else(|| "Health Check-in <no-reply@localhost>".into());
+        let public_url = env("PUBLIC_URL")
+            .or(file.public_url)
+            .unwrap_or_else(|| "http://127.0.0.1:8080".into());
+        match url::Url::parse(&public_url) {
+            Ok(u) if u.scheme() == "http" || u.scheme() == "https" => {}
+            _ => return Err(bad("PUBLIC_URL", "must be an http:// or https:// URL")),
+        }
+        let public_url = public_url.trim_end_matches('/').to_string();
+        let jwt_secret = env("JWT_SECRET").map(Secret::new).or(file.jwt_secret);
+        if let Some(secret) = &jwt_secret {
+            if secret.expose().len() < MIN_JWT_SECRET_BYTES {
+                return Err(bad(
+                    "JWT_SECRET",
+                    format!("must be at least {MIN_JWT_SECRET_BYTES} bytes"),
+                ));
+            }
+        }
+        let session_hours = match env("HC_SESSION_HOURS") {
+            Some(raw) => raw
+                .parse()
+                .map_err(|_| bad("HC_SESSION_HOURS", "must be a whole number"))?,
+            None => file.session_hours.unwrap_or(24 * 7),
+        };
+        if !(1..=24 * 90).contains(&session_hours) {
+            return Err(bad("HC_SESSION_HOURS", "must be between 1 and 2160"));
+        }
+        let log_format = match env("HC_LOG_FORMAT")
+            .or(file.log_format)
+            .as_deref()
+            .unwrap_or("pretty")
+        {
+            "pretty" => LogFormat::Pretty,
+            "json" => LogFormat::Json,
+            other => {
+                return Err(bad(
+                    "HC_LOG_FORMAT",
+                    format!("`{other}` is not one of pretty, json"),
+                ))
+            }
+        };
+        Ok(Self {
+            bind,
+            data_dir,
+            database_url,
+            db_pool_size,
+            smtp_url,
+            mail_from,
+            public_url,
+            jwt_secret,
+            session_hours,
+            log_format,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn from_env(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_sources(None, move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        })
+    }
+
+    #[test]
+    fn defaults_are_the_embedded_setup() {
+        let s = from_env(&[]).unwrap();
+        assert_eq!(s.bind, "127.0.0.1:8080");
+        assert_eq!(
+            s.database_url,
+            DatabaseUrl::Sqlite(PathBuf::from("./data/health-checkin.sqlite3"))
+        );
+        assert!(s.smtp_url.is_none());
+    }
+
+    #[test]
+    fn unknown_database_scheme_names_the_setting() {
+        let err = from_env(&[("DATABASE_URL", "mysql://x/y")]).unwrap_err();
+        assert_eq!(err.setting, "DATABASE_URL");
+        assert!(err.problem.contains("mysql"));
+    }
+
+    #[test]
+    fn short_jwt_secret_is_refused() {
+        let err = from_env(&[("JWT_SECRET", "too-short")]).unwrap_err();
+        assert_eq!(err.setting, "JWT_SECRET");
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let s = Settings::from_sources(
+            Some("bind = \"0.0.0.0:9000\"\nmail_from = \"a@b.c\""),
+            |n| (n == "HC_BIND").then(|| "127.0.0.1:1".to_string()),
+        )
+        .unwrap();
+        assert_eq!(s.bind, "127.0.0.1:1");
+        assert_eq!(s.mail_from, "a@b.c");
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_debug_output() {
+        let s = from_env(&[
+            ("JWT_SECRET", "0123456789abcdef0123456789abcdef-secret"),
+            ("DATABASE_URL", "postgres://app:hunter2@db/hc"),
+        ])
+        .unwrap();
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("0123456789abcdef"));
+        assert!(!shown.contains("hunter2"));
+        assert!(!s.database_url.redacted().contains("hunter2"));
+    }
+}

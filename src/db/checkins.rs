@@ -1,0 +1,227 @@
+//! Check-ins: one per person per local day; a correction moves the earlier answers to a revision.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::schema::{checkin_revisions, checkins};
+use super::{is_unique_violation, new_id, DbConn};
+use crate::domain::Evaluation;
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = checkins)]
+pub struct CheckinRow {
+    pub id: String,
+    pub org_id: String,
+    pub user_id: String,
+    pub day: NaiveDate,
+    pub department_id: Option<String>,
+    pub answers: String,
+    pub temperature: Option<f64>,
+    pub abnormal: bool,
+    pub abnormal_reasons: String,
+    pub revision: i32,
+    pub reason: Option<String>,
+    pub submitted_by: String,
+    pub submitted_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = checkin_revisions)]
+pub struct RevisionRow {
+    pub id: String,
+    pub org_id: String,
+    pub checkin_id: String,
+    pub revision: i32,
+    pub answers: String,
+    pub abnormal: bool,
+    pub abnormal_reasons: String,
+    pub reason: Option<String>,
+    pub submitted_by: String,
+    pub submitted_at: NaiveDateTime,
+    pub replaced_by: String,
+    pub replaced_at: NaiveDateTime,
+}
+
+/// One person's answers for one day, already checked against the form.
+pub struct Submission {
+    pub org_id: String,
+    pub user_id: String,
+    pub department_id: Option<String>,
+    pub day: NaiveDate,
+    pub evaluation: Evaluation,
+    pub reason: Option<String>,
+    /// A correction of a day before today must say why.
+    pub reason_required_for_correction: bool,
+    pub submitted_by: String,
+    pub now: NaiveDateTime,
+}
+
+#[derive(Debug)]
+pub enum SubmitOutcome {
+    Created(CheckinRow),
+    Corrected(CheckinRow),
+    /// The same answers again: nothing new is stored.
+    Unchanged(CheckinRow),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    #[error("a correction of an earlier day needs a reason")]
+    ReasonRequired,
+    #[error("another submission for the same day won the race")]
+    LostRace,
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+}
+
+/// How often a submission that lost a race with a concurrent one is tried again.
+const SUBMIT_ATTEMPTS: usize = 3;
+
+pub fn submit(conn: &mut DbConn, submission: &Submission) -> Result<SubmitOutcome, SubmitError> {
+    let mut last = SubmitError::LostRace;
+    for _ in 0..SUBMIT_ATTEMPTS {
+        match conn.write_transaction(|c| submit_once(c, submission)) {
+            Err(SubmitError::Db(e)) if is_unique_violation(&e) => last = SubmitError::Db(e),
+            Err(SubmitError::LostRace) => last = SubmitError::LostRace,
+            other => return other,
+        }
+    }
+    Err(last)
+}
+
+fn submit_once(conn: &mut DbConn, s: &Submission) -> Result<SubmitOutcome, SubmitError> {
+    let answers = serde_json::Value::Object(s.evaluation.answers.clone()).to_string();
+    let reasons = serde_json::to_string(&s.evaluation.abnormal_reasons)
+        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+    let reason = s.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
+
+    let Some(existing) = find_for_day(conn, &s.user_id, s.day)? else {
+        let row = CheckinRow {
+            id: new_id(),
+            org_id: s.org_id.clone(),
+            user_id: s.user_id.clone(),
+            day: s.day,
+            department_id: s.department_id.clone(),
+            answers,
+            temperature: s.evaluation.temperature,
+            abnormal: s.evaluation.abnormal(),
+            abnormal_reasons: reasons,
+            revision: 1,
+            reason: reason.map(str::to_string),
+            submitted_by: s.submitted_by.clone(),
+            submitted_at: s.now,
+            updated_at: s.now,
+        };
+        diesel::insert_into(checkins::table)
+            .values(&row)
+            .execute(conn)?;
+        return Ok(SubmitOutcome::Created(row));
+    };
+
+    if existing.answers == answers {
+        return Ok(SubmitOutcome::Unchanged(existing));
+    }
+    if s.reason_required_for_correction && reason.is_none() {
+        return Err(SubmitError::ReasonRequired);
+    }
+    diesel::insert_into(checkin_revisions::table)
+        .values(&RevisionRow {
+            id: new_id(),
+            org_id: existing.org_id.clone(),
+            checkin_id: existing.id.clone(),
+            revision: existing.revision,
+            answers: existing.answers.clone(),
+            abnormal: existing.abnormal,
+            abnormal_reasons: existing.abnormal_reasons.clone(),
+            reason: existing.reason.clone(),
+            submitted_by: existing.submitted_by.clone(),
+            submitted_at: existing.updated_at,
+            replaced_by: s.submitted_by.clone(),
+            replaced_at: s.now,
+        })
+        .execute(conn)?;
+    let corrected = CheckinRow {
+        answers,
+        temperature: s.evaluation.temperature,
+        abnormal: s.evaluation.abnormal(),
+        abnormal_reasons: reasons,
+        revision: existing.revision + 1,
+        reason: reason.map(str::to_string),
+        submitted_by: s.submitted_by.clone(),
+        updated_at: s.now,
+        ..existing
+    };
+    // The revision guard turns a concurrent correction into a retry instead of a lost update.
+    let updated = diesel::update(
+        checkins::table
+            .filter(checkins::id.eq(&corrected.id))
+            .filter(checkins::revision.eq(corrected.revision - 1)),
+    )
+    .set((
+        checkins::answers.eq(&corrected.answers),
+        checkins::temperature.eq(corrected.temperature),
+        checkins::abnormal.eq(corrected.abnormal),
+        checkins::abnormal_reasons.eq(&corrected.abnormal_reasons),
+        checkins::revision.eq(corrected.revision),
+        checkins::reason.eq(&corrected.reason),
+        checkins::submitted_by.eq(&corrected.submitted_by),
+        checkins::updated_at.eq(corrected.updated_at),
+    ))
+    .execute(conn)?;
+    if updated != 1 {
+        return Err(SubmitError::LostRace);
+    }
+    Ok(SubmitOutcome::Corrected(corrected))
+}
+
+pub fn find_for_day(
+    conn: &mut DbConn,
+    user_id: &str,
+    day: NaiveDate,
+) -> QueryResult<Option<CheckinRow>> {
+    checkins::table
+        .filter(checkins::user_id.eq(user_id))
+        .filter(checkins::day.eq(day))
+        .select(CheckinRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The most recent check-in before `day`: the answers a "nothing changed" tap repeats.
+pub fn latest_before(
+    conn: &mut DbConn,
+    user_id: &str,
+    day: NaiveDate,
+) -> QueryResult<Option<CheckinRow>> {
+    checkins::table
+        .filter(checkins::user_id.eq(user_id))
+        .filter(checkins::day.lt(day))
+        .order(checkins::day.desc())
+        .select(CheckinRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// A person's check-ins between two days (inclusive), newest first.
+pub fn history(
+    conn: &mut DbConn,
+    user_id: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<CheckinRow>> {
+    checkins::table
+        .filter(checkins::user_id.eq(user_id))
+        .filter(checkins::day.between(from, to))
+        .order(checkins::day.desc())
+        .select(CheckinRow::as_select())
+        .load(conn)
+}
+
+pub fn revisions(conn: &mut DbConn, checkin_id: &str) -> QueryResult<Vec<RevisionRow>> {
+    checkin_revisions::table
+        .filter(checkin_revisions::checkin_id.eq(checkin_id))
+        .order(checkin_revisions::revision.asc())
+        .select(RevisionRow::as_select())
+        .load(conn)
+}

@@ -1,0 +1,183 @@
+//! The database: connections, the pool, migrations and one module per family of tables.
+
+/// Inserts many rows in one statement. The multi-backend connection cannot batch, so this
+/// runs the same insert on whichever concrete connection is inside.
+macro_rules! insert_batch {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        match $conn {
+            $crate::db::DbConn::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c),
+            $crate::db::DbConn::Postgres(c) => diesel::insert_into($table).values($rows).execute(c),
+        }
+    };
+}
+pub(crate) use insert_batch;
+
+pub mod checkins;
+mod conn;
+pub mod organizations;
+pub mod schema;
+pub mod users;
+
+use std::time::Duration;
+
+use diesel::pg::PgConnection;
+use diesel::r2d2;
+use diesel::sqlite::SqliteConnection;
+use diesel::Connection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+pub use conn::DbConn;
+
+use crate::config::DatabaseUrl;
+
+pub type Pool = r2d2::Pool<ConnectionManager>;
+pub type PooledConn = r2d2::PooledConnection<ConnectionManager>;
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// How long a SQLite writer waits for another before giving up.
+const SQLITE_BUSY_TIMEOUT_MS: u32 = 5_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("cannot open the database at {url}: {cause}")]
+    Connect { url: String, cause: String },
+    #[error("cannot create the folder for the SQLite file {path}: {cause}")]
+    Folder { path: String, cause: std::io::Error },
+    #[error("database migrations failed: {0}")]
+    Migrate(String),
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+}
+
+/// Opens connections of the backend the URL names, and keeps the real cause when it cannot.
+#[derive(Clone, Debug)]
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+}
+
+impl ConnectionManager {
+    pub fn new(url: DatabaseUrl) -> Self {
+        Self { url }
+    }
+
+    pub fn establish(&self) -> Result<DbConn, DbError> {
+        let fail = |cause: String| DbError::Connect {
+            url: self.url.redacted(),
+            cause,
+        };
+        match &self.url {
+            DatabaseUrl::Sqlite(path) => {
+                let location = path.to_string_lossy();
+                let mut conn =
+                    SqliteConnection::establish(&location).map_err(|e| fail(e.to_string()))?;
+                diesel::connection::SimpleConnection::batch_execute(
+                    &mut conn,
+                    &format!(
+                        "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS};
+                         PRAGMA journal_mode = WAL;
+                         PRAGMA synchronous = FULL;
+                         PRAGMA foreign_keys = ON;"
+                    ),
+                )
+                .map_err(|e| fail(e.to_string()))?;
+                Ok(DbConn::Sqlite(conn))
+            }
+            DatabaseUrl::Postgres(url) => PgConnection::establish(url)
+                .map(DbConn::Postgres)
+                .map_err(|e| fail(e.to_string())),
+        }
+    }
+}
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = DbConn;
+    type Error = DbError;
+
+    fn connect(&self) -> Result<DbConn, DbError> {
+        self.establish()
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), DbError> {
+        conn.batch("SELECT 1").map_err(DbError::from)
+    }
+
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        use diesel::connection::TransactionManager;
+        <DbConn as Connection>::TransactionManager::is_broken_transaction_manager(conn)
+    }
+}
+
+/// Opens one connection first, so an unreachable server or a bad path fails with its own words.
+pub fn connect_pool(url: &DatabaseUrl, max_size: u32) -> Result<Pool, DbError> {
+    if let DatabaseUrl::Sqlite(path) = url {
+        if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(folder).map_err(|cause| DbError::Folder {
+                path: path.display().to_string(),
+                cause,
+            })?;
+        }
+    }
+    let manager = ConnectionManager::new(url.clone());
+    let first = manager.establish()?;
+    drop(first);
+    r2d2::Pool::builder()
+        .max_size(max_size)
+        .min_idle(Some(1))
+        .connection_timeout(Duration::from_secs(10))
+        .build(manager)
+        .map_err(|e| DbError::Connect {
+            url: url.redacted(),
+            cause: e.to_string(),
+        })
+}
+
+/// Applies pending migrations; returns their names. Safe to run from several instances at once.
+pub fn run_migrations(conn: &mut DbConn) -> Result<Vec<String>, DbError> {
+    let names = |versions: Vec<diesel::migration::MigrationVersion<'_>>| {
+        versions.iter().map(|v| v.to_string()).collect::<Vec<_>>()
+    };
+    match conn {
+        DbConn::Sqlite(c) => c
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(names)
+            .map_err(|e| DbError::Migrate(e.to_string())),
+        DbConn::Postgres(c) => {
+            // Instances starting together take turns instead of racing on the same DDL.
+            diesel::connection::SimpleConnection::batch_execute(
+                c,
+                "SELECT pg_advisory_lock(7234001)",
+            )?;
+            let result = c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(names)
+                .map_err(|e| DbError::Migrate(e.to_string()));
+            diesel::connection::SimpleConnection::batch_execute(
+                c,
+                "SELECT pg_advisory_unlock(7234001)",
+            )?;
+            result
+        }
+    }
+}
+
+/// A UTC instant as stored: both databases keep microseconds, so the rest is dropped up front.
+pub fn db_time(t: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime {
+    use chrono::DurationRound;
+    t.duration_trunc(chrono::Duration::microseconds(1))
+        .unwrap_or(t)
+        .naive_utc()
+}
+
+/// A new random identifier, time-ordered so that indexes stay compact.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
+    matches!(
+        e,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}

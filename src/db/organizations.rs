@@ -1,0 +1,44 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::organizations;
+use super::users::{self, UserRow};
+use super::DbConn;
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = organizations)]
+pub struct OrganizationRow {
+    pub id: String,
+    pub name: String,
+    pub timezone: String,
+    pub settings: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<OrganizationRow>> {
+    organizations::table
+        .find(id)
+        .select(OrganizationRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
+    organizations::table.count().get_result(conn)
+}
+
+/// The organization and its first person in one transaction: neither exists without the other.
+pub fn create_with_admin(
+    conn: &mut DbConn,
+    org: &OrganizationRow,
+    admin: &UserRow,
+) -> QueryResult<()> {
+    conn.write_transaction(|c| {
+        diesel::insert_into(organizations::table)
+            .values(org)
+            .execute(c)?;
+        users::insert(c, admin)?;
+        Ok(())
+    })
+}

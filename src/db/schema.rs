@@ -1,0 +1,93 @@
+// The tables, as the migrations in migrations/{sqlite,postgres}/ create them.
+
+diesel::table! {
+    organizations (id) {
+        id -> Text,
+        name -> Text,
+        timezone -> Text,
+        settings -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    departments (id) {
+        id -> Text,
+        org_id -> Text,
+        parent_id -> Nullable<Text>,
+        name -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        org_id -> Text,
+        email -> Text,
+        name -> Text,
+        employee_no -> Nullable<Text>,
+        role -> Text,
+        department_id -> Nullable<Text>,
+        password_hash -> Nullable<Text>,
+        token_version -> Integer,
+        active -> Bool,
+        timezone -> Nullable<Text>,
+        locale -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deactivated_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    checkins (id) {
+        id -> Text,
+        org_id -> Text,
+        user_id -> Text,
+        day -> Date,
+        department_id -> Nullable<Text>,
+        answers -> Text,
+        temperature -> Nullable<Double>,
+        abnormal -> Bool,
+        abnormal_reasons -> Text,
+        revision -> Integer,
+        reason -> Nullable<Text>,
+        submitted_by -> Text,
+        submitted_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    checkin_revisions (id) {
+        id -> Text,
+        org_id -> Text,
+        checkin_id -> Text,
+        revision -> Integer,
+        answers -> Text,
+        abnormal -> Bool,
+        abnormal_reasons -> Text,
+        reason -> Nullable<Text>,
+        submitted_by -> Text,
+        submitted_at -> Timestamp,
+        replaced_by -> Text,
+        replaced_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(departments -> organizations (org_id));
+diesel::joinable!(users -> organizations (org_id));
+diesel::joinable!(users -> departments (department_id));
+diesel::joinable!(checkins -> organizations (org_id));
+diesel::joinable!(checkin_revisions -> checkins (checkin_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    organizations,
+    departments,
+    users,
+    checkins,
+    checkin_revisions,
+);

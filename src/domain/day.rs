@@ -1,0 +1,45 @@
+//! "Today" is the calendar date where the person is, not where the server is.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+
+pub fn parse_timezone(name: &str) -> Result<Tz, String> {
+    name.trim()
+        .parse::<Tz>()
+        .map_err(|_| format!("`{name}` is not an IANA time zone such as Asia/Shanghai"))
+}
+
+/// A time zone and an instant, turned into calendar days.
+#[derive(Clone, Copy, Debug)]
+pub struct LocalCalendar {
+    pub tz: Tz,
+    pub now: DateTime<Utc>,
+}
+
+impl LocalCalendar {
+    pub fn new(tz: Tz, now: DateTime<Utc>) -> Self {
+        Self { tz, now }
+    }
+
+    pub fn today(&self) -> NaiveDate {
+        self.now.with_timezone(&self.tz).date_naive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn shanghai_is_a_day_ahead_of_utc_late_in_the_utc_evening() {
+        let now = Utc.with_ymd_and_hms(2020, 2, 3, 16, 1, 0).unwrap();
+        let cal = LocalCalendar::new(parse_timezone("Asia/Shanghai").unwrap(), now);
+        assert_eq!(cal.today(), NaiveDate::from_ymd_opt(2020, 2, 4).unwrap());
+    }
+
+    #[test]
+    fn unknown_zone_is_refused() {
+        assert!(parse_timezone("Mars/Olympus").is_err());
+    }
+}

@@ -1,0 +1,447 @@
+//! The daily form: which answers exist, what is valid, and what counts as abnormal.
+//!
+//! The template is data, so an organization's own form can replace the default without code.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Number, Value};
+use utoipa::ToSchema;
+
+use crate::error::FieldErrors;
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Label {
+    pub en: String,
+    #[serde(rename = "zh-CN")]
+    pub zh_cn: String,
+}
+
+fn label(en: &str, zh_cn: &str) -> Label {
+    Label {
+        en: en.into(),
+        zh_cn: zh_cn.into(),
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Choice {
+    pub value: String,
+    pub label: Label,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum FieldKind {
+    Number {
+        min: f64,
+        max: f64,
+        /// Answers are kept to this many decimals.
+        decimals: u32,
+        unit: String,
+        /// At or above this value the answer is abnormal.
+        abnormal_at_or_above: Option<f64>,
+    },
+    MultiChoice {
+        options: Vec<Choice>,
+        /// Any chosen option makes the answer abnormal; an empty list means "none".
+        abnormal_if_any: bool,
+    },
+    SingleChoice {
+        options: Vec<Choice>,
+        abnormal_values: Vec<String>,
+    },
+    Boolean {
+        abnormal_if_true: bool,
+    },
+    Text {
+        max_length: usize,
+    },
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct FormField {
+    pub key: String,
+    pub label: Label,
+    pub required: bool,
+    #[serde(flatten)]
+    pub kind: FieldKind,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct FormTemplate {
+    pub version: u32,
+    pub fields: Vec<FormField>,
+}
+
+/// Valid answers in their stored form, and what the form makes of them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Evaluation {
+    pub answers: Map<String, Value>,
+    pub abnormal_reasons: Vec<String>,
+    pub temperature: Option<f64>,
+}
+
+impl Evaluation {
+    pub fn abnormal(&self) -> bool {
+        !self.abnormal_reasons.is_empty()
+    }
+}
+
+fn choices(pairs: &[(&str, &str, &str)]) -> Vec<Choice> {
+    pairs
+        .iter()
+        .map(|(value, en, zh)| Choice {
+            value: (*value).into(),
+            label: label(en, zh),
+        })
+        .collect()
+}
+
+impl FormTemplate {
+    /// The form of the contract: temperature, symptoms, location, work status, contacts, travel,
+    /// health code and a note.
+    pub fn default_form() -> Self {
+        let field = |key: &str, en: &str, zh: &str, required: bool, kind: FieldKind| FormField {
+            key: key.into(),
+            label: label(en, zh),
+            required,
+            kind,
+        };
+        Self {
+            version: 1,
+            fields: vec![
+                field(
+                    "temperature",
+                    "Body temperature",
+                    "体温",
+                    true,
+                    FieldKind::Number {
+                        min: 34.0,
+                        max: 43.0,
+                        decimals: 1,
+                        unit: "°C".into(),
+                        abnormal_at_or_above: Some(37.3),
+                    },
+                ),
+                field(
+                    "symptoms",
+                    "Symptoms",
+                    "症状",
+                    true,
+                    FieldKind::MultiChoice {
+                        options: choices(&[
+                            ("fever", "Fever", "发热"),
+                            ("cough", "Cough", "咳嗽"),
+                            ("sore_throat", "Sore throat", "咽痛"),
+                            ("fatigue", "Fatigue", "乏力"),
+                            ("shortness_of_breath", "Shortness of breath", "呼吸急促"),
+                            (
+                                "loss_of_taste_or_smell",
+                                "Loss of taste or smell",
+                                "味觉或嗅觉丧失",
+                            ),
+                            ("diarrhea", "Diarrhea", "腹泻"),
+                            ("other", "Other", "其他"),
+                        ]),
+                        abnormal_if_any: true,
+                    },
+                ),
+                field(
+                    "location",
+                    "Where you are today",
+                    "今日所在地",
+                    false,
+                    FieldKind::Text { max_length: 200 },
+                ),
+                field(
+                    "work_status",
+                    "Working from",
+                    "工作状态",
+                    true,
+                    FieldKind::SingleChoice {
+                        options: choices(&[
+                            ("office", "Office", "到岗办公"),
+                            ("remote", "Remote", "居家办公"),
+                            ("leave", "On leave", "休假"),
+                            ("quarantine", "Quarantine", "隔离"),
+                        ]),
+                        abnormal_values: Vec::new(),
+                    },
+                ),
+                field(
+                    "close_contact",
+                    "Close contact with a case",
+                    "是否密切接触者",
+                    true,
+                    FieldKind::Boolean {
+                        abnormal_if_true: true,
+                    },
+                ),
+                field(
+                    "travel_to_risk_area",
+                    "Travel to a risk area",
+                    "是否去过风险地区",
+                    true,
+                    FieldKind::Boolean {
+                        abnormal_if_true: true,
+                    },
+                ),
+                field(
+                    "health_code",
+                    "Health code",
+                    "健康码",
+                    true,
+                    FieldKind::SingleChoice {
+                        options: choices(&[
+                            ("green", "Green", "绿码"),
+                            ("yellow", "Yellow", "黄码"),
+                            ("red", "Red", "红码"),
+                        ]),
+                        abnormal_values: vec!["yellow".into(), "red".into()],
+                    },
+                ),
+                field(
+                    "note",
+                    "Note",
+                    "备注",
+                    false,
+                    FieldKind::Text { max_length: 500 },
+                ),
+            ],
+        }
+    }
+
+    /// Checks every answer against the form. Errors are keyed `answers.<field>`.
+    pub fn evaluate(&self, raw: &Map<String, Value>) -> Result<Evaluation, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let mut answers = Map::new();
+        let mut abnormal_reasons = Vec::new();
+        let mut temperature = None;
+
+        for key in raw.keys() {
+            if !self.fields.iter().any(|f| &f.key == key) {
+                errors.insert(
+                    format!("answers.{key}"),
+                    "is not a field of this form".into(),
+                );
+            }
+        }
+        for field in &self.fields {
+            let path = format!("answers.{}", field.key);
+            let value = match raw.get(&field.key) {
+                None | Some(Value::Null) => {
+                    if field.required {
+                        errors.insert(path, "is required".into());
+                    }
+                    continue;
+                }
+                Some(v) => v,
+            };
+            match field.kind.check(value) {
+                Ok((stored, abnormal)) => {
+                    if abnormal {
+                        abnormal_reasons.push(field.key.clone());
+                    }
+                    if field.key == "temperature" {
+                        temperature = stored.as_f64();
+                    }
+                    if !(stored.is_string() && stored.as_str() == Some("") && !field.required) {
+                        answers.insert(field.key.clone(), stored);
+                    }
+                }
+                Err(problem) => {
+                    errors.insert(path, problem);
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok(Evaluation {
+                answers,
+                abnormal_reasons,
+                temperature,
+            })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+impl FieldKind {
+    /// The value to store and whether it is abnormal, or what is wrong with it.
+    fn check(&self, value: &Value) -> Result<(Value, bool), String> {
+        match self {
+            FieldKind::Number {
+                min,
+                max,
+                decimals,
+                abnormal_at_or_above,
+                ..
+            } => {
+                let n = value.as_f64().ok_or("must be a number")?;
+                if !n.is_finite() || n < *min || n > *max {
+                    return Err(format!("must be between {min:.1} and {max:.1}"));
+                }
+                let scale = 10f64.powi(*decimals as i32);
+                let scaled = (n * scale).round();
+                let rounded = scaled / scale;
+                // Compare in whole units of the last decimal so 37.3 is never 37.29999.
+                let abnormal =
+                    abnormal_at_or_above.is_some_and(|limit| scaled >= (limit * scale).round());
+                let number = Number::from_f64(rounded).ok_or("must be a number")?;
+                Ok((Value::Number(number), abnormal))
+            }
+            FieldKind::MultiChoice {
+                options,
+                abnormal_if_any,
+            } => {
+                let items = value.as_array().ok_or("must be a list (empty for none)")?;
+                let mut chosen = Vec::new();
+                for item in items {
+                    let v = item.as_str().ok_or("must be a list of option names")?;
+                    if !options.iter().any(|o| o.value == v) {
+                        return Err(format!("`{v}` is not one of {}", option_names(options)));
+                    }
+                    chosen.push(v);
+                }
+                // Stored in the form's order, once each, so equal answers compare equal.
+                let stored: Vec<Value> = options
+                    .iter()
+                    .filter(|o| chosen.contains(&o.value.as_str()))
+                    .map(|o| Value::String(o.value.clone()))
+                    .collect();
+                let abnormal = *abnormal_if_any && !stored.is_empty();
+                Ok((Value::Array(stored), abnormal))
+            }
+            FieldKind::SingleChoice {
+                options,
+                abnormal_values,
+            } => {
+                let v = value.as_str().ok_or("must be a text value")?;
+                if !options.iter().any(|o| o.value == v) {
+                    return Err(format!("must be one of {}", option_names(options)));
+                }
+                Ok((
+                    Value::String(v.to_string()),
+                    abnormal_values.iter().any(|a| a == v),
+                ))
+            }
+            FieldKind::Boolean { abnormal_if_true } => {
+                let b = value.as_bool().ok_or("must be true or false")?;
+                Ok((Value::Bool(b), *abnormal_if_true && b))
+            }
+            FieldKind::Text { max_length } => {
+                let s = value.as_str().ok_or("must be text")?.trim();
+                if s.chars().count() > *max_length {
+                    return Err(format!("must be at most {max_length} characters"));
+                }
+                if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+                    return Err("must not contain control characters".into());
+                }
+                Ok((Value::String(s.to_string()), false))
+            }
+        }
+    }
+}
+
+fn option_names(options: &[Choice]) -> String {
+    options
+        .iter()
+        .map(|o| o.value.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn healthy() -> Value {
+        json!({
+            "temperature": 36.5,
+            "symptoms": [],
+            "location": "Shanghai",
+            "work_status": "remote",
+            "close_contact": false,
+            "travel_to_risk_area": false,
+            "health_code": "green"
+        })
+    }
+
+    fn evaluate(v: Value) -> Result<Evaluation, FieldErrors> {
+        FormTemplate::default_form().evaluate(v.as_object().unwrap())
+    }
+
+    fn with(key: &str, value: Value) -> Value {
+        let mut v = healthy();
+        v[key] = value;
+        v
+    }
+
+    #[test]
+    fn healthy_answers_are_normal() {
+        let e = evaluate(healthy()).unwrap();
+        assert!(!e.abnormal());
+        assert_eq!(e.temperature, Some(36.5));
+    }
+
+    #[test]
+    fn each_default_rule_marks_abnormal() {
+        let cases = [
+            ("temperature", json!(37.3)),
+            ("symptoms", json!(["cough"])),
+            ("close_contact", json!(true)),
+            ("travel_to_risk_area", json!(true)),
+            ("health_code", json!("yellow")),
+            ("health_code", json!("red")),
+        ];
+        for (key, value) in cases {
+            let e = evaluate(with(key, value.clone())).unwrap();
+            assert_eq!(e.abnormal_reasons, vec![key.to_string()], "{key}={value}");
+        }
+        assert!(!evaluate(with("temperature", json!(37.2)))
+            .unwrap()
+            .abnormal());
+        assert!(evaluate(with("temperature", json!(37.25)))
+            .unwrap()
+            .abnormal());
+    }
+
+    #[test]
+    fn out_of_range_and_wrong_types_name_the_field() {
+        let cases = [
+            ("temperature", json!(33.9)),
+            ("temperature", json!(43.1)),
+            ("temperature", json!("36.5")),
+            ("symptoms", json!("cough")),
+            ("symptoms", json!(["sneezing"])),
+            ("work_status", json!("beach")),
+            ("close_contact", json!("no")),
+            ("health_code", json!(1)),
+            ("location", json!("x".repeat(201))),
+            ("note", json!("x".repeat(501))),
+        ];
+        for (key, value) in cases {
+            let errors = evaluate(with(key, value.clone())).unwrap_err();
+            assert!(
+                errors.contains_key(&format!("answers.{key}")),
+                "{key}={value}: {errors:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn missing_required_and_unknown_fields_are_errors() {
+        let mut v = healthy();
+        v.as_object_mut().unwrap().remove("health_code");
+        v["mood"] = json!("great");
+        let errors = evaluate(v).unwrap_err();
+        assert_eq!(errors["answers.health_code"], "is required");
+        assert!(errors.contains_key("answers.mood"));
+    }
+
+    #[test]
+    fn symptoms_are_stored_once_in_form_order() {
+        let e = evaluate(with("symptoms", json!(["cough", "fever", "cough"]))).unwrap();
+        assert_eq!(e.answers["symptoms"], json!(["fever", "cough"]));
+    }
+}

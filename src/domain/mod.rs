@@ -1,0 +1,13 @@
+//! Types that parse instead of validate: once a value of these types exists, it is good.
+
+pub mod day;
+pub mod email;
+pub mod form;
+pub mod org_settings;
+pub mod role;
+
+pub use day::LocalCalendar;
+pub use email::Email;
+pub use form::{Evaluation, FormTemplate};
+pub use org_settings::OrgSettings;
+pub use role::Role;

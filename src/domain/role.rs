@@ -1,0 +1,59 @@
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Roles are ordered: each one can do everything the ones before it can.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Staff,
+    Manager,
+    Hr,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Staff, Role::Manager, Role::Hr, Role::Admin];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Staff => "staff",
+            Role::Manager => "manager",
+            Role::Hr => "hr",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s.trim().to_lowercase())
+            .ok_or_else(|| format!("`{s}` is not one of staff, manager, hr, admin"))
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Role;
+
+    #[test]
+    fn parses_and_orders() {
+        assert_eq!("HR".parse::<Role>().unwrap(), Role::Hr);
+        assert!("boss".parse::<Role>().is_err());
+        assert!(Role::Admin > Role::Hr && Role::Hr > Role::Manager && Role::Manager > Role::Staff);
+    }
+}

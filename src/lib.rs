@@ -1,0 +1,15 @@
+//! health-checkin: daily health check-ins, reports for managers and HR, reminders by e-mail.
+
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod provisioning;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

@@ -1,0 +1,147 @@
+//! Creating an organization with its first administrator (the `org create` command).
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::auth::{password, JwtKeys, Purpose};
+use crate::db::organizations::{self, OrganizationRow};
+use crate::db::users::UserRow;
+use crate::db::{is_unique_violation, new_id, DbConn};
+use crate::domain::day::parse_timezone;
+use crate::domain::{Email, OrgSettings, Role};
+
+pub const INVITATION_DAYS: i64 = 7;
+const MAX_NAME_CHARS: usize = 200;
+
+pub struct NewOrganization {
+    pub name: String,
+    pub timezone: String,
+    pub admin_email: String,
+    pub admin_name: Option<String>,
+    pub admin_password: Option<String>,
+}
+
+pub struct CreatedOrganization {
+    pub org: OrganizationRow,
+    pub admin: UserRow,
+    /// A one-time link to set the admin's password, when none was given.
+    pub set_password_link: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProvisionError {
+    #[error("{field}: {problem}")]
+    Invalid {
+        field: &'static str,
+        problem: String,
+    },
+    #[error("an account with the e-mail {0} already exists")]
+    EmailTaken(String),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+fn invalid(field: &'static str, problem: impl Into<String>) -> ProvisionError {
+    ProvisionError::Invalid {
+        field,
+        problem: problem.into(),
+    }
+}
+
+pub fn clean_name(raw: &str) -> Result<String, String> {
+    let name = raw.trim();
+    if name.is_empty() {
+        return Err("is required".into());
+    }
+    if name.chars().count() > MAX_NAME_CHARS {
+        return Err(format!("must be at most {MAX_NAME_CHARS} characters"));
+    }
+    if name.chars().any(char::is_control) {
+        return Err("must not contain control characters".into());
+    }
+    Ok(name.to_string())
+}
+
+pub fn create_organization(
+    conn: &mut DbConn,
+    jwt: &JwtKeys,
+    public_url: &str,
+    now: DateTime<Utc>,
+    new: NewOrganization,
+) -> Result<CreatedOrganization, ProvisionError> {
+    let name = clean_name(&new.name).map_err(|p| invalid("--name", p))?;
+    let tz = parse_timezone(&new.timezone).map_err(|p| invalid("--timezone", p))?;
+    let email = Email::parse(&new.admin_email).map_err(|p| invalid("--admin-email", p))?;
+    let admin_name = match &new.admin_name {
+        Some(n) => clean_name(n).map_err(|p| invalid("--admin-name", p))?,
+        None => email
+            .as_str()
+            .split('@')
+            .next()
+            .unwrap_or("admin")
+            .to_string(),
+    };
+    let password_hash = match &new.admin_password {
+        Some(pw) => {
+            password::check_strength(pw, email.as_str())
+                .map_err(|p| invalid("--admin-password", p))?;
+            Some(password::hash(pw)?)
+        }
+        None => None,
+    };
+    let stamp = crate::db::db_time(now);
+    let org = OrganizationRow {
+        id: new_id(),
+        name,
+        timezone: tz.name().to_string(),
+        settings: OrgSettings::default().to_stored(),
+        created_at: stamp,
+        updated_at: stamp,
+    };
+    let admin = UserRow {
+        id: new_id(),
+        org_id: org.id.clone(),
+        email: email.to_string(),
+        name: admin_name,
+        employee_no: None,
+        role: Role::Admin.as_str().into(),
+        department_id: None,
+        password_hash,
+        token_version: 0,
+        active: true,
+        timezone: None,
+        locale: None,
+        created_at: stamp,
+        updated_at: stamp,
+        deactivated_at: None,
+    };
+    organizations::create_with_admin(conn, &org, &admin).map_err(|e| {
+        if is_unique_violation(&e) {
+            ProvisionError::EmailTaken(email.to_string())
+        } else {
+            ProvisionError::Other(e.into())
+        }
+    })?;
+    let set_password_link = if admin.password_hash.is_none() {
+        let (token, _) = jwt.issue(
+            &admin.id,
+            &org.id,
+            admin.token_version,
+            Purpose::Invitation,
+            now,
+            Duration::days(INVITATION_DAYS),
+        )?;
+        Some(set_password_link(public_url, &token))
+    } else {
+        None
+    };
+    Ok(CreatedOrganization {
+        org,
+        admin,
+        set_password_link,
+    })
+}
+
+/// The web app's page that takes the token and asks for a new password.
+pub fn set_password_link(public_url: &str, token: &str) -> String {
+    format!("{public_url}/#/set-password?token={token}")
+}

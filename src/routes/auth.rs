@@ -1,0 +1,224 @@
+use actix_web::{web, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::jwt::TokenError;
+use crate::auth::{password, AuthUser, Purpose};
+use crate::db::organizations::OrganizationRow;
+use crate::db::users::{self, UserRow};
+use crate::domain::Email;
+use crate::error::ApiError;
+use crate::routes::openapi::ErrorResponse;
+use crate::routes::resource;
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/auth/login").route(web::post().to(login)))
+        .service(resource("/auth/set-password").route(web::post().to(set_password)))
+        .service(resource("/me").route(web::get().to(me)));
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OrganizationSummary {
+    pub id: String,
+    pub name: String,
+    pub timezone: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub role: String,
+    pub department_id: Option<String>,
+    pub employee_no: Option<String>,
+    /// The zone the person's days are counted in.
+    pub timezone: String,
+    pub locale: Option<String>,
+    pub organization: OrganizationSummary,
+}
+
+impl Me {
+    pub fn new(user: &UserRow, org: &OrganizationRow) -> Self {
+        Self {
+            id: user.id.clone(),
+            name: user.name.clone(),
+            email: user.email.clone(),
+            role: user.role.clone(),
+            department_id: user.department_id.clone(),
+            employee_no: user.employee_no.clone(),
+            timezone: user
+                .timezone
+                .clone()
+                .unwrap_or_else(|| org.timezone.clone()),
+            locale: user.locale.clone(),
+            organization: OrganizationSummary {
+                id: org.id.clone(),
+                name: org.name.clone(),
+                timezone: org.timezone.clone(),
+            },
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Session {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    pub user: Me,
+}
+
+const WRONG_CREDENTIALS: &str = "the e-mail or password is wrong";
+
+/// Exchange an e-mail and password for a bearer token.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = Session), (status = 401, body = ErrorResponse),
+              (status = 429, body = ErrorResponse)))]
+pub async fn login(
+    state: web::Data<AppState>,
+    body: web::Json<LoginRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let LoginRequest { email, password } = body.into_inner();
+    let now = state.clock.now();
+    let key = email.trim().to_lowercase();
+    state
+        .login_failures
+        .hit(&key, now)
+        .map_err(|retry_after_secs| ApiError::RateLimited { retry_after_secs })?;
+    let email = Email::parse(&email).ok();
+    let found = state
+        .db(move |conn| match email {
+            Some(email) => Ok(users::find_with_email_and_org(conn, email.as_str())?),
+            None => Ok(None),
+        })
+        .await?;
+    let (user, org, ok) = web::block(move || {
+        let ok = password::verify(
+            &password,
+            found.as_ref().and_then(|(u, _)| u.password_hash.as_deref()),
+        );
+        match found {
+            Some((user, org)) => (Some(user), Some(org), ok),
+            None => (None, None, false),
+        }
+    })
+    .await?;
+    let (Some(user), Some(org), true) = (user, org, ok) else {
+        return Err(ApiError::Unauthorized(WRONG_CREDENTIALS.into()));
+    };
+    if !user.active {
+        return Err(ApiError::Unauthorized(WRONG_CREDENTIALS.into()));
+    }
+    state.login_failures.forget(&key);
+    tracing::info!(user_id = %user.id, "logged in");
+    Ok(HttpResponse::Ok().json(issue_session(&state, &user, &org)?))
+}
+
+pub fn issue_session(
+    state: &AppState,
+    user: &UserRow,
+    org: &OrganizationRow,
+) -> Result<Session, ApiError> {
+    let (token, expires_at) = state
+        .jwt
+        .issue(
+            &user.id,
+            &org.id,
+            user.token_version,
+            Purpose::Login,
+            state.clock.now(),
+            state.session_ttl(),
+        )
+        .map_err(ApiError::internal)?;
+    Ok(Session {
+        token,
+        expires_at,
+        user: Me::new(user, org),
+    })
+}
+
+/// The caller, their role and organization.
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = Me), (status = 401, body = ErrorResponse)))]
+pub async fn me(user: AuthUser) -> HttpResponse {
+    HttpResponse::Ok().json(Me::new(&user.user, &user.org))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct SetPasswordRequest {
+    /// The token from an invitation or reset link.
+    pub token: String,
+    pub password: String,
+}
+
+/// Set a password from an invitation or reset link; the link works once. Logs the person in.
+#[utoipa::path(post, path = "/api/v1/auth/set-password", tag = "auth", request_body = SetPasswordRequest,
+    responses((status = 200, body = Session), (status = 401, body = ErrorResponse),
+              (status = 422, body = ErrorResponse)))]
+pub async fn set_password(
+    state: web::Data<AppState>,
+    body: web::Json<SetPasswordRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let SetPasswordRequest { token, password } = body.into_inner();
+    let now = state.clock.now();
+    let claims = [Purpose::Invitation, Purpose::Reset]
+        .into_iter()
+        .map(|purpose| state.jwt.verify(&token, purpose, now))
+        .find(|r| !matches!(r, Err(TokenError::WrongPurpose)))
+        .unwrap_or(Err(TokenError::WrongPurpose))
+        .map_err(|e| match e {
+            TokenError::Expired => {
+                ApiError::Unauthorized("this link has expired; ask for a new one".into())
+            }
+            _ => ApiError::Unauthorized("this link is not valid".into()),
+        })?;
+    let user_id = claims.sub.clone();
+    let found = state
+        .db(move |conn| Ok(users::find_with_org(conn, &user_id)?))
+        .await?;
+    let Some((user, org)) = found.filter(|(u, _)| u.active && u.org_id == claims.org) else {
+        return Err(ApiError::Unauthorized("this link is not valid".into()));
+    };
+    if user.token_version != claims.ver {
+        return Err(ApiError::Unauthorized(
+            "this link was already used; ask for a new one".into(),
+        ));
+    }
+    password::check_strength(&password, &user.email)
+        .map_err(|problem| ApiError::field("password", problem))?;
+    let hash = web::block(move || password::hash(&password))
+        .await?
+        .map_err(ApiError::internal)?;
+    let user_id = user.id.clone();
+    let version = claims.ver;
+    let changed = state
+        .db(move |conn| {
+            Ok(users::set_password(
+                conn,
+                &user_id,
+                version,
+                &hash,
+                crate::db::db_time(now),
+            )?)
+        })
+        .await?;
+    if !changed {
+        return Err(ApiError::Unauthorized(
+            "this link was already used; ask for a new one".into(),
+        ));
+    }
+    let user = UserRow {
+        token_version: version + 1,
+        ..user
+    };
+    tracing::info!(user_id = %user.id, "password set");
+    Ok(HttpResponse::Ok().json(issue_session(&state, &user, &org)?))
+}

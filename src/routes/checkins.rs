@@ -1,0 +1,381 @@
+use actix_web::{web, HttpResponse};
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::AuthUser;
+use crate::db::checkins::{self, CheckinRow, RevisionRow, Submission, SubmitError, SubmitOutcome};
+use crate::db::db_time;
+use crate::domain::{Evaluation, FormTemplate};
+use crate::error::{ApiError, FieldErrors};
+use crate::routes::openapi::ErrorResponse;
+use crate::routes::resource;
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/checkins").route(web::get().to(history)))
+        .service(
+            resource("/checkins/{date}")
+                .route(web::get().to(day_view))
+                .route(web::put().to(submit)),
+        )
+        .service(resource("/checkins/{date}/revisions").route(web::get().to(revisions)));
+}
+
+/// Longest history one request returns.
+const MAX_RANGE_DAYS: i64 = 366;
+const DEFAULT_HISTORY_DAYS: i64 = 30;
+const MAX_REASON_CHARS: usize = 500;
+
+#[derive(Serialize, ToSchema)]
+pub struct Checkin {
+    pub id: String,
+    pub date: NaiveDate,
+    #[schema(value_type = Object)]
+    pub answers: Value,
+    pub abnormal: bool,
+    pub abnormal_reasons: Vec<String>,
+    pub revision: i32,
+    pub reason: Option<String>,
+    pub submitted_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn utc(t: NaiveDateTime) -> DateTime<Utc> {
+    t.and_utc()
+}
+
+fn stored_json(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or(Value::Null)
+}
+
+fn stored_list(text: &str) -> Vec<String> {
+    serde_json::from_str(text).unwrap_or_default()
+}
+
+impl From<CheckinRow> for Checkin {
+    fn from(row: CheckinRow) -> Self {
+        Self {
+            answers: stored_json(&row.answers),
+            abnormal_reasons: stored_list(&row.abnormal_reasons),
+            id: row.id,
+            date: row.day,
+            abnormal: row.abnormal,
+            revision: row.revision,
+            reason: row.reason,
+            submitted_at: utc(row.submitted_at),
+            updated_at: utc(row.updated_at),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DayView {
+    pub date: NaiveDate,
+    pub form: FormTemplate,
+    pub checkin: Option<Checkin>,
+    /// The last submission before this day, for a one-tap "nothing changed".
+    pub previous: Option<Checkin>,
+    /// The earliest day that may still be filled in late.
+    pub earliest_date: NaiveDate,
+    pub timezone: String,
+}
+
+/// A day's form, the check-in of that day if any, and the last one before it.
+/// `GET /api/v1/checkins/today` is what the phone opens every morning.
+#[utoipa::path(get, path = "/api/v1/checkins/{date}", tag = "checkins", security(("bearer" = [])),
+    params(("date" = String, Path, description = "`today` or YYYY-MM-DD")),
+    responses((status = 200, body = DayView), (status = 401, body = ErrorResponse),
+              (status = 422, body = ErrorResponse)))]
+pub async fn day_view(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    date: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let today = user.calendar(&state).today();
+    let day = parse_day(&date, today)?;
+    if day > today {
+        return Err(ApiError::field("date", "is in the future"));
+    }
+    let late_days = user.settings().late_days;
+    let user_id = user.id().to_string();
+    let (checkin, previous) = state
+        .db(move |conn| {
+            Ok((
+                checkins::find_for_day(conn, &user_id, day)?,
+                checkins::latest_before(conn, &user_id, day)?,
+            ))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(DayView {
+        date: day,
+        form: FormTemplate::default_form(),
+        checkin: checkin.map(Checkin::from),
+        previous: previous.map(Checkin::from),
+        earliest_date: today - Duration::days(i64::from(late_days)),
+        timezone: user.tz.name().to_string(),
+    }))
+}
+
+/// `today` or `YYYY-MM-DD`.
+fn parse_day(raw: &str, today: NaiveDate) -> Result<NaiveDate, ApiError> {
+    if raw == "today" {
+        return Ok(today);
+    }
+    NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| {
+        ApiError::bad_request(
+            "invalid_date",
+            format!("`{raw}` is not a date: use today or YYYY-MM-DD"),
+        )
+    })
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct SubmitRequest {
+    #[schema(value_type = Object)]
+    answers: Map<String, Value>,
+    /// Why an earlier day is corrected; required for that, optional otherwise.
+    reason: Option<String>,
+}
+
+/// Reads the body by hand so that each wrong or unknown field, inside the answers or beside
+/// them, gets its own message in one response.
+fn parse_submit_body(body: Value) -> Result<(Evaluation, Option<String>), ApiError> {
+    let Value::Object(mut body) = body else {
+        return Err(ApiError::bad_request(
+            "invalid_body",
+            "the body must be a JSON object with `answers`",
+        ));
+    };
+    let mut errors = FieldErrors::new();
+    let evaluation = match body.remove("answers") {
+        Some(Value::Object(answers)) => match FormTemplate::default_form().evaluate(&answers) {
+            Ok(evaluation) => Some(evaluation),
+            Err(field_errors) => {
+                errors.extend(field_errors);
+                None
+            }
+        },
+        Some(_) => {
+            errors.insert("answers".into(), "must be an object".into());
+            None
+        }
+        None => {
+            errors.insert("answers".into(), "is required".into());
+            None
+        }
+    };
+    let reason = match body.remove("reason") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(r)) if r.trim().chars().count() > MAX_REASON_CHARS => {
+            errors.insert(
+                "reason".into(),
+                format!("must be at most {MAX_REASON_CHARS} characters"),
+            );
+            None
+        }
+        Some(Value::String(r)) => Some(r.trim().to_string()).filter(|r| !r.is_empty()),
+        Some(_) => {
+            errors.insert("reason".into(), "must be text".into());
+            None
+        }
+    };
+    for unknown in body.keys() {
+        errors.insert(unknown.clone(), "is not a field of this request".into());
+    }
+    match evaluation {
+        Some(evaluation) if errors.is_empty() => Ok((evaluation, reason)),
+        _ => Err(ApiError::validation(errors)),
+    }
+}
+
+/// Submit or correct the check-in of a day: today, or a late day the organization allows.
+#[utoipa::path(put, path = "/api/v1/checkins/{date}", tag = "checkins", security(("bearer" = [])),
+    params(("date" = String, Path, description = "`today` or YYYY-MM-DD")),
+    request_body = SubmitRequest,
+    responses((status = 201, description = "first submission of the day", body = Checkin),
+              (status = 200, description = "a correction, or the same answers again", body = Checkin),
+              (status = 400, body = ErrorResponse), (status = 401, body = ErrorResponse),
+              (status = 422, body = ErrorResponse)))]
+pub async fn submit(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    date: web::Path<String>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let calendar = user.calendar(&state);
+    let today = calendar.today();
+    let day = parse_day(&date, today)?;
+    let late_days = user.settings().late_days;
+    if day > today {
+        return Err(ApiError::field("date", "is in the future"));
+    }
+    if day < today - Duration::days(i64::from(late_days)) {
+        return Err(ApiError::field(
+            "date",
+            format!(
+                "is too far back: the organization accepts check-ins up to {late_days} days late"
+            ),
+        ));
+    }
+    let (evaluation, reason) = parse_submit_body(body.into_inner())?;
+    let submission = Submission {
+        org_id: user.org_id().to_string(),
+        user_id: user.id().to_string(),
+        department_id: user.user.department_id.clone(),
+        day,
+        evaluation,
+        reason,
+        reason_required_for_correction: day < today,
+        submitted_by: user.id().to_string(),
+        now: db_time(calendar.now),
+    };
+    let outcome = state
+        .db(move |conn| {
+            checkins::submit(conn, &submission).map_err(|e| match e {
+                SubmitError::ReasonRequired => ApiError::field(
+                    "reason",
+                    "is required to correct the check-in of an earlier day",
+                ),
+                SubmitError::LostRace => ApiError::conflict(
+                    "concurrent_update",
+                    "the check-in was changed at the same moment; please try again",
+                ),
+                SubmitError::Db(e) => ApiError::from(e),
+            })
+        })
+        .await?;
+    let response = match outcome {
+        SubmitOutcome::Created(row) => HttpResponse::Created().json(Checkin::from(row)),
+        SubmitOutcome::Corrected(row) | SubmitOutcome::Unchanged(row) => {
+            HttpResponse::Ok().json(Checkin::from(row))
+        }
+    };
+    Ok(response)
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct RangeQuery {
+    /// First day, YYYY-MM-DD; defaults to 30 days before `to`.
+    pub from: Option<String>,
+    /// Last day, YYYY-MM-DD; defaults to today.
+    pub to: Option<String>,
+}
+
+fn query_day(raw: Option<&str>, name: &str) -> Result<Option<NaiveDate>, ApiError> {
+    raw.map(|r| {
+        NaiveDate::parse_from_str(r, "%Y-%m-%d")
+            .map_err(|_| ApiError::field(name, "must be a date as YYYY-MM-DD"))
+    })
+    .transpose()
+}
+
+/// A date range from the query: inclusive, not reversed, at most a year.
+pub fn parse_range(
+    query: &RangeQuery,
+    today: NaiveDate,
+) -> Result<(NaiveDate, NaiveDate), ApiError> {
+    let to = query_day(query.to.as_deref(), "to")?.unwrap_or(today);
+    let from = query_day(query.from.as_deref(), "from")?
+        .unwrap_or(to - Duration::days(DEFAULT_HISTORY_DAYS - 1));
+    if from > to {
+        return Err(ApiError::field("from", "must not be after `to`"));
+    }
+    if (to - from).num_days() >= MAX_RANGE_DAYS {
+        return Err(ApiError::field(
+            "from",
+            format!("the range may cover at most {MAX_RANGE_DAYS} days"),
+        ));
+    }
+    Ok((from, to))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct History {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub checkins: Vec<Checkin>,
+}
+
+/// The caller's own check-ins, newest first.
+#[utoipa::path(get, path = "/api/v1/checkins", tag = "checkins", security(("bearer" = [])),
+    params(RangeQuery),
+    responses((status = 200, body = History), (status = 422, body = ErrorResponse)))]
+pub async fn history(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<RangeQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (from, to) = parse_range(&query, user.calendar(&state).today())?;
+    let user_id = user.id().to_string();
+    let rows = state
+        .db(move |conn| Ok(checkins::history(conn, &user_id, from, to)?))
+        .await?;
+    Ok(HttpResponse::Ok().json(History {
+        from,
+        to,
+        checkins: rows.into_iter().map(Checkin::from).collect(),
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Revision {
+    pub revision: i32,
+    #[schema(value_type = Object)]
+    pub answers: Value,
+    pub abnormal: bool,
+    pub abnormal_reasons: Vec<String>,
+    pub reason: Option<String>,
+    pub submitted_at: DateTime<Utc>,
+    pub replaced_at: DateTime<Utc>,
+}
+
+impl From<RevisionRow> for Revision {
+    fn from(row: RevisionRow) -> Self {
+        Self {
+            revision: row.revision,
+            answers: stored_json(&row.answers),
+            abnormal: row.abnormal,
+            abnormal_reasons: stored_list(&row.abnormal_reasons),
+            reason: row.reason,
+            submitted_at: utc(row.submitted_at),
+            replaced_at: utc(row.replaced_at),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RevisionHistory {
+    pub current: Checkin,
+    /// Earlier answers of the same day, oldest first.
+    pub revisions: Vec<Revision>,
+}
+
+/// Every earlier version of the caller's check-in of a day.
+#[utoipa::path(get, path = "/api/v1/checkins/{date}/revisions", tag = "checkins", security(("bearer" = [])),
+    params(("date" = String, Path, description = "`today` or YYYY-MM-DD")),
+    responses((status = 200, body = RevisionHistory), (status = 404, body = ErrorResponse)))]
+pub async fn revisions(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    date: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let day = parse_day(&date, user.calendar(&state).today())?;
+    let user_id = user.id().to_string();
+    let found = state
+        .db(move |conn| {
+            let Some(current) = checkins::find_for_day(conn, &user_id, day)? else {
+                return Ok(None);
+            };
+            let earlier = checkins::revisions(conn, &current.id)?;
+            Ok(Some((current, earlier)))
+        })
+        .await?;
+    let (current, earlier) = found.ok_or_else(|| ApiError::not_found("check-in"))?;
+    Ok(HttpResponse::Ok().json(RevisionHistory {
+        current: current.into(),
+        revisions: earlier.into_iter().map(Revision::from).collect(),
+    }))
+}

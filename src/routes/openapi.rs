@@ -1,0 +1,67 @@
+//! The OpenAPI 3 document, generated from the handlers' annotations.
+
+use actix_web::{web, HttpResponse};
+use serde::Serialize;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+
+use crate::routes::{auth, checkins, health};
+
+/// The error shape of every failed request.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorResponse {
+    error: ErrorDetail,
+}
+
+#[derive(Serialize, ToSchema)]
+struct ErrorDetail {
+    /// A stable snake_case code, e.g. `validation_failed`.
+    code: String,
+    message: String,
+    /// Only for validation errors: field path → problem.
+    fields: Option<std::collections::BTreeMap<String, String>>,
+}
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "health-checkin", description = "Daily health check-in service"),
+    paths(
+        health::healthz,
+        health::readyz,
+        auth::login,
+        auth::set_password,
+        auth::me,
+        checkins::day_view,
+        checkins::submit,
+        checkins::history,
+        checkins::revisions,
+    ),
+    components(schemas(ErrorResponse)),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/openapi.json", web::get().to(openapi_json));
+}
+
+async fn openapi_json() -> HttpResponse {
+    HttpResponse::Ok().json(ApiDoc::openapi())
+}

@@ -1,0 +1,98 @@
+//! Builds the application from settings: pool, migrations, keys, and a bound HTTP server.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix_web::dev::{Server, Service};
+use actix_web::middleware::{ErrorHandlers, NormalizePath, TrailingSlash};
+use actix_web::{web, App, HttpServer};
+
+use crate::auth::jwt::{load_or_create_secret, JwtKeys};
+use crate::clock::{SharedClock, SystemClock};
+use crate::config::Settings;
+use crate::db::{self, Pool};
+use crate::routes;
+use crate::state::AppState;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+}
+
+/// Opens the database and brings its schema up to date.
+pub fn prepare_database(settings: &Settings) -> anyhow::Result<Pool> {
+    let pool = db::connect_pool(&settings.database_url, settings.db_pool_size)?;
+    let mut conn = pool.get()?;
+    let applied = db::run_migrations(&mut conn)?;
+    if !applied.is_empty() {
+        tracing::info!(migrations = ?applied, "database schema updated");
+    }
+    Ok(pool)
+}
+
+impl Application {
+    pub fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with_clock(settings, Arc::new(SystemClock))
+    }
+
+    pub fn build_with_clock(settings: Settings, clock: SharedClock) -> anyhow::Result<Self> {
+        let pool = prepare_database(&settings)?;
+        let secret = load_or_create_secret(&settings)?;
+        let listener = TcpListener::bind(&settings.bind)
+            .map_err(|e| anyhow::anyhow!("HC_BIND: cannot listen on {}: {e}", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(AppState::new(settings, pool, clock, JwtKeys::new(&secret)));
+        let server = run(listener, state.clone())?;
+        Ok(Self {
+            port,
+            server,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Server> {
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .wrap(ErrorHandlers::new().default_handler(routes::json_errors))
+            .wrap(NormalizePath::new(TrailingSlash::Trim))
+            .wrap_fn(|req, srv| {
+                let started = Instant::now();
+                let method = req.method().clone();
+                // The path only: query strings may carry things that do not belong in logs.
+                let path = req.path().to_string();
+                let fut = srv.call(req);
+                async move {
+                    let res = fut.await?;
+                    tracing::info!(
+                        %method,
+                        %path,
+                        status = res.status().as_u16(),
+                        ms = started.elapsed().as_millis() as u64,
+                        "request"
+                    );
+                    Ok(res)
+                }
+            })
+            .configure(routes::configure)
+            .default_service(web::to(routes::not_found))
+    })
+    .listen(listener)?
+    .run();
+    Ok(server)
+}

@@ -1,0 +1,64 @@
+//! What every request handler can reach: the pool, the clock, the keys and the settings.
+
+use std::sync::Arc;
+
+use actix_web::web;
+use chrono::Duration;
+
+use crate::auth::rate_limit::RateLimiter;
+use crate::auth::JwtKeys;
+use crate::clock::SharedClock;
+use crate::config::Settings;
+use crate::db::{DbConn, Pool};
+use crate::error::ApiError;
+
+/// Failed logins allowed per e-mail address in `LOGIN_WINDOW_MINUTES`.
+const LOGIN_FAILURES_ALLOWED: usize = 10;
+const LOGIN_WINDOW_MINUTES: i64 = 15;
+
+pub struct AppState {
+    pub settings: Settings,
+    pub pool: Pool,
+    pub clock: SharedClock,
+    pub jwt: JwtKeys,
+    pub login_failures: RateLimiter,
+}
+
+pub type SharedState = web::Data<AppState>;
+
+impl AppState {
+    pub fn new(settings: Settings, pool: Pool, clock: SharedClock, jwt: JwtKeys) -> Self {
+        Self {
+            settings,
+            pool,
+            clock,
+            jwt,
+            login_failures: RateLimiter::new(
+                LOGIN_FAILURES_ALLOWED,
+                Duration::minutes(LOGIN_WINDOW_MINUTES),
+            ),
+        }
+    }
+
+    /// Runs database work on the blocking pool, never on an actix worker thread.
+    pub async fn db<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get()?;
+            work(&mut conn)
+        })
+        .await?
+    }
+
+    pub fn session_ttl(&self) -> Duration {
+        Duration::hours(self.settings.session_hours)
+    }
+}
+
+pub fn shared(state: AppState) -> Arc<AppState> {
+    Arc::new(state)
+}

@@ -1,0 +1,360 @@
+use chrono::Duration;
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{healthy_answers, spawn_app};
+
+#[tokio::test]
+async fn submit_today_then_see_it_in_today_and_history() {
+    let app = spawn_app().await;
+    let (_, token) = app.staff().await;
+
+    let before = app.get("/api/v1/checkins/today", &token).await;
+    assert_eq!(before.status, StatusCode::OK);
+    assert_eq!(before.body["date"], "2020-02-03");
+    assert!(before.body["checkin"].is_null());
+    assert!(before.body["previous"].is_null());
+    let keys: Vec<&str> = before.body["form"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "temperature",
+            "symptoms",
+            "location",
+            "work_status",
+            "close_contact",
+            "travel_to_risk_area",
+            "health_code",
+            "note"
+        ]
+    );
+
+    let r = app
+        .put(
+            "/api/v1/checkins/today",
+            &token,
+            &json!({"answers": healthy_answers()}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    assert_eq!(r.body["date"], "2020-02-03");
+    assert_eq!(r.body["revision"], 1);
+    assert_eq!(r.body["abnormal"], false);
+    assert_eq!(r.body["abnormal_reasons"], json!([]));
+    assert_eq!(r.body["answers"]["temperature"], 36.5);
+    for key in ["id", "submitted_at", "updated_at"] {
+        assert!(r.body[key].is_string(), "{key}");
+    }
+
+    let after = app.get("/api/v1/checkins/today", &token).await;
+    assert_eq!(after.body["checkin"]["id"], r.body["id"]);
+
+    // The next morning, yesterday's answers come back as `previous`.
+    app.clock.advance(Duration::days(1));
+    let next = app.get("/api/v1/checkins/today", &token).await;
+    assert_eq!(next.body["date"], "2020-02-04");
+    assert!(next.body["checkin"].is_null());
+    assert_eq!(next.body["previous"]["id"], r.body["id"]);
+    assert_eq!(next.body["previous"]["answers"], r.body["answers"]);
+    let tuesday = app
+        .put(
+            "/api/v1/checkins/2020-02-04",
+            &token,
+            &json!({"answers": next.body["previous"]["answers"]}),
+        )
+        .await;
+    assert_eq!(tuesday.status, StatusCode::CREATED);
+
+    let history = app.get("/api/v1/checkins", &token).await;
+    assert_eq!(history.status, StatusCode::OK);
+    let days: Vec<&str> = history.body["checkins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["date"].as_str().unwrap())
+        .collect();
+    assert_eq!(days, ["2020-02-04", "2020-02-03"], "newest first");
+
+    let ranged = app
+        .get("/api/v1/checkins?from=2020-02-03&to=2020-02-03", &token)
+        .await;
+    assert_eq!(ranged.body["checkins"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn each_abnormal_rule_is_reported() {
+    let app = spawn_app().await;
+    let (_, token) = app.staff().await;
+    let mut answers = healthy_answers();
+    answers["temperature"] = json!(37.3);
+    answers["symptoms"] = json!(["cough", "fever"]);
+    answers["close_contact"] = json!(true);
+    answers["travel_to_risk_area"] = json!(true);
+    answers["health_code"] = json!("red");
+    let r = app
+        .put(
+            "/api/v1/checkins/today",
+            &token,
+            &json!({"answers": answers}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    assert_eq!(r.body["abnormal"], true);
+    assert_eq!(
+        r.body["abnormal_reasons"],
+        json!([
+            "temperature",
+            "symptoms",
+            "close_contact",
+            "travel_to_risk_area",
+            "health_code"
+        ])
+    );
+    assert_eq!(r.body["answers"]["symptoms"], json!(["fever", "cough"]));
+}
+
+#[tokio::test]
+async fn the_same_form_twice_is_one_checkin() {
+    let app = spawn_app().await;
+    let (_, token) = app.staff().await;
+    let body = json!({"answers": healthy_answers()});
+    let first = app.put("/api/v1/checkins/today", &token, &body).await;
+    let second = app.put("/api/v1/checkins/today", &token, &body).await;
+    assert_eq!(first.status, StatusCode::CREATED);
+    assert_eq!(second.status, StatusCode::OK);
+    assert_eq!(second.body["id"], first.body["id"]);
+    assert_eq!(second.body["revision"], 1);
+    assert_eq!(
+        app.count_rows("SELECT COUNT(*) AS n FROM checkins").await,
+        1
+    );
+    assert_eq!(
+        app.count_rows("SELECT COUNT(*) AS n FROM checkin_revisions")
+            .await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn simultaneous_submissions_of_one_day_store_one_checkin() {
+    let app = spawn_app().await;
+    let (_, token) = app.staff().await;
+    let body = json!({"answers": healthy_answers()});
+    let requests = (0..8).map(|_| app.put("/api/v1/checkins/today", &token, &body));
+    let responses = futures_util::future::join_all(requests).await;
+    let created = responses
+        .iter()
+        .filter(|r| r.status == StatusCode::CREATED)
+        .count();
+    let ok = responses
+        .iter()
+        .filter(|r| r.status == StatusCode::OK)
+        .count();
+    assert_eq!(
+        (created, ok),
+        (1, 7),
+        "{:?}",
+        responses.iter().map(|r| &r.body).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        app.count_rows("SELECT COUNT(*) AS n FROM checkins").await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_correction_keeps_the_earlier_answers() {
+    let app = spawn_app().await;
+    let (_, token) = app.staff().await;
+    let first = app
+        .put(
+            "/api/v1/checkins/today",
+            &token,
+            &json!({"answers": healthy_answers()}),
+        )
+        .await;
+    let mut fever = healthy_answers();
+    fever["temperature"] = json!(38.2);
+    app.clock.advance(Duration::minutes(30));
+    let second = app
+        .put("/api/v1/checkins/today", &token, &json!({"answers": fever}))
+        .await;
+    assert_eq!(second.status, StatusCode::OK, "{:?}", second.body);
+    assert_eq!(second.body["id"], first.body["id"]);
+    assert_eq!(second.body["revision"], 2);
+    assert_eq!(second.body["abnormal"], true);
+    assert_eq!(second.body["submitted_at"], first.body["submitted_at"]);
+    assert_ne!(second.body["updated_at"], first.body["updated_at"]);
+
+    let history = app.get("/api/v1/checkins/today/revisions", &token).await;
+    assert_eq!(history.status, StatusCode::OK);
+    assert_eq!(history.body["current"]["revision"], 2);
+    let revisions = history.body["revisions"].as_array().unwrap();
+    assert_eq!(revisions.len(), 1);
+    assert_eq!(revisions[0]["revision"], 1);
+    assert_eq!(revisions[0]["answers"], first.body["answers"]);
+    assert_eq!(revisions[0]["abnormal"], false);
+}
+
+#[tokio::test]
+async fn late_days_are_accepted_within_the_window_and_corrections_need_a_reason() {
+    let app = spawn_app().await;
+    let (_, token) = app.staff().await;
+    let body = json!({"answers": healthy_answers()});
+    // The default window is three days back.
+    let late = app.put("/api/v1/checkins/2020-01-31", &token, &body).await;
+    assert_eq!(late.status, StatusCode::CREATED, "{:?}", late.body);
+    assert_eq!(late.body["date"], "2020-01-31");
+
+    let too_old = app.put("/api/v1/checkins/2020-01-30", &token, &body).await;
+    assert_eq!(too_old.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(too_old.field("date").unwrap().contains("3 days"));
+
+    let future = app.put("/api/v1/checkins/2020-02-04", &token, &body).await;
+    assert_eq!(future.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(future.field("date"), Some("is in the future"));
+
+    let mut fever = healthy_answers();
+    fever["temperature"] = json!(37.8);
+    let no_reason = app
+        .put(
+            "/api/v1/checkins/2020-01-31",
+            &token,
+            &json!({"answers": fever}),
+        )
+        .await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(no_reason.field("reason").is_some());
+    let unchanged = app
+        .get("/api/v1/checkins?from=2020-01-31&to=2020-01-31", &token)
+        .await;
+    assert_eq!(unchanged.body["checkins"][0]["revision"], 1);
+
+    let with_reason = app
+        .put(
+            "/api/v1/checkins/2020-01-31",
+            &token,
+            &json!({"answers": fever, "reason": "misread the thermometer"}),
+        )
+        .await;
+    assert_eq!(with_reason.status, StatusCode::OK);
+    assert_eq!(with_reason.body["revision"], 2);
+    assert_eq!(with_reason.body["reason"], "misread the thermometer");
+}
+
+#[tokio::test]
+async fn every_invalid_answer_is_named_and_nothing_is_stored() {
+    let app = spawn_app().await;
+    let (_, token) = app.staff().await;
+    let cases = [
+        ("temperature", json!(33.9), "between"),
+        ("temperature", json!(43.1), "between"),
+        ("temperature", json!("36.5"), "number"),
+        ("symptoms", json!("cough"), "list"),
+        ("symptoms", json!(["sneezing"]), "sneezing"),
+        ("location", json!("x".repeat(201)), "200"),
+        ("work_status", json!("beach"), "one of"),
+        ("close_contact", json!("no"), "true or false"),
+        ("travel_to_risk_area", json!(1), "true or false"),
+        ("health_code", json!("blue"), "one of"),
+        ("note", json!("x".repeat(501)), "500"),
+    ];
+    for (key, value, hint) in cases {
+        let mut answers = healthy_answers();
+        answers[key] = value.clone();
+        let r = app
+            .put(
+                "/api/v1/checkins/today",
+                &token,
+                &json!({"answers": answers}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{key}={value}");
+        assert_eq!(r.code(), "validation_failed");
+        let message = r
+            .field(&format!("answers.{key}"))
+            .unwrap_or_else(|| panic!("{key}: {:?}", r.body));
+        assert!(message.contains(hint), "{key}: {message}");
+    }
+
+    let mut answers = healthy_answers();
+    answers.as_object_mut().unwrap().remove("temperature");
+    answers["mood"] = json!("fine");
+    let r = app
+        .put(
+            "/api/v1/checkins/today",
+            &token,
+            &json!({"answers": answers, "extra": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.field("answers.temperature"), Some("is required"));
+    assert!(r.field("answers.mood").is_some());
+    assert!(r.field("extra").is_some());
+
+    let r = app
+        .put("/api/v1/checkins/today", &token, &json!({"answers": [1]}))
+        .await;
+    assert_eq!(r.field("answers"), Some("must be an object"));
+    let r = app.put("/api/v1/checkins/today", &token, &json!([])).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = app
+        .put(
+            "/api/v1/checkins/yesterday",
+            &token,
+            &json!({"answers": healthy_answers()}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.code(), "invalid_date");
+
+    assert_eq!(
+        app.count_rows("SELECT COUNT(*) AS n FROM checkins").await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn history_ranges_are_checked() {
+    let app = spawn_app().await;
+    let (_, token) = app.staff().await;
+    let reversed = app
+        .get("/api/v1/checkins?from=2020-02-03&to=2020-01-01", &token)
+        .await;
+    assert_eq!(reversed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(reversed.field("from").is_some());
+    let too_long = app
+        .get("/api/v1/checkins?from=2018-01-01&to=2020-01-01", &token)
+        .await;
+    assert_eq!(too_long.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let malformed = app.get("/api/v1/checkins?from=yesterday", &token).await;
+    assert_eq!(malformed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(malformed.field("from").is_some());
+}
+
+#[tokio::test]
+async fn people_see_only_their_own_checkins_and_other_organizations_stay_apart() {
+    let app = spawn_app().await;
+    let (_, alice) = app.staff().await;
+    let (_, bob) = app.staff().await;
+    let r = app
+        .put(
+            "/api/v1/checkins/today",
+            &alice,
+            &json!({"answers": healthy_answers()}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let bobs = app.get("/api/v1/checkins", &bob).await;
+    assert_eq!(bobs.body["checkins"], json!([]));
+    let bobs_today = app.get("/api/v1/checkins/today", &bob).await;
+    assert!(bobs_today.body["checkin"].is_null());
+    let revisions = app.get("/api/v1/checkins/today/revisions", &bob).await;
+    assert_eq!(revisions.status, StatusCode::NOT_FOUND);
+    assert_eq!(revisions.code(), "not_found");
+}

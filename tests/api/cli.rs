@@ -1,0 +1,340 @@
+//! The binary's commands, run as a person would, against a fresh database.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::Arc;
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{binary, spawn_on, TestDb, JWT_SECRET};
+
+fn command(db: &TestDb) -> Command {
+    let mut cmd = Command::new(binary());
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", db.url_string())
+        .env("HC_DATA_DIR", db.dir.path())
+        .env("JWT_SECRET", JWT_SECRET)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null());
+    cmd
+}
+
+fn run(cmd: &mut Command) -> (Output, String, String) {
+    let output = cmd.output().expect("binary runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    (output, stdout, stderr)
+}
+
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn org_create_with_a_password_lets_the_admin_log_in() {
+    let db = Arc::new(TestDb::new());
+    let (out, stdout, stderr) = run(command(&db).args([
+        "org",
+        "create",
+        "--name",
+        "Acme",
+        "--timezone",
+        "Asia/Shanghai",
+        "--admin-email",
+        "HR@acme.test",
+        "--admin-password",
+        "Spring-rain-42",
+    ]));
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("hr@acme.test"));
+    assert!(!stdout.contains("set-password"));
+
+    let app = spawn_on(db, chrono::Utc::now()).await;
+    let r = app.login("hr@acme.test", "Spring-rain-42").await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["user"]["role"], "admin");
+    assert_eq!(r.body["user"]["organization"]["name"], "Acme");
+}
+
+#[tokio::test]
+async fn org_create_without_a_password_prints_a_one_time_link() {
+    let db = Arc::new(TestDb::new());
+    let (out, stdout, stderr) = run(command(&db).args([
+        "org",
+        "create",
+        "--name",
+        "Acme",
+        "--timezone",
+        "America/New_York",
+        "--admin-email",
+        "boss@acme.test",
+    ]));
+    assert!(out.status.success(), "{stdout}{stderr}");
+    let link = stdout
+        .split_whitespace()
+        .find(|w| w.contains("/#/set-password?token="))
+        .unwrap_or_else(|| panic!("no link in: {stdout}"));
+    let token = link.split("token=").nth(1).unwrap();
+
+    let app = spawn_on(db, chrono::Utc::now()).await;
+    let weak = app
+        .post(
+            "/api/v1/auth/set-password",
+            &json!({"token": token, "password": "12345678"}),
+        )
+        .await;
+    assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(weak.field("password").is_some());
+
+    let set = app
+        .post(
+            "/api/v1/auth/set-password",
+            &json!({"token": token, "password": "Winter-snow-19"}),
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::OK, "{:?}", set.body);
+    assert!(set.body["token"].is_string());
+    assert_eq!(
+        app.login("boss@acme.test", "Winter-snow-19").await.status,
+        StatusCode::OK
+    );
+
+    let again = app
+        .post(
+            "/api/v1/auth/set-password",
+            &json!({"token": token, "password": "Another-one-55"}),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::UNAUTHORIZED);
+    assert!(again.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("already used"));
+    assert_eq!(
+        app.login("boss@acme.test", "Winter-snow-19").await.status,
+        StatusCode::OK
+    );
+}
+
+#[test]
+fn org_create_refuses_bad_input_and_names_it() {
+    let db = TestDb::new();
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &[
+                "--name",
+                "A",
+                "--timezone",
+                "Mars/Olympus",
+                "--admin-email",
+                "a@a.test",
+            ],
+            "--timezone",
+        ),
+        (
+            &[
+                "--name",
+                "A",
+                "--timezone",
+                "UTC",
+                "--admin-email",
+                "not-an-email",
+            ],
+            "--admin-email",
+        ),
+        (
+            &[
+                "--name",
+                "  ",
+                "--timezone",
+                "UTC",
+                "--admin-email",
+                "a@a.test",
+            ],
+            "--name",
+        ),
+        (
+            &[
+                "--name",
+                "A",
+                "--timezone",
+                "UTC",
+                "--admin-email",
+                "a@a.test",
+                "--admin-password",
+                "123",
+            ],
+            "--admin-password",
+        ),
+    ];
+    for (args, named) in cases {
+        let (out, stdout, stderr) = run(command(&db).args(["org", "create"]).args(args));
+        assert!(!out.status.success(), "{args:?}: {stdout}");
+        assert!(stderr.contains(named), "{args:?}: {stderr}");
+    }
+    let create = [
+        "org",
+        "create",
+        "--name",
+        "A",
+        "--timezone",
+        "UTC",
+        "--admin-email",
+        "a@a.test",
+    ];
+    assert!(run(command(&db).args(create)).0.status.success());
+    let (out, _, stderr) = run(command(&db).args(create));
+    assert!(!out.status.success());
+    assert!(stderr.contains("already exists"), "{stderr}");
+}
+
+#[test]
+fn migrate_brings_a_new_database_up_to_date_and_is_repeatable() {
+    let db = TestDb::new();
+    for _ in 0..2 {
+        let (out, stdout, stderr) = run(command(&db).arg("migrate"));
+        assert!(out.status.success(), "{stdout}{stderr}");
+        assert!(stdout.contains("up to date"));
+    }
+}
+
+#[test]
+fn a_bad_database_url_is_a_start_up_error_with_its_cause() {
+    let db = TestDb::new();
+    let (out, _, stderr) = run(command(&db)
+        .env("DATABASE_URL", "mysql://db/hc")
+        .arg("migrate"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr.contains("DATABASE_URL") && stderr.contains("mysql"),
+        "{stderr}"
+    );
+
+    // Nothing listens on port 1: the real connection error is kept.
+    let (out, _, stderr) = run(command(&db)
+        .env("DATABASE_URL", "postgres://postgres@127.0.0.1:1/none")
+        .arg("migrate"));
+    assert!(!out.status.success());
+    assert!(stderr.contains("127.0.0.1"), "{stderr}");
+    assert!(stderr.to_lowercase().contains("connect"), "{stderr}");
+
+    let (out, _, stderr) = run(command(&db).env("JWT_SECRET", "short").arg("migrate"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr.contains("JWT_SECRET"), "{stderr}");
+}
+
+fn wait_for_line(child: &mut Child, needle: &str, seen: &mut Vec<String>) -> Option<String> {
+    let stdout = child.stdout.as_mut()?;
+    let mut reader = BufReader::new(stdout);
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        seen.push(line.clone());
+        if line.contains(needle) {
+            return Some(line);
+        }
+    }
+}
+
+fn port_of(line: &str) -> u16 {
+    line.split("127.0.0.1:")
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no port in {line:?}"))
+}
+
+#[tokio::test]
+async fn serve_says_how_to_create_the_first_organization() {
+    let db = TestDb::new();
+    let child = command(&db)
+        .env("HC_BIND", "127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut child = Killed(child);
+    let mut seen = Vec::new();
+    let listening = wait_for_line(&mut child.0, "listening on", &mut seen)
+        .unwrap_or_else(|| panic!("no listening line: {seen:?}"));
+    let hint = wait_for_line(&mut child.0, "org create", &mut seen);
+    assert!(hint.is_some(), "{seen:?}");
+    let port = port_of(&listening);
+    let health = reqwest::get(format!("http://127.0.0.1:{port}/healthz"))
+        .await
+        .unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn demo_seeds_an_organization_prints_logins_and_serves() {
+    let db = TestDb::new();
+    let child = command(&db)
+        .env("HC_BIND", "127.0.0.1:0")
+        .arg("demo")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut child = Killed(child);
+    let mut seen = Vec::new();
+    let listening = wait_for_line(&mut child.0, "listening on", &mut seen)
+        .unwrap_or_else(|| panic!("no listening line: {seen:?}"));
+    let printed = seen.concat();
+    for login in [
+        "admin@demo.test",
+        "hr@demo.test",
+        "manager@demo.test",
+        "staff@demo.test",
+    ] {
+        assert!(printed.contains(login), "{printed}");
+    }
+    assert!(printed.contains("300 people"), "{printed}");
+    let password = printed
+        .lines()
+        .find_map(|l| l.split("password for all: ").nth(1))
+        .map(|p| p.trim_end_matches([')', ':', '\n']).to_string())
+        .expect("password printed");
+
+    let base = format!("http://127.0.0.1:{}", port_of(&listening));
+    let client = reqwest::Client::new();
+    let login: serde_json::Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"email": "staff@demo.test", "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["token"].as_str().unwrap_or_else(|| panic!("{login}"));
+    let history: serde_json::Value = client
+        .get(format!("{base}/api/v1/checkins"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let days = history["checkins"].as_array().unwrap().len();
+    assert!(
+        (5..=15).contains(&days),
+        "two weeks with some missing days: {days}"
+    );
+    drop(child);
+
+    // A second run finds the demo there and does not seed twice.
+    let (out, stdout, _) = run(command(&db).args(["demo", "--no-serve"]));
+    assert!(out.status.success());
+    assert!(stdout.contains("already seeded"), "{stdout}");
+}

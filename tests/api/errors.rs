@@ -1,0 +1,108 @@
+//! The framework's own errors come in the contract's shape too.
+
+use reqwest::StatusCode;
+
+use crate::helpers::spawn_app;
+
+fn assert_contract_shape(body: &serde_json::Value) {
+    let error = &body["error"];
+    assert!(error["code"].is_string(), "{body}");
+    assert!(error["message"].is_string(), "{body}");
+}
+
+#[tokio::test]
+async fn unknown_routes_wrong_methods_and_bad_bodies_answer_in_json() {
+    let app = spawn_app().await;
+    let (_, token) = app.staff().await;
+
+    let r = app
+        .send(app.client.get(app.url("/api/v1/nothing-here")))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_contract_shape(&r.body);
+
+    let r = app
+        .send(
+            app.client
+                .delete(app.url("/api/v1/checkins/today"))
+                .bearer_auth(&token),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_contract_shape(&r.body);
+
+    let r = app
+        .send(
+            app.client
+                .put(app.url("/api/v1/checkins/today"))
+                .bearer_auth(&token)
+                .header("Content-Type", "text/plain")
+                .body("temperature=36.5"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_contract_shape(&r.body);
+
+    let r = app
+        .send(
+            app.client
+                .put(app.url("/api/v1/checkins/today"))
+                .bearer_auth(&token)
+                .header("Content-Type", "application/json")
+                .body("{\"answers\": {"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.code(), "malformed_json");
+
+    let huge = format!("{{\"answers\": {{\"note\": \"{}\"}}}}", "x".repeat(100_000));
+    let r = app
+        .send(
+            app.client
+                .put(app.url("/api/v1/checkins/today"))
+                .bearer_auth(&token)
+                .header("Content-Type", "application/json")
+                .body(huge),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_contract_shape(&r.body);
+}
+
+#[tokio::test]
+async fn health_and_readiness() {
+    let app = spawn_app().await;
+    let r = app.send(app.client.get(app.url("/healthz"))).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = app.send(app.client.get(app.url("/readyz"))).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["status"], "ready");
+}
+
+#[tokio::test]
+async fn the_openapi_document_covers_every_route() {
+    let app = spawn_app().await;
+    let r = app
+        .send(app.client.get(app.url("/api/v1/openapi.json")))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = r.body["paths"].as_object().unwrap();
+    for (path, method) in [
+        ("/healthz", "get"),
+        ("/readyz", "get"),
+        ("/api/v1/auth/login", "post"),
+        ("/api/v1/auth/set-password", "post"),
+        ("/api/v1/me", "get"),
+        ("/api/v1/checkins", "get"),
+        ("/api/v1/checkins/{date}", "get"),
+        ("/api/v1/checkins/{date}", "put"),
+        ("/api/v1/checkins/{date}/revisions", "get"),
+    ] {
+        assert!(
+            paths.get(path).and_then(|p| p.get(method)).is_some(),
+            "{method} {path}"
+        );
+    }
+    assert!(r.body["components"]["securitySchemes"]["bearer"].is_object());
+}

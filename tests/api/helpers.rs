@@ -1,0 +1,336 @@
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use actix_web::web;
+use chrono::{DateTime, TimeZone, Utc};
+use diesel::prelude::*;
+use diesel::Connection;
+use health_checkin::clock::ManualClock;
+use health_checkin::config::{DatabaseUrl, LogFormat, Settings};
+use health_checkin::db::users::{self, UserRow};
+use health_checkin::db::{db_time, new_id};
+use health_checkin::provisioning::{create_organization, NewOrganization};
+use health_checkin::startup::Application;
+use health_checkin::state::AppState;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use tempfile::TempDir;
+
+pub const JWT_SECRET: &str = "test-secret-that-is-long-enough-for-hs256";
+pub const PASSWORD: &str = "Spring-rain-42";
+
+/// A fresh database: a SQLite file in a temporary folder, or a new PostgreSQL database that
+/// is dropped when this goes out of scope.
+pub struct TestDb {
+    pub url: DatabaseUrl,
+    pub dir: TempDir,
+    postgres: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        match std::env::var("TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+        {
+            Some(server) => {
+                let name = format!("hc_test_{}", uuid_simple());
+                let mut admin =
+                    diesel::PgConnection::establish(&server).expect("connect to TEST_DATABASE_URL");
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut admin)
+                    .expect("create test database");
+                let mut url = url::Url::parse(&server).expect("TEST_DATABASE_URL is a URL");
+                url.set_path(&name);
+                Self {
+                    url: DatabaseUrl::Postgres(url.to_string()),
+                    dir,
+                    postgres: Some((server, name)),
+                }
+            }
+            None => Self {
+                url: DatabaseUrl::Sqlite(dir.path().join("test.sqlite3")),
+                dir,
+                postgres: None,
+            },
+        }
+    }
+
+    /// The URL as a string, for the binary's DATABASE_URL.
+    pub fn url_string(&self) -> String {
+        match &self.url {
+            DatabaseUrl::Sqlite(path) => format!("sqlite://{}", path.display()),
+            DatabaseUrl::Postgres(url) => url.clone(),
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((server, name)) = &self.postgres {
+            if let Ok(mut admin) = diesel::PgConnection::establish(server) {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut admin);
+            }
+        }
+    }
+}
+
+fn uuid_simple() -> String {
+    new_id().replace('-', "")
+}
+
+pub fn settings_for(db: &TestDb) -> Settings {
+    Settings {
+        bind: "127.0.0.1:0".into(),
+        data_dir: db.dir.path().to_path_buf(),
+        database_url: db.url.clone(),
+        db_pool_size: 4,
+        smtp_url: None,
+        mail_from: "Health Check-in <no-reply@test.local>".into(),
+        public_url: "http://127.0.0.1:8080".into(),
+        jwt_secret: Some(health_checkin::config::Secret::new(JWT_SECRET)),
+        session_hours: 24 * 7,
+        log_format: LogFormat::Pretty,
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub clock: Arc<ManualClock>,
+    pub state: web::Data<AppState>,
+    /// Kept so the database lives as long as the app.
+    pub _db: Arc<TestDb>,
+}
+
+pub struct Person {
+    pub id: String,
+    pub org_id: String,
+    pub email: String,
+    pub password: String,
+}
+
+/// A Monday morning in Shanghai: 2020-02-03 09:00 +08:00.
+pub fn monday_morning() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2020, 2, 3, 1, 0, 0).unwrap()
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_at(monday_morning()).await
+}
+
+pub async fn spawn_app_at(now: DateTime<Utc>) -> TestApp {
+    spawn_on(Arc::new(TestDb::new()), now).await
+}
+
+/// Another instance on the same database, as a second server behind a load balancer.
+pub async fn spawn_on(db: Arc<TestDb>, now: DateTime<Utc>) -> TestApp {
+    if std::env::var_os("RUST_LOG").is_some() {
+        health_checkin::telemetry::init(LogFormat::Pretty);
+    }
+    let clock = ManualClock::new(now);
+    let app = Application::build_with_clock(settings_for(&db), clock.clone())
+        .expect("application builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        clock,
+        state,
+        _db: db,
+    }
+}
+
+pub struct Response {
+    pub status: StatusCode,
+    pub body: Value,
+}
+
+impl Response {
+    /// The contract's error code, when this is an error.
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("")
+    }
+
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.body["error"]["fields"][name].as_str()
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Response {
+        let response = request.send().await.expect("request sent");
+        let status = response.status();
+        let text = response.text().await.expect("body read");
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"))
+        };
+        Response { status, body }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Response {
+        self.send(self.client.get(self.url(path)).bearer_auth(token))
+            .await
+    }
+
+    pub async fn put(&self, path: &str, token: &str, body: &Value) -> Response {
+        self.send(
+            self.client
+                .put(self.url(path))
+                .bearer_auth(token)
+                .json(body),
+        )
+        .await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> Response {
+        self.send(self.client.post(self.url(path)).json(body)).await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.post(
+            "/api/v1/auth/login",
+            &json!({"email": email, "password": password}),
+        )
+        .await
+    }
+
+    pub async fn token_for(&self, person: &Person) -> String {
+        let r = self.login(&person.email, &person.password).await;
+        assert_eq!(
+            r.status,
+            StatusCode::OK,
+            "login of {}: {:?}",
+            person.email,
+            r.body
+        );
+        r.body["token"].as_str().expect("token").to_string()
+    }
+
+    /// Runs database work on the application's own pool.
+    pub async fn with_db<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut health_checkin::db::DbConn) -> T + Send + 'static,
+    ) -> T {
+        let pool = self.state.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get().expect("pooled connection");
+            work(&mut conn)
+        })
+        .await
+        .expect("database work")
+    }
+
+    /// A new organization with an admin who has a password.
+    pub async fn create_org(&self, name: &str, timezone: &str) -> Person {
+        let email = format!("admin-{}@{}.test", uuid_simple(), name.to_lowercase());
+        let new = NewOrganization {
+            name: name.into(),
+            timezone: timezone.into(),
+            admin_email: email.clone(),
+            admin_name: None,
+            admin_password: Some(PASSWORD.into()),
+        };
+        let state = self.state.clone();
+        let now = self.clock_now();
+        let created = self
+            .with_db(move |conn| {
+                create_organization(conn, &state.jwt, &state.settings.public_url, now, new)
+                    .map_err(|e| e.to_string())
+            })
+            .await
+            .expect("organization created");
+        Person {
+            id: created.admin.id,
+            org_id: created.org.id,
+            email,
+            password: PASSWORD.into(),
+        }
+    }
+
+    /// Adds a person to an organization, with an own time zone when given.
+    pub async fn add_person(&self, org_id: &str, role: &str, timezone: Option<&str>) -> Person {
+        let email = format!("{role}-{}@example.test", uuid_simple());
+        let now = db_time(self.clock_now());
+        let row = UserRow {
+            id: new_id(),
+            org_id: org_id.into(),
+            email: email.clone(),
+            name: format!("Test {role}"),
+            employee_no: None,
+            role: role.into(),
+            department_id: None,
+            password_hash: Some(health_checkin::auth::password::hash(PASSWORD).unwrap()),
+            token_version: 0,
+            active: true,
+            timezone: timezone.map(str::to_string),
+            locale: None,
+            created_at: now,
+            updated_at: now,
+            deactivated_at: None,
+        };
+        let id = row.id.clone();
+        self.with_db(move |conn| users::insert(conn, &row).expect("person inserted"))
+            .await;
+        Person {
+            id,
+            org_id: org_id.into(),
+            email,
+            password: PASSWORD.into(),
+        }
+    }
+
+    /// An organization in Asia/Shanghai with one staff member, logged in.
+    pub async fn staff(&self) -> (Person, String) {
+        let admin = self.create_org("Acme", "Asia/Shanghai").await;
+        let staff = self.add_person(&admin.org_id, "staff", None).await;
+        let token = self.token_for(&staff).await;
+        (staff, token)
+    }
+
+    pub fn clock_now(&self) -> DateTime<Utc> {
+        use health_checkin::clock::Clock;
+        self.clock.now()
+    }
+
+    pub async fn count_rows(&self, sql: &'static str) -> i64 {
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        self.with_db(move |conn| {
+            diesel::sql_query(sql)
+                .get_result::<Count>(conn)
+                .expect("count query")
+                .n
+        })
+        .await
+    }
+}
+
+pub fn healthy_answers() -> Value {
+    json!({
+        "temperature": 36.5,
+        "symptoms": [],
+        "location": "Shanghai",
+        "work_status": "remote",
+        "close_contact": false,
+        "travel_to_risk_area": false,
+        "health_code": "green"
+    })
+}
+
+pub fn binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_health-checkin"))
+}
