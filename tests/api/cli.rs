@@ -230,17 +230,42 @@ fn a_bad_database_url_is_a_start_up_error_with_its_cause() {
     assert!(stderr.contains("JWT_SECRET"), "{stderr}");
 }
 
-fn wait_for_line(child: &mut Child, needle: &str, seen: &mut Vec<String>) -> Option<String> {
-    let stdout = child.stdout.as_mut()?;
-    let mut reader = BufReader::new(stdout);
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).ok()? == 0 {
-            return None;
+/// Lines of a child's standard output, read on a thread so a wait can time out.
+struct Lines {
+    rx: std::sync::mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Lines {
+    fn of(child: &mut Child) -> Self {
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Self {
+            rx,
+            seen: Vec::new(),
         }
-        seen.push(line.clone());
-        if line.contains(needle) {
-            return Some(line);
+    }
+
+    fn wait_for(&mut self, needle: &str) -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.rx.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if line.contains(needle) {
+                        return line;
+                    }
+                }
+                Err(_) => panic!("no line with {needle:?}; saw {:?}", self.seen),
+            }
         }
     }
 }
@@ -263,11 +288,9 @@ async fn serve_says_how_to_create_the_first_organization() {
         .spawn()
         .unwrap();
     let mut child = Killed(child);
-    let mut seen = Vec::new();
-    let listening = wait_for_line(&mut child.0, "listening on", &mut seen)
-        .unwrap_or_else(|| panic!("no listening line: {seen:?}"));
-    let hint = wait_for_line(&mut child.0, "org create", &mut seen);
-    assert!(hint.is_some(), "{seen:?}");
+    let mut lines = Lines::of(&mut child.0);
+    let listening = lines.wait_for("listening on");
+    lines.wait_for("org create");
     let port = port_of(&listening);
     let health = reqwest::get(format!("http://127.0.0.1:{port}/healthz"))
         .await
@@ -286,10 +309,9 @@ async fn demo_seeds_an_organization_prints_logins_and_serves() {
         .spawn()
         .unwrap();
     let mut child = Killed(child);
-    let mut seen = Vec::new();
-    let listening = wait_for_line(&mut child.0, "listening on", &mut seen)
-        .unwrap_or_else(|| panic!("no listening line: {seen:?}"));
-    let printed = seen.concat();
+    let mut lines = Lines::of(&mut child.0);
+    let listening = lines.wait_for("listening on");
+    let printed = lines.seen.join("\n");
     for login in [
         "admin@demo.test",
         "hr@demo.test",
