@@ -1,4 +1,4 @@
-//! The command line: serve (the default), migrate, org create, demo.
+//! The command line: serve (the default), migrate, org create, import-employees, demo.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -10,7 +10,7 @@ use crate::config::Settings;
 use crate::db::organizations;
 use crate::provisioning::{create_organization, NewOrganization, ProvisionError};
 use crate::startup::{prepare_database, Application};
-use crate::{demo, telemetry};
+use crate::{demo, import, telemetry};
 
 #[derive(Parser)]
 #[command(
@@ -35,6 +35,17 @@ pub enum Command {
     /// Manage organizations.
     #[command(subcommand)]
     Org(OrgCommand),
+    /// Import people from a CSV file into an organization (all or nothing).
+    ImportEmployees {
+        /// The organization's id (printed by `org create`).
+        #[arg(long)]
+        org: String,
+        /// Check the file and report, without writing.
+        #[arg(long)]
+        dry_run: bool,
+        /// CSV with the header email,name,employee_no,department,role,manager_of.
+        file: PathBuf,
+    },
     /// Seed a demo organization, print its logins, then serve.
     Demo {
         /// Seed and print the logins, but do not serve.
@@ -92,6 +103,9 @@ pub fn run() -> ExitCode {
                 admin_password,
             },
         ),
+        Command::ImportEmployees { org, dry_run, file } => {
+            import_employees(&settings, &org, dry_run, &file)
+        }
         Command::Demo { no_serve } => run_demo(settings, no_serve),
     };
     match result {
@@ -163,6 +177,60 @@ fn org_create(settings: &Settings, new: NewOrganization) -> anyhow::Result<()> {
         ),
         None => println!("The admin can log in now."),
     }
+    Ok(())
+}
+
+fn import_employees(
+    settings: &Settings,
+    org_id: &str,
+    dry_run: bool,
+    file: &std::path::Path,
+) -> anyhow::Result<()> {
+    let bytes =
+        std::fs::read(file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+    anyhow::ensure!(
+        bytes.len() <= import::MAX_IMPORT_BYTES,
+        "{} is larger than {} MiB",
+        file.display(),
+        import::MAX_IMPORT_BYTES / 1024 / 1024
+    );
+    let text = import::decode(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let pool = prepare_database(settings)?;
+    let mut conn = pool.get()?;
+    anyhow::ensure!(
+        organizations::find(&mut conn, org_id)?.is_some(),
+        "--org: no organization with the id {org_id}"
+    );
+    let started = std::time::Instant::now();
+    let report = import::import(
+        &mut conn,
+        org_id,
+        text,
+        dry_run,
+        crate::db::db_time(chrono::Utc::now()),
+    )?;
+    if !report.errors.is_empty() {
+        for e in &report.errors {
+            eprintln!("line {}: {}", e.line, e.message);
+        }
+        anyhow::bail!(
+            "{} line(s) have errors; nothing was imported",
+            report.errors.len()
+        );
+    }
+    println!(
+        "{}{} created, {} updated, {} unchanged, {} departments created ({:.1} s)",
+        if dry_run {
+            "dry run, nothing written: "
+        } else {
+            ""
+        },
+        report.created,
+        report.updated,
+        report.unchanged,
+        report.departments_created,
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 

@@ -1,5 +1,6 @@
 //! health-checkin: daily health check-ins, reports for managers and HR, reminders by e-mail.
 
+pub mod access;
 pub mod auth;
 pub mod cli;
 pub mod clock;
@@ -8,6 +9,8 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod import;
+pub mod people;
 pub mod provisioning;
 pub mod routes;
 pub mod startup;

@@ -14,6 +14,8 @@ pub(crate) use insert_batch;
 
 pub mod checkins;
 mod conn;
+pub mod departments;
+pub mod leaves;
 pub mod organizations;
 pub mod schema;
 pub mod users;
@@ -27,6 +29,9 @@ use diesel::Connection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 pub use conn::DbConn;
+
+/// The backend type of `DbConn`, for boxed queries.
+pub type Backend = <DbConn as diesel::Connection>::Backend;
 
 use crate::config::DatabaseUrl;
 

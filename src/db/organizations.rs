@@ -42,3 +42,21 @@ pub fn create_with_admin(
         Ok(())
     })
 }
+
+pub fn update(
+    conn: &mut DbConn,
+    id: &str,
+    name: &str,
+    timezone: &str,
+    settings: &str,
+    now: chrono::NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(organizations::table.find(id))
+        .set((
+            organizations::name.eq(name),
+            organizations::timezone.eq(timezone),
+            organizations::settings.eq(settings),
+            organizations::updated_at.eq(now),
+        ))
+        .execute(conn)
+}

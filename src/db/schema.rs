@@ -19,6 +19,29 @@ diesel::table! {
         name -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        archived_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    department_managers (department_id, user_id) {
+        org_id -> Text,
+        department_id -> Text,
+        user_id -> Text,
+    }
+}
+
+diesel::table! {
+    leaves (id) {
+        id -> Text,
+        org_id -> Text,
+        user_id -> Text,
+        start_date -> Date,
+        end_date -> Date,
+        kind -> Text,
+        note -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -83,10 +106,15 @@ diesel::joinable!(users -> organizations (org_id));
 diesel::joinable!(users -> departments (department_id));
 diesel::joinable!(checkins -> organizations (org_id));
 diesel::joinable!(checkin_revisions -> checkins (checkin_id));
+diesel::joinable!(department_managers -> departments (department_id));
+diesel::joinable!(department_managers -> users (user_id));
+diesel::joinable!(leaves -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     departments,
+    department_managers,
+    leaves,
     users,
     checkins,
     checkin_revisions,

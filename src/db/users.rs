@@ -85,3 +85,146 @@ pub fn find_with_email_and_org(
         .first(conn)
         .optional()
 }
+
+pub fn find_in_org(conn: &mut DbConn, org_id: &str, id: &str) -> QueryResult<Option<UserRow>> {
+    users::table
+        .filter(users::org_id.eq(org_id))
+        .filter(users::id.eq(id))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Active people per department.
+pub fn members_per_department(conn: &mut DbConn, org_id: &str) -> QueryResult<Vec<(String, i64)>> {
+    let rows: Vec<(Option<String>, i64)> = users::table
+        .filter(users::org_id.eq(org_id))
+        .filter(users::active.eq(true))
+        .filter(users::department_id.is_not_null())
+        .group_by(users::department_id)
+        .select((users::department_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(d, n)| d.map(|d| (d, n)))
+        .collect())
+}
+
+diesel::define_sql_function! {
+    /// Lower case, for searches that ignore case on both databases.
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+diesel::define_sql_function! {
+    #[sql_name = "lower"]
+    fn lower_nullable(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>;
+}
+
+/// Which people a listing asks for.
+pub struct PeopleFilter {
+    pub org_id: String,
+    /// Only people in these departments; `None` for everyone.
+    pub departments: Option<Vec<String>>,
+    pub role: Option<String>,
+    pub active: Option<bool>,
+    /// Part of a name, e-mail or employee number.
+    pub text: Option<String>,
+}
+
+fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('%');
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+fn filtered(filter: &PeopleFilter) -> users::BoxedQuery<'static, super::Backend> {
+    let mut query = users::table
+        .filter(users::org_id.eq(filter.org_id.clone()))
+        .into_boxed();
+    if let Some(departments) = &filter.departments {
+        query = query.filter(users::department_id.eq_any(departments.clone()));
+    }
+    if let Some(role) = &filter.role {
+        query = query.filter(users::role.eq(role.clone()));
+    }
+    if let Some(active) = filter.active {
+        query = query.filter(users::active.eq(active));
+    }
+    if let Some(text) = filter.text.as_deref().filter(|t| !t.trim().is_empty()) {
+        let pattern = escape_like(text.trim());
+        query = query.filter(
+            lower(users::name)
+                .like(pattern.clone())
+                .escape('\\')
+                .or(users::email.like(pattern.clone()).escape('\\'))
+                .or(lower_nullable(users::employee_no)
+                    .like(pattern)
+                    .escape('\\')),
+        );
+    }
+    query
+}
+
+/// One page of people, sorted by name, and how many match in all.
+pub fn search(
+    conn: &mut DbConn,
+    filter: &PeopleFilter,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<(Vec<UserRow>, i64)> {
+    let total = filtered(filter).count().get_result(conn)?;
+    let rows = filtered(filter)
+        .order((users::name.asc(), users::id.asc()))
+        .offset(offset)
+        .limit(limit)
+        .select(UserRow::as_select())
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+pub fn find_by_employee_no(
+    conn: &mut DbConn,
+    org_id: &str,
+    employee_no: &str,
+) -> QueryResult<Option<UserRow>> {
+    users::table
+        .filter(users::org_id.eq(org_id))
+        .filter(users::employee_no.eq(employee_no))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Writes every editable field of a person back.
+pub fn save(conn: &mut DbConn, user: &UserRow) -> QueryResult<usize> {
+    diesel::update(users::table.find(&user.id))
+        .set((
+            users::email.eq(&user.email),
+            users::name.eq(&user.name),
+            users::employee_no.eq(&user.employee_no),
+            users::role.eq(&user.role),
+            users::department_id.eq(&user.department_id),
+            users::token_version.eq(user.token_version),
+            users::active.eq(user.active),
+            users::timezone.eq(&user.timezone),
+            users::locale.eq(&user.locale),
+            users::updated_at.eq(user.updated_at),
+            users::deactivated_at.eq(user.deactivated_at),
+        ))
+        .execute(conn)
+}
+
+/// Every person of the organization, for imports that match by e-mail.
+pub fn all_in_org(conn: &mut DbConn, org_id: &str) -> QueryResult<Vec<UserRow>> {
+    users::table
+        .filter(users::org_id.eq(org_id))
+        .select(UserRow::as_select())
+        .load(conn)
+}

@@ -1,7 +1,9 @@
 //! Types that parse instead of validate: once a value of these types exists, it is good.
 
 pub mod day;
+pub mod department_tree;
 pub mod email;
+pub mod expectation;
 pub mod form;
 pub mod org_settings;
 pub mod role;

@@ -40,10 +40,4 @@ impl OrgSettings {
     pub fn to_stored(&self) -> String {
         serde_json::to_string(self).unwrap_or_else(|_| "{}".into())
     }
-
-    pub fn is_working_day(&self, day: NaiveDate) -> bool {
-        use chrono::Datelike;
-        let iso = day.weekday().number_from_monday() as u8;
-        self.working_days.contains(&iso) && !self.holidays.contains(&day)
-    }
 }

@@ -6,7 +6,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AuthUser;
 use crate::db::checkins::{self, CheckinRow, RevisionRow, Submission, SubmitError, SubmitOutcome};
-use crate::db::db_time;
+use crate::db::{db_time, leaves};
+use crate::domain::expectation::{exemption, Exemption};
 use crate::domain::{Evaluation, FormTemplate};
 use crate::error::{ApiError, FieldErrors};
 use crate::routes::openapi::ErrorResponse;
@@ -77,6 +78,9 @@ pub struct DayView {
     pub checkin: Option<Checkin>,
     /// The last submission before this day, for a one-tap "nothing changed".
     pub previous: Option<Checkin>,
+    /// Whether the person is expected to report this day, and if not, why.
+    pub expected: bool,
+    pub exemption: Option<Exemption>,
     /// The earliest day that may still be filled in late.
     pub earliest_date: NaiveDate,
     pub timezone: String,
@@ -98,22 +102,26 @@ pub async fn day_view(
     if day > today {
         return Err(ApiError::field("date", "is in the future"));
     }
-    let late_days = user.settings().late_days;
+    let settings = user.settings();
     let user_id = user.id().to_string();
-    let (checkin, previous) = state
+    let (checkin, previous, on_leave) = state
         .db(move |conn| {
             Ok((
                 checkins::find_for_day(conn, &user_id, day)?,
                 checkins::latest_before(conn, &user_id, day)?,
+                leaves::on_leave(conn, &user_id, day)?,
             ))
         })
         .await?;
+    let exemption = exemption(&settings, day, on_leave);
     Ok(HttpResponse::Ok().json(DayView {
         date: day,
         form: FormTemplate::default_form(),
         checkin: checkin.map(Checkin::from),
         previous: previous.map(Checkin::from),
-        earliest_date: today - Duration::days(i64::from(late_days)),
+        expected: exemption.is_none(),
+        exemption,
+        earliest_date: today - Duration::days(i64::from(settings.late_days)),
         timezone: user.tz.name().to_string(),
     }))
 }

@@ -3,8 +3,11 @@
 
 pub mod auth;
 pub mod checkins;
+pub mod departments;
+pub mod employees;
 pub mod health;
 pub mod openapi;
+pub mod organization;
 
 use actix_web::dev::ServiceResponse;
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
@@ -30,6 +33,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::scope("/api/v1")
             .configure(auth::configure)
             .configure(checkins::configure)
+            .configure(departments::configure)
+            .configure(employees::configure)
+            .configure(organization::configure)
             .configure(openapi::configure),
     );
 }
@@ -75,6 +81,15 @@ pub async fn not_found(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiE
         req.method(),
         req.path()
     )))
+}
+
+/// For PATCH bodies: a missing field is `None`, an explicit `null` is `Some(None)`.
+pub fn double_option<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    serde::Deserialize::deserialize(deserializer).map(Some)
 }
 
 /// A resource whose other methods answer 405 (by default they would fall through to 404).

@@ -5,7 +5,7 @@ use serde::Serialize;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use crate::routes::{auth, checkins, health};
+use crate::routes::{auth, checkins, departments, employees, health, organization};
 
 /// The error shape of every failed request.
 #[derive(Serialize, ToSchema)]
@@ -52,6 +52,22 @@ impl Modify for BearerAuth {
         checkins::submit,
         checkins::history,
         checkins::revisions,
+        departments::list,
+        departments::get_one,
+        departments::create,
+        departments::update,
+        departments::delete,
+        employees::list,
+        employees::get_one,
+        employees::create,
+        employees::import_csv,
+        employees::update,
+        employees::deactivate,
+        employees::list_leave,
+        employees::add_leave,
+        employees::delete_leave,
+        organization::get_org,
+        organization::put_org,
     ),
     components(schemas(ErrorResponse)),
     modifiers(&BearerAuth)

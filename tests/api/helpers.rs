@@ -193,6 +193,54 @@ impl TestApp {
         .await
     }
 
+    /// Any method, with a token and an optional JSON body.
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<&Value>,
+    ) -> Response {
+        let mut request = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        self.send(request).await
+    }
+
+    pub async fn post_as(&self, path: &str, token: &str, body: &Value) -> Response {
+        self.call(reqwest::Method::POST, path, token, Some(body))
+            .await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: &Value) -> Response {
+        self.call(reqwest::Method::PATCH, path, token, Some(body))
+            .await
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> Response {
+        self.call(reqwest::Method::DELETE, path, token, None).await
+    }
+
+    pub async fn post_csv(
+        &self,
+        path: &str,
+        token: &str,
+        csv: impl Into<reqwest::Body>,
+    ) -> Response {
+        self.send(
+            self.client
+                .post(self.url(path))
+                .bearer_auth(token)
+                .header("Content-Type", "text/csv")
+                .body(csv),
+        )
+        .await
+    }
+
     pub async fn post(&self, path: &str, body: &Value) -> Response {
         self.send(self.client.post(self.url(path)).json(body)).await
     }

@@ -1,0 +1,46 @@
+//! Rules for the fields of a person, shared by the employee API and the CSV import.
+
+use chrono_tz::Tz;
+
+use crate::domain::day::parse_timezone;
+
+pub const LOCALES: [&str; 2] = ["zh-CN", "en"];
+pub const MAX_EMPLOYEE_NO_CHARS: usize = 64;
+pub const LEAVE_KINDS: [&str; 5] = ["annual", "sick", "personal", "parental", "other"];
+
+pub fn employee_no(raw: &str) -> Result<Option<String>, String> {
+    let value = raw.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    if value.chars().count() > MAX_EMPLOYEE_NO_CHARS {
+        return Err(format!(
+            "must be at most {MAX_EMPLOYEE_NO_CHARS} characters"
+        ));
+    }
+    if value.chars().any(char::is_control) {
+        return Err("must not contain control characters".into());
+    }
+    Ok(Some(value.to_string()))
+}
+
+pub fn locale(raw: &str) -> Result<String, String> {
+    LOCALES
+        .iter()
+        .find(|l| l.eq_ignore_ascii_case(raw.trim()))
+        .map(|l| l.to_string())
+        .ok_or_else(|| format!("must be one of {}", LOCALES.join(", ")))
+}
+
+pub fn timezone(raw: &str) -> Result<Tz, String> {
+    parse_timezone(raw)
+}
+
+pub fn leave_kind(raw: &str) -> Result<String, String> {
+    let kind = raw.trim().to_lowercase();
+    if LEAVE_KINDS.contains(&kind.as_str()) {
+        Ok(kind)
+    } else {
+        Err(format!("must be one of {}", LEAVE_KINDS.join(", ")))
+    }
+}

@@ -1,0 +1,806 @@
+use std::collections::HashMap;
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::access::{scope_of, Scope};
+use crate::auth::AuthUser;
+use crate::db::departments;
+use crate::db::leaves::{self, LeaveRow};
+use crate::db::users::{self, PeopleFilter, UserRow};
+use crate::db::{db_time, is_unique_violation, new_id, DbConn};
+use crate::domain::department_tree::DepartmentTree;
+use crate::domain::{Email, Role};
+use crate::error::{ApiError, FieldErrors};
+use crate::import::{self, ImportReport, LineError};
+use crate::people;
+use crate::provisioning::clean_name;
+use crate::routes::openapi::ErrorResponse;
+use crate::routes::{double_option, resource};
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        resource("/employees")
+            .route(web::get().to(list))
+            .route(web::post().to(create)),
+    )
+    .service(
+        resource("/employees/import")
+            .app_data(web::PayloadConfig::new(import::MAX_IMPORT_BYTES))
+            .route(web::post().to(import_csv)),
+    )
+    .service(
+        resource("/employees/{id}")
+            .route(web::get().to(get_one))
+            .route(web::patch().to(update))
+            .route(web::delete().to(deactivate)),
+    )
+    .service(
+        resource("/employees/{id}/leave")
+            .route(web::get().to(list_leave))
+            .route(web::post().to(add_leave)),
+    )
+    .service(resource("/employees/{id}/leave/{leave_id}").route(web::delete().to(delete_leave)));
+}
+
+const DEFAULT_PAGE_SIZE: i64 = 50;
+const MAX_PAGE_SIZE: i64 = 200;
+const MAX_LEAVE_DAYS: i64 = 366;
+
+#[derive(Serialize, ToSchema)]
+pub struct Employee {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub employee_no: Option<String>,
+    pub role: String,
+    pub department_id: Option<String>,
+    pub department_path: Option<String>,
+    pub timezone: Option<String>,
+    pub locale: Option<String>,
+    pub active: bool,
+    /// Departments this person manages directly.
+    pub manages: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub deactivated_at: Option<DateTime<Utc>>,
+}
+
+/// What it takes to render people: paths and who manages what.
+pub struct Directory {
+    pub tree: DepartmentTree,
+    managed: HashMap<String, Vec<String>>,
+}
+
+impl Directory {
+    pub fn load(conn: &mut DbConn, org_id: &str) -> Result<Self, ApiError> {
+        let tree = departments::tree(conn, org_id)?;
+        let mut managed: HashMap<String, Vec<String>> = HashMap::new();
+        for (department, user) in departments::managers(conn, org_id)? {
+            managed.entry(user).or_default().push(department);
+        }
+        Ok(Self { tree, managed })
+    }
+
+    pub fn render(&self, u: &UserRow) -> Employee {
+        let mut manages = self.managed.get(&u.id).cloned().unwrap_or_default();
+        manages.sort();
+        Employee {
+            id: u.id.clone(),
+            email: u.email.clone(),
+            name: u.name.clone(),
+            employee_no: u.employee_no.clone(),
+            role: u.role.clone(),
+            department_id: u.department_id.clone(),
+            department_path: u
+                .department_id
+                .as_deref()
+                .filter(|d| self.tree.contains(d))
+                .map(|d| self.tree.path(d)),
+            timezone: u.timezone.clone(),
+            locale: u.locale.clone(),
+            active: u.active,
+            manages,
+            created_at: u.created_at.and_utc(),
+            deactivated_at: u.deactivated_at.map(|t| t.and_utc()),
+        }
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ListQuery {
+    /// Part of a name, e-mail or employee number.
+    pub q: Option<String>,
+    /// Only this department and its sub-departments.
+    pub department_id: Option<String>,
+    pub role: Option<String>,
+    /// `true` (default), `false` or `all`.
+    pub active: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EmployeePage {
+    pub employees: Vec<Employee>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// People the caller may see, one page at a time.
+#[utoipa::path(get, path = "/api/v1/employees", tag = "people", security(("bearer" = [])),
+    params(ListQuery),
+    responses((status = 200, body = EmployeePage), (status = 403, body = ErrorResponse),
+              (status = 422, body = ErrorResponse)))]
+pub async fn list(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(Role::Manager)?;
+    let query = query.into_inner();
+    let page = query.page.unwrap_or(1);
+    let per_page = query.per_page.unwrap_or(DEFAULT_PAGE_SIZE);
+    if page < 1 {
+        return Err(ApiError::field("page", "must be 1 or more"));
+    }
+    if !(1..=MAX_PAGE_SIZE).contains(&per_page) {
+        return Err(ApiError::field(
+            "per_page",
+            format!("must be between 1 and {MAX_PAGE_SIZE}"),
+        ));
+    }
+    let role = query
+        .role
+        .as_deref()
+        .map(|r| r.parse::<Role>().map_err(|p| ApiError::field("role", p)))
+        .transpose()?;
+    let active = match query.active.as_deref() {
+        None | Some("true") => Some(true),
+        Some("false") => Some(false),
+        Some("all") => None,
+        Some(_) => return Err(ApiError::field("active", "must be true, false or all")),
+    };
+    let (org_id, user_id, caller_role) =
+        (user.org_id().to_string(), user.id().to_string(), user.role);
+    let result = state
+        .db(move |conn| {
+            let scope = scope_of(conn, &org_id, &user_id, caller_role)?;
+            let directory = Directory::load(conn, &org_id)?;
+            let scope = match &query.department_id {
+                Some(d) => scope.narrowed_to(&directory.tree, d).ok_or_else(|| {
+                    ApiError::Forbidden("that department is outside the ones you can see".into())
+                })?,
+                None => scope,
+            };
+            let filter = PeopleFilter {
+                org_id,
+                departments: match scope {
+                    Scope::Organization => None,
+                    Scope::Departments(ids) => Some(ids.into_iter().collect()),
+                },
+                role: role.map(|r| r.as_str().to_string()),
+                active,
+                text: query.q,
+            };
+            let (rows, total) = users::search(conn, &filter, (page - 1) * per_page, per_page)?;
+            Ok(EmployeePage {
+                employees: rows.iter().map(|u| directory.render(u)).collect(),
+                total,
+                page,
+                per_page,
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(result))
+}
+
+/// The person with this id, when the caller may see them (anyone may see themselves).
+fn visible_person(conn: &mut DbConn, caller: &AuthUser, id: &str) -> Result<UserRow, ApiError> {
+    let person = users::find_in_org(conn, caller.org_id(), id)?
+        .ok_or_else(|| ApiError::not_found("person"))?;
+    if person.id == caller.id() {
+        return Ok(person);
+    }
+    let scope = scope_of(conn, caller.org_id(), caller.id(), caller.role)?;
+    if caller.role >= Role::Manager && scope.covers_member_of(person.department_id.as_deref()) {
+        Ok(person)
+    } else {
+        Err(ApiError::not_found("person"))
+    }
+}
+
+/// One person (managers: within their departments; anyone: themselves).
+#[utoipa::path(get, path = "/api/v1/employees/{id}", tag = "people", security(("bearer" = [])),
+    responses((status = 200, body = Employee), (status = 404, body = ErrorResponse)))]
+pub async fn get_one(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let employee = state
+        .db(move |conn| {
+            let person = visible_person(conn, &user, &id)?;
+            Ok(Directory::load(conn, user.org_id())?.render(&person))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(employee))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewEmployee {
+    pub email: String,
+    pub name: String,
+    pub employee_no: Option<String>,
+    /// `staff` when not given.
+    pub role: Option<String>,
+    pub department_id: Option<String>,
+    pub timezone: Option<String>,
+    pub locale: Option<String>,
+    /// Departments this person manages (needs the manager, hr or admin role).
+    #[serde(default)]
+    pub manager_of: Vec<String>,
+    /// Send an invitation e-mail with a set-password link (default true).
+    pub invite: Option<bool>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmployeeChange {
+    pub email: Option<String>,
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub employee_no: Option<Option<String>>,
+    pub role: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub department_id: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub timezone: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub locale: Option<Option<String>>,
+    pub manager_of: Option<Vec<String>>,
+    /// `false` deactivates (tokens revoked, history kept); `true` reactivates.
+    pub active: Option<bool>,
+}
+
+/// Checks a person's fields as they would be stored; collects every problem.
+struct Draft<'a> {
+    errors: FieldErrors,
+    tree: &'a DepartmentTree,
+}
+
+impl Draft<'_> {
+    fn take<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
+        result
+            .map_err(|problem| {
+                self.errors.insert(field.to_string(), problem);
+            })
+            .ok()
+    }
+
+    fn department(&mut self, id: Option<String>) -> Option<String> {
+        let id = id?;
+        if self.tree.contains(&id) {
+            Some(id)
+        } else {
+            self.errors
+                .insert("department_id".into(), "no such department".into());
+            None
+        }
+    }
+
+    fn managed(&mut self, ids: Vec<String>, role: Role) -> Vec<String> {
+        let mut ids = ids;
+        ids.sort();
+        ids.dedup();
+        if let Some(bad) = ids.iter().find(|d| !self.tree.contains(d)) {
+            self.errors
+                .insert("manager_of".into(), format!("`{bad}` is not a department"));
+        } else if !ids.is_empty() && role < Role::Manager {
+            self.errors.insert(
+                "manager_of".into(),
+                "only a manager, hr or admin can manage departments".into(),
+            );
+        }
+        ids
+    }
+}
+
+fn uniqueness(conn: &mut DbConn, user: &UserRow) -> Result<(), ApiError> {
+    if let Some(other) = users::find_by_email(conn, &user.email)? {
+        if other.id != user.id {
+            return Err(ApiError::conflict(
+                "email_taken",
+                format!("{} already has an account", user.email),
+            ));
+        }
+    }
+    if let Some(no) = &user.employee_no {
+        if let Some(other) = users::find_by_employee_no(conn, &user.org_id, no)? {
+            if other.id != user.id {
+                return Err(ApiError::conflict(
+                    "employee_no_taken",
+                    format!("employee number {no} belongs to {}", other.email),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn conflict_on_unique(e: diesel::result::Error) -> ApiError {
+    if is_unique_violation(&e) {
+        ApiError::conflict(
+            "already_exists",
+            "the e-mail or employee number is already in use",
+        )
+    } else {
+        e.into()
+    }
+}
+
+/// Add a person; they get an invitation e-mail unless `invite` is false.
+#[utoipa::path(post, path = "/api/v1/employees", tag = "people", security(("bearer" = [])),
+    request_body = NewEmployee,
+    responses((status = 201, body = Employee), (status = 409, body = ErrorResponse),
+              (status = 422, body = ErrorResponse)))]
+pub async fn create(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<NewEmployee>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(Role::Admin)?;
+    let body = body.into_inner();
+    let now = db_time(state.clock.now());
+    let org_id = user.org_id().to_string();
+    let created = state
+        .db(move |conn| {
+            conn.write_transaction(|conn| {
+                let directory = Directory::load(conn, &org_id)?;
+                let mut draft = Draft {
+                    errors: FieldErrors::new(),
+                    tree: &directory.tree,
+                };
+                let email = draft.take("email", Email::parse(&body.email));
+                let name = draft.take("name", clean_name(&body.name));
+                let employee_no = draft
+                    .take(
+                        "employee_no",
+                        people::employee_no(body.employee_no.as_deref().unwrap_or("")),
+                    )
+                    .flatten();
+                let role = draft
+                    .take(
+                        "role",
+                        body.role.as_deref().unwrap_or("staff").parse::<Role>(),
+                    )
+                    .unwrap_or(Role::Staff);
+                let department_id = draft.department(body.department_id);
+                let timezone = body
+                    .timezone
+                    .as_deref()
+                    .and_then(|z| draft.take("timezone", people::timezone(z)))
+                    .map(|z| z.name().to_string());
+                let locale = body
+                    .locale
+                    .as_deref()
+                    .and_then(|l| draft.take("locale", people::locale(l)));
+                let manages = draft.managed(body.manager_of, role);
+                let (Some(email), Some(name), true) = (email, name, draft.errors.is_empty()) else {
+                    return Err(ApiError::validation(draft.errors));
+                };
+                let row = UserRow {
+                    id: new_id(),
+                    org_id: org_id.clone(),
+                    email: email.into_string(),
+                    name,
+                    employee_no,
+                    role: role.as_str().into(),
+                    department_id,
+                    password_hash: None,
+                    token_version: 0,
+                    active: true,
+                    timezone,
+                    locale,
+                    created_at: now,
+                    updated_at: now,
+                    deactivated_at: None,
+                };
+                uniqueness(conn, &row)?;
+                users::insert(conn, &row).map_err(conflict_on_unique)?;
+                departments::set_managed_by(conn, &org_id, &row.id, &manages)?;
+                let directory = Directory::load(conn, &org_id)?;
+                Ok(directory.render(&row))
+            })
+        })
+        .await?;
+    tracing::info!(user_id = %created.id, "person added");
+    Ok(HttpResponse::Created().json(created))
+}
+
+/// Change a person's details, role, department, zone or managed departments; deactivate or
+/// reactivate them.
+#[utoipa::path(patch, path = "/api/v1/employees/{id}", tag = "people", security(("bearer" = [])),
+    request_body = EmployeeChange,
+    responses((status = 200, body = Employee), (status = 404, body = ErrorResponse),
+              (status = 409, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
+pub async fn update(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+    body: web::Json<EmployeeChange>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(Role::Admin)?;
+    let change = body.into_inner();
+    let id = id.into_inner();
+    let now = db_time(state.clock.now());
+    let caller_id = user.id().to_string();
+    let org_id = user.org_id().to_string();
+    let updated = state
+        .db(move |conn| {
+            conn.write_transaction(|conn| {
+                let current = users::find_in_org(conn, &org_id, &id)?
+                    .ok_or_else(|| ApiError::not_found("person"))?;
+                let directory = Directory::load(conn, &org_id)?;
+                let mut draft = Draft {
+                    errors: FieldErrors::new(),
+                    tree: &directory.tree,
+                };
+                let mut next = current.clone();
+                if let Some(e) = &change.email {
+                    if let Some(e) = draft.take("email", Email::parse(e)) {
+                        next.email = e.into_string();
+                    }
+                }
+                if let Some(n) = &change.name {
+                    if let Some(n) = draft.take("name", clean_name(n)) {
+                        next.name = n;
+                    }
+                }
+                if let Some(no) = &change.employee_no {
+                    if let Some(no) = draft.take("employee_no", people::employee_no(no.as_deref().unwrap_or(""))) {
+                        next.employee_no = no;
+                    }
+                }
+                let mut role = current.role.parse::<Role>().unwrap_or(Role::Staff);
+                if let Some(r) = &change.role {
+                    if let Some(r) = draft.take("role", r.parse::<Role>()) {
+                        role = r;
+                        next.role = r.as_str().into();
+                    }
+                }
+                if let Some(d) = change.department_id.clone() {
+                    next.department_id = match d {
+                        Some(d) => draft.department(Some(d)).or(current.department_id.clone()),
+                        None => None,
+                    };
+                }
+                if let Some(z) = &change.timezone {
+                    next.timezone = match z {
+                        Some(z) => draft
+                            .take("timezone", people::timezone(z))
+                            .map(|z| z.name().to_string()),
+                        None => None,
+                    };
+                }
+                if let Some(l) = &change.locale {
+                    next.locale = match l {
+                        Some(l) => draft.take("locale", people::locale(l)),
+                        None => None,
+                    };
+                }
+                let manages = change.manager_of.clone().map(|m| draft.managed(m, role));
+                if manages.is_none() && role < Role::Manager && directory_manages(&directory, &id) {
+                    draft.errors.insert(
+                        "role".into(),
+                        "this person manages departments; remove them as manager first (manager_of: [])".into(),
+                    );
+                }
+                if !draft.errors.is_empty() {
+                    return Err(ApiError::validation(draft.errors));
+                }
+                if id == caller_id && (change.active == Some(false) || role < Role::Admin) {
+                    return Err(ApiError::conflict(
+                        "cannot_change_self",
+                        "you cannot take away your own admin role or deactivate yourself",
+                    ));
+                }
+                match change.active {
+                    Some(false) if current.active => deactivate_row(&mut next, now),
+                    Some(true) if !current.active => {
+                        next.active = true;
+                        next.deactivated_at = None;
+                    }
+                    _ => {}
+                }
+                next.updated_at = now;
+                uniqueness(conn, &next)?;
+                users::save(conn, &next).map_err(conflict_on_unique)?;
+                if let Some(manages) = manages {
+                    departments::set_managed_by(conn, &org_id, &id, &manages)?;
+                }
+                Ok(Directory::load(conn, &org_id)?.render(&next))
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(updated))
+}
+
+fn directory_manages(directory: &Directory, user_id: &str) -> bool {
+    directory
+        .managed
+        .get(user_id)
+        .is_some_and(|m| !m.is_empty())
+}
+
+/// Deactivation keeps the person and their history, and revokes every token they hold.
+fn deactivate_row(user: &mut UserRow, now: chrono::NaiveDateTime) {
+    user.active = false;
+    user.deactivated_at = Some(now);
+    user.token_version += 1;
+}
+
+/// Deactivate a person: they can no longer log in; their history stays.
+#[utoipa::path(delete, path = "/api/v1/employees/{id}", tag = "people", security(("bearer" = [])),
+    responses((status = 200, body = Employee), (status = 404, body = ErrorResponse),
+              (status = 409, body = ErrorResponse)))]
+pub async fn deactivate(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(Role::Admin)?;
+    let id = id.into_inner();
+    if id == user.id() {
+        return Err(ApiError::conflict(
+            "cannot_change_self",
+            "you cannot deactivate yourself",
+        ));
+    }
+    let now = db_time(state.clock.now());
+    let org_id = user.org_id().to_string();
+    let employee = state
+        .db(move |conn| {
+            conn.write_transaction(|conn| {
+                let mut person = users::find_in_org(conn, &org_id, &id)?
+                    .ok_or_else(|| ApiError::not_found("person"))?;
+                if person.active {
+                    deactivate_row(&mut person, now);
+                    person.updated_at = now;
+                    users::save(conn, &person)?;
+                    departments::set_managed_by(conn, &org_id, &id, &[])?;
+                }
+                Ok(Directory::load(conn, &org_id)?.render(&person))
+            })
+        })
+        .await?;
+    tracing::info!(user_id = %employee.id, "person deactivated");
+    Ok(HttpResponse::Ok().json(employee))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Leave {
+    pub id: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub kind: String,
+    pub note: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<LeaveRow> for Leave {
+    fn from(row: LeaveRow) -> Self {
+        Self {
+            id: row.id,
+            from: row.start_date,
+            to: row.end_date,
+            kind: row.kind,
+            note: row.note,
+            created_at: row.created_at.and_utc(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LeaveList {
+    pub leave: Vec<Leave>,
+}
+
+/// A person's leave, newest first.
+#[utoipa::path(get, path = "/api/v1/employees/{id}/leave", tag = "people", security(("bearer" = [])),
+    responses((status = 200, body = LeaveList), (status = 404, body = ErrorResponse)))]
+pub async fn list_leave(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let leave = state
+        .db(move |conn| {
+            let person = visible_person(conn, &user, &id)?;
+            Ok(leaves::for_user(conn, &person.id)?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(LeaveList {
+        leave: leave.into_iter().map(Leave::from).collect(),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewLeave {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// annual, sick, personal, parental or other.
+    pub kind: String,
+    pub note: Option<String>,
+}
+
+/// Record leave (hr and admin): the person is not expected to report on those days.
+#[utoipa::path(post, path = "/api/v1/employees/{id}/leave", tag = "people", security(("bearer" = [])),
+    request_body = NewLeave,
+    responses((status = 201, body = Leave), (status = 404, body = ErrorResponse),
+              (status = 422, body = ErrorResponse)))]
+pub async fn add_leave(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+    body: web::Json<NewLeave>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(Role::Hr)?;
+    let body = body.into_inner();
+    let mut errors = FieldErrors::new();
+    if body.to < body.from {
+        errors.insert("to".into(), "must not be before `from`".into());
+    } else if (body.to - body.from).num_days() >= MAX_LEAVE_DAYS {
+        errors.insert(
+            "to".into(),
+            format!("leave may cover at most {MAX_LEAVE_DAYS} days at once"),
+        );
+    }
+    let kind = people::leave_kind(&body.kind)
+        .map_err(|p| {
+            errors.insert("kind".into(), p);
+        })
+        .unwrap_or_default();
+    let note = body
+        .note
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty());
+    if note.as_ref().is_some_and(|n| n.chars().count() > 500) {
+        errors.insert("note".into(), "must be at most 500 characters".into());
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let now = db_time(state.clock.now());
+    let id = id.into_inner();
+    let leave = state
+        .db(move |conn| {
+            let person = users::find_in_org(conn, user.org_id(), &id)?
+                .ok_or_else(|| ApiError::not_found("person"))?;
+            let row = LeaveRow {
+                id: new_id(),
+                org_id: person.org_id.clone(),
+                user_id: person.id.clone(),
+                start_date: body.from,
+                end_date: body.to,
+                kind,
+                note,
+                created_by: user.id().to_string(),
+                created_at: now,
+            };
+            leaves::insert(conn, &row)?;
+            Ok(row)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(Leave::from(leave)))
+}
+
+/// Remove a leave record (hr and admin).
+#[utoipa::path(delete, path = "/api/v1/employees/{id}/leave/{leave_id}", tag = "people", security(("bearer" = [])),
+    responses((status = 204), (status = 404, body = ErrorResponse)))]
+pub async fn delete_leave(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(Role::Hr)?;
+    let (id, leave_id) = path.into_inner();
+    let org_id = user.org_id().to_string();
+    let removed = state
+        .db(move |conn| Ok(leaves::delete(conn, &org_id, &id, &leave_id)?))
+        .await?;
+    if removed == 0 {
+        return Err(ApiError::not_found("leave"));
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ImportQuery {
+    /// Check the file and report what would change, without writing.
+    pub dry_run: Option<bool>,
+}
+
+/// The import's answer when some lines are bad: the contract's error and the import result.
+#[derive(Serialize, ToSchema)]
+pub struct ImportFailure {
+    #[schema(value_type = Object)]
+    pub error: serde_json::Value,
+    pub created: usize,
+    pub updated: usize,
+    pub errors: Vec<LineError>,
+}
+
+/// Import people from CSV (`email,name,employee_no,department,role,manager_of`). Departments
+/// given as paths (`Sales/East`) are created; existing e-mails are updated. Any bad line means
+/// nothing is written.
+#[utoipa::path(post, path = "/api/v1/employees/import", tag = "people", security(("bearer" = [])),
+    params(ImportQuery),
+    request_body(content = String, content_type = "text/csv"),
+    responses((status = 200, body = ImportReport), (status = 413, body = ErrorResponse),
+              (status = 415, body = ErrorResponse), (status = 422, body = ImportFailure)))]
+pub async fn import_csv(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+    query: web::Query<ImportQuery>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    user.require(Role::Admin)?;
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_lowercase();
+    if !["text/csv", "application/csv", "text/plain"]
+        .iter()
+        .any(|t| content_type.starts_with(t))
+    {
+        return Err(ApiError::UnsupportedMediaType(
+            "send the file with Content-Type: text/csv".into(),
+        ));
+    }
+    let dry_run = query.dry_run.unwrap_or(false);
+    let org_id = user.org_id().to_string();
+    let now = db_time(state.clock.now());
+    let report = state
+        .db(move |conn| {
+            let text = import::decode(&body).map_err(|e| ApiError::field("file", e))?;
+            Ok(import::import(conn, &org_id, text, dry_run, now)?)
+        })
+        .await?;
+    Ok(import_response(report))
+}
+
+pub fn import_response(report: ImportReport) -> HttpResponse {
+    if report.errors.is_empty() {
+        return HttpResponse::Ok().json(report);
+    }
+    let count = report.errors.len();
+    HttpResponse::UnprocessableEntity().json(ImportFailure {
+        error: serde_json::json!({
+            "code": "invalid_import",
+            "message": format!(
+                "{count} line{} of the file {} errors; nothing was imported",
+                if count == 1 { "" } else { "s" },
+                if count == 1 { "has" } else { "have" }
+            ),
+        }),
+        created: 0,
+        updated: 0,
+        errors: report.errors,
+    })
+}
