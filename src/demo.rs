@@ -11,7 +11,7 @@ use serde_json::json;
 use crate::auth::password;
 use crate::db::checkins::CheckinRow;
 use crate::db::organizations::OrganizationRow;
-use crate::db::schema::{checkins, departments, organizations, users};
+use crate::db::schema::{checkins, departments, organizations};
 use crate::db::users::{self as user_rows, UserRow};
 use crate::db::{db_time, insert_batch, new_id, DbConn};
 use crate::domain::{FormTemplate, LocalCalendar, OrgSettings, Role};
@@ -194,9 +194,7 @@ pub fn seed(conn: &mut DbConn, now: DateTime<Utc>) -> anyhow::Result<Seeded> {
                 ))
                 .execute(c)?;
         }
-        for chunk in people.chunks(100) {
-            insert_batch!(c, users::table, chunk)?;
-        }
+        user_rows::insert_many(c, &people)?;
         for chunk in rows.chunks(200) {
             insert_batch!(c, checkins::table, chunk)?;
         }

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use crate::db::departments::{self, DepartmentRow};
 use crate::db::schema::users as users_table;
 use crate::db::users::{self, UserRow};
-use crate::db::{insert_batch, new_id, DbConn};
+use crate::db::{new_id, DbConn};
 use crate::domain::department_tree::{parse_path, Node};
 use crate::domain::{Email, Role};
 use crate::people;
@@ -27,8 +27,8 @@ const KNOWN_COLUMNS: [&str; 6] = [
     "role",
     "manager_of",
 ];
-/// Rows per INSERT: under SQLite's and PostgreSQL's limits on bound parameters.
-const INSERT_CHUNK: usize = 1_000;
+/// E-mails per lookup query: under both databases' limits on bound parameters.
+const LOOKUP_CHUNK: usize = 1_000;
 
 #[derive(Clone, Debug, Serialize, ToSchema, PartialEq, Eq)]
 pub struct LineError {
@@ -129,6 +129,10 @@ pub fn import(
             parent.unwrap_or_default()
         };
 
+        let mut managed_now: HashMap<String, Vec<String>> = HashMap::new();
+        for (department, user) in departments::managers(conn, org_id)? {
+            managed_now.entry(user).or_default().push(department);
+        }
         let mut to_insert = Vec::new();
         let mut to_update = Vec::new();
         let mut managers: Vec<(String, Vec<String>)> = Vec::new();
@@ -182,8 +186,14 @@ pub fn import(
                     deactivated_at: None,
                 },
             };
-            if let Some(m) = managed {
-                if columns.contains("manager_of") {
+            let mut managers_changed = false;
+            if let Some(mut m) = managed.filter(|_| columns.contains("manager_of")) {
+                m.sort();
+                m.dedup();
+                let mut before = managed_now.get(&row.id).cloned().unwrap_or_default();
+                before.sort();
+                if m != before {
+                    managers_changed = true;
                     managers.push((row.id.clone(), m));
                 }
             }
@@ -193,6 +203,7 @@ pub fn import(
                     updated_at: now,
                     ..row
                 }),
+                Some(_) if managers_changed => report.updated += 1,
                 Some(_) => report.unchanged += 1,
             }
         }
@@ -200,10 +211,11 @@ pub fn import(
             errors.sort_by_key(|e| e.line);
             report.errors = errors;
             report.unchanged = 0;
+            report.updated = 0;
             return Ok(report);
         }
         report.created = to_insert.len();
-        report.updated = to_update.len();
+        report.updated += to_update.len();
         report.departments_created = new_departments.len();
         report.created_ids = to_insert.iter().map(|u| u.id.clone()).collect();
         if dry_run {
@@ -223,11 +235,11 @@ pub fn import(
                 },
             )?;
         }
-        for chunk in to_insert.chunks(INSERT_CHUNK) {
-            insert_batch!(conn, users_table::table, chunk)?;
-        }
+        users::insert_many(conn, &to_insert)?;
         for row in &to_update {
-            users::save(conn, row)?;
+            if let Some(before) = existing.get(&row.email) {
+                users::save(conn, before, row)?;
+            }
         }
         for (user_id, department_ids) in &managers {
             departments::set_managed_by(conn, org_id, user_id, department_ids)?;
@@ -255,7 +267,7 @@ fn check_against_stored(
         .filter(|e| !existing.contains_key(*e))
         .collect();
     let mut elsewhere = HashSet::new();
-    for chunk in outside.chunks(INSERT_CHUNK) {
+    for chunk in outside.chunks(LOOKUP_CHUNK) {
         let found: Vec<String> = users_table::table
             .filter(users_table::email.eq_any(chunk))
             .select(users_table::email)
@@ -275,10 +287,7 @@ fn check_against_stored(
         }
         if let Some(no) = &plan.employee_no {
             if let Some(holder) = holders.get(no.as_str()) {
-                let moving_away = planned
-                    .iter()
-                    .any(|(_, p)| p.email == *holder && p.employee_no.as_deref() != Some(no));
-                if *holder != plan.email && !moving_away {
+                if *holder != plan.email {
                     errors.push(LineError {
                         line: *line,
                         message: format!("employee number {no} belongs to {holder}"),

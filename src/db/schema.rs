@@ -46,6 +46,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    membership_history (id) {
+        id -> Text,
+        org_id -> Text,
+        user_id -> Text,
+        department_id -> Nullable<Text>,
+        active -> Bool,
+        valid_from -> Timestamp,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> Text,
         org_id -> Text,
@@ -115,6 +126,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     departments,
     department_managers,
     leaves,
+    membership_history,
     users,
     checkins,
     checkin_revisions,

@@ -2,7 +2,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::organizations::OrganizationRow;
-use super::schema::{organizations, users};
+use super::schema::{membership_history, organizations, users};
 use super::DbConn;
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
@@ -25,8 +25,55 @@ pub struct UserRow {
     pub deactivated_at: Option<NaiveDateTime>,
 }
 
+/// Where a person is from a moment on; see `membership_history`.
+#[derive(Insertable)]
+#[diesel(table_name = membership_history)]
+struct Membership<'a> {
+    id: String,
+    org_id: &'a str,
+    user_id: &'a str,
+    department_id: Option<&'a str>,
+    active: bool,
+    valid_from: NaiveDateTime,
+}
+
+impl<'a> Membership<'a> {
+    fn of(user: &'a UserRow, valid_from: NaiveDateTime) -> Self {
+        Self {
+            id: super::new_id(),
+            org_id: &user.org_id,
+            user_id: &user.id,
+            department_id: user.department_id.as_deref(),
+            active: user.active,
+            valid_from,
+        }
+    }
+}
+
 pub fn insert(conn: &mut DbConn, user: &UserRow) -> QueryResult<usize> {
-    diesel::insert_into(users::table).values(user).execute(conn)
+    let inserted = diesel::insert_into(users::table)
+        .values(user)
+        .execute(conn)?;
+    diesel::insert_into(membership_history::table)
+        .values(Membership::of(user, user.created_at))
+        .execute(conn)?;
+    Ok(inserted)
+}
+
+/// Rows per INSERT: under SQLite's and PostgreSQL's limits on bound parameters.
+const INSERT_CHUNK: usize = 1_000;
+
+/// Many people at once, as an import or the demo adds them.
+pub fn insert_many(conn: &mut DbConn, rows: &[UserRow]) -> QueryResult<()> {
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        insert_batch!(conn, users::table, chunk)?;
+        let history: Vec<Membership<'_>> = chunk
+            .iter()
+            .map(|u| Membership::of(u, u.created_at))
+            .collect();
+        insert_batch!(conn, membership_history::table, &history)?;
+    }
+    Ok(())
 }
 
 pub fn find_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<UserRow>> {
@@ -202,8 +249,16 @@ pub fn find_by_employee_no(
         .optional()
 }
 
-/// Writes every editable field of a person back.
-pub fn save(conn: &mut DbConn, user: &UserRow) -> QueryResult<usize> {
+/// Writes every editable field of a person back, and remembers a move or (de)activation
+/// from `user.updated_at` on.
+pub fn save(conn: &mut DbConn, before: &UserRow, user: &UserRow) -> QueryResult<usize> {
+    if (before.department_id.as_deref(), before.active)
+        != (user.department_id.as_deref(), user.active)
+    {
+        diesel::insert_into(membership_history::table)
+            .values(Membership::of(user, user.updated_at))
+            .execute(conn)?;
+    }
     diesel::update(users::table.find(&user.id))
         .set((
             users::email.eq(&user.email),

@@ -525,7 +525,7 @@ pub async fn update(
                 }
                 next.updated_at = now;
                 uniqueness(conn, &next)?;
-                users::save(conn, &next).map_err(conflict_on_unique)?;
+                users::save(conn, &current, &next).map_err(conflict_on_unique)?;
                 if let Some(manages) = manages {
                     departments::set_managed_by(conn, &org_id, &id, &manages)?;
                 }
@@ -572,12 +572,13 @@ pub async fn deactivate(
     let employee = state
         .db(move |conn| {
             conn.write_transaction(|conn| {
-                let mut person = users::find_in_org(conn, &org_id, &id)?
+                let before = users::find_in_org(conn, &org_id, &id)?
                     .ok_or_else(|| ApiError::not_found("person"))?;
+                let mut person = before.clone();
                 if person.active {
                     deactivate_row(&mut person, now);
                     person.updated_at = now;
-                    users::save(conn, &person)?;
+                    users::save(conn, &before, &person)?;
                     departments::set_managed_by(conn, &org_id, &id, &[])?;
                 }
                 Ok(Directory::load(conn, &org_id)?.render(&person))
