@@ -200,6 +200,8 @@ pub fn seed(conn: &mut DbConn, now: DateTime<Utc>) -> anyhow::Result<Seeded> {
         }
         Ok(())
     })?;
+    // Check-ins were loaded in bulk: count today's for the live report.
+    crate::reports::counts::recount_open_day(conn, &org.id, today)?;
     Ok(Seeded::Created {
         people: people.len(),
         checkins: rows.len(),
@@ -268,5 +270,9 @@ fn demo_checkin(
         submitted_by: person.id.clone(),
         submitted_at: submitted,
         updated_at: submitted,
+        expected: !matches!(
+            chrono::Datelike::weekday(&day),
+            chrono::Weekday::Sat | chrono::Weekday::Sun
+        ),
     })
 }

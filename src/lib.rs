@@ -12,6 +12,7 @@ pub mod error;
 pub mod import;
 pub mod people;
 pub mod provisioning;
+pub mod reports;
 pub mod routes;
 pub mod startup;
 pub mod state;

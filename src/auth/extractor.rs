@@ -38,6 +38,11 @@ impl AuthUser {
         OrgSettings::from_stored(&self.org.settings)
     }
 
+    /// The organization's zone, in which reports count days.
+    pub fn org_tz(&self) -> Tz {
+        parse_timezone(&self.org.timezone).unwrap_or(Tz::UTC)
+    }
+
     pub fn calendar(&self, state: &AppState) -> LocalCalendar {
         LocalCalendar::new(self.tz, state.clock.now())
     }

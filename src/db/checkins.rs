@@ -4,7 +4,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::schema::{checkin_revisions, checkins};
-use super::{is_unique_violation, new_id, DbConn};
+use super::{is_unique_violation, new_id, stats, DbConn};
 use crate::domain::Evaluation;
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
@@ -24,6 +24,8 @@ pub struct CheckinRow {
     pub submitted_by: String,
     pub submitted_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Whether the person was expected to report that day when this came in.
+    pub expected: bool,
 }
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
@@ -50,6 +52,8 @@ pub struct Submission {
     pub department_id: Option<String>,
     pub day: NaiveDate,
     pub evaluation: Evaluation,
+    /// Not on leave, a working day: counted as reported in the day's numbers.
+    pub expected: bool,
     pub reason: Option<String>,
     /// A correction of a day before today must say why.
     pub reason_required_for_correction: bool,
@@ -112,10 +116,19 @@ fn submit_once(conn: &mut DbConn, s: &Submission) -> Result<SubmitOutcome, Submi
             submitted_by: s.submitted_by.clone(),
             submitted_at: s.now,
             updated_at: s.now,
+            expected: s.expected,
         };
         diesel::insert_into(checkins::table)
             .values(&row)
             .execute(conn)?;
+        stats::add(
+            conn,
+            &row.org_id,
+            row.day,
+            row.department_id.as_deref(),
+            i32::from(row.expected),
+            i32::from(row.abnormal),
+        )?;
         return Ok(SubmitOutcome::Created(row));
     };
 
@@ -141,6 +154,7 @@ fn submit_once(conn: &mut DbConn, s: &Submission) -> Result<SubmitOutcome, Submi
             replaced_at: s.now,
         })
         .execute(conn)?;
+    let existing_abnormal = existing.abnormal;
     let corrected = CheckinRow {
         answers,
         temperature: s.evaluation.temperature,
@@ -172,6 +186,14 @@ fn submit_once(conn: &mut DbConn, s: &Submission) -> Result<SubmitOutcome, Submi
     if updated != 1 {
         return Err(SubmitError::LostRace);
     }
+    stats::add(
+        conn,
+        &corrected.org_id,
+        corrected.day,
+        corrected.department_id.as_deref(),
+        0,
+        i32::from(corrected.abnormal) - i32::from(existing_abnormal),
+    )?;
     Ok(SubmitOutcome::Corrected(corrected))
 }
 

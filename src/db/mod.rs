@@ -16,8 +16,10 @@ pub mod checkins;
 mod conn;
 pub mod departments;
 pub mod leaves;
+pub mod membership;
 pub mod organizations;
 pub mod schema;
+pub mod stats;
 pub mod users;
 
 use std::time::Duration;

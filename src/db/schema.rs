@@ -92,6 +92,27 @@ diesel::table! {
         submitted_by -> Text,
         submitted_at -> Timestamp,
         updated_at -> Timestamp,
+        expected -> Bool,
+    }
+}
+
+diesel::table! {
+    day_stats (org_id, day, department_id) {
+        org_id -> Text,
+        day -> Date,
+        department_id -> Text,
+        expected -> Integer,
+        exempt -> Integer,
+        reported -> Integer,
+        abnormal -> Integer,
+    }
+}
+
+diesel::table! {
+    closed_days (org_id, day) {
+        org_id -> Text,
+        day -> Date,
+        closed_at -> Timestamp,
     }
 }
 
@@ -130,4 +151,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     checkins,
     checkin_revisions,
+    day_stats,
+    closed_days,
 );

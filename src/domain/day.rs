@@ -26,6 +26,22 @@ impl LocalCalendar {
     }
 }
 
+/// The first instant after `day` ends in `tz`, in UTC: where that day's counts stop.
+pub fn day_end_utc(tz: Tz, day: NaiveDate) -> chrono::NaiveDateTime {
+    use chrono::TimeZone;
+    let next = day.succ_opt().unwrap_or(day);
+    let midnight = next.and_hms_opt(0, 0, 0).unwrap_or_default();
+    match tz.from_local_datetime(&midnight) {
+        chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => t.naive_utc(),
+        // Midnight skipped by a clock change: the day ends an hour later.
+        chrono::LocalResult::None => (midnight + chrono::Duration::hours(1))
+            .and_local_timezone(tz)
+            .earliest()
+            .map(|t| t.naive_utc())
+            .unwrap_or(midnight),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

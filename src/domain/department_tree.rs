@@ -45,6 +45,10 @@ impl DepartmentTree {
         self.nodes.contains_key(id)
     }
 
+    pub fn nodes(&self) -> impl Iterator<Item = &Node> {
+        self.nodes.values()
+    }
+
     pub fn len(&self) -> usize {
         self.nodes.len()
     }

@@ -6,7 +6,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AuthUser;
 use crate::db::checkins::{self, CheckinRow, RevisionRow, Submission, SubmitError, SubmitOutcome};
-use crate::db::{db_time, leaves};
+use crate::db::{db_time, leaves, membership};
+use crate::domain::day::day_end_utc;
 use crate::domain::expectation::{exemption, Exemption};
 use crate::domain::{Evaluation, FormTemplate};
 use crate::error::{ApiError, FieldErrors};
@@ -229,19 +230,32 @@ pub async fn submit(
         ));
     }
     let (evaluation, reason) = parse_submit_body(body.into_inner())?;
-    let submission = Submission {
-        org_id: user.org_id().to_string(),
-        user_id: user.id().to_string(),
-        department_id: user.user.department_id.clone(),
-        day,
-        evaluation,
-        reason,
-        reason_required_for_correction: day < today,
-        submitted_by: user.id().to_string(),
-        now: db_time(calendar.now),
-    };
+    let settings = user.settings();
+    let org_tz = user.org_tz();
+    let now = db_time(calendar.now);
     let outcome = state
         .db(move |conn| {
+            // A late check-in counts under the department the person was in that day.
+            let department_id = if day < today {
+                membership::at(conn, user.id(), day_end_utc(org_tz, day))?
+                    .map(|m| m.department_id)
+                    .unwrap_or_else(|| user.user.department_id.clone())
+            } else {
+                user.user.department_id.clone()
+            };
+            let on_leave = leaves::on_leave(conn, user.id(), day)?;
+            let submission = Submission {
+                org_id: user.org_id().to_string(),
+                user_id: user.id().to_string(),
+                department_id,
+                day,
+                evaluation,
+                expected: exemption(&settings, day, on_leave).is_none(),
+                reason,
+                reason_required_for_correction: day < today,
+                submitted_by: user.id().to_string(),
+                now,
+            };
             checkins::submit(conn, &submission).map_err(|e| match e {
                 SubmitError::ReasonRequired => ApiError::field(
                     "reason",

@@ -8,6 +8,7 @@ pub mod employees;
 pub mod health;
 pub mod openapi;
 pub mod organization;
+pub mod reports;
 
 use actix_web::dev::ServiceResponse;
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
@@ -36,6 +37,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(departments::configure)
             .configure(employees::configure)
             .configure(organization::configure)
+            .configure(reports::configure)
             .configure(openapi::configure),
     );
 }

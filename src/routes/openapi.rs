@@ -5,7 +5,7 @@ use serde::Serialize;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use crate::routes::{auth, checkins, departments, employees, health, organization};
+use crate::routes::{auth, checkins, departments, employees, health, organization, reports};
 
 /// The error shape of every failed request.
 #[derive(Serialize, ToSchema)]
@@ -68,6 +68,10 @@ impl Modify for BearerAuth {
         employees::delete_leave,
         organization::get_org,
         organization::put_org,
+        reports::daily,
+        reports::trend,
+        reports::unreported,
+        reports::abnormal,
     ),
     components(schemas(ErrorResponse)),
     modifiers(&BearerAuth)

@@ -43,6 +43,11 @@ impl TestDb {
                     .expect("create test database");
                 let mut url = url::Url::parse(&server).expect("TEST_DATABASE_URL is a URL");
                 url.set_path(&name);
+                // Many servers in one test process share libpq; without TLS its teardown at
+                // process exit cannot race with their threads.
+                if !url.query_pairs().any(|(k, _)| k == "sslmode") {
+                    url.query_pairs_mut().append_pair("sslmode", "disable");
+                }
                 Self {
                     url: DatabaseUrl::Postgres(url.to_string()),
                     dir,

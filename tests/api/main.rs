@@ -11,5 +11,6 @@ mod import;
 mod instances;
 mod migrations;
 mod people;
+mod reports;
 mod roles;
 mod tokens;

@@ -1,0 +1,290 @@
+use std::collections::{HashMap, HashSet};
+
+use chrono::{Duration, NaiveDate, NaiveDateTime};
+use chrono_tz::Tz;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::db::membership::{self, Roster};
+use crate::db::organizations::OrganizationRow;
+use crate::db::schema::{checkins, leaves, users};
+use crate::db::stats::{self, DayStatsRow, NO_DEPARTMENT};
+use crate::db::DbConn;
+use crate::domain::day::{day_end_utc, parse_timezone};
+use crate::domain::expectation::exemption;
+use crate::domain::OrgSettings;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub expected: i64,
+    pub exempt: i64,
+    pub reported: i64,
+    pub abnormal: i64,
+}
+
+impl Counts {
+    pub fn add(&mut self, other: &Counts) {
+        self.expected += other.expected;
+        self.exempt += other.exempt;
+        self.reported += other.reported;
+        self.abnormal += other.abnormal;
+    }
+
+    pub fn unreported(&self) -> i64 {
+        (self.expected - self.reported).max(0)
+    }
+}
+
+/// Counts per department id (`""` for people without one).
+pub type ByDepartment = HashMap<String, Counts>;
+
+pub fn org_tz(org: &OrganizationRow) -> Tz {
+    parse_timezone(&org.timezone).unwrap_or(Tz::UTC)
+}
+
+/// One day's counts per department: stored for closed days, live for today.
+pub fn day_counts(
+    conn: &mut DbConn,
+    org: &OrganizationRow,
+    day: NaiveDate,
+    today: NaiveDate,
+    now: NaiveDateTime,
+) -> QueryResult<ByDepartment> {
+    Ok(trend_counts(conn, org, day, day, today, now)?
+        .remove(&day)
+        .unwrap_or_default())
+}
+
+/// Counts per day and department for a range that ends today at the latest.
+pub fn trend_counts(
+    conn: &mut DbConn,
+    org: &OrganizationRow,
+    from: NaiveDate,
+    to: NaiveDate,
+    today: NaiveDate,
+    now: NaiveDateTime,
+) -> QueryResult<HashMap<NaiveDate, ByDepartment>> {
+    let last_closed = to.min(today - Duration::days(1));
+    if from <= last_closed {
+        close_days(conn, org, from, last_closed, now)?;
+    }
+    let mut out: HashMap<NaiveDate, ByDepartment> = HashMap::new();
+    for row in stats::for_days(conn, &org.id, from, to)? {
+        let counts = out
+            .entry(row.day)
+            .or_default()
+            .entry(row.department_id.clone())
+            .or_default();
+        counts.expected += i64::from(row.expected);
+        counts.exempt += i64::from(row.exempt);
+        counts.reported += i64::from(row.reported);
+        counts.abnormal += i64::from(row.abnormal);
+    }
+    if (from..=to).contains(&today) {
+        let live = expected_today(conn, org, today)?;
+        let day = out.entry(today).or_default();
+        for (department, counts) in live {
+            let entry = day.entry(department).or_default();
+            entry.expected = counts.expected;
+            entry.exempt = counts.exempt;
+        }
+    }
+    Ok(out)
+}
+
+/// Who is expected today, from the people as they are now.
+fn expected_today(
+    conn: &mut DbConn,
+    org: &OrganizationRow,
+    today: NaiveDate,
+) -> QueryResult<ByDepartment> {
+    let settings = OrgSettings::from_stored(&org.settings);
+    let active: Vec<(Option<String>, i64)> = users::table
+        .filter(users::org_id.eq(&org.id))
+        .filter(users::active.eq(true))
+        .group_by(users::department_id)
+        .select((users::department_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    let mut out = ByDepartment::new();
+    if exemption(&settings, today, false).is_some() {
+        for (department, n) in active {
+            out.entry(department.unwrap_or_default())
+                .or_default()
+                .exempt += n;
+        }
+        return Ok(out);
+    }
+    for (department, n) in active {
+        out.entry(department.unwrap_or_default())
+            .or_default()
+            .expected += n;
+    }
+    let on_leave_people: Vec<(String, Option<String>)> = users::table
+        .inner_join(leaves::table)
+        .filter(users::org_id.eq(&org.id))
+        .filter(users::active.eq(true))
+        .filter(leaves::start_date.le(today))
+        .filter(leaves::end_date.ge(today))
+        .select((users::id, users::department_id))
+        .load(conn)?;
+    let mut seen = HashSet::new();
+    for (user, department) in on_leave_people {
+        if seen.insert(user) {
+            let entry = out.entry(department.unwrap_or_default()).or_default();
+            entry.expected -= 1;
+            entry.exempt += 1;
+        }
+    }
+    Ok(out)
+}
+
+/// Computes the exact counts of every day in the range that is not closed yet, replaying
+/// where people were at the end of each day, and stores them.
+pub fn close_days(
+    conn: &mut DbConn,
+    org: &OrganizationRow,
+    from: NaiveDate,
+    to: NaiveDate,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let closed: HashSet<NaiveDate> = stats::closed_between(conn, &org.id, from, to)?
+        .into_iter()
+        .collect();
+    let open: Vec<NaiveDate> = from
+        .iter_days()
+        .take_while(|d| *d <= to)
+        .filter(|d| !closed.contains(d))
+        .collect();
+    let (Some(first), Some(last)) = (open.first().copied(), open.last().copied()) else {
+        return Ok(());
+    };
+    let tz = org_tz(org);
+    let settings = OrgSettings::from_stored(&org.settings);
+    let changes = membership::changes_before(conn, &org.id, day_end_utc(tz, last))?;
+    let leave: Vec<(String, NaiveDate, NaiveDate)> = leaves::table
+        .filter(leaves::org_id.eq(&org.id))
+        .filter(leaves::start_date.le(last))
+        .filter(leaves::end_date.ge(first))
+        .select((leaves::user_id, leaves::start_date, leaves::end_date))
+        .load(conn)?;
+    let mut roster = Roster::default();
+    let mut next_change = changes.into_iter().peekable();
+    for day in open {
+        let end = day_end_utc(tz, day);
+        while let Some((user, department, active, _)) =
+            next_change.next_if(|(_, _, _, at)| *at < end)
+        {
+            roster.apply(user, department, active);
+        }
+        let away: HashSet<&str> = leave
+            .iter()
+            .filter(|(_, start, stop)| *start <= day && day <= *stop)
+            .map(|(user, _, _)| user.as_str())
+            .collect();
+        let submitted: Vec<(String, bool, Option<String>)> = checkins::table
+            .filter(checkins::org_id.eq(&org.id))
+            .filter(checkins::day.eq(day))
+            .select((
+                checkins::user_id,
+                checkins::abnormal,
+                checkins::department_id,
+            ))
+            .load(conn)?;
+        let rows = exact_day(&org.id, day, &settings, &roster, &away, &submitted);
+        conn.write_transaction(|c| {
+            if let DbConn::Postgres(_) = c {
+                // Late check-ins wait until the day's numbers are replaced.
+                c.batch("LOCK TABLE day_stats IN SHARE ROW EXCLUSIVE MODE")?;
+            }
+            stats::replace_closed(c, &org.id, day, &rows, now)
+        })?;
+    }
+    Ok(())
+}
+
+fn exact_day(
+    org_id: &str,
+    day: NaiveDate,
+    settings: &OrgSettings,
+    roster: &Roster,
+    away: &HashSet<&str>,
+    submitted: &[(String, bool, Option<String>)],
+) -> Vec<DayStatsRow> {
+    let mut by_department: HashMap<String, DayStatsRow> = HashMap::new();
+    let mut expected_people = HashSet::new();
+    fn row_for<'a>(
+        rows: &'a mut HashMap<String, DayStatsRow>,
+        org_id: &str,
+        day: NaiveDate,
+        department: &str,
+    ) -> &'a mut DayStatsRow {
+        rows.entry(department.to_string())
+            .or_insert_with(|| DayStatsRow {
+                org_id: org_id.to_string(),
+                day,
+                department_id: department.to_string(),
+                ..DayStatsRow::default()
+            })
+    }
+    for (user, member) in &roster.members {
+        if !member.active {
+            continue;
+        }
+        let department = member.department_id.as_deref().unwrap_or(NO_DEPARTMENT);
+        if exemption(settings, day, away.contains(user.as_str())).is_some() {
+            row_for(&mut by_department, org_id, day, department).exempt += 1;
+        } else {
+            row_for(&mut by_department, org_id, day, department).expected += 1;
+            expected_people.insert(user.as_str());
+        }
+    }
+    for (user, abnormal, checkin_department) in submitted {
+        let department = roster
+            .members
+            .get(user)
+            .map(|m| m.department_id.as_deref().unwrap_or(NO_DEPARTMENT))
+            .or(checkin_department.as_deref())
+            .unwrap_or(NO_DEPARTMENT);
+        let row = row_for(&mut by_department, org_id, day, department);
+        if expected_people.contains(user.as_str()) {
+            row.reported += 1;
+        }
+        if *abnormal {
+            row.abnormal += 1;
+        }
+    }
+    by_department.into_values().collect()
+}
+
+/// Recounts reported and abnormal of an open day from its check-ins (after data was loaded
+/// in bulk, as the demo does).
+pub fn recount_open_day(conn: &mut DbConn, org_id: &str, day: NaiveDate) -> QueryResult<()> {
+    let rows: Vec<(Option<String>, bool, bool)> = checkins::table
+        .filter(checkins::org_id.eq(org_id))
+        .filter(checkins::day.eq(day))
+        .select((
+            checkins::department_id,
+            checkins::expected,
+            checkins::abnormal,
+        ))
+        .load(conn)?;
+    let mut totals: HashMap<Option<String>, (i32, i32)> = HashMap::new();
+    for (department, expected, abnormal) in rows {
+        let t = totals.entry(department).or_default();
+        t.0 += i32::from(expected);
+        t.1 += i32::from(abnormal);
+    }
+    conn.write_transaction(|c| {
+        use crate::db::schema::day_stats;
+        diesel::delete(
+            day_stats::table
+                .filter(day_stats::org_id.eq(org_id))
+                .filter(day_stats::day.eq(day)),
+        )
+        .execute(c)?;
+        for (department, (reported, abnormal)) in totals {
+            stats::add(c, org_id, day, department.as_deref(), reported, abnormal)?;
+        }
+        Ok(())
+    })
+}

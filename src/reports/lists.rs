@@ -1,0 +1,173 @@
+//! Who, by name: the unreported and the abnormal of a day, within a set of departments.
+
+use std::collections::HashSet;
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+
+use super::counts::org_tz;
+use crate::db::checkins::CheckinRow;
+use crate::db::membership::{self, Roster};
+use crate::db::organizations::OrganizationRow;
+use crate::db::schema::{checkins, leaves, users};
+use crate::db::users::UserRow;
+use crate::db::DbConn;
+use crate::domain::day::day_end_utc;
+use crate::domain::expectation::exemption;
+use crate::domain::OrgSettings;
+
+/// A person as a list shows them, with the department they were in that day.
+#[derive(Clone, Debug)]
+pub struct Listed {
+    pub user: UserRow,
+    pub department_id: Option<String>,
+}
+
+fn in_scope(scope: Option<&HashSet<String>>, department: Option<&str>) -> bool {
+    match scope {
+        None => true,
+        Some(ids) => department.is_some_and(|d| ids.contains(d)),
+    }
+}
+
+/// People expected on `day` who have not reported, sorted by name.
+pub fn unreported(
+    conn: &mut DbConn,
+    org: &OrganizationRow,
+    day: NaiveDate,
+    today: NaiveDate,
+    scope: Option<&HashSet<String>>,
+) -> QueryResult<Vec<Listed>> {
+    let settings = OrgSettings::from_stored(&org.settings);
+    if exemption(&settings, day, false).is_some() {
+        return Ok(Vec::new());
+    }
+    let mut people = if day >= today {
+        let mut query = users::table
+            .filter(users::org_id.eq(&org.id))
+            .filter(users::active.eq(true))
+            .filter(diesel::dsl::not(diesel::dsl::exists(
+                checkins::table
+                    .filter(checkins::user_id.eq(users::id))
+                    .filter(checkins::day.eq(day)),
+            )))
+            .filter(diesel::dsl::not(diesel::dsl::exists(
+                leaves::table
+                    .filter(leaves::user_id.eq(users::id))
+                    .filter(leaves::start_date.le(day))
+                    .filter(leaves::end_date.ge(day)),
+            )))
+            .into_boxed();
+        if let Some(ids) = scope {
+            query =
+                query.filter(users::department_id.eq_any(ids.iter().cloned().collect::<Vec<_>>()));
+        }
+        query
+            .select(UserRow::as_select())
+            .load(conn)?
+            .into_iter()
+            .map(|user| Listed {
+                department_id: user.department_id.clone(),
+                user,
+            })
+            .collect::<Vec<_>>()
+    } else {
+        unreported_on_past_day(conn, org, day, scope)?
+    };
+    people.sort_by(|a, b| {
+        a.user
+            .name
+            .cmp(&b.user.name)
+            .then(a.user.id.cmp(&b.user.id))
+    });
+    Ok(people)
+}
+
+fn unreported_on_past_day(
+    conn: &mut DbConn,
+    org: &OrganizationRow,
+    day: NaiveDate,
+    scope: Option<&HashSet<String>>,
+) -> QueryResult<Vec<Listed>> {
+    let mut roster = Roster::default();
+    for (user, department, active, _) in
+        membership::changes_before(conn, &org.id, day_end_utc(org_tz(org), day))?
+    {
+        roster.apply(user, department, active);
+    }
+    let away: HashSet<String> = leaves::table
+        .filter(leaves::org_id.eq(&org.id))
+        .filter(leaves::start_date.le(day))
+        .filter(leaves::end_date.ge(day))
+        .select(leaves::user_id)
+        .load::<String>(conn)?
+        .into_iter()
+        .collect();
+    let reported: HashSet<String> = checkins::table
+        .filter(checkins::org_id.eq(&org.id))
+        .filter(checkins::day.eq(day))
+        .select(checkins::user_id)
+        .load::<String>(conn)?
+        .into_iter()
+        .collect();
+    let missing: Vec<(String, Option<String>)> = roster
+        .members
+        .into_iter()
+        .filter(|(user, m)| {
+            m.active
+                && !away.contains(user)
+                && !reported.contains(user)
+                && in_scope(scope, m.department_id.as_deref())
+        })
+        .map(|(user, m)| (user, m.department_id))
+        .collect();
+    let mut out = Vec::with_capacity(missing.len());
+    for chunk in missing.chunks(1_000) {
+        let ids: Vec<&str> = chunk.iter().map(|(u, _)| u.as_str()).collect();
+        let rows: Vec<UserRow> = users::table
+            .filter(users::id.eq_any(ids))
+            .select(UserRow::as_select())
+            .load(conn)?;
+        for user in rows {
+            let department_id = chunk
+                .iter()
+                .find(|(u, _)| *u == user.id)
+                .and_then(|(_, d)| d.clone());
+            out.push(Listed {
+                user,
+                department_id,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Abnormal check-ins of `day` with their people, under the department of that day.
+pub fn abnormal(
+    conn: &mut DbConn,
+    org: &OrganizationRow,
+    day: NaiveDate,
+    scope: Option<&HashSet<String>>,
+) -> QueryResult<Vec<(Listed, CheckinRow)>> {
+    let rows: Vec<(UserRow, CheckinRow)> = checkins::table
+        .inner_join(users::table.on(users::id.eq(checkins::user_id)))
+        .filter(checkins::org_id.eq(&org.id))
+        .filter(checkins::day.eq(day))
+        .filter(checkins::abnormal.eq(true))
+        .order(users::name.asc())
+        .select((UserRow::as_select(), CheckinRow::as_select()))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter(|(_, c)| in_scope(scope, c.department_id.as_deref()))
+        .map(|(user, checkin)| {
+            (
+                Listed {
+                    user,
+                    department_id: checkin.department_id.clone(),
+                },
+                checkin,
+            )
+        })
+        .collect())
+}

@@ -1,0 +1,8 @@
+//! The numbers managers and HR read: per day and department, who was expected, who reported,
+//! who was abnormal. Closed days (before today) come from `day_stats`, computed once from the
+//! raw data and kept up to date by late check-ins; today is counted live.
+
+pub mod counts;
+pub mod lists;
+
+pub use counts::{day_counts, trend_counts, Counts};

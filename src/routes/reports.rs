@@ -1,0 +1,372 @@
+use std::collections::{HashMap, HashSet};
+
+use actix_web::{web, HttpResponse};
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::access::{scope_of, Scope};
+use crate::auth::AuthUser;
+use crate::db::organizations::OrganizationRow;
+use crate::db::{db_time, departments, DbConn};
+use crate::domain::department_tree::DepartmentTree;
+use crate::domain::{LocalCalendar, Role};
+use crate::error::ApiError;
+use crate::reports::counts::{org_tz, ByDepartment};
+use crate::reports::{self, lists, Counts};
+use crate::routes::checkins::{parse_range, Checkin, RangeQuery};
+use crate::routes::openapi::ErrorResponse;
+use crate::routes::resource;
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/reports/daily").route(web::get().to(daily)))
+        .service(resource("/reports/trend").route(web::get().to(trend)))
+        .service(resource("/reports/unreported").route(web::get().to(unreported)))
+        .service(resource("/reports/abnormal").route(web::get().to(abnormal)));
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct DayQuery {
+    /// YYYY-MM-DD in the organization's zone; today when left out.
+    pub date: Option<String>,
+    /// Only this department and its sub-departments.
+    pub department_id: Option<String>,
+}
+
+/// What the caller may see of the organization, narrowed to a department when asked.
+pub struct ReportScope {
+    pub tree: DepartmentTree,
+    /// `None`: everything, people without a department included.
+    pub departments: Option<HashSet<String>>,
+}
+
+impl ReportScope {
+    pub fn resolve(
+        conn: &mut DbConn,
+        user: &AuthUser,
+        department_id: Option<&str>,
+    ) -> Result<Self, ApiError> {
+        let tree = departments::tree(conn, user.org_id())?;
+        let scope = scope_of(conn, user.org_id(), user.id(), user.role)?;
+        let scope = match department_id {
+            Some(d) => scope.narrowed_to(&tree, d).ok_or_else(|| {
+                if tree.contains(d) {
+                    ApiError::Forbidden("that department is outside the ones you can see".into())
+                } else {
+                    ApiError::field("department_id", "no such department")
+                }
+            })?,
+            None => scope,
+        };
+        let departments = match scope {
+            Scope::Organization => None,
+            Scope::Departments(ids) => Some(ids),
+        };
+        Ok(Self { tree, departments })
+    }
+
+    pub fn covers(&self, department: Option<&str>) -> bool {
+        match &self.departments {
+            None => true,
+            Some(ids) => department.is_some_and(|d| ids.contains(d)),
+        }
+    }
+
+    pub fn total(&self, counts: &ByDepartment) -> Counts {
+        let mut total = Counts::default();
+        for (department, c) in counts {
+            if self.covers(Some(department.as_str()).filter(|d| !d.is_empty())) {
+                total.add(c);
+            }
+        }
+        total
+    }
+}
+
+pub struct Today {
+    pub today: NaiveDate,
+    pub now: NaiveDateTime,
+}
+
+/// Days are counted in the organization's zone.
+fn org_today(state: &AppState, org: &OrganizationRow) -> Today {
+    let now = state.clock.now();
+    Today {
+        today: LocalCalendar::new(org_tz(org), now).today(),
+        now: db_time(now),
+    }
+}
+
+fn parse_date(raw: Option<&str>, today: NaiveDate) -> Result<NaiveDate, ApiError> {
+    let day = match raw {
+        None => today,
+        Some(r) => NaiveDate::parse_from_str(r, "%Y-%m-%d")
+            .map_err(|_| ApiError::field("date", "must be a date as YYYY-MM-DD"))?,
+    };
+    if day > today {
+        return Err(ApiError::field("date", "is in the future"));
+    }
+    Ok(day)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DepartmentCounts {
+    pub id: String,
+    pub name: String,
+    pub parent_id: Option<String>,
+    pub path: String,
+    pub expected: i64,
+    pub reported: i64,
+    pub unreported: i64,
+    pub abnormal: i64,
+    pub exempt: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DailyReport {
+    pub date: NaiveDate,
+    pub expected: i64,
+    pub reported: i64,
+    pub unreported: i64,
+    pub abnormal: i64,
+    pub exempt: i64,
+    /// Every department in scope, each counting its whole subtree.
+    pub departments: Vec<DepartmentCounts>,
+}
+
+fn rolled_up(scope: &ReportScope, counts: &ByDepartment) -> Vec<DepartmentCounts> {
+    let mut ids: Vec<&str> = scope
+        .tree
+        .nodes()
+        .map(|n| n.id.as_str())
+        .filter(|id| scope.covers(Some(id)))
+        .collect();
+    ids.sort_by_key(|id| scope.tree.path(id).to_lowercase());
+    ids.into_iter()
+        .filter_map(|id| {
+            let node = scope.tree.get(id)?;
+            let mut sum = Counts::default();
+            for member in scope.tree.subtree(id) {
+                if let Some(c) = counts.get(&member) {
+                    sum.add(c);
+                }
+            }
+            Some(DepartmentCounts {
+                id: node.id.clone(),
+                name: node.name.clone(),
+                parent_id: node.parent_id.clone(),
+                path: scope.tree.path(id),
+                expected: sum.expected,
+                reported: sum.reported,
+                unreported: sum.unreported(),
+                abnormal: sum.abnormal,
+                exempt: sum.exempt,
+            })
+        })
+        .collect()
+}
+
+/// A day's numbers: expected, reported, unreported, abnormal, exempt, per department.
+#[utoipa::path(get, path = "/api/v1/reports/daily", tag = "reports", security(("bearer" = [])),
+    params(DayQuery),
+    responses((status = 200, body = DailyReport), (status = 403, body = ErrorResponse),
+              (status = 422, body = ErrorResponse)))]
+pub async fn daily(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<DayQuery>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(Role::Manager)?;
+    let Today { today, now } = org_today(&state, &user.org);
+    let day = parse_date(query.date.as_deref(), today)?;
+    let report = state
+        .db(move |conn| {
+            let scope = ReportScope::resolve(conn, &user, query.department_id.as_deref())?;
+            let counts = reports::day_counts(conn, &user.org, day, today, now)?;
+            let total = scope.total(&counts);
+            Ok(DailyReport {
+                date: day,
+                expected: total.expected,
+                reported: total.reported,
+                unreported: total.unreported(),
+                abnormal: total.abnormal,
+                exempt: total.exempt,
+                departments: rolled_up(&scope, &counts),
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(report))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct TrendQuery {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub department_id: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TrendDay {
+    pub date: NaiveDate,
+    pub expected: i64,
+    pub reported: i64,
+    pub unreported: i64,
+    pub abnormal: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Trend {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub days: Vec<TrendDay>,
+}
+
+pub fn trend_days(
+    conn: &mut DbConn,
+    user: &AuthUser,
+    scope: &ReportScope,
+    from: NaiveDate,
+    to: NaiveDate,
+    today: &Today,
+) -> Result<Vec<TrendDay>, ApiError> {
+    let mut by_day: HashMap<NaiveDate, ByDepartment> =
+        reports::trend_counts(conn, &user.org, from, to, today.today, today.now)?;
+    Ok(from
+        .iter_days()
+        .take_while(|d| *d <= to)
+        .map(|date| {
+            let total = scope.total(&by_day.remove(&date).unwrap_or_default());
+            TrendDay {
+                date,
+                expected: total.expected,
+                reported: total.reported,
+                unreported: total.unreported(),
+                abnormal: total.abnormal,
+            }
+        })
+        .collect())
+}
+
+/// Numbers per day for a range (at most 366 days; by default the last 30).
+#[utoipa::path(get, path = "/api/v1/reports/trend", tag = "reports", security(("bearer" = [])),
+    params(TrendQuery),
+    responses((status = 200, body = Trend), (status = 403, body = ErrorResponse),
+              (status = 422, body = ErrorResponse)))]
+pub async fn trend(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<TrendQuery>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(Role::Manager)?;
+    let today = org_today(&state, &user.org);
+    let query = query.into_inner();
+    let (from, to) = parse_range(
+        &RangeQuery {
+            from: query.from,
+            to: query.to,
+        },
+        today.today,
+    )?;
+    if to > today.today {
+        return Err(ApiError::field("to", "is in the future"));
+    }
+    let days = state
+        .db(move |conn| {
+            let scope = ReportScope::resolve(conn, &user, query.department_id.as_deref())?;
+            trend_days(conn, &user, &scope, from, to, &today)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Trend { from, to, days }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DepartmentRef {
+    pub id: String,
+    pub name: String,
+    pub path: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PersonEntry {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub employee_no: Option<String>,
+    pub department: Option<DepartmentRef>,
+    /// The abnormal list carries the check-in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checkin: Option<Checkin>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PeopleList {
+    pub date: NaiveDate,
+    pub people: Vec<PersonEntry>,
+}
+
+fn entry(scope: &ReportScope, listed: lists::Listed, checkin: Option<Checkin>) -> PersonEntry {
+    let department = listed.department_id.as_deref().and_then(|d| {
+        scope.tree.get(d).map(|n| DepartmentRef {
+            id: n.id.clone(),
+            name: n.name.clone(),
+            path: scope.tree.path(d),
+        })
+    });
+    PersonEntry {
+        id: listed.user.id,
+        name: listed.user.name,
+        email: listed.user.email,
+        employee_no: listed.user.employee_no,
+        department,
+        checkin,
+    }
+}
+
+/// Who was expected on a day and has not reported.
+#[utoipa::path(get, path = "/api/v1/reports/unreported", tag = "reports", security(("bearer" = [])),
+    params(DayQuery),
+    responses((status = 200, body = PeopleList), (status = 403, body = ErrorResponse)))]
+pub async fn unreported(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<DayQuery>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(Role::Manager)?;
+    let Today { today, .. } = org_today(&state, &user.org);
+    let day = parse_date(query.date.as_deref(), today)?;
+    let people = state
+        .db(move |conn| {
+            let scope = ReportScope::resolve(conn, &user, query.department_id.as_deref())?;
+            let listed =
+                lists::unreported(conn, &user.org, day, today, scope.departments.as_ref())?;
+            Ok(listed.into_iter().map(|l| entry(&scope, l, None)).collect())
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(PeopleList { date: day, people }))
+}
+
+/// Who reported something abnormal on a day, with their answers.
+#[utoipa::path(get, path = "/api/v1/reports/abnormal", tag = "reports", security(("bearer" = [])),
+    params(DayQuery),
+    responses((status = 200, body = PeopleList), (status = 403, body = ErrorResponse)))]
+pub async fn abnormal(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<DayQuery>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(Role::Manager)?;
+    let Today { today, .. } = org_today(&state, &user.org);
+    let day = parse_date(query.date.as_deref(), today)?;
+    let people = state
+        .db(move |conn| {
+            let scope = ReportScope::resolve(conn, &user, query.department_id.as_deref())?;
+            let listed = lists::abnormal(conn, &user.org, day, scope.departments.as_ref())?;
+            Ok(listed
+                .into_iter()
+                .map(|(l, c)| entry(&scope, l, Some(Checkin::from(c))))
+                .collect())
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(PeopleList { date: day, people }))
+}

@@ -1,0 +1,320 @@
+//! Exact numbers for a hand-built organization over three days.
+
+use chrono::Duration;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::helpers::{healthy_answers, spawn_app};
+use crate::people::login_as;
+
+fn totals(r: &Value) -> (i64, i64, i64, i64, i64) {
+    let n = |k: &str| r[k].as_i64().unwrap_or_else(|| panic!("{k} in {r}"));
+    (
+        n("expected"),
+        n("reported"),
+        n("unreported"),
+        n("abnormal"),
+        n("exempt"),
+    )
+}
+
+fn department<'a>(r: &'a Value, path: &str) -> &'a Value {
+    r["departments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["path"] == path)
+        .unwrap_or_else(|| panic!("{path} in {r}"))
+}
+
+fn dept_numbers(d: &Value) -> (i64, i64, i64) {
+    (
+        d["expected"].as_i64().unwrap(),
+        d["reported"].as_i64().unwrap(),
+        d["abnormal"].as_i64().unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn counts_follow_leave_holidays_moves_deactivation_and_late_checkins() {
+    let app = spawn_app().await; // Monday 2020-02-03, 09:00 in Shanghai
+    let admin = app.create_org("Acme", "Asia/Shanghai").await;
+    let token = app.token_for(&admin).await;
+    let post = |path: &'static str, body: Value| {
+        let app = &app;
+        let token = token.clone();
+        async move {
+            let r = app.post_as(path, &token, &body).await;
+            assert!(r.status.is_success(), "{path}: {:?}", r.body);
+            r.body
+        }
+    };
+    let sales = post("/api/v1/departments", json!({"name": "Sales"})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let east = post(
+        "/api/v1/departments",
+        json!({"name": "East", "parent_id": sales}),
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let west = post(
+        "/api/v1/departments",
+        json!({"name": "West", "parent_id": sales}),
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let ops = post("/api/v1/departments", json!({"name": "Ops"})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mgr = post(
+        "/api/v1/employees",
+        json!({"email": "mgr@acme.test", "name": "Mgr", "role": "manager", "manager_of": [sales]}),
+    )
+    .await;
+    post(
+        "/api/v1/employees",
+        json!({"email": "hr@acme.test", "name": "Hr", "role": "hr"}),
+    )
+    .await;
+    let a = post(
+        "/api/v1/employees",
+        json!({"email": "a@acme.test", "name": "A", "department_id": east}),
+    )
+    .await;
+    let b = post(
+        "/api/v1/employees",
+        json!({"email": "b@acme.test", "name": "B", "department_id": east}),
+    )
+    .await;
+    let c = post(
+        "/api/v1/employees",
+        json!({"email": "c@acme.test", "name": "C", "department_id": west}),
+    )
+    .await;
+    let d = post(
+        "/api/v1/employees",
+        json!({"email": "d@acme.test", "name": "D", "department_id": ops}),
+    )
+    .await;
+    let (ta, tb, tc, td) = (
+        login_as(&app, &a).await,
+        login_as(&app, &b).await,
+        login_as(&app, &c).await,
+        login_as(&app, &d).await,
+    );
+    let tm = login_as(&app, &mgr).await;
+    let mut fever = healthy_answers();
+    fever["temperature"] = json!(38.0);
+    let submit = |t: &str, day: &str, answers: Value| {
+        let app = &app;
+        let path = format!("/api/v1/checkins/{day}");
+        let t = t.to_string();
+        async move {
+            let r = app.put(&path, &t, &json!({"answers": answers})).await;
+            assert!(r.status.is_success(), "{path}: {:?}", r.body);
+        }
+    };
+
+    // Monday: a, b (abnormal) and d report; c does not.
+    submit(&ta, "today", healthy_answers()).await;
+    submit(&tb, "today", fever.clone()).await;
+    submit(&td, "today", healthy_answers()).await;
+    let mon = app.get("/api/v1/reports/daily", &token).await;
+    assert_eq!(mon.status, StatusCode::OK, "{:?}", mon.body);
+    assert_eq!(mon.body["date"], "2020-02-03");
+    assert_eq!(totals(&mon.body), (7, 3, 4, 1, 0));
+    assert_eq!(dept_numbers(department(&mon.body, "Sales")), (3, 2, 1));
+    assert_eq!(dept_numbers(department(&mon.body, "Sales/East")), (2, 2, 1));
+
+    // Tuesday is a holiday: nobody is expected, a reports anyway.
+    app.call(
+        Method::PUT,
+        "/api/v1/organization",
+        &token,
+        Some(&json!({"holidays": ["2020-02-04"]})),
+    )
+    .await;
+    app.clock.advance(Duration::hours(25));
+    submit(&ta, "today", healthy_answers()).await;
+    let tue = app.get("/api/v1/reports/daily", &token).await;
+    assert_eq!(totals(&tue.body), (0, 0, 0, 0, 7));
+    let mon_closed = app
+        .get("/api/v1/reports/daily?date=2020-02-03", &token)
+        .await;
+    assert_eq!(
+        totals(&mon_closed.body),
+        (7, 3, 4, 1, 0),
+        "closed day, same numbers"
+    );
+
+    // Wednesday: a moves to West, d leaves the company, c is on leave from today.
+    app.clock.advance(Duration::hours(23));
+    let r = app
+        .patch(
+            &format!("/api/v1/employees/{}", a["id"].as_str().unwrap()),
+            &token,
+            &json!({"department_id": west}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    app.delete(
+        &format!("/api/v1/employees/{}", d["id"].as_str().unwrap()),
+        &token,
+    )
+    .await;
+    let r = app
+        .post_as(
+            &format!("/api/v1/employees/{}/leave", c["id"].as_str().unwrap()),
+            &token,
+            &json!({"from": "2020-02-05", "to": "2020-02-07", "kind": "sick"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    app.clock.advance(Duration::hours(1));
+    submit(&ta, "today", healthy_answers()).await;
+    submit(&tb, "today", healthy_answers()).await;
+    // c fills in Monday late: the closed day's numbers follow.
+    submit(&tc, "2020-02-03", healthy_answers()).await;
+
+    let wed = app.get("/api/v1/reports/daily", &token).await;
+    assert_eq!(wed.body["date"], "2020-02-05");
+    assert_eq!(totals(&wed.body), (5, 2, 3, 0, 1));
+    assert_eq!(dept_numbers(department(&wed.body, "Sales/West")), (1, 1, 0));
+    assert_eq!(department(&wed.body, "Sales/West")["exempt"], 1);
+    assert_eq!(dept_numbers(department(&wed.body, "Ops")), (0, 0, 0));
+
+    let mon = app
+        .get("/api/v1/reports/daily?date=2020-02-03", &token)
+        .await;
+    assert_eq!(totals(&mon.body), (7, 4, 3, 1, 0));
+    assert_eq!(
+        dept_numbers(department(&mon.body, "Sales/East")),
+        (2, 2, 1),
+        "a still counts in East on Monday"
+    );
+    assert_eq!(dept_numbers(department(&mon.body, "Sales/West")), (1, 1, 0));
+    assert_eq!(
+        dept_numbers(department(&mon.body, "Ops")),
+        (1, 1, 0),
+        "d still counts on Monday"
+    );
+
+    let trend = app
+        .get(
+            "/api/v1/reports/trend?from=2020-02-03&to=2020-02-05",
+            &token,
+        )
+        .await;
+    let days: Vec<(i64, i64, i64)> = trend.body["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["expected"].as_i64().unwrap(),
+                d["reported"].as_i64().unwrap(),
+                d["abnormal"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(days, vec![(7, 4, 1), (0, 0, 0), (5, 2, 0)]);
+    let east_trend = app
+        .get(
+            &format!("/api/v1/reports/trend?from=2020-02-03&to=2020-02-05&department_id={east}"),
+            &token,
+        )
+        .await;
+    let east_days: Vec<i64> = east_trend.body["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["expected"].as_i64().unwrap())
+        .collect();
+    assert_eq!(east_days, vec![2, 0, 1]);
+
+    let unreported = app
+        .get("/api/v1/reports/unreported?date=2020-02-03", &token)
+        .await;
+    let names: Vec<&str> = unreported.body["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    let mut expected_names = vec!["Hr", "Mgr", admin.email.split('@').next().unwrap()];
+    expected_names.sort();
+    assert_eq!(names, expected_names);
+    let today_unreported = app.get("/api/v1/reports/unreported", &token).await;
+    assert_eq!(today_unreported.body["people"].as_array().unwrap().len(), 3);
+
+    let abnormal = app
+        .get("/api/v1/reports/abnormal?date=2020-02-03", &token)
+        .await;
+    let people = abnormal.body["people"].as_array().unwrap();
+    assert_eq!(people.len(), 1);
+    assert_eq!(people[0]["name"], "B");
+    assert_eq!(people[0]["department"]["path"], "Sales/East");
+    assert_eq!(people[0]["checkin"]["answers"]["temperature"], 38.0);
+
+    // The manager of Sales sees Sales only.
+    let scoped = app.get("/api/v1/reports/daily?date=2020-02-03", &tm).await;
+    assert_eq!(totals(&scoped.body), (3, 3, 0, 1, 0));
+    let paths: Vec<&str> = scoped.body["departments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["Sales", "Sales/East", "Sales/West"]);
+    let outside = app
+        .get(&format!("/api/v1/reports/daily?department_id={ops}"), &tm)
+        .await;
+    assert_eq!(outside.status, StatusCode::FORBIDDEN);
+    let scoped_unreported = app
+        .get("/api/v1/reports/unreported?date=2020-02-03", &tm)
+        .await;
+    assert_eq!(scoped_unreported.body["people"], json!([]));
+    assert_eq!(
+        app.get("/api/v1/reports/daily", &ta).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn report_parameters_are_checked() {
+    let app = spawn_app().await;
+    let admin = app.create_org("Acme", "Asia/Shanghai").await;
+    let token = app.token_for(&admin).await;
+    for (path, field) in [
+        ("/api/v1/reports/daily?date=2020-02-04", "date"),
+        ("/api/v1/reports/daily?date=03/02/2020", "date"),
+        (
+            "/api/v1/reports/trend?from=2020-02-03&to=2020-01-01",
+            "from",
+        ),
+        (
+            "/api/v1/reports/trend?from=2019-01-01&to=2020-02-03",
+            "from",
+        ),
+        ("/api/v1/reports/trend?to=2020-02-09", "to"),
+        ("/api/v1/reports/daily?department_id=nope", "department_id"),
+    ] {
+        let r = app.get(path, &token).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path}: {:?}",
+            r.body
+        );
+        assert!(r.field(field).is_some(), "{path}: {:?}", r.body);
+    }
+    let default = app.get("/api/v1/reports/trend", &token).await;
+    assert_eq!(default.body["days"].as_array().unwrap().len(), 30);
+}
