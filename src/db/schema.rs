@@ -109,6 +109,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    headcounts (org_id, department_id) {
+        org_id -> Text,
+        department_id -> Text,
+        active -> Integer,
+    }
+}
+
+diesel::table! {
     closed_days (org_id, day) {
         org_id -> Text,
         day -> Date,
@@ -153,4 +161,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     checkin_revisions,
     day_stats,
     closed_days,
+    headcounts,
 );

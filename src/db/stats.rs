@@ -3,7 +3,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::schema::{closed_days, day_stats};
+use super::schema::{closed_days, day_stats, headcounts};
 use super::DbConn;
 
 /// The key of people without a department.
@@ -121,4 +121,44 @@ pub fn replace_closed(
         insert_batch!(conn, day_stats::table, chunk)?;
     }
     Ok(true)
+}
+
+/// Changes the number of active people in a department.
+pub fn adjust_headcount(
+    conn: &mut DbConn,
+    org_id: &str,
+    department_id: Option<&str>,
+    delta: i32,
+) -> QueryResult<()> {
+    if delta == 0 {
+        return Ok(());
+    }
+    let department = department_id.unwrap_or(NO_DEPARTMENT);
+    macro_rules! upsert {
+        ($c:expr) => {
+            diesel::insert_into(headcounts::table)
+                .values((
+                    headcounts::org_id.eq(org_id),
+                    headcounts::department_id.eq(department),
+                    headcounts::active.eq(delta),
+                ))
+                .on_conflict((headcounts::org_id, headcounts::department_id))
+                .do_update()
+                .set(headcounts::active.eq(headcounts::active + delta))
+                .execute($c)
+        };
+    }
+    match conn {
+        DbConn::Sqlite(c) => upsert!(c)?,
+        DbConn::Postgres(c) => upsert!(c)?,
+    };
+    Ok(())
+}
+
+/// Active people per department now.
+pub fn headcount(conn: &mut DbConn, org_id: &str) -> QueryResult<Vec<(String, i32)>> {
+    headcounts::table
+        .filter(headcounts::org_id.eq(org_id))
+        .select((headcounts::department_id, headcounts::active))
+        .load(conn)
 }

@@ -3,7 +3,7 @@ use diesel::prelude::*;
 
 use super::organizations::OrganizationRow;
 use super::schema::{membership_history, organizations, users};
-use super::DbConn;
+use super::{stats, DbConn};
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = users)]
@@ -57,6 +57,9 @@ pub fn insert(conn: &mut DbConn, user: &UserRow) -> QueryResult<usize> {
     diesel::insert_into(membership_history::table)
         .values(Membership::of(user, user.created_at))
         .execute(conn)?;
+    if user.active {
+        stats::adjust_headcount(conn, &user.org_id, user.department_id.as_deref(), 1)?;
+    }
     Ok(inserted)
 }
 
@@ -72,6 +75,15 @@ pub fn insert_many(conn: &mut DbConn, rows: &[UserRow]) -> QueryResult<()> {
             .map(|u| Membership::of(u, u.created_at))
             .collect();
         insert_batch!(conn, membership_history::table, &history)?;
+    }
+    let mut added: std::collections::HashMap<(&str, Option<&str>), i32> = Default::default();
+    for user in rows.iter().filter(|u| u.active) {
+        *added
+            .entry((user.org_id.as_str(), user.department_id.as_deref()))
+            .or_default() += 1;
+    }
+    for ((org_id, department), n) in added {
+        stats::adjust_headcount(conn, org_id, department, n)?;
     }
     Ok(())
 }
@@ -258,6 +270,12 @@ pub fn save(conn: &mut DbConn, before: &UserRow, user: &UserRow) -> QueryResult<
         diesel::insert_into(membership_history::table)
             .values(Membership::of(user, user.updated_at))
             .execute(conn)?;
+        if before.active {
+            stats::adjust_headcount(conn, &user.org_id, before.department_id.as_deref(), -1)?;
+        }
+        if user.active {
+            stats::adjust_headcount(conn, &user.org_id, user.department_id.as_deref(), 1)?;
+        }
     }
     diesel::update(users::table.find(&user.id))
         .set((

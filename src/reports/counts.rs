@@ -99,25 +99,19 @@ fn expected_today(
     today: NaiveDate,
 ) -> QueryResult<ByDepartment> {
     let settings = OrgSettings::from_stored(&org.settings);
-    let active: Vec<(Option<String>, i64)> = users::table
-        .filter(users::org_id.eq(&org.id))
-        .filter(users::active.eq(true))
-        .group_by(users::department_id)
-        .select((users::department_id, diesel::dsl::count_star()))
-        .load(conn)?;
+    let active: Vec<(String, i64)> = stats::headcount(conn, &org.id)?
+        .into_iter()
+        .map(|(department, n)| (department, i64::from(n)))
+        .collect();
     let mut out = ByDepartment::new();
     if exemption(&settings, today, false).is_some() {
         for (department, n) in active {
-            out.entry(department.unwrap_or_default())
-                .or_default()
-                .exempt += n;
+            out.entry(department).or_default().exempt += n;
         }
         return Ok(out);
     }
     for (department, n) in active {
-        out.entry(department.unwrap_or_default())
-            .or_default()
-            .expected += n;
+        out.entry(department).or_default().expected += n;
     }
     let on_leave_people: Vec<(String, Option<String>)> = users::table
         .inner_join(leaves::table)

@@ -30,6 +30,30 @@ fn in_scope(scope: Option<&HashSet<String>>, department: Option<&str>) -> bool {
     }
 }
 
+/// Which part of a long list to return.
+#[derive(Clone, Copy, Debug)]
+pub struct Window {
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// A page of a list, and how many there are in all when this function knows it cheaply
+/// (`None`: the caller takes the count from the day's numbers).
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: Option<i64>,
+}
+
+fn slice<T>(mut all: Vec<T>, window: Window) -> Page<T> {
+    let total = all.len() as i64;
+    let start = (window.offset.max(0) as usize).min(all.len());
+    let end = (start + window.limit.max(0) as usize).min(all.len());
+    Page {
+        items: all.drain(start..end).collect(),
+        total: Some(total),
+    }
+}
+
 /// People expected on `day` who have not reported, sorted by name.
 pub fn unreported(
     conn: &mut DbConn,
@@ -37,12 +61,16 @@ pub fn unreported(
     day: NaiveDate,
     today: NaiveDate,
     scope: Option<&HashSet<String>>,
-) -> QueryResult<Vec<Listed>> {
+    window: Window,
+) -> QueryResult<Page<Listed>> {
     let settings = OrgSettings::from_stored(&org.settings);
     if exemption(&settings, day, false).is_some() {
-        return Ok(Vec::new());
+        return Ok(Page {
+            items: Vec::new(),
+            total: Some(0),
+        });
     }
-    let mut people = if day >= today {
+    if day >= today {
         let mut query = users::table
             .filter(users::org_id.eq(&org.id))
             .filter(users::active.eq(true))
@@ -62,7 +90,11 @@ pub fn unreported(
             query =
                 query.filter(users::department_id.eq_any(ids.iter().cloned().collect::<Vec<_>>()));
         }
-        query
+        // Walks people in name order and stops at the page's end instead of finding them all.
+        let items = query
+            .order((users::name.asc(), users::id.asc()))
+            .offset(window.offset)
+            .limit(window.limit)
             .select(UserRow::as_select())
             .load(conn)?
             .into_iter()
@@ -70,17 +102,17 @@ pub fn unreported(
                 department_id: user.department_id.clone(),
                 user,
             })
-            .collect::<Vec<_>>()
-    } else {
-        unreported_on_past_day(conn, org, day, scope)?
-    };
+            .collect();
+        return Ok(Page { items, total: None });
+    }
+    let mut people = unreported_on_past_day(conn, org, day, scope)?;
     people.sort_by(|a, b| {
         a.user
             .name
             .cmp(&b.user.name)
             .then(a.user.id.cmp(&b.user.id))
     });
-    Ok(people)
+    Ok(slice(people, window))
 }
 
 fn unreported_on_past_day(
@@ -148,16 +180,17 @@ pub fn abnormal(
     org: &OrganizationRow,
     day: NaiveDate,
     scope: Option<&HashSet<String>>,
-) -> QueryResult<Vec<(Listed, CheckinRow)>> {
+    window: Window,
+) -> QueryResult<Page<(Listed, CheckinRow)>> {
     let rows: Vec<(UserRow, CheckinRow)> = checkins::table
         .inner_join(users::table.on(users::id.eq(checkins::user_id)))
         .filter(checkins::org_id.eq(&org.id))
         .filter(checkins::day.eq(day))
         .filter(checkins::abnormal.eq(true))
-        .order(users::name.asc())
+        .order((users::name.asc(), users::id.asc()))
         .select((UserRow::as_select(), CheckinRow::as_select()))
         .load(conn)?;
-    Ok(rows
+    let rows: Vec<(Listed, CheckinRow)> = rows
         .into_iter()
         .filter(|(_, c)| in_scope(scope, c.department_id.as_deref()))
         .map(|(user, checkin)| {
@@ -169,5 +202,6 @@ pub fn abnormal(
                 checkin,
             )
         })
-        .collect())
+        .collect();
+    Ok(slice(rows, window))
 }

@@ -303,6 +303,46 @@ pub struct PersonEntry {
 pub struct PeopleList {
     pub date: NaiveDate,
     pub people: Vec<PersonEntry>,
+    /// How many there are in all; `people` holds one page of them.
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ListQuery {
+    /// YYYY-MM-DD in the organization's zone; today when left out.
+    pub date: Option<String>,
+    pub department_id: Option<String>,
+    /// From 1.
+    pub page: Option<i64>,
+    /// 200 by default, at most 1000.
+    pub per_page: Option<i64>,
+}
+
+const DEFAULT_LIST_PAGE: i64 = 200;
+const MAX_LIST_PAGE: i64 = 1_000;
+
+fn window(query: &ListQuery) -> Result<(i64, i64, lists::Window), ApiError> {
+    let page = query.page.unwrap_or(1);
+    let per_page = query.per_page.unwrap_or(DEFAULT_LIST_PAGE);
+    if page < 1 {
+        return Err(ApiError::field("page", "must be 1 or more"));
+    }
+    if !(1..=MAX_LIST_PAGE).contains(&per_page) {
+        return Err(ApiError::field(
+            "per_page",
+            format!("must be between 1 and {MAX_LIST_PAGE}"),
+        ));
+    }
+    Ok((
+        page,
+        per_page,
+        lists::Window {
+            offset: (page - 1) * per_page,
+            limit: per_page,
+        },
+    ))
 }
 
 fn entry(scope: &ReportScope, listed: lists::Listed, checkin: Option<Checkin>) -> PersonEntry {
@@ -323,50 +363,83 @@ fn entry(scope: &ReportScope, listed: lists::Listed, checkin: Option<Checkin>) -
     }
 }
 
-/// Who was expected on a day and has not reported.
+/// Who was expected on a day and has not reported, by name, a page at a time.
 #[utoipa::path(get, path = "/api/v1/reports/unreported", tag = "reports", security(("bearer" = [])),
-    params(DayQuery),
+    params(ListQuery),
     responses((status = 200, body = PeopleList), (status = 403, body = ErrorResponse)))]
 pub async fn unreported(
     state: web::Data<AppState>,
     user: AuthUser,
-    query: web::Query<DayQuery>,
+    query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Manager)?;
-    let Today { today, .. } = org_today(&state, &user.org);
+    let Today { today, now } = org_today(&state, &user.org);
     let day = parse_date(query.date.as_deref(), today)?;
-    let people = state
+    let (page, per_page, window) = window(&query)?;
+    let (people, total) = state
         .db(move |conn| {
             let scope = ReportScope::resolve(conn, &user, query.department_id.as_deref())?;
-            let listed =
-                lists::unreported(conn, &user.org, day, today, scope.departments.as_ref())?;
-            Ok(listed.into_iter().map(|l| entry(&scope, l, None)).collect())
+            let listed = lists::unreported(
+                conn,
+                &user.org,
+                day,
+                today,
+                scope.departments.as_ref(),
+                window,
+            )?;
+            let total = match listed.total {
+                Some(total) => total,
+                None => scope
+                    .total(&reports::day_counts(conn, &user.org, day, today, now)?)
+                    .unreported(),
+            };
+            let people = listed
+                .items
+                .into_iter()
+                .map(|l| entry(&scope, l, None))
+                .collect();
+            Ok((people, total))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(PeopleList { date: day, people }))
+    Ok(HttpResponse::Ok().json(PeopleList {
+        date: day,
+        people,
+        total,
+        page,
+        per_page,
+    }))
 }
 
-/// Who reported something abnormal on a day, with their answers.
+/// Who reported something abnormal on a day, with their answers, a page at a time.
 #[utoipa::path(get, path = "/api/v1/reports/abnormal", tag = "reports", security(("bearer" = [])),
-    params(DayQuery),
+    params(ListQuery),
     responses((status = 200, body = PeopleList), (status = 403, body = ErrorResponse)))]
 pub async fn abnormal(
     state: web::Data<AppState>,
     user: AuthUser,
-    query: web::Query<DayQuery>,
+    query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Manager)?;
     let Today { today, .. } = org_today(&state, &user.org);
     let day = parse_date(query.date.as_deref(), today)?;
-    let people = state
+    let (page, per_page, window) = window(&query)?;
+    let (people, total) = state
         .db(move |conn| {
             let scope = ReportScope::resolve(conn, &user, query.department_id.as_deref())?;
-            let listed = lists::abnormal(conn, &user.org, day, scope.departments.as_ref())?;
-            Ok(listed
+            let listed = lists::abnormal(conn, &user.org, day, scope.departments.as_ref(), window)?;
+            let people = listed
+                .items
                 .into_iter()
                 .map(|(l, c)| entry(&scope, l, Some(Checkin::from(c))))
-                .collect())
+                .collect();
+            Ok((people, listed.total.unwrap_or_default()))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(PeopleList { date: day, people }))
+    Ok(HttpResponse::Ok().json(PeopleList {
+        date: day,
+        people,
+        total,
+        page,
+        per_page,
+    }))
 }

@@ -251,14 +251,30 @@ async fn counts_follow_leave_holidays_moves_deactivation_and_late_checkins() {
     let mut expected_names = vec!["Hr", "Mgr", admin.email.split('@').next().unwrap()];
     expected_names.sort();
     assert_eq!(names, expected_names);
+    assert_eq!(unreported.body["total"], 3);
     let today_unreported = app.get("/api/v1/reports/unreported", &token).await;
     assert_eq!(today_unreported.body["people"].as_array().unwrap().len(), 3);
+    assert_eq!(today_unreported.body["total"], 3);
+    let second_page = app
+        .get("/api/v1/reports/unreported?per_page=2&page=2", &token)
+        .await;
+    assert_eq!(second_page.body["people"].as_array().unwrap().len(), 1);
+    assert_eq!(second_page.body["total"], 3);
+    let past_page = app
+        .get(
+            "/api/v1/reports/unreported?date=2020-02-03&per_page=2",
+            &token,
+        )
+        .await;
+    assert_eq!(past_page.body["people"].as_array().unwrap().len(), 2);
+    assert_eq!(past_page.body["total"], 3);
 
     let abnormal = app
         .get("/api/v1/reports/abnormal?date=2020-02-03", &token)
         .await;
     let people = abnormal.body["people"].as_array().unwrap();
     assert_eq!(people.len(), 1);
+    assert_eq!(abnormal.body["total"], 1);
     assert_eq!(people[0]["name"], "B");
     assert_eq!(people[0]["department"]["path"], "Sales/East");
     assert_eq!(people[0]["checkin"]["answers"]["temperature"], 38.0);

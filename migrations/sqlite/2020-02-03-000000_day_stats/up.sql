@@ -24,4 +24,13 @@ CREATE TABLE closed_days (
     PRIMARY KEY (org_id, day)
 );
 
-CREATE INDEX users_org_active_department ON users (org_id, active, department_id);
+-- Active people per department now ('' for none): today's expected numbers without a scan.
+CREATE TABLE headcounts (
+    org_id TEXT NOT NULL REFERENCES organizations (id),
+    department_id TEXT NOT NULL,
+    active INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (org_id, department_id)
+);
+
+-- Lists of people sorted by name, page by page.
+CREATE INDEX users_org_active_name ON users (org_id, active, name);

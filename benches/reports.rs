@@ -1,0 +1,344 @@
+//! Report latency at 100,000 people in 500 departments with 30 days of history, over HTTP
+//! against the real server, on SQLite and (with BENCH_DATABASE_URL) on PostgreSQL.
+//!
+//! cargo bench --bench reports
+//! BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres cargo bench --bench reports
+
+use std::time::{Duration as StdDuration, Instant};
+
+use chrono::{Duration, Utc};
+use diesel::prelude::*;
+use health_checkin::config::{DatabaseUrl, LogFormat, Secret, Settings};
+use health_checkin::db::checkins::CheckinRow;
+use health_checkin::db::departments::DepartmentRow;
+use health_checkin::db::schema::checkins;
+use health_checkin::db::users::{self, UserRow};
+use health_checkin::db::{self, db_time, new_id, DbConn};
+use health_checkin::domain::LocalCalendar;
+use health_checkin::startup::Application;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::{json, Value};
+
+const PEOPLE: usize = 100_000;
+const DIVISIONS: usize = 20;
+const TEAMS: usize = 480;
+const DAYS: i64 = 30;
+const SAMPLES: usize = 40;
+const PASSWORD: &str = "bench-password-42";
+
+struct Seeded {
+    org_id: String,
+    team: String,
+}
+
+fn seed(conn: &mut DbConn) -> anyhow::Result<Seeded> {
+    let now = Utc::now();
+    let tz: chrono_tz::Tz = "Asia/Shanghai"
+        .parse()
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let since = db_time(now - Duration::days(DAYS + 2));
+    let created = health_checkin::provisioning::create_organization(
+        conn,
+        &health_checkin::auth::JwtKeys::new(b"bench-secret-bench-secret-bench-secret"),
+        "http://127.0.0.1",
+        now,
+        health_checkin::provisioning::NewOrganization {
+            name: "Bench".into(),
+            timezone: tz.name().into(),
+            admin_email: "admin@bench.test".into(),
+            admin_name: None,
+            admin_password: Some(PASSWORD.into()),
+        },
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let org_id = created.org.id.clone();
+    let mut departments = Vec::new();
+    let mut leaves = Vec::new();
+    for d in 0..DIVISIONS {
+        let id = new_id();
+        departments.push(DepartmentRow {
+            id: id.clone(),
+            org_id: org_id.clone(),
+            parent_id: None,
+            name: format!("Division {d}"),
+            created_at: since,
+            updated_at: since,
+            archived_at: None,
+        });
+        for t in 0..TEAMS / DIVISIONS {
+            let team = new_id();
+            departments.push(DepartmentRow {
+                id: team.clone(),
+                org_id: org_id.clone(),
+                parent_id: Some(id.clone()),
+                name: format!("Team {t}"),
+                created_at: since,
+                updated_at: since,
+                archived_at: None,
+            });
+            leaves.push(team);
+        }
+    }
+    let people: Vec<UserRow> = (0..PEOPLE)
+        .map(|i| UserRow {
+            id: new_id(),
+            org_id: org_id.clone(),
+            email: format!("p{i:06}@bench.test"),
+            name: format!("Person {i:06}"),
+            employee_no: Some(format!("E{i:06}")),
+            role: "staff".into(),
+            department_id: Some(leaves[i % leaves.len()].clone()),
+            password_hash: None,
+            token_version: 0,
+            active: true,
+            timezone: None,
+            locale: None,
+            created_at: since,
+            updated_at: since,
+            deactivated_at: None,
+        })
+        .collect();
+    conn.write_transaction(|c| -> anyhow::Result<()> {
+        for d in &departments {
+            db::departments::insert(c, d)?;
+        }
+        users::insert_many(c, &people)?;
+        Ok(())
+    })?;
+    let today = LocalCalendar::new(tz, now).today();
+    let mut rng = StdRng::seed_from_u64(7);
+    let healthy = r#"{"close_contact":false,"health_code":"green","symptoms":[],"temperature":36.5,"travel_to_risk_area":false,"work_status":"office"}"#;
+    let fever = r#"{"close_contact":false,"health_code":"green","symptoms":["fever"],"temperature":38.1,"travel_to_risk_area":false,"work_status":"remote"}"#;
+    for back in (0..DAYS).rev() {
+        let day = today - Duration::days(back);
+        let stamp = db_time(now - Duration::days(back));
+        let rows: Vec<CheckinRow> = people
+            .iter()
+            .filter_map(|p| {
+                if !rng.random_bool(0.92) {
+                    return None;
+                }
+                let sick = rng.random_bool(0.02);
+                Some(CheckinRow {
+                    id: new_id(),
+                    org_id: org_id.clone(),
+                    user_id: p.id.clone(),
+                    day,
+                    department_id: p.department_id.clone(),
+                    answers: if sick { fever } else { healthy }.into(),
+                    temperature: Some(if sick { 38.1 } else { 36.5 }),
+                    abnormal: sick,
+                    abnormal_reasons: if sick {
+                        r#"["temperature","symptoms"]"#
+                    } else {
+                        "[]"
+                    }
+                    .into(),
+                    revision: 1,
+                    reason: None,
+                    submitted_by: p.id.clone(),
+                    submitted_at: stamp,
+                    updated_at: stamp,
+                    expected: true,
+                })
+            })
+            .collect();
+        conn.write_transaction(|c| -> anyhow::Result<()> {
+            for chunk in rows.chunks(1_000) {
+                match c {
+                    DbConn::Sqlite(s) => diesel::insert_into(checkins::table)
+                        .values(chunk)
+                        .execute(s)?,
+                    DbConn::Postgres(p) => diesel::insert_into(checkins::table)
+                        .values(chunk)
+                        .execute(p)?,
+                };
+            }
+            Ok(())
+        })?;
+    }
+    health_checkin::reports::counts::recount_open_day(conn, &org_id, today)?;
+    Ok(Seeded {
+        org_id,
+        team: leaves[0].clone(),
+    })
+}
+
+fn percentile(sorted: &[StdDuration], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+async fn measure(
+    client: &reqwest::Client,
+    label: &str,
+    db: &str,
+    url: &str,
+    token: &str,
+) -> anyhow::Result<()> {
+    let mut times = Vec::with_capacity(SAMPLES);
+    let mut bytes = 0;
+    for _ in 0..SAMPLES {
+        let started = Instant::now();
+        let response = client.get(url).bearer_auth(token).send().await?;
+        anyhow::ensure!(
+            response.status().is_success(),
+            "{url}: {}",
+            response.status()
+        );
+        bytes = response.bytes().await?.len();
+        times.push(started.elapsed());
+    }
+    times.sort();
+    println!(
+        "{db:<9} {label:<28} p50 {:>7.1} ms   p95 {:>7.1} ms   ({} KiB)",
+        percentile(&times, 0.5),
+        percentile(&times, 0.95),
+        bytes / 1024
+    );
+    Ok(())
+}
+
+async fn run(db_label: &str, url: DatabaseUrl, dir: &std::path::Path) -> anyhow::Result<()> {
+    let pool = db::connect_pool(&url, 2)?;
+    let mut conn = pool.get()?;
+    db::run_migrations(&mut conn)?;
+    let started = Instant::now();
+    let seeded = seed(&mut conn)?;
+    println!(
+        "{db_label:<9} seeded {PEOPLE} people, {DAYS} days in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    drop(conn);
+    let settings = Settings {
+        bind: "127.0.0.1:0".into(),
+        data_dir: dir.to_path_buf(),
+        database_url: url,
+        db_pool_size: 8,
+        smtp_url: None,
+        mail_from: "Bench <bench@localhost>".into(),
+        public_url: "http://127.0.0.1".into(),
+        jwt_secret: Some(Secret::new("bench-secret-bench-secret-bench-secret")),
+        session_hours: 24,
+        log_format: LogFormat::Pretty,
+    };
+    let app = Application::build(settings)?;
+    let base = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::new();
+    let login: Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"email": "admin@bench.test", "password": PASSWORD}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let token = login["token"]
+        .as_str()
+        .ok_or_else(|| anyhow::anyhow!("login: {login}"))?
+        .to_string();
+
+    let started = Instant::now();
+    let first = client
+        .get(format!("{base}/api/v1/reports/trend"))
+        .bearer_auth(&token)
+        .send()
+        .await?;
+    anyhow::ensure!(first.status().is_success(), "trend: {}", first.status());
+    println!(
+        "{db_label:<9} closing {} past days once: {:.1} s",
+        DAYS - 1,
+        started.elapsed().as_secs_f64()
+    );
+
+    let yesterday = (Utc::now() - Duration::days(1))
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive();
+    let team = &seeded.team;
+    measure(
+        &client,
+        "daily, today",
+        db_label,
+        &format!("{base}/api/v1/reports/daily"),
+        &token,
+    )
+    .await?;
+    measure(
+        &client,
+        "daily, yesterday",
+        db_label,
+        &format!("{base}/api/v1/reports/daily?date={yesterday}"),
+        &token,
+    )
+    .await?;
+    measure(
+        &client,
+        "trend, 30 days",
+        db_label,
+        &format!("{base}/api/v1/reports/trend"),
+        &token,
+    )
+    .await?;
+    measure(
+        &client,
+        "trend, 30 days, one team",
+        db_label,
+        &format!("{base}/api/v1/reports/trend?department_id={team}"),
+        &token,
+    )
+    .await?;
+    measure(
+        &client,
+        "unreported, today",
+        db_label,
+        &format!("{base}/api/v1/reports/unreported"),
+        &token,
+    )
+    .await?;
+    measure(
+        &client,
+        "unreported, one team",
+        db_label,
+        &format!("{base}/api/v1/reports/unreported?department_id={team}"),
+        &token,
+    )
+    .await?;
+    measure(
+        &client,
+        "abnormal, today",
+        db_label,
+        &format!("{base}/api/v1/reports/abnormal"),
+        &token,
+    )
+    .await?;
+    let _ = seeded.org_id;
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    run(
+        "sqlite",
+        DatabaseUrl::Sqlite(dir.path().join("bench.sqlite3")),
+        dir.path(),
+    )
+    .await?;
+    if let Ok(server) = std::env::var("BENCH_DATABASE_URL") {
+        let name = format!("hc_bench_{}", new_id().replace('-', ""));
+        let mut admin = diesel::PgConnection::establish(&server)?;
+        diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin)?;
+        let mut url = url::Url::parse(&server)?;
+        url.set_path(&name);
+        let result = run(
+            "postgres",
+            DatabaseUrl::Postgres(url.to_string()),
+            dir.path(),
+        )
+        .await;
+        diesel::sql_query(format!("DROP DATABASE {name} WITH (FORCE)")).execute(&mut admin)?;
+        result?;
+    }
+    Ok(())
+}
