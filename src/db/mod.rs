@@ -15,6 +15,7 @@ pub(crate) use insert_batch;
 pub mod checkins;
 mod conn;
 pub mod organizations;
+pub mod outbox;
 pub mod schema;
 pub mod users;
 

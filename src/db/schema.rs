@@ -78,11 +78,37 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    outbox (id) {
+        id -> Text,
+        org_id -> Text,
+        user_id -> Nullable<Text>,
+        kind -> Text,
+        dedupe_key -> Text,
+        to_email -> Text,
+        locale -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        status -> Text,
+        attempts -> Integer,
+        last_error -> Nullable<Text>,
+        next_attempt_at -> Timestamp,
+        lease_until -> Nullable<Timestamp>,
+        claimed_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+        day -> Nullable<Date>,
+    }
+}
+
 diesel::joinable!(departments -> organizations (org_id));
 diesel::joinable!(users -> organizations (org_id));
 diesel::joinable!(users -> departments (department_id));
 diesel::joinable!(checkins -> organizations (org_id));
 diesel::joinable!(checkin_revisions -> checkins (checkin_id));
+diesel::joinable!(outbox -> organizations (org_id));
+diesel::joinable!(outbox -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
@@ -90,4 +116,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     checkins,
     checkin_revisions,
+    outbox,
 );
