@@ -9,6 +9,7 @@ pub mod demo;
 pub mod domain;
 pub mod email;
 pub mod error;
+pub mod jobs;
 pub mod provisioning;
 pub mod routes;
 pub mod startup;

@@ -93,6 +93,8 @@ pub fn settings_for(db: &TestDb) -> Settings {
         jwt_secret: Some(health_checkin::config::Secret::new(JWT_SECRET)),
         session_hours: 24 * 7,
         log_format: LogFormat::Pretty,
+        // Tests run delivery passes themselves, with the test clock.
+        delivery_interval_secs: 0,
     }
 }
 
