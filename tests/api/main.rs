@@ -8,5 +8,7 @@ mod day_boundary;
 mod errors;
 mod helpers;
 mod instances;
+mod mail;
 mod migrations;
+mod smtp;
 mod tokens;
