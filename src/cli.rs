@@ -7,9 +7,9 @@ use clap::{Parser, Subcommand};
 
 use crate::auth::jwt::{load_or_create_secret, JwtKeys};
 use crate::config::Settings;
-use crate::db::organizations;
+use crate::db::{self, organizations};
 use crate::provisioning::{create_organization, NewOrganization, ProvisionError};
-use crate::startup::{prepare_database, Application};
+use crate::startup::Application;
 use crate::{demo, import, telemetry};
 
 #[derive(Parser)]
@@ -75,6 +75,7 @@ pub enum OrgCommand {
 }
 
 pub fn run() -> ExitCode {
+    init_tls();
     let cli = Cli::parse();
     let settings = match Settings::load(cli.config.as_deref()) {
         Ok(s) => s,
@@ -117,6 +118,12 @@ pub fn run() -> ExitCode {
     }
 }
 
+/// Initializes OpenSSL before libpq does, without its exit handler: otherwise the handler can
+/// tear OpenSSL down at exit while a pool thread is still in a TLS handshake (a crash).
+pub fn init_tls() {
+    openssl::init();
+}
+
 fn serve(settings: Settings) -> anyhow::Result<()> {
     actix_web::rt::System::new().block_on(async move {
         let app = Application::build(settings.clone())?;
@@ -141,8 +148,7 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
 }
 
 fn migrate(settings: &Settings) -> anyhow::Result<()> {
-    let pool = prepare_database(settings)?;
-    drop(pool);
+    db::connect_one(&settings.database_url)?;
     println!(
         "database is up to date ({})",
         settings.database_url.redacted()
@@ -151,9 +157,8 @@ fn migrate(settings: &Settings) -> anyhow::Result<()> {
 }
 
 fn org_create(settings: &Settings, new: NewOrganization) -> anyhow::Result<()> {
-    let pool = prepare_database(settings)?;
+    let mut conn = db::connect_one(&settings.database_url)?;
     let jwt = JwtKeys::new(&load_or_create_secret(settings)?);
-    let mut conn = pool.get()?;
     let created = create_organization(
         &mut conn,
         &jwt,
@@ -195,8 +200,7 @@ fn import_employees(
         import::MAX_IMPORT_BYTES / 1024 / 1024
     );
     let text = import::decode(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-    let pool = prepare_database(settings)?;
-    let mut conn = pool.get()?;
+    let mut conn = db::connect_one(&settings.database_url)?;
     anyhow::ensure!(
         organizations::find(&mut conn, org_id)?.is_some(),
         "--org: no organization with the id {org_id}"
@@ -235,8 +239,7 @@ fn import_employees(
 }
 
 fn run_demo(settings: Settings, no_serve: bool) -> anyhow::Result<()> {
-    let pool = prepare_database(&settings)?;
-    let mut conn = pool.get()?;
+    let mut conn = db::connect_one(&settings.database_url)?;
     match demo::seed(&mut conn, chrono::Utc::now())? {
         demo::Seeded::Created { people, checkins } => {
             println!("demo organization seeded: {people} people, {checkins} check-ins")
@@ -244,7 +247,6 @@ fn run_demo(settings: Settings, no_serve: bool) -> anyhow::Result<()> {
         demo::Seeded::AlreadyThere => println!("demo organization already seeded"),
     }
     drop(conn);
-    drop(pool);
     println!("logins (password for all: {}):", demo::DEMO_PASSWORD);
     for login in demo::LOGINS {
         println!("  {:<8} {}", login.role.as_str(), login.email);

@@ -101,6 +101,8 @@ pub struct Settings {
     pub jwt_secret: Option<Secret>,
     pub session_hours: i64,
     pub log_format: LogFormat,
+    /// Seconds between passes of the mail delivery loop; 0 turns it off.
+    pub delivery_interval_secs: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -131,6 +133,7 @@ struct FileSettings {
     jwt_secret: Option<Secret>,
     session_hours: Option<i64>,
     log_format: Option<String>,
+    delivery_interval_secs: Option<u64>,
 }
 
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
@@ -228,6 +231,18 @@ impl Settings {
                 ))
             }
         };
+        let delivery_interval_secs = match env("HC_DELIVERY_INTERVAL_SECS") {
+            Some(raw) => raw
+                .parse()
+                .map_err(|_| bad("HC_DELIVERY_INTERVAL_SECS", "must be a whole number"))?,
+            None => file.delivery_interval_secs.unwrap_or(5),
+        };
+        if delivery_interval_secs > 3600 {
+            return Err(bad(
+                "HC_DELIVERY_INTERVAL_SECS",
+                "must be between 0 (off) and 3600",
+            ));
+        }
         Ok(Self {
             bind,
             data_dir,
@@ -239,6 +254,7 @@ impl Settings {
             jwt_secret,
             session_hours,
             log_format,
+            delivery_interval_secs,
         })
     }
 }
@@ -293,6 +309,19 @@ mod tests {
         .unwrap();
         assert_eq!(s.bind, "127.0.0.1:1");
         assert_eq!(s.mail_from, "a@b.c");
+    }
+
+    #[test]
+    fn delivery_interval_defaults_to_five_seconds_and_zero_turns_it_off() {
+        assert_eq!(from_env(&[]).unwrap().delivery_interval_secs, 5);
+        let off = from_env(&[("HC_DELIVERY_INTERVAL_SECS", "0")]).unwrap();
+        assert_eq!(off.delivery_interval_secs, 0);
+        let file = Settings::from_sources(Some("delivery_interval_secs = 30"), |_| None).unwrap();
+        assert_eq!(file.delivery_interval_secs, 30);
+        for bad in ["-1", "soon", "3601"] {
+            let err = from_env(&[("HC_DELIVERY_INTERVAL_SECS", bad)]).unwrap_err();
+            assert_eq!(err.setting, "HC_DELIVERY_INTERVAL_SECS", "{bad}");
+        }
     }
 
     #[test]

@@ -12,6 +12,8 @@ use crate::auth::jwt::{load_or_create_secret, JwtKeys};
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::Settings;
 use crate::db::{self, Pool};
+use crate::email::Mailer;
+use crate::jobs::delivery;
 use crate::routes;
 use crate::state::AppState;
 
@@ -40,11 +42,27 @@ impl Application {
     pub fn build_with_clock(settings: Settings, clock: SharedClock) -> anyhow::Result<Self> {
         let pool = prepare_database(&settings)?;
         let secret = load_or_create_secret(&settings)?;
+        let mailer = Mailer::from_settings(&settings)?;
+        tracing::info!(mailer = ?mailer, "mail backend");
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| anyhow::anyhow!("HC_BIND: cannot listen on {}: {e}", settings.bind))?;
         let port = listener.local_addr()?.port();
-        let state = web::Data::new(AppState::new(settings, pool, clock, JwtKeys::new(&secret)));
+        let delivery_every = settings.delivery_interval_secs;
+        let state = web::Data::new(AppState::new(
+            settings,
+            pool,
+            clock,
+            JwtKeys::new(&secret),
+            mailer,
+        ));
         let server = run(listener, state.clone())?;
+        // 0 turns the loop off; tests then run delivery passes themselves.
+        if delivery_every > 0 {
+            delivery::spawn_delivery_loop(
+                state.clone(),
+                std::time::Duration::from_secs(delivery_every),
+            );
+        }
         Ok(Self {
             port,
             server,

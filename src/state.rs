@@ -10,6 +10,7 @@ use crate::auth::JwtKeys;
 use crate::clock::SharedClock;
 use crate::config::Settings;
 use crate::db::{DbConn, Pool};
+use crate::email::Mailer;
 use crate::error::ApiError;
 
 /// Failed logins allowed per e-mail address in `LOGIN_WINDOW_MINUTES`.
@@ -22,12 +23,19 @@ pub struct AppState {
     pub clock: SharedClock,
     pub jwt: JwtKeys,
     pub login_failures: RateLimiter,
+    pub mailer: Mailer,
 }
 
 pub type SharedState = web::Data<AppState>;
 
 impl AppState {
-    pub fn new(settings: Settings, pool: Pool, clock: SharedClock, jwt: JwtKeys) -> Self {
+    pub fn new(
+        settings: Settings,
+        pool: Pool,
+        clock: SharedClock,
+        jwt: JwtKeys,
+        mailer: Mailer,
+    ) -> Self {
         Self {
             settings,
             pool,
@@ -37,6 +45,7 @@ impl AppState {
                 LOGIN_FAILURES_ALLOWED,
                 Duration::minutes(LOGIN_WINDOW_MINUTES),
             ),
+            mailer,
         }
     }
 

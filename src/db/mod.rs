@@ -18,6 +18,7 @@ pub mod departments;
 pub mod leaves;
 pub mod membership;
 pub mod organizations;
+pub mod outbox;
 pub mod schema;
 pub mod stats;
 pub mod users;
@@ -118,6 +119,32 @@ impl r2d2::ManageConnection for ConnectionManager {
 
 /// Opens one connection first, so an unreachable server or a bad path fails with its own words.
 pub fn connect_pool(url: &DatabaseUrl, max_size: u32) -> Result<Pool, DbError> {
+    ensure_sqlite_folder(url)?;
+    let manager = ConnectionManager::new(url.clone());
+    let first = manager.establish()?;
+    drop(first);
+    // Connections open on demand: no background connects that could still be running
+    // when a process exits (libpq's TLS and GSS libraries crash on that).
+    r2d2::Pool::builder()
+        .max_size(max_size)
+        .min_idle(Some(0))
+        .connection_timeout(Duration::from_secs(10))
+        .build(manager)
+        .map_err(|e| DbError::Connect {
+            url: url.redacted(),
+            cause: e.to_string(),
+        })
+}
+
+/// One connection with the schema up to date, for commands that run once and exit.
+pub fn connect_one(url: &DatabaseUrl) -> Result<DbConn, DbError> {
+    ensure_sqlite_folder(url)?;
+    let mut conn = ConnectionManager::new(url.clone()).establish()?;
+    run_migrations(&mut conn)?;
+    Ok(conn)
+}
+
+fn ensure_sqlite_folder(url: &DatabaseUrl) -> Result<(), DbError> {
     if let DatabaseUrl::Sqlite(path) = url {
         if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(folder).map_err(|cause| DbError::Folder {
@@ -126,18 +153,7 @@ pub fn connect_pool(url: &DatabaseUrl, max_size: u32) -> Result<Pool, DbError> {
             })?;
         }
     }
-    let manager = ConnectionManager::new(url.clone());
-    let first = manager.establish()?;
-    drop(first);
-    r2d2::Pool::builder()
-        .max_size(max_size)
-        .min_idle(Some(1))
-        .connection_timeout(Duration::from_secs(10))
-        .build(manager)
-        .map_err(|e| DbError::Connect {
-            url: url.redacted(),
-            cause: e.to_string(),
-        })
+    Ok(())
 }
 
 /// Applies pending migrations; returns their names. Safe to run from several instances at once.

@@ -141,6 +141,30 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    outbox (id) {
+        id -> Text,
+        org_id -> Text,
+        user_id -> Nullable<Text>,
+        kind -> Text,
+        dedupe_key -> Text,
+        to_email -> Text,
+        locale -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        status -> Text,
+        attempts -> Integer,
+        last_error -> Nullable<Text>,
+        next_attempt_at -> Timestamp,
+        lease_until -> Nullable<Timestamp>,
+        claimed_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+        day -> Nullable<Date>,
+    }
+}
+
 diesel::joinable!(departments -> organizations (org_id));
 diesel::joinable!(users -> organizations (org_id));
 diesel::joinable!(users -> departments (department_id));
@@ -149,6 +173,8 @@ diesel::joinable!(checkin_revisions -> checkins (checkin_id));
 diesel::joinable!(department_managers -> departments (department_id));
 diesel::joinable!(department_managers -> users (user_id));
 diesel::joinable!(leaves -> users (user_id));
+diesel::joinable!(outbox -> organizations (org_id));
+diesel::joinable!(outbox -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
@@ -162,4 +188,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     day_stats,
     closed_days,
     headcounts,
+    outbox,
 );

@@ -29,6 +29,7 @@ pub struct TestDb {
 
 impl TestDb {
     pub fn new() -> Self {
+        health_checkin::cli::init_tls();
         let dir = tempfile::tempdir().expect("temp dir");
         match std::env::var("TEST_DATABASE_URL")
             .ok()
@@ -43,10 +44,12 @@ impl TestDb {
                     .expect("create test database");
                 let mut url = url::Url::parse(&server).expect("TEST_DATABASE_URL is a URL");
                 url.set_path(&name);
-                // Many servers in one test process share libpq; without TLS its teardown at
-                // process exit cannot race with their threads.
-                if !url.query_pairs().any(|(k, _)| k == "sslmode") {
-                    url.query_pairs_mut().append_pair("sslmode", "disable");
+                // Many servers in one test process share libpq; without TLS and GSS their
+                // libraries' teardown at process exit cannot race with pool threads.
+                for (option, value) in [("sslmode", "disable"), ("gssencmode", "disable")] {
+                    if !url.query_pairs().any(|(k, _)| k == option) {
+                        url.query_pairs_mut().append_pair(option, value);
+                    }
                 }
                 Self {
                     url: DatabaseUrl::Postgres(url.to_string()),
@@ -98,6 +101,8 @@ pub fn settings_for(db: &TestDb) -> Settings {
         jwt_secret: Some(health_checkin::config::Secret::new(JWT_SECRET)),
         session_hours: 24 * 7,
         log_format: LogFormat::Pretty,
+        // Tests run delivery passes themselves, with the test clock.
+        delivery_interval_secs: 0,
     }
 }
 
@@ -130,14 +135,36 @@ pub async fn spawn_app_at(now: DateTime<Utc>) -> TestApp {
     spawn_on(Arc::new(TestDb::new()), now).await
 }
 
+/// An app whose mail goes to the SMTP server on `127.0.0.1:port` (see `smtp::TestSmtp`).
+pub async fn spawn_app_with_smtp(port: u16) -> TestApp {
+    spawn_on_with_smtp(Arc::new(TestDb::new()), port).await
+}
+
+/// Another instance with SMTP on the same database.
+pub async fn spawn_on_with_smtp(db: Arc<TestDb>, port: u16) -> TestApp {
+    let mut settings = settings_for(&db);
+    settings.smtp_url = Some(health_checkin::config::Secret::new(format!(
+        "smtp://127.0.0.1:{port}"
+    )));
+    spawn_with_settings(db, monday_morning(), settings).await
+}
+
 /// Another instance on the same database, as a second server behind a load balancer.
 pub async fn spawn_on(db: Arc<TestDb>, now: DateTime<Utc>) -> TestApp {
+    let settings = settings_for(&db);
+    spawn_with_settings(db, now, settings).await
+}
+
+pub async fn spawn_with_settings(
+    db: Arc<TestDb>,
+    now: DateTime<Utc>,
+    settings: Settings,
+) -> TestApp {
     if std::env::var_os("RUST_LOG").is_some() {
         health_checkin::telemetry::init(LogFormat::Pretty);
     }
     let clock = ManualClock::new(now);
-    let app = Application::build_with_clock(settings_for(&db), clock.clone())
-        .expect("application builds");
+    let app = Application::build_with_clock(settings, clock.clone()).expect("application builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state();
     tokio::spawn(app.run_until_stopped());

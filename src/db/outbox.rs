@@ -1,0 +1,208 @@
+//! The mail outbox: rows are written inside the transaction that decides to send, then
+//! claimed, sent and recorded by the delivery job.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::schema::outbox;
+use super::DbConn;
+
+pub const PENDING: &str = "pending";
+pub const SENDING: &str = "sending";
+pub const SENT: &str = "sent";
+pub const FAILED: &str = "failed";
+
+/// Longest `last_error` kept; server replies can be long and only the start matters.
+const MAX_ERROR_CHARS: usize = 1000;
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = outbox)]
+pub struct OutboxRow {
+    pub id: String,
+    pub org_id: String,
+    pub user_id: Option<String>,
+    pub kind: String,
+    pub dedupe_key: String,
+    pub to_email: String,
+    pub locale: String,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+    pub status: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub next_attempt_at: NaiveDateTime,
+    pub lease_until: Option<NaiveDateTime>,
+    pub claimed_by: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+    pub day: Option<NaiveDate>,
+}
+
+/// Inserts the row unless one with the same `dedupe_key` exists; true when inserted.
+/// `ON CONFLICT DO NOTHING` on both databases, so a duplicate never raises an error and the
+/// caller's transaction stays usable, even when two instances enqueue the same mail at once.
+pub fn insert_unless_duplicate(conn: &mut DbConn, row: &OutboxRow) -> QueryResult<bool> {
+    let inserted = match conn {
+        DbConn::Sqlite(c) => diesel::insert_into(outbox::table)
+            .values(row)
+            .on_conflict(outbox::dedupe_key)
+            .do_nothing()
+            .execute(c)?,
+        DbConn::Postgres(c) => diesel::insert_into(outbox::table)
+            .values(row)
+            .on_conflict(outbox::dedupe_key)
+            .do_nothing()
+            .execute(c)?,
+    };
+    Ok(inserted == 1)
+}
+
+pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<OutboxRow>> {
+    outbox::table
+        .find(id)
+        .select(OutboxRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_by_dedupe_key(conn: &mut DbConn, key: &str) -> QueryResult<Option<OutboxRow>> {
+    outbox::table
+        .filter(outbox::dedupe_key.eq(key))
+        .select(OutboxRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Claims up to `limit` due rows for `token` until `lease_until` and returns them.
+///
+/// Due: pending and `next_attempt_at <= now`, or sending with an expired lease (a sender that
+/// died). The UPDATE repeats the condition, so of two claimers racing for the same row only
+/// one changes it (PostgreSQL rechecks the WHERE after waiting for the other's row lock;
+/// SQLite runs one writer at a time). Each claim counts as an attempt, so a row whose sender
+/// keeps dying still runs out of attempts.
+pub fn claim_due(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    lease_until: NaiveDateTime,
+    token: &str,
+    limit: i64,
+) -> QueryResult<Vec<OutboxRow>> {
+    conn.write_transaction(|c| {
+        let candidates: Vec<String> = outbox::table
+            .filter(due(now))
+            .order(outbox::next_attempt_at.asc())
+            .select(outbox::id)
+            .limit(limit)
+            .load(c)?;
+        if candidates.is_empty() {
+            return Ok(Vec::new());
+        }
+        diesel::update(
+            outbox::table
+                .filter(outbox::id.eq_any(&candidates))
+                .filter(due(now)),
+        )
+        .set((
+            outbox::status.eq(SENDING),
+            outbox::lease_until.eq(Some(lease_until)),
+            outbox::claimed_by.eq(Some(token)),
+            outbox::attempts.eq(outbox::attempts + 1),
+        ))
+        .execute(c)?;
+        outbox::table
+            .filter(outbox::claimed_by.eq(token))
+            .filter(outbox::status.eq(SENDING))
+            .order(outbox::next_attempt_at.asc())
+            .select(OutboxRow::as_select())
+            .load(c)
+    })
+}
+
+type Due = diesel::dsl::Or<
+    diesel::dsl::And<
+        diesel::dsl::Eq<outbox::status, &'static str>,
+        diesel::dsl::LtEq<outbox::next_attempt_at, NaiveDateTime>,
+    >,
+    diesel::dsl::And<
+        diesel::dsl::Eq<outbox::status, &'static str>,
+        diesel::dsl::Lt<outbox::lease_until, NaiveDateTime>,
+    >,
+>;
+
+fn due(now: NaiveDateTime) -> Due {
+    outbox::status
+        .eq(PENDING)
+        .and(outbox::next_attempt_at.le(now))
+        .or(outbox::status.eq(SENDING).and(outbox::lease_until.lt(now)))
+}
+
+type Claimed = diesel::dsl::Filter<
+    diesel::dsl::Filter<outbox::table, diesel::dsl::Eq<outbox::id, String>>,
+    diesel::dsl::And<
+        diesel::dsl::Eq<outbox::claimed_by, String>,
+        diesel::dsl::Eq<outbox::status, &'static str>,
+    >,
+>;
+
+/// The row as this claim left it: only the claimer that holds it may record an outcome.
+fn claimed(id: &str, token: &str) -> Claimed {
+    outbox::table.filter(outbox::id.eq(id.to_string())).filter(
+        outbox::claimed_by
+            .eq(token.to_string())
+            .and(outbox::status.eq(SENDING)),
+    )
+}
+
+/// Returns false when the claim was lost meanwhile (the lease ran out and another took it).
+pub fn mark_sent(
+    conn: &mut DbConn,
+    id: &str,
+    token: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let changed = diesel::update(claimed(id, token))
+        .set((
+            outbox::status.eq(SENT),
+            outbox::sent_at.eq(Some(now)),
+            outbox::lease_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Back to pending, to be tried again at `next_attempt_at`.
+pub fn mark_retry(
+    conn: &mut DbConn,
+    id: &str,
+    token: &str,
+    error: &str,
+    next_attempt_at: NaiveDateTime,
+) -> QueryResult<bool> {
+    let changed = diesel::update(claimed(id, token))
+        .set((
+            outbox::status.eq(PENDING),
+            outbox::last_error.eq(Some(truncate(error))),
+            outbox::next_attempt_at.eq(next_attempt_at),
+            outbox::lease_until.eq(None::<NaiveDateTime>),
+            outbox::claimed_by.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Given up: a permanent refusal, or out of attempts.
+pub fn mark_failed(conn: &mut DbConn, id: &str, token: &str, error: &str) -> QueryResult<bool> {
+    let changed = diesel::update(claimed(id, token))
+        .set((
+            outbox::status.eq(FAILED),
+            outbox::last_error.eq(Some(truncate(error))),
+            outbox::lease_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)?;
+    Ok(changed == 1)
+}
+
+fn truncate(error: &str) -> String {
+    error.chars().take(MAX_ERROR_CHARS).collect()
+}

@@ -1,0 +1,263 @@
+//! E-mail templates: one folder per kind and locale with `subject.txt`, `body.txt` and
+//! `body.html`, compiled into the binary. `{{var}}` is replaced by its value, HTML-escaped in
+//! the HTML part.
+
+use std::collections::BTreeMap;
+
+/// The locale used when the asked one has no templates.
+pub const DEFAULT_LOCALE: &str = "en";
+pub const LOCALES: &[&str] = &["en", "zh-CN"];
+/// Every kind of e-mail there is a template for.
+pub const KINDS: &[&str] = &["invitation", "password_reset"];
+
+struct Template {
+    kind: &'static str,
+    locale: &'static str,
+    subject: &'static str,
+    text: &'static str,
+    html: &'static str,
+}
+
+macro_rules! template {
+    ($kind:literal, $locale:literal) => {
+        Template {
+            kind: $kind,
+            locale: $locale,
+            subject: include_str!(concat!("templates/", $kind, "/", $locale, "/subject.txt")),
+            text: include_str!(concat!("templates/", $kind, "/", $locale, "/body.txt")),
+            html: include_str!(concat!("templates/", $kind, "/", $locale, "/body.html")),
+        }
+    };
+}
+
+const TEMPLATES: &[Template] = &[
+    template!("invitation", "en"),
+    template!("invitation", "zh-CN"),
+    template!("password_reset", "en"),
+    template!("password_reset", "zh-CN"),
+];
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rendered {
+    /// The locale the mail was written in (after falling back).
+    pub locale: &'static str,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum TemplateError {
+    #[error("no e-mail template named `{0}`")]
+    UnknownKind(String),
+    #[error("the `{kind}` e-mail needs a value for `{var}`")]
+    MissingVar { kind: String, var: String },
+}
+
+/// The supported locale closest to `asked`: exact (ignoring case and `_`), else the same
+/// language (`zh-TW` → `zh-CN`, `en-GB` → `en`), else English.
+pub fn resolve_locale(asked: &str) -> &'static str {
+    let asked = asked.trim().replace('_', "-");
+    if let Some(exact) = LOCALES.iter().find(|l| l.eq_ignore_ascii_case(&asked)) {
+        return exact;
+    }
+    let language = asked.split('-').next().unwrap_or_default();
+    LOCALES
+        .iter()
+        .find(|l| {
+            l.split('-')
+                .next()
+                .is_some_and(|own| own.eq_ignore_ascii_case(language))
+        })
+        .copied()
+        .unwrap_or(DEFAULT_LOCALE)
+}
+
+pub fn render(
+    kind: &str,
+    locale: &str,
+    vars: &BTreeMap<String, String>,
+) -> Result<Rendered, TemplateError> {
+    let locale = resolve_locale(locale);
+    let template = TEMPLATES
+        .iter()
+        .find(|t| t.kind == kind && t.locale == locale)
+        .ok_or_else(|| TemplateError::UnknownKind(kind.to_string()))?;
+    let subject = fill(kind, template.subject, vars, |v| v.to_string())?;
+    // A header is one line, whatever a name contains.
+    let subject = subject.split_whitespace().collect::<Vec<_>>().join(" ");
+    Ok(Rendered {
+        locale,
+        subject,
+        text: fill(kind, template.text, vars, |v| v.to_string())?,
+        html: fill(kind, template.html, vars, escape_html)?,
+    })
+}
+
+/// Replaces each `{{name}}`; a name without a value is an error rather than a mail that
+/// shows `{{link}}` to its reader.
+fn fill(
+    kind: &str,
+    template: &str,
+    vars: &BTreeMap<String, String>,
+    encode: impl Fn(&str) -> String,
+) -> Result<String, TemplateError> {
+    let mut out = String::with_capacity(template.len() + 64);
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else {
+            out.push_str(&rest[start..]);
+            return Ok(out);
+        };
+        let name = after[..end].trim();
+        let value = vars.get(name).ok_or_else(|| TemplateError::MissingVar {
+            kind: kind.to_string(),
+            var: name.to_string(),
+        })?;
+        out.push_str(&encode(value));
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+pub fn escape_html(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn invitation_vars() -> BTreeMap<String, String> {
+        vars(&[
+            ("name", "Li <Lei>"),
+            ("org_name", "Acme & Sons"),
+            ("link", "https://hc.example/#/set-password?token=a&b=\"c\""),
+            ("days", "7"),
+        ])
+    }
+
+    #[test]
+    fn every_kind_has_every_locale() {
+        for kind in KINDS {
+            for locale in LOCALES {
+                assert!(
+                    TEMPLATES
+                        .iter()
+                        .any(|t| t.kind == *kind && t.locale == *locale),
+                    "{kind}/{locale}"
+                );
+            }
+        }
+        assert_eq!(TEMPLATES.len(), KINDS.len() * LOCALES.len());
+    }
+
+    #[test]
+    fn invitation_in_english_fills_every_part() {
+        let r = render("invitation", "en", &invitation_vars()).unwrap();
+        assert_eq!(r.locale, "en");
+        assert_eq!(r.subject, "Acme & Sons invited you to Health Check-in");
+        assert!(r.text.starts_with("Hello Li <Lei>,"));
+        assert!(r
+            .text
+            .contains("\nhttps://hc.example/#/set-password?token=a&b=\"c\"\n"));
+        assert!(r.text.contains("valid for 7 days"));
+        assert!(!r.text.contains("{{"));
+        // The HTML part carries the same values, escaped.
+        assert!(r.html.contains("Hello Li &lt;Lei&gt;,"));
+        assert!(r.html.contains("Acme &amp; Sons uses"));
+        assert!(r
+            .html
+            .contains("href=\"https://hc.example/#/set-password?token=a&amp;b=&quot;c&quot;\""));
+        assert!(!r.html.contains("<Lei>"));
+        assert!(!r.html.contains("{{"));
+    }
+
+    #[test]
+    fn invitation_in_chinese() {
+        let r = render("invitation", "zh-CN", &invitation_vars()).unwrap();
+        assert_eq!(r.locale, "zh-CN");
+        assert_eq!(r.subject, "Acme & Sons 邀请您使用每日健康打卡");
+        assert!(r.text.starts_with("Li <Lei>，您好："));
+        assert!(r.text.contains("7 天内有效"));
+        assert!(r.html.contains("Li &lt;Lei&gt;，您好："));
+        assert!(r.html.contains("lang=\"zh-CN\""));
+    }
+
+    #[test]
+    fn password_reset_in_both_locales() {
+        let v = vars(&[
+            ("name", "Wang"),
+            ("org_name", "Acme"),
+            ("link", "https://hc.example/#/set-password?token=t"),
+            ("minutes", "30"),
+        ]);
+        let en = render("password_reset", "en", &v).unwrap();
+        assert_eq!(en.subject, "Reset your Health Check-in password");
+        assert!(en.text.contains("expires in 30 minutes"));
+        assert!(en
+            .html
+            .contains("https://hc.example/#/set-password?token=t"));
+        let zh = render("password_reset", "zh-CN", &v).unwrap();
+        assert_eq!(zh.subject, "重置您的健康打卡密码");
+        assert!(zh.text.contains("30 分钟后失效"));
+    }
+
+    #[test]
+    fn unknown_locales_fall_back() {
+        assert_eq!(resolve_locale("fr"), "en");
+        assert_eq!(resolve_locale(""), "en");
+        assert_eq!(resolve_locale("en-GB"), "en");
+        assert_eq!(resolve_locale("zh_cn"), "zh-CN");
+        assert_eq!(resolve_locale("zh-TW"), "zh-CN");
+        let r = render("invitation", "de-DE", &invitation_vars()).unwrap();
+        assert_eq!(r.locale, "en");
+        assert!(r.text.starts_with("Hello"));
+    }
+
+    #[test]
+    fn missing_values_and_unknown_kinds_are_errors() {
+        let mut v = invitation_vars();
+        v.remove("link");
+        assert_eq!(
+            render("invitation", "en", &v),
+            Err(TemplateError::MissingVar {
+                kind: "invitation".into(),
+                var: "link".into()
+            })
+        );
+        assert_eq!(
+            render("newsletter", "en", &invitation_vars()),
+            Err(TemplateError::UnknownKind("newsletter".into()))
+        );
+    }
+
+    #[test]
+    fn the_subject_stays_on_one_line() {
+        let mut v = invitation_vars();
+        v.insert("org_name".into(), "Acme\r\nBcc: someone@evil.test".into());
+        let r = render("invitation", "en", &v).unwrap();
+        assert!(!r.subject.contains('\n') && !r.subject.contains('\r'));
+    }
+}

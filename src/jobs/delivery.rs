@@ -1,0 +1,237 @@
+//! Delivering the outbox: claim the due rows, send them a few at a time through the one
+//! mailer, and record for each: sent, to be retried later (with exponential backoff), or
+//! failed. Any number of instances may run this at once on one database.
+
+use std::time::Duration as StdDuration;
+
+use actix_web::web;
+use anyhow::Context;
+use chrono::{DateTime, Duration, Utc};
+use futures_util::stream::{self, StreamExt};
+
+use crate::db::outbox::{self, OutboxRow};
+use crate::db::{db_time, new_id};
+use crate::email::{OutgoingMail, SendError, SMTP_CONNECTIONS};
+use crate::state::AppState;
+
+/// Rows claimed per pass; a full batch makes the loop go again at once.
+pub const BATCH: i64 = 50;
+/// Tries before a mail is given up.
+pub const MAX_ATTEMPTS: i32 = 10;
+/// Longest a send may take; past it the attempt counts as a transient failure.
+pub const SEND_TIMEOUT: StdDuration = StdDuration::from_secs(60);
+/// How long a claim holds its rows. A batch takes at most BATCH / SMTP_CONNECTIONS rounds of
+/// SEND_TIMEOUT (7 minutes), so another instance never takes over rows still being sent.
+pub fn lease() -> Duration {
+    Duration::minutes(15)
+}
+
+const FIRST_RETRY_SECS: i64 = 60;
+const LONGEST_RETRY_SECS: i64 = 6 * 60 * 60;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DeliveryReport {
+    pub claimed: usize,
+    pub sent: usize,
+    /// Transient failures, back to pending with a later `next_attempt_at`.
+    pub retrying: usize,
+    /// Permanently refused, or out of attempts.
+    pub failed: usize,
+    /// Not sent by this pass: the lease ran out first, or the outcome could not be recorded.
+    pub skipped: usize,
+}
+
+enum Outcome {
+    Sent,
+    Retrying,
+    Failed,
+    Skipped,
+}
+
+/// The wait after `failures` failed tries (at least 1): one minute, doubling, at most 6 hours.
+pub fn backoff(failures: i32) -> Duration {
+    let doublings = u32::try_from(failures.saturating_sub(1))
+        .unwrap_or(0)
+        .min(20);
+    Duration::seconds((FIRST_RETRY_SECS << doublings).min(LONGEST_RETRY_SECS))
+}
+
+/// Up to a tenth more, so that mails that failed together do not all come back together.
+fn with_jitter(delay: Duration) -> Duration {
+    let spread = (delay.num_milliseconds() / 10).max(0);
+    delay + Duration::milliseconds(rand::random_range(0..=spread))
+}
+
+/// One pass: claims up to `BATCH` due mails and sends them. Uses `state.clock`, so tests move
+/// time instead of waiting. Errors of single mails are recorded and logged, not returned.
+pub async fn deliver_due(state: &AppState) -> anyhow::Result<DeliveryReport> {
+    let now = state.clock.now();
+    let token = new_id();
+    let claim_token = token.clone();
+    let rows = state
+        .db(move |c| {
+            Ok(outbox::claim_due(
+                c,
+                db_time(now),
+                db_time(now + lease()),
+                &claim_token,
+                BATCH,
+            )?)
+        })
+        .await
+        .context("claiming due mails")?;
+    let mut report = DeliveryReport {
+        claimed: rows.len(),
+        ..DeliveryReport::default()
+    };
+    let outcomes: Vec<Outcome> = stream::iter(rows)
+        .map(|row| deliver_one(state, row, &token))
+        .buffer_unordered(SMTP_CONNECTIONS as usize)
+        .collect()
+        .await;
+    for outcome in outcomes {
+        match outcome {
+            Outcome::Sent => report.sent += 1,
+            Outcome::Retrying => report.retrying += 1,
+            Outcome::Failed => report.failed += 1,
+            Outcome::Skipped => report.skipped += 1,
+        }
+    }
+    Ok(report)
+}
+
+async fn deliver_one(state: &AppState, row: OutboxRow, token: &str) -> Outcome {
+    // A row that waited in this batch past its lease may already belong to another sender.
+    if row
+        .lease_until
+        .is_none_or(|until| db_time(state.clock.now()) >= until)
+    {
+        tracing::warn!(outbox_id = %row.id, "lease ran out before sending; left for the next pass");
+        return Outcome::Skipped;
+    }
+    let mail = OutgoingMail {
+        id: row.id.clone(),
+        to: row.to_email.clone(),
+        subject: row.subject.clone(),
+        text: row.body_text.clone(),
+        html: row.body_html.clone(),
+        // When it was written, so that every try of the row is the same message.
+        date: DateTime::<Utc>::from_naive_utc_and_offset(row.created_at, Utc),
+    };
+    let result = match tokio::time::timeout(SEND_TIMEOUT, state.mailer.send(&mail)).await {
+        Ok(result) => result,
+        Err(_) => Err(SendError::Transient(format!(
+            "no answer within {} s",
+            SEND_TIMEOUT.as_secs()
+        ))),
+    };
+    let now = state.clock.now();
+    let (id, token) = (row.id.clone(), token.to_string());
+    let (outcome, recorded) = match result {
+        Ok(()) => {
+            tracing::info!(outbox_id = %row.id, kind = %row.kind, "mail sent");
+            let at = db_time(now);
+            (
+                Outcome::Sent,
+                state
+                    .db(move |c| Ok(outbox::mark_sent(c, &id, &token, at)?))
+                    .await,
+            )
+        }
+        Err(SendError::Permanent(reply)) => {
+            tracing::warn!(outbox_id = %row.id, kind = %row.kind, error = %reply, "mail refused; not retried");
+            (
+                Outcome::Failed,
+                state
+                    .db(move |c| Ok(outbox::mark_failed(c, &id, &token, &reply)?))
+                    .await,
+            )
+        }
+        Err(SendError::Transient(reply)) if row.attempts >= MAX_ATTEMPTS => {
+            tracing::warn!(outbox_id = %row.id, kind = %row.kind, error = %reply, attempts = row.attempts, "mail given up");
+            let reply = format!("gave up after {} attempts: {reply}", row.attempts);
+            (
+                Outcome::Failed,
+                state
+                    .db(move |c| Ok(outbox::mark_failed(c, &id, &token, &reply)?))
+                    .await,
+            )
+        }
+        Err(SendError::Transient(reply)) => {
+            let next = db_time(now + with_jitter(backoff(row.attempts)));
+            tracing::info!(outbox_id = %row.id, kind = %row.kind, error = %reply, attempts = row.attempts, next_attempt_at = %next, "mail not sent; will retry");
+            (
+                Outcome::Retrying,
+                state
+                    .db(move |c| Ok(outbox::mark_retry(c, &id, &token, &reply, next)?))
+                    .await,
+            )
+        }
+    };
+    match recorded {
+        Ok(true) => outcome,
+        Ok(false) => {
+            tracing::warn!(outbox_id = %row.id, "claim lost before the outcome was recorded");
+            Outcome::Skipped
+        }
+        Err(e) => {
+            // The lease runs out and a later pass tries again; the Message-ID stays the same.
+            tracing::error!(outbox_id = %row.id, error = %e, "could not record the mail's outcome");
+            Outcome::Skipped
+        }
+    }
+}
+
+/// Runs `deliver_due` every `every`, and again at once after a full batch. Errors are logged
+/// and the loop carries on.
+pub fn spawn_delivery_loop(state: web::Data<AppState>, every: StdDuration) {
+    tokio::spawn(async move {
+        loop {
+            match deliver_due(&state).await {
+                Ok(report) if report.claimed as i64 >= BATCH => continue,
+                Ok(report) if report.claimed > 0 => {
+                    tracing::info!(?report, "mail delivery pass");
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %format!("{e:#}"), "mail delivery pass failed"),
+            }
+            tokio::time::sleep(every).await;
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_from_a_minute_up_to_six_hours() {
+        assert_eq!(backoff(1), Duration::minutes(1));
+        assert_eq!(backoff(2), Duration::minutes(2));
+        assert_eq!(backoff(3), Duration::minutes(4));
+        assert_eq!(backoff(9), Duration::minutes(256));
+        assert_eq!(backoff(10), Duration::hours(6));
+        assert_eq!(backoff(1000), Duration::hours(6));
+        // Nonsense in, the shortest wait out.
+        assert_eq!(backoff(0), Duration::minutes(1));
+        assert_eq!(backoff(-3), Duration::minutes(1));
+    }
+
+    #[test]
+    fn jitter_adds_at_most_a_tenth() {
+        for failures in 1..12 {
+            let base = backoff(failures);
+            for _ in 0..50 {
+                let d = with_jitter(base);
+                assert!(d >= base && d <= base + base / 10, "{d} for {base}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_lease_outlasts_a_full_batch() {
+        let rounds = (BATCH as u64).div_ceil(u64::from(SMTP_CONNECTIONS));
+        let worst = StdDuration::from_secs(rounds * SEND_TIMEOUT.as_secs());
+        assert!(lease().to_std().unwrap() > worst);
+    }
+}

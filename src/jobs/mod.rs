@@ -1,0 +1,3 @@
+//! Work done in the background, away from requests.
+
+pub mod delivery;
