@@ -222,6 +222,7 @@ async fn run(db_label: &str, url: DatabaseUrl, dir: &std::path::Path) -> anyhow:
         jwt_secret: Some(Secret::new("bench-secret-bench-secret-bench-secret")),
         session_hours: 24,
         log_format: LogFormat::Pretty,
+        delivery_interval_secs: 0,
     };
     let app = Application::build(settings)?;
     let base = format!("http://127.0.0.1:{}", app.port());
