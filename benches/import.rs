@@ -62,7 +62,7 @@ fn run(label: &str, url: DatabaseUrl, text: &str) -> anyhow::Result<()> {
         ("same file again", false),
     ] {
         let started = Instant::now();
-        let report = import::import(&mut conn, &org, text, dry_run, db_time(Utc::now()))?;
+        let report = import::import(&mut conn, &org, text, dry_run, db_time(Utc::now()), None)?;
         let took = started.elapsed();
         anyhow::ensure!(
             report.errors.is_empty(),

@@ -43,6 +43,9 @@ pub enum Command {
         /// Check the file and report, without writing.
         #[arg(long)]
         dry_run: bool,
+        /// Do not e-mail invitations to the people created.
+        #[arg(long)]
+        no_invite: bool,
         /// CSV with the header email,name,employee_no,department,role,manager_of.
         file: PathBuf,
     },
@@ -104,9 +107,12 @@ pub fn run() -> ExitCode {
                 admin_password,
             },
         ),
-        Command::ImportEmployees { org, dry_run, file } => {
-            import_employees(&settings, &org, dry_run, &file)
-        }
+        Command::ImportEmployees {
+            org,
+            dry_run,
+            no_invite,
+            file,
+        } => import_employees(&settings, &org, dry_run, !no_invite, &file),
         Command::Demo { no_serve } => run_demo(settings, no_serve),
     };
     match result {
@@ -189,6 +195,7 @@ fn import_employees(
     settings: &Settings,
     org_id: &str,
     dry_run: bool,
+    invite: bool,
     file: &std::path::Path,
 ) -> anyhow::Result<()> {
     let bytes =
@@ -201,17 +208,24 @@ fn import_employees(
     );
     let text = import::decode(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
     let mut conn = db::connect_one(&settings.database_url)?;
-    anyhow::ensure!(
-        organizations::find(&mut conn, org_id)?.is_some(),
-        "--org: no organization with the id {org_id}"
-    );
+    let org = organizations::find(&mut conn, org_id)?
+        .ok_or_else(|| anyhow::anyhow!("--org: no organization with the id {org_id}"))?;
+    let jwt = JwtKeys::new(&load_or_create_secret(settings)?);
+    let now = chrono::Utc::now();
+    let inviter = crate::invitations::Inviter {
+        jwt: &jwt,
+        public_url: &settings.public_url,
+        org: &org,
+        now,
+    };
     let started = std::time::Instant::now();
     let report = import::import(
         &mut conn,
         org_id,
         text,
         dry_run,
-        crate::db::db_time(chrono::Utc::now()),
+        db::db_time(now),
+        invite.then_some(&inviter),
     )?;
     if !report.errors.is_empty() {
         for e in &report.errors {

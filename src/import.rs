@@ -14,6 +14,7 @@ use crate::db::users::{self, UserRow};
 use crate::db::{new_id, DbConn};
 use crate::domain::department_tree::{parse_path, Node};
 use crate::domain::{Email, Role};
+use crate::invitations::Inviter;
 use crate::people;
 use crate::provisioning::clean_name;
 
@@ -87,7 +88,8 @@ pub fn import(
     text: &str,
     dry_run: bool,
     now: NaiveDateTime,
-) -> QueryResult<ImportReport> {
+    inviter: Option<&Inviter<'_>>,
+) -> anyhow::Result<ImportReport> {
     let mut report = ImportReport {
         dry_run,
         ..ImportReport::default()
@@ -99,7 +101,7 @@ pub fn import(
             return Ok(report);
         }
     };
-    conn.write_transaction(|conn| {
+    conn.write_transaction(|conn| -> anyhow::Result<ImportReport> {
         let existing: HashMap<String, UserRow> = users::all_in_org(conn, org_id)?
             .into_iter()
             .map(|u| (u.email.clone(), u))
@@ -236,6 +238,11 @@ pub fn import(
             )?;
         }
         users::insert_many(conn, &to_insert)?;
+        if let Some(inviter) = inviter {
+            for person in &to_insert {
+                inviter.invite(conn, person, false)?;
+            }
+        }
         for row in &to_update {
             if let Some(before) = existing.get(&row.email) {
                 users::save(conn, before, row)?;

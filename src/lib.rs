@@ -11,6 +11,7 @@ pub mod domain;
 pub mod email;
 pub mod error;
 pub mod import;
+pub mod invitations;
 pub mod jobs;
 pub mod people;
 pub mod provisioning;

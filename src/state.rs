@@ -23,6 +23,9 @@ pub struct AppState {
     pub clock: SharedClock,
     pub jwt: JwtKeys,
     pub login_failures: RateLimiter,
+    /// Reset requests per e-mail address, and per client address.
+    pub reset_per_email: RateLimiter,
+    pub reset_per_client: RateLimiter,
     pub mailer: Mailer,
 }
 
@@ -45,6 +48,8 @@ impl AppState {
                 LOGIN_FAILURES_ALLOWED,
                 Duration::minutes(LOGIN_WINDOW_MINUTES),
             ),
+            reset_per_email: RateLimiter::new(3, Duration::hours(1)),
+            reset_per_client: RateLimiter::new(30, Duration::hours(1)),
             mailer,
         }
     }

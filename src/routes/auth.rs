@@ -16,6 +16,7 @@ use crate::state::AppState;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/auth/login").route(web::post().to(login)))
         .service(resource("/auth/set-password").route(web::post().to(set_password)))
+        .service(resource("/auth/forgot-password").route(web::post().to(forgot_password)))
         .service(resource("/me").route(web::get().to(me)));
 }
 
@@ -221,4 +222,59 @@ pub async fn set_password(
     };
     tracing::info!(user_id = %user.id, "password set");
     Ok(HttpResponse::Ok().json(issue_session(&state, &user, &org)?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ForgotPasswordRequest {
+    pub email: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Accepted {
+    pub status: &'static str,
+}
+
+/// Ask for a reset link. The answer is the same whether or not the address has an account.
+#[utoipa::path(post, path = "/api/v1/auth/forgot-password", tag = "auth",
+    request_body = ForgotPasswordRequest,
+    responses((status = 202, body = Accepted), (status = 429, body = ErrorResponse)))]
+pub async fn forgot_password(
+    state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
+    body: web::Json<ForgotPasswordRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let now = state.clock.now();
+    let client = req
+        .connection_info()
+        .realip_remote_addr()
+        .unwrap_or("unknown")
+        .to_string();
+    let limited = |r: Result<(), u64>| {
+        r.map_err(|retry_after_secs| ApiError::RateLimited { retry_after_secs })
+    };
+    limited(state.reset_per_client.hit(&client, now))?;
+    let key = body.email.trim().to_lowercase();
+    limited(state.reset_per_email.hit(&key, now))?;
+    if let Ok(email) = Email::parse(&body.email) {
+        let shared = state.clone();
+        state
+            .db(move |conn| {
+                let Some((user, org)) = users::find_with_email_and_org(conn, email.as_str())?
+                else {
+                    return Ok(());
+                };
+                if !user.active {
+                    return Ok(());
+                }
+                crate::routes::employees::inviter(&shared, &org)
+                    .reset(conn, &user)
+                    .map_err(ApiError::internal)?;
+                tracing::info!(user_id = %user.id, "password reset link queued");
+                Ok(())
+            })
+            .await?;
+    }
+    Ok(HttpResponse::Accepted().json(Accepted {
+        status: "if an account uses this address, a reset link is on its way",
+    }))
 }

@@ -10,12 +10,14 @@ use crate::access::{scope_of, Scope};
 use crate::auth::AuthUser;
 use crate::db::departments;
 use crate::db::leaves::{self, LeaveRow};
+use crate::db::organizations::OrganizationRow;
 use crate::db::users::{self, PeopleFilter, UserRow};
 use crate::db::{db_time, is_unique_violation, new_id, DbConn};
 use crate::domain::department_tree::DepartmentTree;
 use crate::domain::{Email, Role};
 use crate::error::{ApiError, FieldErrors};
 use crate::import::{self, ImportReport, LineError};
+use crate::invitations::Inviter;
 use crate::people;
 use crate::provisioning::clean_name;
 use crate::routes::openapi::ErrorResponse;
@@ -44,7 +46,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(list_leave))
             .route(web::post().to(add_leave)),
     )
-    .service(resource("/employees/{id}/leave/{leave_id}").route(web::delete().to(delete_leave)));
+    .service(resource("/employees/{id}/leave/{leave_id}").route(web::delete().to(delete_leave)))
+    .service(resource("/employees/{id}/invite").route(web::post().to(resend_invitation)));
 }
 
 const DEFAULT_PAGE_SIZE: i64 = 50;
@@ -363,6 +366,8 @@ pub async fn create(
     let body = body.into_inner();
     let now = db_time(state.clock.now());
     let org_id = user.org_id().to_string();
+    let invite = body.invite.unwrap_or(true);
+    let shared = state.clone();
     let created = state
         .db(move |conn| {
             conn.write_transaction(|conn| {
@@ -419,6 +424,11 @@ pub async fn create(
                 uniqueness(conn, &row)?;
                 users::insert(conn, &row).map_err(conflict_on_unique)?;
                 departments::set_managed_by(conn, &org_id, &row.id, &manages)?;
+                if invite {
+                    inviter(&shared, &user.org)
+                        .invite(conn, &row, false)
+                        .map_err(ApiError::internal)?;
+                }
                 let directory = Directory::load(conn, &org_id)?;
                 Ok(directory.render(&row))
             })
@@ -426,6 +436,50 @@ pub async fn create(
         .await?;
     tracing::info!(user_id = %created.id, "person added");
     Ok(HttpResponse::Created().json(created))
+}
+
+pub fn inviter<'a>(state: &'a AppState, org: &'a OrganizationRow) -> Inviter<'a> {
+    Inviter {
+        jwt: &state.jwt,
+        public_url: &state.settings.public_url,
+        org,
+        now: state.clock.now(),
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Queued {
+    pub queued: bool,
+}
+
+/// Send a person a new invitation with a fresh set-password link (admin).
+#[utoipa::path(post, path = "/api/v1/employees/{id}/invite", tag = "people", security(("bearer" = [])),
+    responses((status = 202, body = Queued), (status = 404, body = ErrorResponse),
+              (status = 409, body = ErrorResponse)))]
+pub async fn resend_invitation(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(Role::Admin)?;
+    let id = id.into_inner();
+    let shared = state.clone();
+    state
+        .db(move |conn| {
+            let person = users::find_in_org(conn, user.org_id(), &id)?
+                .ok_or_else(|| ApiError::not_found("person"))?;
+            if !person.active {
+                return Err(ApiError::conflict(
+                    "inactive",
+                    "this person is deactivated; reactivate them first",
+                ));
+            }
+            inviter(&shared, &user.org)
+                .invite(conn, &person, true)
+                .map_err(ApiError::internal)
+        })
+        .await?;
+    Ok(HttpResponse::Accepted().json(Queued { queued: true }))
 }
 
 /// Change a person's details, role, department, zone or managed departments; deactivate or
@@ -732,6 +786,8 @@ pub async fn delete_leave(
 pub struct ImportQuery {
     /// Check the file and report what would change, without writing.
     pub dry_run: Option<bool>,
+    /// Invite the people the import creates (default true).
+    pub invite: Option<bool>,
 }
 
 /// The import's answer when some lines are bad: the contract's error and the import result.
@@ -775,12 +831,23 @@ pub async fn import_csv(
         ));
     }
     let dry_run = query.dry_run.unwrap_or(false);
+    let invite = query.invite.unwrap_or(true);
     let org_id = user.org_id().to_string();
     let now = db_time(state.clock.now());
+    let shared = state.clone();
     let report = state
         .db(move |conn| {
             let text = import::decode(&body).map_err(|e| ApiError::field("file", e))?;
-            Ok(import::import(conn, &org_id, text, dry_run, now)?)
+            let inviter = inviter(&shared, &user.org);
+            import::import(
+                conn,
+                &org_id,
+                text,
+                dry_run,
+                now,
+                invite.then_some(&inviter),
+            )
+            .map_err(ApiError::internal)
         })
         .await?;
     Ok(import_response(report))

@@ -9,6 +9,7 @@ mod errors;
 mod helpers;
 mod import;
 mod instances;
+mod invitations;
 mod mail;
 mod migrations;
 mod people;

@@ -1,0 +1,213 @@
+//! New people are invited by e-mail and set their password through the link; anyone can ask
+//! for a reset link.
+
+use chrono::Duration;
+use health_checkin::jobs::delivery::deliver_due;
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{spawn_app_with_smtp, TestApp};
+use crate::smtp::{ReceivedMail, TestSmtp};
+
+fn token_in(mail: &ReceivedMail) -> String {
+    let text = mail.part("text/plain").expect("a text part");
+    let link = text
+        .split_whitespace()
+        .find(|w| w.contains("/#/set-password?token="))
+        .unwrap_or_else(|| panic!("no link in {text}"));
+    link.split("token=").nth(1).unwrap().trim().to_string()
+}
+
+async fn deliver(app: &TestApp) {
+    deliver_due(&app.state).await.expect("delivery pass");
+}
+
+#[tokio::test]
+async fn a_new_person_follows_the_invitation_link_and_logs_in() {
+    let smtp = TestSmtp::start();
+    let app = spawn_app_with_smtp(smtp.port()).await;
+    let admin = app.create_org("Acme", "Asia/Shanghai").await;
+    let token = app.token_for(&admin).await;
+    let r = app
+        .post_as(
+            "/api/v1/employees",
+            &token,
+            &json!({"email": "li.lei@acme.test", "name": "李雷", "locale": "zh-CN"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let quiet = app
+        .post_as(
+            "/api/v1/employees",
+            &token,
+            &json!({"email": "quiet@acme.test", "name": "Q", "invite": false}),
+        )
+        .await;
+    assert_eq!(quiet.status, StatusCode::CREATED);
+    deliver(&app).await;
+
+    let mails = smtp.received();
+    assert_eq!(mails.len(), 1, "one invitation; none for invite=false");
+    assert_eq!(mails[0].to, vec!["li.lei@acme.test".to_string()]);
+    assert!(mails[0].part("text/plain").unwrap().contains("李雷"));
+    assert!(mails[0].part("text/html").is_some());
+    let link_token = token_in(&mails[0]);
+
+    let set = app
+        .post(
+            "/api/v1/auth/set-password",
+            &json!({"token": link_token, "password": "Plum-blossom-88"}),
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::OK, "{:?}", set.body);
+    assert_eq!(
+        app.login("li.lei@acme.test", "Plum-blossom-88")
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let reused = app
+        .post(
+            "/api/v1/auth/set-password",
+            &json!({"token": link_token, "password": "Another-pass-99"}),
+        )
+        .await;
+    assert_eq!(reused.status, StatusCode::UNAUTHORIZED);
+
+    // A resend carries a fresh link; the old one stays spent.
+    let resend = app
+        .post_as(
+            &format!(
+                "/api/v1/employees/{}/invite",
+                quiet.body["id"].as_str().unwrap()
+            ),
+            &token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(resend.status, StatusCode::ACCEPTED);
+    deliver(&app).await;
+    let mails = smtp.received();
+    assert_eq!(mails.len(), 2);
+    assert_eq!(mails[1].to, vec!["quiet@acme.test".to_string()]);
+}
+
+#[tokio::test]
+async fn an_expired_invitation_link_is_refused() {
+    let smtp = TestSmtp::start();
+    let app = spawn_app_with_smtp(smtp.port()).await;
+    let admin = app.create_org("Acme", "Asia/Shanghai").await;
+    let token = app.token_for(&admin).await;
+    app.post_as(
+        "/api/v1/employees",
+        &token,
+        &json!({"email": "late@acme.test", "name": "Late"}),
+    )
+    .await;
+    deliver(&app).await;
+    let link_token = token_in(&smtp.received()[0]);
+    app.clock.advance(Duration::days(8));
+    let r = app
+        .post(
+            "/api/v1/auth/set-password",
+            &json!({"token": link_token, "password": "Plum-blossom-88"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("expired"));
+}
+
+#[tokio::test]
+async fn imported_people_are_invited_and_stay_queued_while_smtp_is_down() {
+    let mut smtp = TestSmtp::start();
+    let app = spawn_app_with_smtp(smtp.port()).await;
+    let admin = app.create_org("Acme", "Asia/Shanghai").await;
+    let token = app.token_for(&admin).await;
+    smtp.stop();
+    let csv = "email,name,department\na@acme.test,A,Sales\nb@acme.test,B,Sales\n";
+    let r = app.post_csv("/api/v1/employees/import", &token, csv).await;
+    assert_eq!(r.body["created"], 2);
+    deliver(&app).await;
+    assert_eq!(
+        app.count_rows("SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending'")
+            .await,
+        2
+    );
+    smtp.restart();
+    app.clock.advance(Duration::hours(1));
+    deliver(&app).await;
+    let mut to: Vec<String> = smtp.received().into_iter().flat_map(|m| m.to).collect();
+    to.sort();
+    assert_eq!(to, vec!["a@acme.test", "b@acme.test"]);
+
+    let none = app
+        .post_csv(
+            "/api/v1/employees/import?invite=false",
+            &token,
+            "email,name\nc@acme.test,C\n",
+        )
+        .await;
+    assert_eq!(none.body["created"], 1);
+    assert_eq!(app.count_rows("SELECT COUNT(*) AS n FROM outbox").await, 2);
+}
+
+#[tokio::test]
+async fn forgot_password_answers_the_same_and_sends_a_working_link() {
+    let smtp = TestSmtp::start();
+    let app = spawn_app_with_smtp(smtp.port()).await;
+    let admin = app.create_org("Acme", "Asia/Shanghai").await;
+    let known = app
+        .post(
+            "/api/v1/auth/forgot-password",
+            &json!({"email": admin.email}),
+        )
+        .await;
+    let unknown = app
+        .post(
+            "/api/v1/auth/forgot-password",
+            &json!({"email": "nobody@acme.test"}),
+        )
+        .await;
+    let garbage = app
+        .post("/api/v1/auth/forgot-password", &json!({"email": "???"}))
+        .await;
+    for r in [&known, &unknown, &garbage] {
+        assert_eq!(r.status, StatusCode::ACCEPTED);
+    }
+    assert_eq!(known.body, unknown.body);
+    deliver(&app).await;
+    let mails = smtp.received();
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].to, vec![admin.email.clone()]);
+    let reset = token_in(&mails[0]);
+    let r = app
+        .post(
+            "/api/v1/auth/set-password",
+            &json!({"token": reset, "password": "Lotus-pond-64"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(
+        app.login(&admin.email, "Lotus-pond-64").await.status,
+        StatusCode::OK
+    );
+
+    for _ in 0..2 {
+        app.post(
+            "/api/v1/auth/forgot-password",
+            &json!({"email": admin.email}),
+        )
+        .await;
+    }
+    let limited = app
+        .post(
+            "/api/v1/auth/forgot-password",
+            &json!({"email": admin.email}),
+        )
+        .await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(limited.code(), "rate_limited");
+}
