@@ -3,6 +3,7 @@
 //! raw data and kept up to date by late check-ins; today is counted live.
 
 pub mod counts;
+pub mod expected;
 pub mod lists;
 
 pub use counts::{day_counts, trend_counts, Counts};
