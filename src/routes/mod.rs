@@ -1,6 +1,7 @@
 //! HTTP routes, one file per resource, and the handlers that turn the framework's own errors
 //! into the contract's shape.
 
+pub mod audit;
 pub mod auth;
 pub mod checkins;
 pub mod departments;
@@ -38,6 +39,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(employees::configure)
             .configure(organization::configure)
             .configure(reports::configure)
+            .configure(audit::configure)
             .configure(openapi::configure),
     );
 }

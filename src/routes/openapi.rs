@@ -5,7 +5,7 @@ use serde::Serialize;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use crate::routes::{auth, checkins, departments, employees, health, organization, reports};
+use crate::routes::{audit, auth, checkins, departments, employees, health, organization, reports};
 
 /// The error shape of every failed request.
 #[derive(Serialize, ToSchema)]
@@ -72,6 +72,7 @@ impl Modify for BearerAuth {
         reports::trend,
         reports::unreported,
         reports::abnormal,
+        audit::list,
     ),
     components(schemas(ErrorResponse)),
     modifiers(&BearerAuth)
