@@ -4,6 +4,7 @@
 
 pub mod counts;
 pub mod expected;
+pub mod export;
 pub mod lists;
 
 pub use counts::{day_counts, trend_counts, Counts};

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod checkins;
 pub mod departments;
 pub mod employees;
+pub mod exports;
 pub mod health;
 pub mod openapi;
 pub mod organization;
@@ -39,6 +40,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(employees::configure)
             .configure(organization::configure)
             .configure(reports::configure)
+            .configure(exports::configure)
             .configure(audit::configure)
             .configure(openapi::configure),
     );
