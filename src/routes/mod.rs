@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod charts;
 pub mod checkins;
 pub mod departments;
 pub mod employees;
@@ -40,6 +41,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(employees::configure)
             .configure(organization::configure)
             .configure(reports::configure)
+            .configure(charts::configure)
             .configure(exports::configure)
             .configure(audit::configure)
             .configure(openapi::configure),

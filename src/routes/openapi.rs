@@ -6,7 +6,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
 use crate::routes::{
-    audit, auth, checkins, departments, employees, exports, health, organization, reports,
+    audit, auth, charts, checkins, departments, employees, exports, health, organization, reports,
 };
 
 /// The error shape of every failed request.
@@ -74,6 +74,8 @@ impl Modify for BearerAuth {
         reports::trend,
         reports::unreported,
         reports::abnormal,
+        charts::trend_svg,
+        charts::daily_svg,
         exports::checkins_csv,
         exports::checkins_xlsx,
         audit::list,

@@ -655,6 +655,8 @@ async fn the_new_routes_are_in_the_openapi_document() {
     for path in [
         "/api/v1/exports/checkins.csv",
         "/api/v1/exports/checkins.xlsx",
+        "/api/v1/reports/trend.svg",
+        "/api/v1/reports/daily.svg",
         "/api/v1/audit",
     ] {
         assert!(

@@ -3,6 +3,7 @@
 
 mod audit;
 mod auth;
+mod charts;
 mod checkins;
 mod cli;
 mod day_boundary;
