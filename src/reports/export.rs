@@ -273,7 +273,9 @@ impl ExportSource {
             return Ok(None);
         };
         self.next = day.succ_opt();
-        let submitted: HashMap<String, Reported> = checkins::table
+        // Answers stay as stored text until their row is written: a day of many people
+        // then costs a few hundred bytes each, not a parsed map each.
+        let submitted: HashMap<String, (NaiveDateTime, String, bool, String)> = checkins::table
             .filter(checkins::org_id.eq(&self.org_id))
             .filter(checkins::day.eq(day))
             .select((
@@ -285,15 +287,7 @@ impl ExportSource {
             ))
             .load::<(String, NaiveDateTime, String, bool, String)>(conn)?
             .into_iter()
-            .map(|(user, submitted_at, answers, abnormal, reasons)| {
-                let reported = Reported {
-                    submitted_at,
-                    answers: serde_json::from_str(&answers).unwrap_or_default(),
-                    abnormal,
-                    abnormal_reasons: serde_json::from_str(&reasons).unwrap_or_default(),
-                };
-                (user, reported)
-            })
+            .map(|(user, at, answers, abnormal, reasons)| (user, (at, answers, abnormal, reasons)))
             .collect();
         let away = self.leave.away_on(day);
         let roster = self.replay.advance_to(day);
@@ -323,13 +317,21 @@ impl ExportSource {
             )
         });
         for (user_id, department, person) in rows {
+            let checkin = submitted
+                .get(user_id)
+                .map(|(at, answers, abnormal, reasons)| Reported {
+                    submitted_at: *at,
+                    answers: serde_json::from_str(answers).unwrap_or_default(),
+                    abnormal: *abnormal,
+                    abnormal_reasons: serde_json::from_str(reasons).unwrap_or_default(),
+                });
             emit(ExportRow {
                 employee_no: &person.employee_no,
                 name: &person.name,
                 email: &person.email,
                 department: path_of(department),
                 date: day,
-                checkin: submitted.get(user_id),
+                checkin: checkin.as_ref(),
             })?;
         }
         Ok(Some(day))

@@ -2,7 +2,7 @@
 //! Parameters, scope and the audit entry are settled before the first byte is sent, so every
 //! error still gets the contract's JSON; the rows then follow day by day.
 
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{Read, Seek, SeekFrom, Write};
 
 use actix_web::body::SizedStream;
 use actix_web::http::header;
@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 use utoipa::IntoParams;
 
 use crate::auth::AuthUser;
-use crate::db::Pool;
+use crate::db::PooledConn;
 use crate::domain::Role;
 use crate::error::ApiError;
 use crate::reports::export::{CsvChunks, ExportError, ExportSource, XlsxExport};
@@ -49,6 +49,8 @@ pub struct ExportQuery {
 }
 
 struct Prepared {
+    /// Kept for the rows, so that a busy pool answers 503 before the download starts.
+    conn: PooledConn,
     source: ExportSource,
     from: NaiveDate,
     to: NaiveDate,
@@ -66,25 +68,30 @@ async fn prepare(
     let Today { today, now } = org_today(state, &user.org);
     let (from, to) = report_range(query.from, query.to, today)?;
     let department_id = query.department_id;
-    let source = state
-        .db(move |conn| {
-            let scope = ReportScope::resolve(conn, &user, department_id.as_deref())?;
-            let source =
-                ExportSource::prepare(conn, &user.org, scope.departments.clone(), from, to)?;
-            let detail = json!({"from": from, "to": to, "department_id": department_id});
-            audit::report_read(
-                conn,
-                &user,
-                &scope,
-                department_id.as_deref(),
-                action,
-                detail,
-                now,
-            )?;
-            Ok(source)
+    let pool = state.pool.clone();
+    web::block(move || {
+        let mut conn = pool.get()?;
+        let scope = ReportScope::resolve(&mut conn, &user, department_id.as_deref())?;
+        let source =
+            ExportSource::prepare(&mut conn, &user.org, scope.departments.clone(), from, to)?;
+        let detail = json!({"from": from, "to": to, "department_id": department_id});
+        audit::report_read(
+            &mut conn,
+            &user,
+            &scope,
+            department_id.as_deref(),
+            action,
+            detail,
+            now,
+        )?;
+        Ok(Prepared {
+            conn,
+            source,
+            from,
+            to,
         })
-        .await?;
-    Ok(Prepared { source, from, to })
+    })
+    .await?
 }
 
 fn attachment(from: NaiveDate, to: NaiveDate, extension: &str) -> (header::HeaderName, String) {
@@ -111,11 +118,8 @@ fn send(tx: &mpsc::Sender<Chunk>, bytes: Vec<u8>) -> Result<(), ExportError> {
 
 /// Runs on the blocking pool: reads a day, writes its rows, sends them, and on to the next.
 /// A slow client fills the channel and so pauses the reading.
-fn produce_csv(pool: Pool, mut source: ExportSource, tx: mpsc::Sender<Chunk>) {
+fn produce_csv(mut conn: PooledConn, mut source: ExportSource, tx: mpsc::Sender<Chunk>) {
     let result = (|| {
-        let mut conn = pool
-            .get()
-            .map_err(|e| ExportError::Write(format!("no database connection: {e}")))?;
         let mut csv = CsvChunks::new()?;
         while source
             .next_day(&mut conn, |row| {
@@ -131,10 +135,10 @@ fn produce_csv(pool: Pool, mut source: ExportSource, tx: mpsc::Sender<Chunk>) {
         }
         send(&tx, csv.take()?)
     })();
-    finish(result, &tx);
+    end_stream(result, &tx);
 }
 
-fn finish(result: Result<(), ExportError>, tx: &mpsc::Sender<Chunk>) {
+fn end_stream(result: Result<(), ExportError>, tx: &mpsc::Sender<Chunk>) {
     match result {
         Ok(()) => {}
         Err(ExportError::Closed) => tracing::info!("export abandoned by the client"),
@@ -157,11 +161,14 @@ pub async fn checkins_csv(
     user: AuthUser,
     query: web::Query<ExportQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let Prepared { source, from, to } =
-        prepare(&state, user, query.into_inner(), "exports.csv").await?;
+    let Prepared {
+        conn,
+        source,
+        from,
+        to,
+    } = prepare(&state, user, query.into_inner(), "exports.csv").await?;
     let (tx, rx) = mpsc::channel(CHANNEL_CHUNKS);
-    let pool = state.pool.clone();
-    actix_web::rt::task::spawn_blocking(move || produce_csv(pool, source, tx));
+    actix_web::rt::task::spawn_blocking(move || produce_csv(conn, source, tx));
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header(attachment(from, to, "csv"))
@@ -170,10 +177,10 @@ pub async fn checkins_csv(
 }
 
 /// Builds the workbook in a temporary file (constant memory: rows go to disk as written).
-fn build_xlsx(pool: Pool, mut source: ExportSource) -> Result<(std::fs::File, u64), ExportError> {
-    let mut conn = pool
-        .get()
-        .map_err(|e| ExportError::Write(format!("no database connection: {e}")))?;
+fn build_xlsx(
+    mut conn: PooledConn,
+    mut source: ExportSource,
+) -> Result<(std::fs::File, u64), ExportError> {
     let mut xlsx = XlsxExport::new()?;
     while source
         .next_day(&mut conn, |row| xlsx.write(&row))?
@@ -182,7 +189,11 @@ fn build_xlsx(pool: Pool, mut source: ExportSource) -> Result<(std::fs::File, u6
     drop(conn);
     // An unnamed temporary file: the system removes it once the last handle is closed.
     let mut file = tempfile::tempfile()?;
-    xlsx.finish(std::io::BufWriter::new(&mut file))?;
+    let mut writer = std::io::BufWriter::new(&mut file);
+    xlsx.finish(&mut writer)?;
+    // Flushed here: a BufWriter dropped with data in it would lose the error.
+    writer.flush()?;
+    drop(writer);
     let len = file.seek(SeekFrom::End(0))?;
     file.seek(SeekFrom::Start(0))?;
     Ok((file, len))
@@ -198,7 +209,7 @@ fn stream_file(mut file: std::fs::File, tx: mpsc::Sender<Chunk>) {
         buf.truncate(n);
         send(&tx, buf)?;
     })();
-    finish(result, &tx);
+    end_stream(result, &tx);
 }
 
 /// Check-ins as an Excel workbook: the same columns and rows as the CSV, header in bold.
@@ -211,10 +222,13 @@ pub async fn checkins_xlsx(
     user: AuthUser,
     query: web::Query<ExportQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let Prepared { source, from, to } =
-        prepare(&state, user, query.into_inner(), "exports.xlsx").await?;
-    let pool = state.pool.clone();
-    let (file, len) = web::block(move || build_xlsx(pool, source))
+    let Prepared {
+        conn,
+        source,
+        from,
+        to,
+    } = prepare(&state, user, query.into_inner(), "exports.xlsx").await?;
+    let (file, len) = web::block(move || build_xlsx(conn, source))
         .await?
         .map_err(ApiError::internal)?;
     let (tx, rx) = mpsc::channel(CHANNEL_CHUNKS);
