@@ -190,3 +190,18 @@ diesel::allow_tables_to_appear_in_same_query!(
     headcounts,
     outbox,
 );
+
+diesel::table! {
+    audit_log (id) {
+        id -> Text,
+        org_id -> Text,
+        user_id -> Text,
+        action -> Text,
+        scope -> Text,
+        detail -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(audit_log -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(audit_log, users);

@@ -5,12 +5,13 @@ use chrono_tz::Tz;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::db::membership::{self, Roster};
+use super::expected::{presence, DayReplay, LeaveCalendar};
+use crate::db::membership::Roster;
 use crate::db::organizations::OrganizationRow;
 use crate::db::schema::{checkins, leaves, users};
 use crate::db::stats::{self, DayStatsRow, NO_DEPARTMENT};
 use crate::db::DbConn;
-use crate::domain::day::{day_end_utc, parse_timezone};
+use crate::domain::day::parse_timezone;
 use crate::domain::expectation::exemption;
 use crate::domain::OrgSettings;
 
@@ -152,29 +153,12 @@ pub fn close_days(
     let (Some(first), Some(last)) = (open.first().copied(), open.last().copied()) else {
         return Ok(());
     };
-    let tz = org_tz(org);
     let settings = OrgSettings::from_stored(&org.settings);
-    let changes = membership::changes_before(conn, &org.id, day_end_utc(tz, last))?;
-    let leave: Vec<(String, NaiveDate, NaiveDate)> = leaves::table
-        .filter(leaves::org_id.eq(&org.id))
-        .filter(leaves::start_date.le(last))
-        .filter(leaves::end_date.ge(first))
-        .select((leaves::user_id, leaves::start_date, leaves::end_date))
-        .load(conn)?;
-    let mut roster = Roster::default();
-    let mut next_change = changes.into_iter().peekable();
+    let mut replay = DayReplay::load(conn, org, last)?;
+    let leave = LeaveCalendar::load(conn, &org.id, first, last)?;
     for day in open {
-        let end = day_end_utc(tz, day);
-        while let Some((user, department, active, _)) =
-            next_change.next_if(|(_, _, _, at)| *at < end)
-        {
-            roster.apply(user, department, active);
-        }
-        let away: HashSet<&str> = leave
-            .iter()
-            .filter(|(_, start, stop)| *start <= day && day <= *stop)
-            .map(|(user, _, _)| user.as_str())
-            .collect();
+        let roster = replay.advance_to(day);
+        let away = leave.away_on(day);
         let submitted: Vec<(String, bool, Option<String>)> = checkins::table
             .filter(checkins::org_id.eq(&org.id))
             .filter(checkins::day.eq(day))
@@ -184,7 +168,7 @@ pub fn close_days(
                 checkins::department_id,
             ))
             .load(conn)?;
-        let rows = exact_day(&org.id, day, &settings, &roster, &away, &submitted);
+        let rows = exact_day(&org.id, day, &settings, roster, &away, &submitted);
         conn.write_transaction(|c| {
             if let DbConn::Postgres(_) = c {
                 // Late check-ins wait until the day's numbers are replaced.
@@ -220,16 +204,14 @@ fn exact_day(
                 ..DayStatsRow::default()
             })
     }
-    for (user, member) in &roster.members {
-        if !member.active {
-            continue;
-        }
-        let department = member.department_id.as_deref().unwrap_or(NO_DEPARTMENT);
-        if exemption(settings, day, away.contains(user.as_str())).is_some() {
-            row_for(&mut by_department, org_id, day, department).exempt += 1;
+    for p in presence(settings, day, roster, away) {
+        let department = p.department_id.unwrap_or(NO_DEPARTMENT);
+        let row = row_for(&mut by_department, org_id, day, department);
+        if p.expected {
+            row.expected += 1;
+            expected_people.insert(p.user_id);
         } else {
-            row_for(&mut by_department, org_id, day, department).expected += 1;
-            expected_people.insert(user.as_str());
+            row.exempt += 1;
         }
     }
     for (user, abnormal, checkin_department) in submitted {

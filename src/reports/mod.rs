@@ -2,7 +2,10 @@
 //! who was abnormal. Closed days (before today) come from `day_stats`, computed once from the
 //! raw data and kept up to date by late check-ins; today is counted live.
 
+pub mod charts;
 pub mod counts;
+pub mod expected;
+pub mod export;
 pub mod lists;
 
 pub use counts::{day_counts, trend_counts, Counts};

@@ -20,6 +20,7 @@ use crate::import::{self, ImportReport, LineError};
 use crate::invitations::Inviter;
 use crate::people;
 use crate::provisioning::clean_name;
+use crate::routes::audit;
 use crate::routes::openapi::ErrorResponse;
 use crate::routes::{double_option, resource};
 use crate::state::AppState;
@@ -170,6 +171,7 @@ pub async fn list(
     };
     let (org_id, user_id, caller_role) =
         (user.org_id().to_string(), user.id().to_string(), user.role);
+    let now = db_time(state.clock.now());
     let result = state
         .db(move |conn| {
             let scope = scope_of(conn, &org_id, &user_id, caller_role)?;
@@ -179,6 +181,10 @@ pub async fn list(
                     ApiError::Forbidden("that department is outside the ones you can see".into())
                 })?,
                 None => scope,
+            };
+            let audit_departments = match &scope {
+                Scope::Organization => None,
+                Scope::Departments(ids) => Some(ids.clone()),
             };
             let filter = PeopleFilter {
                 org_id,
@@ -191,6 +197,25 @@ pub async fn list(
                 text: query.q,
             };
             let (rows, total) = users::search(conn, &filter, (page - 1) * per_page, per_page)?;
+            audit::record(
+                conn,
+                audit::Read {
+                    org_id: &filter.org_id,
+                    user_id: &user_id,
+                    action: "employees.list",
+                    scope: audit::scope_text(
+                        &directory.tree,
+                        audit_departments.as_ref(),
+                        query.department_id.as_deref(),
+                    ),
+                    detail: serde_json::json!({
+                        "q": filter.text, "department_id": query.department_id,
+                        "role": filter.role, "active": query.active,
+                        "page": page, "per_page": per_page, "people": rows.len(),
+                    }),
+                    at: now,
+                },
+            )?;
             Ok(EmployeePage {
                 employees: rows.iter().map(|u| directory.render(u)).collect(),
                 total,

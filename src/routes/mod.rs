@@ -1,10 +1,13 @@
 //! HTTP routes, one file per resource, and the handlers that turn the framework's own errors
 //! into the contract's shape.
 
+pub mod audit;
 pub mod auth;
+pub mod charts;
 pub mod checkins;
 pub mod departments;
 pub mod employees;
+pub mod exports;
 pub mod health;
 pub mod openapi;
 pub mod organization;
@@ -38,6 +41,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(employees::configure)
             .configure(organization::configure)
             .configure(reports::configure)
+            .configure(charts::configure)
+            .configure(exports::configure)
+            .configure(audit::configure)
             .configure(openapi::configure),
     );
 }

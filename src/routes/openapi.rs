@@ -5,7 +5,9 @@ use serde::Serialize;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use crate::routes::{auth, checkins, departments, employees, health, organization, reports};
+use crate::routes::{
+    audit, auth, charts, checkins, departments, employees, exports, health, organization, reports,
+};
 
 /// The error shape of every failed request.
 #[derive(Serialize, ToSchema)]
@@ -74,6 +76,11 @@ impl Modify for BearerAuth {
         reports::trend,
         reports::unreported,
         reports::abnormal,
+        charts::trend_svg,
+        charts::daily_svg,
+        exports::checkins_csv,
+        exports::checkins_xlsx,
+        audit::list,
     ),
     components(schemas(ErrorResponse)),
     modifiers(&BearerAuth)

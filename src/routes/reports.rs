@@ -3,6 +3,7 @@ use std::collections::{HashMap, HashSet};
 use actix_web::{web, HttpResponse};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::access::{scope_of, Scope};
@@ -14,6 +15,7 @@ use crate::domain::{LocalCalendar, Role};
 use crate::error::ApiError;
 use crate::reports::counts::{org_tz, ByDepartment};
 use crate::reports::{self, lists, Counts};
+use crate::routes::audit;
 use crate::routes::checkins::{parse_range, Checkin, RangeQuery};
 use crate::routes::openapi::ErrorResponse;
 use crate::routes::resource;
@@ -90,7 +92,7 @@ pub struct Today {
 }
 
 /// Days are counted in the organization's zone.
-fn org_today(state: &AppState, org: &OrganizationRow) -> Today {
+pub(crate) fn org_today(state: &AppState, org: &OrganizationRow) -> Today {
     let now = state.clock.now();
     Today {
         today: LocalCalendar::new(org_tz(org), now).today(),
@@ -98,7 +100,7 @@ fn org_today(state: &AppState, org: &OrganizationRow) -> Today {
     }
 }
 
-fn parse_date(raw: Option<&str>, today: NaiveDate) -> Result<NaiveDate, ApiError> {
+pub(crate) fn parse_date(raw: Option<&str>, today: NaiveDate) -> Result<NaiveDate, ApiError> {
     let day = match raw {
         None => today,
         Some(r) => NaiveDate::parse_from_str(r, "%Y-%m-%d")
@@ -135,7 +137,7 @@ pub struct DailyReport {
     pub departments: Vec<DepartmentCounts>,
 }
 
-fn rolled_up(scope: &ReportScope, counts: &ByDepartment) -> Vec<DepartmentCounts> {
+pub(crate) fn rolled_up(scope: &ReportScope, counts: &ByDepartment) -> Vec<DepartmentCounts> {
     let mut ids: Vec<&str> = scope
         .tree
         .nodes()
@@ -222,6 +224,19 @@ pub struct Trend {
     pub days: Vec<TrendDay>,
 }
 
+/// A range of days for a report: as `parse_range` reads it, and not ending in the future.
+pub(crate) fn report_range(
+    from: Option<String>,
+    to: Option<String>,
+    today: NaiveDate,
+) -> Result<(NaiveDate, NaiveDate), ApiError> {
+    let (from, to) = parse_range(&RangeQuery { from, to }, today)?;
+    if to > today {
+        return Err(ApiError::field("to", "is in the future"));
+    }
+    Ok((from, to))
+}
+
 pub fn trend_days(
     conn: &mut DbConn,
     user: &AuthUser,
@@ -261,16 +276,7 @@ pub async fn trend(
     user.require(Role::Manager)?;
     let today = org_today(&state, &user.org);
     let query = query.into_inner();
-    let (from, to) = parse_range(
-        &RangeQuery {
-            from: query.from,
-            to: query.to,
-        },
-        today.today,
-    )?;
-    if to > today.today {
-        return Err(ApiError::field("to", "is in the future"));
-    }
+    let (from, to) = report_range(query.from, query.to, today.today)?;
     let days = state
         .db(move |conn| {
             let scope = ReportScope::resolve(conn, &user, query.department_id.as_deref())?;
@@ -393,11 +399,22 @@ pub async fn unreported(
                     .total(&reports::day_counts(conn, &user.org, day, today, now)?)
                     .unreported(),
             };
-            let people = listed
+            let people: Vec<PersonEntry> = listed
                 .items
                 .into_iter()
                 .map(|l| entry(&scope, l, None))
                 .collect();
+            let detail = json!({"date": day, "page": page, "people": people.len()});
+            let department_id = query.department_id.as_deref();
+            audit::report_read(
+                conn,
+                &user,
+                &scope,
+                department_id,
+                "reports.unreported",
+                detail,
+                now,
+            )?;
             Ok((people, total))
         })
         .await?;
@@ -420,18 +437,29 @@ pub async fn abnormal(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Manager)?;
-    let Today { today, .. } = org_today(&state, &user.org);
+    let Today { today, now } = org_today(&state, &user.org);
     let day = parse_date(query.date.as_deref(), today)?;
     let (page, per_page, window) = window(&query)?;
     let (people, total) = state
         .db(move |conn| {
             let scope = ReportScope::resolve(conn, &user, query.department_id.as_deref())?;
             let listed = lists::abnormal(conn, &user.org, day, scope.departments.as_ref(), window)?;
-            let people = listed
+            let people: Vec<PersonEntry> = listed
                 .items
                 .into_iter()
                 .map(|(l, c)| entry(&scope, l, Some(Checkin::from(c))))
                 .collect();
+            let detail = json!({"date": day, "page": page, "people": people.len()});
+            let department_id = query.department_id.as_deref();
+            audit::report_read(
+                conn,
+                &user,
+                &scope,
+                department_id,
+                "reports.abnormal",
+                detail,
+                now,
+            )?;
             Ok((people, listed.total.unwrap_or_default()))
         })
         .await?;

@@ -1,11 +1,14 @@
 //! Integration tests: each starts the real application on port 0 against a fresh database
 //! (SQLite in a temporary folder, or with TEST_DATABASE_URL a fresh PostgreSQL database).
 
+mod audit;
 mod auth;
+mod charts;
 mod checkins;
 mod cli;
 mod day_boundary;
 mod errors;
+mod exports;
 mod helpers;
 mod import;
 mod instances;

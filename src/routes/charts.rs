@@ -1,0 +1,184 @@
+//! The reports as pictures: `trend.svg` and `daily.svg`, drawn from the same numbers as
+//! `GET /reports/trend` and `GET /reports/daily`.
+
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::auth::AuthUser;
+use crate::db::stats::NO_DEPARTMENT;
+use crate::domain::Role;
+use crate::error::ApiError;
+use crate::people;
+use crate::reports;
+use crate::reports::charts::{self, DepartmentBar, Lang, TrendPoint};
+use crate::routes::openapi::ErrorResponse;
+use crate::routes::reports::{
+    org_today, parse_date, report_range, rolled_up, trend_days, ReportScope, Today,
+};
+use crate::routes::resource;
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    // Resources of their own, beside `/reports/trend` and `/reports/daily`.
+    cfg.service(resource("/reports/trend.svg").route(web::get().to(trend_svg)))
+        .service(resource("/reports/daily.svg").route(web::get().to(daily_svg)));
+}
+
+/// The `lang` asked for, else the caller's own language, else the organization's.
+fn chart_lang(raw: Option<&str>, user: &AuthUser) -> Result<Lang, ApiError> {
+    if let Some(raw) = raw {
+        let code = people::locale(raw).map_err(|p| ApiError::field("lang", p))?;
+        return Lang::parse(&code).ok_or_else(|| ApiError::field("lang", "is not supported"));
+    }
+    Ok(user
+        .user
+        .locale
+        .as_deref()
+        .and_then(Lang::parse)
+        .or_else(|| Lang::parse(&user.settings().locale))
+        .unwrap_or(Lang::En))
+}
+
+fn svg_response(svg: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("image/svg+xml")
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(svg)
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct TrendChartQuery {
+    /// First day, YYYY-MM-DD; defaults to 30 days before `to`.
+    pub from: Option<String>,
+    /// Last day, not in the future; defaults to today.
+    pub to: Option<String>,
+    pub department_id: Option<String>,
+    /// `zh-CN` or `en`; else the caller's language, else the organization's.
+    pub lang: Option<String>,
+}
+
+/// The trend as a chart: reported % per day as a line, abnormal people per day as bars.
+#[utoipa::path(get, path = "/api/v1/reports/trend.svg", tag = "reports", security(("bearer" = [])),
+    params(TrendChartQuery),
+    responses((status = 200, description = "an SVG image", content_type = "image/svg+xml", body = String),
+              (status = 403, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
+pub async fn trend_svg(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<TrendChartQuery>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(Role::Manager)?;
+    let query = query.into_inner();
+    let lang = chart_lang(query.lang.as_deref(), &user)?;
+    let today = org_today(&state, &user.org);
+    let (from, to) = report_range(query.from, query.to, today.today)?;
+    let department_id = query.department_id;
+    let (days, department) = state
+        .db(move |conn| {
+            let scope = ReportScope::resolve(conn, &user, department_id.as_deref())?;
+            let days = trend_days(conn, &user, &scope, from, to, &today)?;
+            let department = department_id.map(|d| scope.tree.path(&d));
+            Ok((days, department))
+        })
+        .await?;
+    let points: Vec<TrendPoint> = days
+        .iter()
+        .map(|d| TrendPoint {
+            date: d.date,
+            expected: d.expected,
+            reported: d.reported,
+            abnormal: d.abnormal,
+        })
+        .collect();
+    let subtitle = charts::trend_subtitle(from, to, department.as_deref());
+    Ok(svg_response(charts::trend_svg(&points, &subtitle, lang)))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct DailyChartQuery {
+    /// YYYY-MM-DD; today when left out.
+    pub date: Option<String>,
+    /// Bars for this department's sub-departments; else for the top departments in scope.
+    pub department_id: Option<String>,
+    /// `zh-CN` or `en`; else the caller's language, else the organization's.
+    pub lang: Option<String>,
+}
+
+/// A day as a chart: reported against expected, one bar per department.
+#[utoipa::path(get, path = "/api/v1/reports/daily.svg", tag = "reports", security(("bearer" = [])),
+    params(DailyChartQuery),
+    responses((status = 200, description = "an SVG image", content_type = "image/svg+xml", body = String),
+              (status = 403, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
+pub async fn daily_svg(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<DailyChartQuery>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(Role::Manager)?;
+    let query = query.into_inner();
+    let lang = chart_lang(query.lang.as_deref(), &user)?;
+    let Today { today, now } = org_today(&state, &user.org);
+    let day = parse_date(query.date.as_deref(), today)?;
+    let department_id = query.department_id;
+    let (bars, total, department) = state
+        .db(move |conn| {
+            let scope = ReportScope::resolve(conn, &user, department_id.as_deref())?;
+            let counts = reports::day_counts(conn, &user.org, day, today, now)?;
+            let total = scope.total(&counts);
+            let rolled = rolled_up(&scope, &counts);
+            let mut bars: Vec<DepartmentBar> = rolled
+                .iter()
+                .filter(|d| match department_id.as_deref() {
+                    Some(chosen) => d.parent_id.as_deref() == Some(chosen),
+                    None => d
+                        .parent_id
+                        .as_deref()
+                        .is_none_or(|parent| !scope.covers(Some(parent))),
+                })
+                .map(|d| DepartmentBar {
+                    id: d.id.clone(),
+                    name: d.name.clone(),
+                    direct: false,
+                    expected: d.expected,
+                    reported: d.reported,
+                })
+                .collect();
+            // People directly in the chosen department (or in none, for the whole
+            // organization) get a bar of their own, so that the bars add up to the total.
+            let direct_key = match (&department_id, &scope.departments) {
+                (Some(d), _) => Some(d.as_str()),
+                (None, None) => Some(NO_DEPARTMENT),
+                (None, Some(_)) => None,
+            };
+            if let Some(key) = direct_key {
+                let direct = counts.get(key).copied().unwrap_or_default();
+                let chosen = rolled.iter().find(|d| d.id == key);
+                if direct.expected > 0
+                    || direct.reported > 0
+                    || (bars.is_empty() && chosen.is_some())
+                {
+                    bars.push(DepartmentBar {
+                        id: key.to_string(),
+                        name: chosen.map(|d| d.name.clone()).unwrap_or_default(),
+                        direct: !bars.is_empty(),
+                        expected: direct.expected,
+                        reported: direct.reported,
+                    });
+                }
+            }
+            let department = department_id.map(|d| scope.tree.path(&d));
+            Ok((bars, total, department))
+        })
+        .await?;
+    let subtitle = charts::daily_subtitle(
+        day,
+        department.as_deref(),
+        total.reported,
+        total.expected,
+        lang,
+    );
+    Ok(svg_response(charts::daily_svg(&bars, &subtitle, lang)))
+}

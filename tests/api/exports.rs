@@ -1,0 +1,743 @@
+//! Exports of a hand-built organization over three days (Monday, a holiday, Wednesday),
+//! read back cell by cell, as CSV and as XLSX; scope and parameters.
+
+use chrono::Duration;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::helpers::{healthy_answers, spawn_app, Person, TestApp};
+use crate::people::login_as;
+
+/// The organization of these tests, with a token for each person.
+pub struct Acme {
+    pub admin: Person,
+    pub admin_token: String,
+    pub hr: String,
+    /// Manages Sales (East and West below it).
+    pub manager: String,
+    pub a: String,
+    pub sales: String,
+    pub east: String,
+    pub west: String,
+    pub ops: String,
+    pub lab: String,
+}
+
+pub const LAB: &str = "R&D <Lab>";
+
+/// Shanghai. Monday 2020-02-03: A, B (fever), D and 张伟 report, C does not (C fills it in
+/// late on Wednesday). Tuesday is a holiday. Wednesday: A has moved from East to West, D has
+/// left, C is on leave; A and B report. Admin, Hr and Mgr have no department and never report.
+/// The clock ends on Wednesday 10:00.
+pub async fn acme(app: &TestApp) -> Acme {
+    let admin = app.create_org("Acme", "Asia/Shanghai").await;
+    let token = app.token_for(&admin).await;
+    let call = |method: Method, path: String, body: Value| {
+        let token = token.clone();
+        async move {
+            let r = app.call(method, &path, &token, Some(&body)).await;
+            assert!(r.status.is_success(), "{path}: {:?}", r.body);
+            r.body
+        }
+    };
+    let post = |path: &str, body: Value| call(Method::POST, path.to_string(), body);
+    let id = |v: Value| v["id"].as_str().unwrap().to_string();
+    let sales = id(post("/api/v1/departments", json!({"name": "Sales"})).await);
+    let east = id(post(
+        "/api/v1/departments",
+        json!({"name": "East", "parent_id": sales}),
+    )
+    .await);
+    let west = id(post(
+        "/api/v1/departments",
+        json!({"name": "West", "parent_id": sales}),
+    )
+    .await);
+    let ops = id(post("/api/v1/departments", json!({"name": "Ops"})).await);
+    let lab = id(post("/api/v1/departments", json!({"name": LAB})).await);
+    call(
+        Method::PATCH,
+        format!("/api/v1/employees/{}", admin.id),
+        json!({"name": "Admin"}),
+    )
+    .await;
+    let mgr = post(
+        "/api/v1/employees",
+        json!({"email": "mgr@acme.test", "name": "Mgr", "role": "manager", "manager_of": [sales]}),
+    )
+    .await;
+    let hr = post(
+        "/api/v1/employees",
+        json!({"email": "hr@acme.test", "name": "Hr", "role": "hr"}),
+    )
+    .await;
+    let person = |email: &str, name: &str, no: &str, department: &str| {
+        post(
+            "/api/v1/employees",
+            json!({"email": email, "name": name, "employee_no": no, "department_id": department}),
+        )
+    };
+    let a = person("a@acme.test", "A", "E001", &east).await;
+    let b = person("b@acme.test", "B", "E002", &east).await;
+    let c = person("c@acme.test", "C", "E003", &west).await;
+    let d = person("d@acme.test", "D", "E004", &ops).await;
+    let zw = person("zw@acme.test", "张伟", "E005", &lab).await;
+    let (ta, tb, tc, td, tz) = (
+        login_as(app, &a).await,
+        login_as(app, &b).await,
+        login_as(app, &c).await,
+        login_as(app, &d).await,
+        login_as(app, &zw).await,
+    );
+    let submit = |t: &str, day: &str, answers: Value| {
+        let path = format!("/api/v1/checkins/{day}");
+        let t = t.to_string();
+        async move {
+            let r = app.put(&path, &t, &json!({"answers": answers})).await;
+            assert!(r.status.is_success(), "{path}: {:?}", r.body);
+        }
+    };
+    let with = |changes: Value| {
+        let mut answers = healthy_answers();
+        for (k, v) in changes.as_object().unwrap() {
+            answers[k] = v.clone();
+        }
+        answers
+    };
+
+    // Monday 09:00.
+    submit(&ta, "today", healthy_answers()).await;
+    submit(
+        &tb,
+        "today",
+        with(json!({"temperature": 38.0, "symptoms": ["cough", "fever"]})),
+    )
+    .await;
+    submit(
+        &td,
+        "today",
+        with(json!({"location": "=1+1", "note": "late, \"train\"\nsorry"})),
+    )
+    .await;
+    submit(&tz, "today", with(json!({"location": "上海"}))).await;
+
+    // Tuesday is a holiday; A reports anyway.
+    call(
+        Method::PUT,
+        "/api/v1/organization".into(),
+        json!({"holidays": ["2020-02-04"]}),
+    )
+    .await;
+    app.clock.advance(Duration::hours(25));
+    submit(&ta, "today", healthy_answers()).await;
+
+    // Wednesday 09:00: A moves, D leaves, C is on leave.
+    app.clock.advance(Duration::hours(23));
+    call(
+        Method::PATCH,
+        format!("/api/v1/employees/{}", id(a.clone())),
+        json!({"department_id": west}),
+    )
+    .await;
+    call(
+        Method::DELETE,
+        format!("/api/v1/employees/{}", id(d.clone())),
+        Value::Null,
+    )
+    .await;
+    call(
+        Method::POST,
+        format!("/api/v1/employees/{}/leave", id(c.clone())),
+        json!({"from": "2020-02-05", "to": "2020-02-07", "kind": "sick"}),
+    )
+    .await;
+    app.clock.advance(Duration::hours(1));
+    submit(&ta, "today", healthy_answers()).await;
+    submit(&tb, "today", healthy_answers()).await;
+    submit(&tc, "2020-02-03", healthy_answers()).await;
+
+    Acme {
+        admin_token: token.clone(),
+        hr: login_as(app, &hr).await,
+        manager: login_as(app, &mgr).await,
+        a: ta,
+        admin,
+        sales,
+        east,
+        west,
+        ops,
+        lab,
+    }
+}
+
+pub const COLUMNS: [&str; 17] = [
+    "employee_no",
+    "name",
+    "email",
+    "department",
+    "date",
+    "status",
+    "submitted_at",
+    "temperature",
+    "symptoms",
+    "location",
+    "work_status",
+    "close_contact",
+    "travel_to_risk_area",
+    "health_code",
+    "note",
+    "abnormal",
+    "abnormal_reasons",
+];
+
+const MONDAY_9: &str = "2020-02-03T01:00:00Z";
+const WEDNESDAY_10: &str = "2020-02-05T02:00:00Z";
+
+fn unreported(no: &str, name: &str, email: &str, department: &str, date: &str) -> Vec<String> {
+    let mut row: Vec<String> = [no, name, email, department, date, "unreported"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    row.resize(COLUMNS.len(), String::new());
+    row
+}
+
+/// A reported row: `answers` are temperature … note; healthy ones are the helpers' answers.
+#[allow(clippy::too_many_arguments)]
+fn reported(
+    no: &str,
+    name: &str,
+    email: &str,
+    department: &str,
+    date: &str,
+    at: &str,
+    answers: [&str; 8],
+    reasons: &str,
+) -> Vec<String> {
+    let abnormal = if reasons.is_empty() { "false" } else { "true" };
+    [no, name, email, department, date, "reported", at]
+        .into_iter()
+        .chain(answers)
+        .chain([abnormal, reasons])
+        .map(str::to_string)
+        .collect()
+}
+
+const HEALTHY: [&str; 8] = [
+    "36.5", "", "Shanghai", "remote", "false", "false", "green", "",
+];
+
+/// Every row of the organization-wide export, as the CSV has them (`location` of D is
+/// `'=1+1` there: a formula is defused in CSV only).
+fn everything(acme: &Acme, d_location: &str) -> Vec<Vec<String>> {
+    let admin = acme.admin.email.as_str();
+    let mon = "2020-02-03";
+    let wed = "2020-02-05";
+    let mut d_answers = HEALTHY;
+    d_answers[2] = d_location;
+    d_answers[7] = "late, \"train\"\nsorry";
+    let mut zw_answers = HEALTHY;
+    zw_answers[2] = "上海";
+    let fever = [
+        "38.0",
+        "fever;cough",
+        "Shanghai",
+        "remote",
+        "false",
+        "false",
+        "green",
+        "",
+    ];
+    vec![
+        unreported("", "Admin", admin, "", mon),
+        unreported("", "Hr", "hr@acme.test", "", mon),
+        unreported("", "Mgr", "mgr@acme.test", "", mon),
+        reported(
+            "E004",
+            "D",
+            "d@acme.test",
+            "Ops",
+            mon,
+            MONDAY_9,
+            d_answers,
+            "",
+        ),
+        reported(
+            "E005",
+            "张伟",
+            "zw@acme.test",
+            LAB,
+            mon,
+            MONDAY_9,
+            zw_answers,
+            "",
+        ),
+        reported(
+            "E001",
+            "A",
+            "a@acme.test",
+            "Sales/East",
+            mon,
+            MONDAY_9,
+            HEALTHY,
+            "",
+        ),
+        reported(
+            "E002",
+            "B",
+            "b@acme.test",
+            "Sales/East",
+            mon,
+            MONDAY_9,
+            fever,
+            "temperature;symptoms",
+        ),
+        reported(
+            "E003",
+            "C",
+            "c@acme.test",
+            "Sales/West",
+            mon,
+            WEDNESDAY_10,
+            HEALTHY,
+            "",
+        ),
+        unreported("", "Admin", admin, "", wed),
+        unreported("", "Hr", "hr@acme.test", "", wed),
+        unreported("", "Mgr", "mgr@acme.test", "", wed),
+        unreported("E005", "张伟", "zw@acme.test", LAB, wed),
+        reported(
+            "E002",
+            "B",
+            "b@acme.test",
+            "Sales/East",
+            wed,
+            WEDNESDAY_10,
+            HEALTHY,
+            "",
+        ),
+        reported(
+            "E001",
+            "A",
+            "a@acme.test",
+            "Sales/West",
+            wed,
+            WEDNESDAY_10,
+            HEALTHY,
+            "",
+        ),
+    ]
+}
+
+pub struct Download {
+    pub status: StatusCode,
+    pub content_type: String,
+    pub disposition: String,
+    pub bytes: Vec<u8>,
+}
+
+pub async fn download(app: &TestApp, path: &str, token: &str) -> Download {
+    let r = app
+        .client
+        .get(app.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("request sent");
+    let header = |name: &str| {
+        r.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string()
+    };
+    Download {
+        status: r.status(),
+        content_type: header("content-type"),
+        disposition: header("content-disposition"),
+        bytes: r.bytes().await.expect("body read").to_vec(),
+    }
+}
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// The CSV's header and rows, after checking the byte-order mark.
+fn read_csv(bytes: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
+    assert!(bytes.starts_with(BOM), "starts with a BOM");
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(&bytes[BOM.len()..]);
+    let header = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let rows = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    (header, rows)
+}
+
+/// The first worksheet's header and rows, every cell as text (numbers with one decimal).
+fn read_xlsx(bytes: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
+    use calamine::{Data, Reader, Xlsx};
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).expect("an XLSX");
+    assert_eq!(book.sheet_names(), ["checkins"]);
+    let range = book.worksheet_range("checkins").expect("the sheet");
+    assert_eq!(range.start(), Some((0, 0)));
+    let mut rows = range.rows().map(|row| {
+        let mut cells: Vec<String> = row
+            .iter()
+            .map(|cell| match cell {
+                Data::Empty => String::new(),
+                Data::String(s) => s.clone(),
+                Data::Float(f) => format!("{f:.1}"),
+                other => panic!("unexpected cell {other:?}"),
+            })
+            .collect();
+        cells.resize(COLUMNS.len(), String::new());
+        cells
+    });
+    let header = rows.next().expect("a header");
+    (header, rows.collect())
+}
+
+fn column(rows: &[Vec<String>], name: &str) -> Vec<String> {
+    let i = COLUMNS.iter().position(|c| *c == name).unwrap();
+    rows.iter().map(|r| r[i].clone()).collect()
+}
+
+#[tokio::test]
+async fn the_csv_has_one_row_per_expected_person_and_day() {
+    let app = spawn_app().await;
+    let acme = acme(&app).await;
+    let csv = download(
+        &app,
+        "/api/v1/exports/checkins.csv?from=2020-02-03&to=2020-02-05",
+        &acme.hr,
+    )
+    .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert_eq!(csv.content_type, "text/csv; charset=utf-8");
+    assert_eq!(
+        csv.disposition,
+        r#"attachment; filename="checkins-2020-02-03-2020-02-05.csv""#
+    );
+    let (header, rows) = read_csv(&csv.bytes);
+    assert_eq!(header, COLUMNS);
+    let expected = everything(&acme, "'=1+1");
+    assert_eq!(rows.len(), expected.len());
+    for (i, (row, want)) in rows.iter().zip(&expected).enumerate() {
+        for (c, name) in COLUMNS.iter().enumerate() {
+            assert_eq!(row[c], want[c], "row {} column {name}", i + 1);
+        }
+    }
+
+    // As many rows per day as the trend expects people.
+    let trend = app
+        .get(
+            "/api/v1/reports/trend?from=2020-02-03&to=2020-02-05",
+            &acme.hr,
+        )
+        .await;
+    let dates = column(&rows, "date");
+    for day in trend.body["days"].as_array().unwrap() {
+        let date = day["date"].as_str().unwrap();
+        let n = dates.iter().filter(|d| *d == date).count() as i64;
+        assert_eq!(n, day["expected"].as_i64().unwrap(), "{date}");
+        let reported = rows
+            .iter()
+            .filter(|r| r[4] == date && r[5] == "reported")
+            .count() as i64;
+        assert_eq!(reported, day["reported"].as_i64().unwrap(), "{date}");
+    }
+}
+
+#[tokio::test]
+async fn the_xlsx_has_the_same_rows_as_the_csv() {
+    let app = spawn_app().await;
+    let acme = acme(&app).await;
+    let xlsx = download(
+        &app,
+        "/api/v1/exports/checkins.xlsx?from=2020-02-03&to=2020-02-05",
+        &acme.hr,
+    )
+    .await;
+    assert_eq!(xlsx.status, StatusCode::OK);
+    assert_eq!(
+        xlsx.content_type,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    assert_eq!(
+        xlsx.disposition,
+        r#"attachment; filename="checkins-2020-02-03-2020-02-05.xlsx""#
+    );
+    let (header, rows) = read_xlsx(&xlsx.bytes);
+    assert_eq!(header, COLUMNS);
+    let expected = everything(&acme, "=1+1");
+    assert_eq!(rows.len(), expected.len());
+    for (i, (row, want)) in rows.iter().zip(&expected).enumerate() {
+        for (c, name) in COLUMNS.iter().enumerate() {
+            assert_eq!(row[c], want[c], "row {} column {name}", i + 1);
+        }
+    }
+}
+
+#[tokio::test]
+async fn exports_are_scoped_like_the_reports() {
+    let app = spawn_app().await;
+    let acme = acme(&app).await;
+    let range = "from=2020-02-03&to=2020-02-05";
+    let names_and_departments = |rows: &[Vec<String>]| -> Vec<(String, String, String)> {
+        rows.iter()
+            .map(|r| (r[4].clone(), r[1].clone(), r[3].clone()))
+            .collect()
+    };
+    let row = |date: &str, name: &str, department: &str| {
+        (date.to_string(), name.to_string(), department.to_string())
+    };
+
+    // The manager of Sales sees Sales, as it was each day.
+    let own = download(
+        &app,
+        &format!("/api/v1/exports/checkins.csv?{range}"),
+        &acme.manager,
+    )
+    .await;
+    assert_eq!(own.status, StatusCode::OK);
+    let sales_rows = vec![
+        row("2020-02-03", "A", "Sales/East"),
+        row("2020-02-03", "B", "Sales/East"),
+        row("2020-02-03", "C", "Sales/West"),
+        row("2020-02-05", "B", "Sales/East"),
+        row("2020-02-05", "A", "Sales/West"),
+    ];
+    assert_eq!(names_and_departments(&read_csv(&own.bytes).1), sales_rows);
+    let own_xlsx = download(
+        &app,
+        &format!("/api/v1/exports/checkins.xlsx?{range}"),
+        &acme.manager,
+    )
+    .await;
+    assert_eq!(
+        names_and_departments(&read_xlsx(&own_xlsx.bytes).1),
+        sales_rows
+    );
+
+    // One department, asked for by hr.
+    let east = download(
+        &app,
+        &format!(
+            "/api/v1/exports/checkins.csv?{range}&department_id={}",
+            acme.east
+        ),
+        &acme.hr,
+    )
+    .await;
+    assert_eq!(
+        names_and_departments(&read_csv(&east.bytes).1),
+        vec![
+            row("2020-02-03", "A", "Sales/East"),
+            row("2020-02-03", "B", "Sales/East"),
+            row("2020-02-05", "B", "Sales/East"),
+        ]
+    );
+    let west = download(
+        &app,
+        &format!(
+            "/api/v1/exports/checkins.csv?{range}&department_id={}",
+            acme.west
+        ),
+        &acme.manager,
+    )
+    .await;
+    assert_eq!(west.status, StatusCode::OK);
+    assert_eq!(
+        read_csv(&west.bytes).1.len(),
+        2,
+        "C on Monday, A on Wednesday"
+    );
+
+    for (path, token) in [
+        (
+            format!(
+                "/api/v1/exports/checkins.csv?{range}&department_id={}",
+                acme.ops
+            ),
+            &acme.manager,
+        ),
+        (
+            format!(
+                "/api/v1/exports/checkins.xlsx?{range}&department_id={}",
+                acme.lab
+            ),
+            &acme.manager,
+        ),
+        (format!("/api/v1/exports/checkins.csv?{range}"), &acme.a),
+        (format!("/api/v1/exports/checkins.xlsx?{range}"), &acme.a),
+    ] {
+        let r = app.get(&path, token).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{path}: {:?}", r.body);
+        assert_eq!(r.code(), "forbidden");
+    }
+    let sales = download(
+        &app,
+        &format!(
+            "/api/v1/exports/checkins.csv?{range}&department_id={}",
+            acme.sales
+        ),
+        &acme.manager,
+    )
+    .await;
+    assert_eq!(sales.bytes, own.bytes, "the whole scope, asked for by name");
+}
+
+#[tokio::test]
+async fn bad_ranges_are_refused_before_anything_is_sent() {
+    let app = spawn_app().await; // Monday 2020-02-03
+    let admin = app.create_org("Acme", "Asia/Shanghai").await;
+    let token = app.token_for(&admin).await;
+    for kind in ["csv", "xlsx"] {
+        for (query, field) in [
+            ("from=2020-02-03&to=2020-01-01", "from"),
+            ("from=2019-01-01&to=2020-02-03", "from"),
+            ("to=2020-02-04", "to"),
+            ("from=2020-02-04&to=2020-02-04", "to"),
+            ("from=03/02/2020", "from"),
+            ("to=yesterday", "to"),
+            ("department_id=nope", "department_id"),
+        ] {
+            let path = format!("/api/v1/exports/checkins.{kind}?{query}");
+            let r = app.get(&path, &token).await;
+            assert_eq!(
+                r.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{path}: {:?}",
+                r.body
+            );
+            assert_eq!(r.code(), "validation_failed", "{path}");
+            assert!(r.field(field).is_some(), "{path}: {:?}", r.body);
+        }
+        // 366 days is the most; by default the last 30.
+        let longest = download(
+            &app,
+            &format!("/api/v1/exports/checkins.{kind}?from=2019-02-03&to=2020-02-03"),
+            &token,
+        )
+        .await;
+        assert_eq!(longest.status, StatusCode::OK, "{kind}");
+        let default = download(&app, &format!("/api/v1/exports/checkins.{kind}"), &token).await;
+        assert_eq!(default.status, StatusCode::OK, "{kind}");
+        if kind == "csv" {
+            assert_eq!(
+                default.disposition,
+                r#"attachment; filename="checkins-2020-01-05-2020-02-03.csv""#
+            );
+            let (_, rows) = read_csv(&default.bytes);
+            assert_eq!(rows.len(), 1, "the admin, today");
+        }
+    }
+    let anonymous = app
+        .send(app.client.get(app.url("/api/v1/exports/checkins.csv")))
+        .await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn the_new_routes_are_in_the_openapi_document() {
+    let app = spawn_app().await;
+    let r = app
+        .send(app.client.get(app.url("/api/v1/openapi.json")))
+        .await;
+    let paths = r.body["paths"].as_object().unwrap();
+    for path in [
+        "/api/v1/exports/checkins.csv",
+        "/api/v1/exports/checkins.xlsx",
+        "/api/v1/reports/trend.svg",
+        "/api/v1/reports/daily.svg",
+        "/api/v1/audit",
+    ] {
+        assert!(
+            paths.get(path).and_then(|p| p.get("get")).is_some(),
+            "{path}"
+        );
+    }
+    assert!(
+        paths["/api/v1/exports/checkins.csv"]["get"]["responses"]["200"]["content"]["text/csv"]
+            .is_object()
+    );
+}
+
+#[tokio::test]
+async fn a_large_export_is_streamed_in_chunks() {
+    use health_checkin::db::users::{insert_many, UserRow};
+    let app = spawn_app().await; // Monday 2020-02-03
+    let admin = app.create_org("Acme", "Asia/Shanghai").await;
+    let token = app.token_for(&admin).await;
+    const PEOPLE: usize = 3_000;
+    let org_id = admin.org_id.clone();
+    let created = health_checkin::db::db_time(app.clock_now() - Duration::days(7));
+    app.with_db(move |conn| {
+        let rows: Vec<UserRow> = (0..PEOPLE)
+            .map(|i| UserRow {
+                id: health_checkin::db::new_id(),
+                org_id: org_id.clone(),
+                email: format!("p{i:05}@acme.test"),
+                name: format!("Person {i:05}"),
+                employee_no: Some(format!("N{i:05}")),
+                role: "staff".into(),
+                department_id: None,
+                password_hash: None,
+                token_version: 0,
+                active: true,
+                timezone: None,
+                locale: None,
+                created_at: created,
+                updated_at: created,
+                deactivated_at: None,
+            })
+            .collect();
+        insert_many(conn, &rows).expect("people inserted");
+    })
+    .await;
+    // Monday to Friday of the week before, and this Monday: six working days.
+    let path = "/api/v1/exports/checkins.csv?from=2020-01-27&to=2020-02-03";
+    let response = app
+        .client
+        .get(app.url(path))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers().get("content-length").is_none(),
+        "streamed, not sized up front"
+    );
+    let mut response = response;
+    let mut chunks = 0;
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.unwrap() {
+        chunks += 1;
+        body.extend_from_slice(&chunk);
+    }
+    assert!(chunks > 1, "{chunks} chunk(s)");
+    let (_, rows) = read_csv(&body);
+    assert_eq!(
+        rows.len(),
+        PEOPLE * 6 + 1,
+        "everyone on six days, the admin today"
+    );
+    let first = &rows[0];
+    assert_eq!(
+        (first[0].as_str(), first[4].as_str(), first[5].as_str()),
+        ("N00000", "2020-01-27", "unreported")
+    );
+    let last = &rows[rows.len() - 1];
+    assert_eq!(
+        (last[0].as_str(), last[4].as_str()),
+        ("N02999", "2020-02-03")
+    );
+}
