@@ -313,7 +313,49 @@ async fn run(db_label: &str, url: DatabaseUrl, dir: &std::path::Path) -> anyhow:
         &token,
     )
     .await?;
+    measure_export(&client, db_label, &base, &token).await?;
     let _ = seeded.org_id;
+    Ok(())
+}
+
+/// Peak resident memory of this process so far, in MiB (Linux).
+fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1).map(str::to_string))
+        })
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// A month's CSV export, read as it streams: rows per second and the memory it took.
+async fn measure_export(client: &reqwest::Client, db: &str, base: &str, token: &str) -> anyhow::Result<()> {
+    use futures_util::StreamExt;
+    let before = peak_rss_mib();
+    let started = Instant::now();
+    let response = client
+        .get(format!("{base}/api/v1/exports/checkins.csv"))
+        .bearer_auth(token)
+        .send()
+        .await?;
+    anyhow::ensure!(response.status().is_success(), "export: {}", response.status());
+    let mut stream = response.bytes_stream();
+    let (mut rows, mut bytes) = (0usize, 0usize);
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk?;
+        bytes += chunk.len();
+        rows += chunk.iter().filter(|b| **b == b'\n').count();
+    }
+    let took = started.elapsed().as_secs_f64();
+    println!(
+        "{db:<9} CSV export, 30 days          {rows} rows, {:.0} MiB in {took:.1} s: {:.0} rows/s; peak memory {before:.0} -> {:.0} MiB",
+        bytes as f64 / 1024.0 / 1024.0,
+        rows as f64 / took,
+        peak_rss_mib()
+    );
     Ok(())
 }
 

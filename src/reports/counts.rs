@@ -93,6 +93,78 @@ pub fn trend_counts(
     Ok(out)
 }
 
+/// Totals per day over some departments (`None`: all, people without one included), summed
+/// by the database so that a long range reads one row per day.
+pub fn trend_totals(
+    conn: &mut DbConn,
+    org: &OrganizationRow,
+    from: NaiveDate,
+    to: NaiveDate,
+    today: NaiveDate,
+    now: NaiveDateTime,
+    departments: Option<&HashSet<String>>,
+) -> QueryResult<HashMap<NaiveDate, Counts>> {
+    use crate::db::schema::day_stats;
+    use diesel::dsl::sum;
+    let last_closed = to.min(today - Duration::days(1));
+    if from <= last_closed {
+        close_days(conn, org, from, last_closed, now)?;
+    }
+    type Sums = (NaiveDate, Option<i64>, Option<i64>, Option<i64>, Option<i64>);
+    macro_rules! sums {
+        ($query:expr) => {
+            $query
+                .group_by(day_stats::day)
+                .select((
+                    day_stats::day,
+                    sum(day_stats::expected),
+                    sum(day_stats::exempt),
+                    sum(day_stats::reported),
+                    sum(day_stats::abnormal),
+                ))
+                .load::<Sums>(conn)?
+        };
+    }
+    let base = day_stats::table
+        .filter(day_stats::org_id.eq(&org.id))
+        .filter(day_stats::day.between(from, to));
+    let rows = match departments {
+        None => sums!(base),
+        Some(ids) => sums!(base.filter(day_stats::department_id.eq_any(ids.iter().collect::<Vec<_>>()))),
+    };
+    let mut out: HashMap<NaiveDate, Counts> = rows
+        .into_iter()
+        .map(|(day, expected, exempt, reported, abnormal)| {
+            let n = |v: Option<i64>| v.unwrap_or(0);
+            (
+                day,
+                Counts {
+                    expected: n(expected),
+                    exempt: n(exempt),
+                    reported: n(reported),
+                    abnormal: n(abnormal),
+                },
+            )
+        })
+        .collect();
+    if (from..=to).contains(&today) {
+        let entry = out.entry(today).or_default();
+        entry.expected = 0;
+        entry.exempt = 0;
+        for (department, counts) in expected_today(conn, org, today)? {
+            let covered = match departments {
+                None => true,
+                Some(ids) => ids.contains(&department),
+            };
+            if covered {
+                entry.expected += counts.expected;
+                entry.exempt += counts.exempt;
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Who is expected today, from the people as they are now.
 fn expected_today(
     conn: &mut DbConn,

@@ -182,17 +182,29 @@ pub fn abnormal(
     scope: Option<&HashSet<String>>,
     window: Window,
 ) -> QueryResult<Page<(Listed, CheckinRow)>> {
-    let rows: Vec<(UserRow, CheckinRow)> = checkins::table
-        .inner_join(users::table.on(users::id.eq(checkins::user_id)))
-        .filter(checkins::org_id.eq(&org.id))
-        .filter(checkins::day.eq(day))
-        .filter(checkins::abnormal.eq(true))
+    let filtered = || {
+        let mut query = checkins::table
+            .inner_join(users::table.on(users::id.eq(checkins::user_id)))
+            .filter(checkins::org_id.eq(org.id.clone()))
+            .filter(checkins::day.eq(day))
+            .filter(checkins::abnormal.eq(true))
+            .into_boxed();
+        if let Some(ids) = scope {
+            query = query.filter(
+                checkins::department_id.eq_any(ids.iter().cloned().collect::<Vec<_>>()),
+            );
+        }
+        query
+    };
+    let total = filtered().count().get_result::<i64>(conn)?;
+    let rows: Vec<(UserRow, CheckinRow)> = filtered()
         .order((users::name.asc(), users::id.asc()))
+        .offset(window.offset)
+        .limit(window.limit)
         .select((UserRow::as_select(), CheckinRow::as_select()))
         .load(conn)?;
-    let rows: Vec<(Listed, CheckinRow)> = rows
+    let items = rows
         .into_iter()
-        .filter(|(_, c)| in_scope(scope, c.department_id.as_deref()))
         .map(|(user, checkin)| {
             (
                 Listed {
@@ -203,5 +215,8 @@ pub fn abnormal(
             )
         })
         .collect();
-    Ok(slice(rows, window))
+    Ok(Page {
+        items,
+        total: Some(total),
+    })
 }

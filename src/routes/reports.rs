@@ -1,4 +1,4 @@
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use actix_web::{web, HttpResponse};
 use chrono::{NaiveDate, NaiveDateTime};
@@ -245,13 +245,20 @@ pub fn trend_days(
     to: NaiveDate,
     today: &Today,
 ) -> Result<Vec<TrendDay>, ApiError> {
-    let mut by_day: HashMap<NaiveDate, ByDepartment> =
-        reports::trend_counts(conn, &user.org, from, to, today.today, today.now)?;
+    let mut by_day = reports::counts::trend_totals(
+        conn,
+        &user.org,
+        from,
+        to,
+        today.today,
+        today.now,
+        scope.departments.as_ref(),
+    )?;
     Ok(from
         .iter_days()
         .take_while(|d| *d <= to)
         .map(|date| {
-            let total = scope.total(&by_day.remove(&date).unwrap_or_default());
+            let total = by_day.remove(&date).unwrap_or_default();
             TrendDay {
                 date,
                 expected: total.expected,

@@ -1,3 +1,4 @@
+DROP INDEX users_org_department_name;
 DROP INDEX users_org_active_name;
 DROP TABLE headcounts;
 DROP TABLE closed_days;

@@ -34,3 +34,4 @@ CREATE TABLE headcounts (
 
 -- Lists of people sorted by name, page by page.
 CREATE INDEX users_org_active_name ON users (org_id, active, name);
+CREATE INDEX users_org_department_name ON users (org_id, department_id, name);
