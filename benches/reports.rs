@@ -223,6 +223,7 @@ async fn run(db_label: &str, url: DatabaseUrl, dir: &std::path::Path) -> anyhow:
         session_hours: 24,
         log_format: LogFormat::Pretty,
         delivery_interval_secs: 0,
+        static_dir: health_checkin::config::default_static_dir(),
     };
     let app = Application::build(settings)?;
     let base = format!("http://127.0.0.1:{}", app.port());

@@ -8,6 +8,7 @@ pub mod employees;
 pub mod health;
 pub mod openapi;
 pub mod organization;
+pub mod pages;
 pub mod reports;
 
 use actix_web::dev::ServiceResponse;
