@@ -17,3 +17,4 @@ mod reports;
 mod roles;
 mod smtp;
 mod tokens;
+mod web;
