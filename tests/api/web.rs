@@ -315,6 +315,15 @@ async fn staff_submits_with_one_tap_and_the_manager_sees_the_count_move() {
     phone.find("#nothing-changed").await;
     phone.assert_no_horizontal_scroll("the check-in form").await;
     phone.screenshot("checkin-phone").await;
+    // A wrong answer is named next to its field, and nothing is stored.
+    phone.fill("#f-answers-temperature", "50").await;
+    phone.click("#submit").await;
+    phone.wait_text("#err-answers-temperature", "between").await;
+    assert_eq!(
+        app.count_rows("SELECT COUNT(*) AS n FROM checkins WHERE day = '2020-02-03'")
+            .await,
+        0
+    );
     phone.click("#nothing-changed").await;
     phone.wait_text("#done-card", "Done for today").await;
     phone.assert_no_horizontal_scroll("the done page").await;
