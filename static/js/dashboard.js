@@ -3,7 +3,7 @@
 
 import { api, blob, download } from './api.js';
 import { h, clear } from './dom.js';
-import { t, formatDate, addDays, errorText } from './i18n.js';
+import { t, addDays, errorText } from './i18n.js';
 import { banner } from './ui.js';
 import { answersList } from './checkin.js';
 
@@ -44,7 +44,7 @@ export async function dashboardView(main, params, me) {
   const tile = (key, value, kind = '') => h(`div.tile${kind}`, { id: `stat-${key}` },
     h('span.value', String(value)), h('span.name', t(key)));
 
-  const dateInput = h('input#dash-date', { type: 'date', value: day, max: day });
+  const dateInput = h('input#dash-date', { type: 'date', value: day });
   dateInput.addEventListener('change', () => { if (dateInput.value) location.hash = link({ date: dateInput.value }); });
 
   const table = h('section.card',
@@ -149,4 +149,3 @@ function exportsCard(day) {
     status);
 }
 
-export { formatDate };
