@@ -337,6 +337,13 @@ async fn staff_submits_with_one_tap_and_the_manager_sees_the_count_move() {
     phone.client.refresh().await.expect("reload");
     phone.wait_text("#done-card", "Done for today").await;
 
+    // A correction keeps the earlier answers as a revision.
+    phone.click("#correct").await;
+    phone.fill("#f-answers-temperature", "36.8").await;
+    phone.click("#submit").await;
+    phone.wait_text("#done-card", "revision 2").await;
+    phone.wait_text("#done-card", "36.8").await;
+
     // The last 30 days.
     phone.click("#nav-history").await;
     phone.wait_text("#history-list", "Normal").await;
@@ -388,14 +395,18 @@ async fn the_manager_reminds_the_unreported_or_is_told_why_not() {
         "reminders queued"
     };
 
-    let manager = driver.browser(1280, 1000).await;
+    // On a phone this time: the dashboard fits too.
+    let manager = driver.browser(360, 780).await;
     manager
         .login(&app, &team.manager_email, &team.password)
         .await;
     manager.open(&app, "#/dashboard").await;
     manager.wait_text("#unreported-list", "Li Lei").await;
+    manager.wait_text("#department-table", "Sales").await;
+    manager.assert_no_horizontal_scroll("the dashboard").await;
     manager.click("#remind").await;
     manager.wait_text("#unreported .status", expected).await;
+    manager.screenshot("dashboard-phone-reminders").await;
     manager.close().await;
 }
 
