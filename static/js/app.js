@@ -155,9 +155,9 @@ function loginView(main, params) {
     clearErrors(form);
     clear(status);
     try {
-      const session = await api('POST', '/auth/login', { email: form.email.value.trim(), password: form.password.value }, { anonymous: true });
-      auth.token = session.token;
-      state.me = session.user;
+      const answer = await api('POST', '/auth/login', { email: form.email.value.trim(), password: form.password.value }, { anonymous: true });
+      auth.token = answer.token;
+      state.me = answer.user;
       setZone(state.me.timezone || state.me.organization.timezone);
       go(home());
     } catch (error) {

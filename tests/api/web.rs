@@ -97,7 +97,7 @@ impl Driver {
             .capabilities(caps)
             .connect(&self.url)
             .await
-            .expect("a Chromium session");
+            .expect("Chromium starts under chromedriver");
         Browser {
             client,
             _profile: profile,
