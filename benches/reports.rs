@@ -223,6 +223,7 @@ async fn run(db_label: &str, url: DatabaseUrl, dir: &std::path::Path) -> anyhow:
         session_hours: 24,
         log_format: LogFormat::Pretty,
         delivery_interval_secs: 0,
+        static_dir: health_checkin::config::default_static_dir(),
     };
     let app = Application::build(settings)?;
     let base = format!("http://127.0.0.1:{}", app.port());
@@ -332,7 +333,12 @@ fn peak_rss_mib() -> f64 {
 }
 
 /// A month's CSV export, read as it streams: rows per second and the memory it took.
-async fn measure_export(client: &reqwest::Client, db: &str, base: &str, token: &str) -> anyhow::Result<()> {
+async fn measure_export(
+    client: &reqwest::Client,
+    db: &str,
+    base: &str,
+    token: &str,
+) -> anyhow::Result<()> {
     use futures_util::StreamExt;
     let before = peak_rss_mib();
     let started = Instant::now();
@@ -341,7 +347,11 @@ async fn measure_export(client: &reqwest::Client, db: &str, base: &str, token: &
         .bearer_auth(token)
         .send()
         .await?;
-    anyhow::ensure!(response.status().is_success(), "export: {}", response.status());
+    anyhow::ensure!(
+        response.status().is_success(),
+        "export: {}",
+        response.status()
+    );
     let mut stream = response.bytes_stream();
     let (mut rows, mut bytes) = (0usize, 0usize);
     while let Some(chunk) = stream.next().await {

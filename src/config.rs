@@ -103,6 +103,14 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// Seconds between passes of the mail delivery loop; 0 turns it off.
     pub delivery_interval_secs: u64,
+    /// The web app's files, served at `/`.
+    pub static_dir: PathBuf,
+}
+
+/// Where the web app's files are unless `HC_STATIC_DIR` says otherwise: the repository's
+/// `static/` folder, so `cargo run` and the tests serve it from any working directory.
+pub fn default_static_dir() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/static"))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -134,6 +142,7 @@ struct FileSettings {
     session_hours: Option<i64>,
     log_format: Option<String>,
     delivery_interval_secs: Option<u64>,
+    static_dir: Option<PathBuf>,
 }
 
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
@@ -243,6 +252,10 @@ impl Settings {
                 "must be between 0 (off) and 3600",
             ));
         }
+        let static_dir = env("HC_STATIC_DIR")
+            .map(PathBuf::from)
+            .or(file.static_dir)
+            .unwrap_or_else(default_static_dir);
         Ok(Self {
             bind,
             data_dir,
@@ -255,6 +268,7 @@ impl Settings {
             session_hours,
             log_format,
             delivery_interval_secs,
+            static_dir,
         })
     }
 }
@@ -322,6 +336,14 @@ mod tests {
             let err = from_env(&[("HC_DELIVERY_INTERVAL_SECS", bad)]).unwrap_err();
             assert_eq!(err.setting, "HC_DELIVERY_INTERVAL_SECS", "{bad}");
         }
+    }
+
+    #[test]
+    fn static_dir_defaults_to_the_repository_folder() {
+        assert_eq!(from_env(&[]).unwrap().static_dir, default_static_dir());
+        assert!(default_static_dir().ends_with("static"));
+        let s = from_env(&[("HC_STATIC_DIR", "/srv/hc/static")]).unwrap();
+        assert_eq!(s.static_dir, PathBuf::from("/srv/hc/static"));
     }
 
     #[test]

@@ -84,7 +84,9 @@ impl Application {
 }
 
 fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Server> {
+    let static_dir = state.settings.static_dir.clone();
     let server = HttpServer::new(move || {
+        let static_dir = static_dir.clone();
         App::new()
             .app_data(state.clone())
             .wrap(ErrorHandlers::new().default_handler(routes::json_errors))
@@ -96,7 +98,8 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
                 let path = req.path().to_string();
                 let fut = srv.call(req);
                 async move {
-                    let res = fut.await?;
+                    let mut res = fut.await?;
+                    routes::pages::add_page_headers(&mut res);
                     tracing::info!(
                         %method,
                         %path,
@@ -108,6 +111,8 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
                 }
             })
             .configure(routes::configure)
+            // After the API, so that its routes and its JSON 404 come first.
+            .configure(move |cfg| routes::pages::configure(cfg, &static_dir))
             .default_service(web::to(routes::not_found))
     })
     .listen(listener)?

@@ -110,7 +110,13 @@ pub fn trend_totals(
     if from <= last_closed {
         close_days(conn, org, from, last_closed, now)?;
     }
-    type Sums = (NaiveDate, Option<i64>, Option<i64>, Option<i64>, Option<i64>);
+    type Sums = (
+        NaiveDate,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+    );
     macro_rules! sums {
         ($query:expr) => {
             $query
@@ -130,7 +136,9 @@ pub fn trend_totals(
         .filter(day_stats::day.between(from, to));
     let rows = match departments {
         None => sums!(base),
-        Some(ids) => sums!(base.filter(day_stats::department_id.eq_any(ids.iter().collect::<Vec<_>>()))),
+        Some(ids) => {
+            sums!(base.filter(day_stats::department_id.eq_any(ids.iter().collect::<Vec<_>>())))
+        }
     };
     let mut out: HashMap<NaiveDate, Counts> = rows
         .into_iter()

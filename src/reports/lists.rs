@@ -190,9 +190,8 @@ pub fn abnormal(
             .filter(checkins::abnormal.eq(true))
             .into_boxed();
         if let Some(ids) = scope {
-            query = query.filter(
-                checkins::department_id.eq_any(ids.iter().cloned().collect::<Vec<_>>()),
-            );
+            query = query
+                .filter(checkins::department_id.eq_any(ids.iter().cloned().collect::<Vec<_>>()));
         }
         query
     };

@@ -11,6 +11,7 @@ pub mod exports;
 pub mod health;
 pub mod openapi;
 pub mod organization;
+pub mod pages;
 pub mod reports;
 
 use actix_web::dev::ServiceResponse;

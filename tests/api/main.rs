@@ -20,3 +20,4 @@ mod reports;
 mod roles;
 mod smtp;
 mod tokens;
+mod web;

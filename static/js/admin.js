@@ -1,0 +1,289 @@
+// Admins: people (search, add, edit, deactivate, leave), the CSV import with a preview,
+// the department tree, the organization's settings.
+
+import { api, send } from './api.js';
+import { h, clear } from './dom.js';
+import { t, formatDate, errorText } from './i18n.js';
+import { field, group, banner, clearErrors, showFieldErrors, showError, select } from './ui.js';
+
+const ROLES = ['staff', 'manager', 'hr', 'admin'];
+const LEAVE_KINDS = ['annual', 'sick', 'personal', 'parental', 'other'];
+
+async function departments() {
+  return (await api('GET', '/departments')).departments;
+}
+
+function departmentOptions(list, empty) {
+  return [['', empty], ...list.map((d) => [d.id, d.path || d.name])];
+}
+
+/** Runs an API call for a form, placing field errors and the message in `status`. */
+async function attempt(formEl, status, call) {
+  clearErrors(formEl);
+  clear(status);
+  try {
+    return await call();
+  } catch (error) {
+    const unplaced = showFieldErrors(formEl, error.fields);
+    showError(status, error, errorText(error), unplaced);
+    return undefined;
+  }
+}
+
+// ---------- people ----------
+
+export async function peopleView(main, params) {
+  const q = params.get('q') || '';
+  const inactive = params.get('active') === 'all';
+  const page = Number(params.get('page') || 1);
+  const [list, depts] = await Promise.all([
+    api('GET', `/employees?${new URLSearchParams({ q, active: inactive ? 'all' : 'true', page: String(page), per_page: '50' })}`),
+    departments(),
+  ]);
+  const searchForm = h('form.row#people-search', { role: 'search' },
+    h('label.grow', { for: 'people-q' }, t('search'), h('input#people-q', { type: 'search', name: 'q', value: q })),
+    h('label.check', h('input', { type: 'checkbox', name: 'all', checked: inactive }), t('show_inactive')),
+    h('button.secondary', { type: 'submit' }, t('search_button')));
+  searchForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const p = { q: searchForm.q.value.trim() };
+    if (searchForm.all.checked) p.active = 'all';
+    location.hash = `#/people?${new URLSearchParams(p)}`;
+  });
+  const reload = () => peopleView(main, params);
+  const pages = Math.max(1, Math.ceil(list.total / list.per_page));
+  const pageLink = (n) => `#/people?${new URLSearchParams({ q, ...(inactive ? { active: 'all' } : {}), page: String(n) })}`;
+  clear(main,
+    h('h1', t('people_title')),
+    searchForm,
+    h('p.muted', t('people_count', { n: list.total })),
+    h('ul.people.rows#people-list', list.employees.map((p) => personRow(p, depts, reload))),
+    pages > 1 ? h('nav.pager', page > 1 ? h('a', { href: pageLink(page - 1) }, t('previous_page')) : null, ` ${page} / ${pages} `, page < pages ? h('a', { href: pageLink(page + 1) }, t('next_page')) : null) : null,
+    personForm(null, depts, reload));
+}
+
+function personRow(p, depts, reload) {
+  const li = h('li', { class: p.active ? null : 'inactive' });
+  const extra = h('div');
+  const show = () => clear(li,
+    h('div.person',
+      h('div', h('strong', p.name), p.active ? null : h('span.tag', t('inactive')), h('br'), h('span.muted', p.email), p.employee_no ? h('span.muted', ` · ${p.employee_no}`) : null),
+      h('div', h('span.tag', t(`role_${p.role}`)), p.department_path ? h('span.tag', p.department_path) : null)),
+    h('div.actions',
+      h('button.secondary.small', { type: 'button', onclick: () => clear(extra, personForm(p, depts, reload)) }, t('edit')),
+      h('button.secondary.small', { type: 'button', onclick: () => leaveBox(p, extra) }, t('leave')),
+      p.active
+        ? h('button.danger.small', { type: 'button', onclick: async () => {
+          if (!confirm(t('deactivate_confirm', { name: p.name }))) return;
+          try { await api('DELETE', `/employees/${p.id}`); reload(); } catch (error) { clear(extra, banner(errorText(error), 'error')); }
+        } }, t('deactivate'))
+        : h('button.secondary.small', { type: 'button', onclick: async () => {
+          try { await api('PATCH', `/employees/${p.id}`, { active: true }); reload(); } catch (error) { clear(extra, banner(errorText(error), 'error')); }
+        } }, t('reactivate'))),
+    extra);
+  show();
+  return li;
+}
+
+function personForm(p, depts, reload) {
+  const status = h('div.status', { role: 'status', 'aria-live': 'polite' });
+  const prefix = p ? `edit-${p.id}` : 'new';
+  const formEl = h('form.card', { id: `${prefix}-person`, novalidate: true },
+    h('h2', p ? `${t('edit')}: ${p.name}` : t('add_person')),
+    status,
+    field('email', t('email'), h('input', { id: `${prefix}-email`, type: 'email', name: 'email', required: true, value: p?.email || '' })),
+    field('name', t('name'), h('input', { id: `${prefix}-name`, type: 'text', name: 'name', required: true, value: p?.name || '' })),
+    field('employee_no', t('employee_no'), h('input', { id: `${prefix}-no`, type: 'text', name: 'employee_no', value: p?.employee_no || '' })),
+    field('role', t('role'), select(`${prefix}-role`, ROLES.map((r) => [r, t(`role_${r}`)]), p?.role || 'staff')),
+    field('department_id', t('department'), select(`${prefix}-dept`, departmentOptions(depts, t('no_department')), p?.department_id || '')),
+    p ? null : h('label.check', h('input', { type: 'checkbox', name: 'invite', checked: true }), t('send_invite')),
+    h('div.actions', h('button.primary', { type: 'submit' }, p ? t('save') : t('add'))));
+  formEl.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const v = (id) => formEl.querySelector(`#${prefix}-${id}`).value.trim();
+    const body = { email: v('email'), name: v('name'), role: v('role') };
+    const no = v('no');
+    const dept = v('dept');
+    if (p) {
+      body.employee_no = no || null;
+      body.department_id = dept || null;
+    } else {
+      if (no) body.employee_no = no;
+      if (dept) body.department_id = dept;
+      body.invite = formEl.invite.checked;
+    }
+    const ok = await attempt(formEl, status, () => (p ? api('PATCH', `/employees/${p.id}`, body) : api('POST', '/employees', body)));
+    if (ok) reload();
+  });
+  return formEl;
+}
+
+async function leaveBox(p, box) {
+  const render = async () => {
+    let list;
+    try {
+      list = await api('GET', `/employees/${p.id}/leave`);
+    } catch (error) {
+      clear(box, banner(errorText(error), 'error'));
+      return;
+    }
+    const items = Array.isArray(list) ? list : list.leave || list.leaves || [];
+    const status = h('div.status', { role: 'status', 'aria-live': 'polite' });
+    const formEl = h('form.row', { novalidate: true },
+      field('from', t('from'), h('input', { id: `leave-from-${p.id}`, type: 'date', name: 'from', required: true })),
+      field('to', t('to'), h('input', { id: `leave-to-${p.id}`, type: 'date', name: 'to', required: true })),
+      field('kind', t('leave_kind'), select(`leave-kind-${p.id}`, LEAVE_KINDS.map((k) => [k, t(`leave_${k}`)]), 'annual')),
+      field('note', t('note'), h('input', { id: `leave-note-${p.id}`, type: 'text', name: 'note' })),
+      h('button.primary', { type: 'submit' }, t('add')));
+    formEl.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const body = { from: formEl.from.value, to: formEl.to.value, kind: formEl.querySelector('select').value };
+      if (formEl.note.value.trim()) body.note = formEl.note.value.trim();
+      const ok = await attempt(formEl, status, () => api('POST', `/employees/${p.id}/leave`, body));
+      if (ok) render();
+    });
+    clear(box, h('div.card',
+      h('h3', t('leave')),
+      items.length ? h('ul.plain', items.map((l) => h('li', `${formatDate(l.from)} – ${formatDate(l.to)} · ${t(`leave_${l.kind}`)}`, l.note ? ` · ${l.note}` : '', ' ',
+        h('button.danger.small', { type: 'button', onclick: async () => { await api('DELETE', `/employees/${p.id}/leave/${l.id}`).catch(() => {}); render(); } }, t('remove'))))) : h('p.muted', t('no_leave')),
+      status, formEl));
+  };
+  render();
+}
+
+// ---------- import ----------
+
+export async function importView(main) {
+  const status = h('div.status#import-status', { role: 'status', 'aria-live': 'polite' });
+  const file = h('input#import-file', { type: 'file', accept: '.csv,text/csv' });
+  const text = h('textarea#import-text', { rows: 8, spellcheck: 'false', placeholder: 'email,name,employee_no,department,role,manager_of' });
+  const doImport = h('button.primary#import-run', { type: 'button', disabled: true }, t('do_import'));
+  const previewButton = h('button.secondary#import-preview', { type: 'button' }, t('preview'));
+  let checked = null;
+
+  file.addEventListener('change', async () => {
+    if (file.files[0]) text.value = await file.files[0].text();
+  });
+  text.addEventListener('input', () => { doImport.disabled = true; checked = null; });
+
+  const run = async (dryRun) => {
+    clear(status);
+    const csv = text.value;
+    const response = await send('POST', `/api/v1/employees/import?dry_run=${dryRun}`, { body: csv, headers: { 'Content-Type': 'text/csv' } })
+      .then((r) => r.json())
+      .catch((error) => error);
+    if (response instanceof Error) {
+      const body = response.body || {};
+      if (Array.isArray(body.errors) && body.errors.length) {
+        clear(status, banner(t('import_errors'), 'error'),
+          h('ul.errors#import-errors', body.errors.map((e) => h('li', h('strong', t('line', { n: e.line })), ' ', e.message))));
+      } else {
+        const lines = Object.entries(response.fields || {}).map(([k, v]) => `${k}: ${v}`);
+        showError(status, response, errorText(response), lines);
+      }
+      doImport.disabled = true;
+      return;
+    }
+    const numbers = { created: response.created, updated: response.updated, unchanged: response.unchanged ?? 0, departments: response.departments_created ?? 0 };
+    clear(status, banner(t(dryRun ? 'preview_result' : 'import_result', numbers), 'ok'));
+    if (dryRun) {
+      checked = csv;
+      doImport.disabled = false;
+    } else {
+      checked = null;
+      doImport.disabled = true;
+    }
+  };
+  previewButton.addEventListener('click', () => run(true));
+  doImport.addEventListener('click', () => { if (checked === text.value) run(false); });
+
+  clear(main,
+    h('h1', t('import_title')),
+    h('p.help', t('import_help')),
+    h('div.card',
+      h('div.field', h('label', { for: 'import-file' }, t('csv_file')), file),
+      h('div.field', h('label', { for: 'import-text' }, t('csv_text')), text),
+      h('div.actions', previewButton, doImport),
+      status));
+}
+
+// ---------- departments ----------
+
+export async function departmentsView(main) {
+  const list = await departments();
+  const byParent = new Map();
+  for (const d of list) {
+    const key = d.parent_id || '';
+    if (!byParent.has(key)) byParent.set(key, []);
+    byParent.get(key).push(d);
+  }
+  const reload = () => departmentsView(main);
+  const status = h('div.status', { role: 'status', 'aria-live': 'polite' });
+  const node = (d) => {
+    const row = h('div.dept-row',
+      h('span', h('strong', d.name), ' ', h('span.muted', t('members', { n: d.member_count ?? 0 }))),
+      h('span.actions',
+        h('button.secondary.small', { type: 'button', onclick: async () => {
+          const name = prompt(t('rename'), d.name);
+          if (!name || name === d.name) return;
+          try { await api('PATCH', `/departments/${d.id}`, { name }); reload(); } catch (error) { clear(status, banner(errorText(error), 'error')); }
+        } }, t('rename')),
+        h('button.danger.small', { type: 'button', onclick: async () => {
+          if (!confirm(t('delete_confirm', { name: d.name }))) return;
+          try { await api('DELETE', `/departments/${d.id}`); reload(); } catch (error) { clear(status, banner(errorText(error), 'error')); }
+        } }, t('delete'))));
+    const children = byParent.get(d.id) || [];
+    return h('li', row, children.length ? h('ul.tree', children.map(node)) : null);
+  };
+  const formStatus = h('div.status', { role: 'status', 'aria-live': 'polite' });
+  const formEl = h('form.card#new-department', { novalidate: true },
+    h('h2', t('add_department')),
+    formStatus,
+    field('name', t('name'), h('input#dept-name', { type: 'text', name: 'name', required: true })),
+    field('parent_id', t('parent'), select('dept-parent', departmentOptions(list, t('top_level')), '')),
+    h('button.primary', { type: 'submit' }, t('add')));
+  formEl.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const body = { name: formEl.querySelector('#dept-name').value.trim() };
+    const parent = formEl.querySelector('#dept-parent').value;
+    if (parent) body.parent_id = parent;
+    const ok = await attempt(formEl, formStatus, () => api('POST', '/departments', body));
+    if (ok) reload();
+  });
+  clear(main, h('h1', t('departments_title')), status,
+    h('ul.tree.root#department-tree', (byParent.get('') || []).map(node)), formEl);
+}
+
+// ---------- settings ----------
+
+export async function settingsView(main) {
+  const org = await api('GET', '/organization');
+  const status = h('div.status', { role: 'status', 'aria-live': 'polite' });
+  const formEl = h('form.card#settings-form', { novalidate: true },
+    status,
+    field('name', t('org_name'), h('input', { type: 'text', name: 'name', value: org.name })),
+    field('timezone', t('timezone'), h('input', { type: 'text', name: 'timezone', value: org.timezone, list: 'zones', autocomplete: 'off' })),
+    h('datalist#zones', (Intl.supportedValuesOf ? Intl.supportedValuesOf('timeZone') : []).map((z) => h('option', { value: z }))),
+    group('working_days', t('working_days'), t('weekdays').map((name, i) =>
+      h('label.choice', h('input', { type: 'checkbox', name: 'working_days', value: String(i + 1), checked: org.working_days.includes(i + 1) }), name))),
+    field('reminder_times', t('reminder_times'), h('input', { type: 'text', name: 'reminder_times', value: org.reminder_times.join(', ') })),
+    field('late_days', t('late_days_setting'), h('input', { type: 'number', name: 'late_days', min: 0, max: 31, value: org.late_days })),
+    field('holidays', t('holidays'), h('textarea', { name: 'holidays', rows: 5 }, org.holidays.join('\n'))),
+    field('locale', t('language'), select('settings-locale', [['zh-CN', '中文'], ['en', 'English']], org.locale)),
+    h('div.actions', h('button.primary', { type: 'submit' }, t('save'))));
+  formEl.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const body = {
+      name: formEl.querySelector('[name="name"]').value.trim(),
+      timezone: formEl.timezone.value.trim(),
+      working_days: [...formEl.querySelectorAll('[name="working_days"]:checked')].map((x) => Number(x.value)),
+      reminder_times: formEl.reminder_times.value.split(/[,，\s]+/).filter(Boolean),
+      late_days: Number(formEl.late_days.value),
+      holidays: formEl.holidays.value.split(/[\s,]+/).filter(Boolean),
+      locale: formEl.querySelector('#settings-locale').value,
+    };
+    const ok = await attempt(formEl, status, () => api('PUT', '/organization', body));
+    if (ok) clear(status, banner(t('saved_settings'), 'ok'));
+  });
+  clear(main, h('h1', t('settings_title')), formEl);
+}

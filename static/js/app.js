@@ -1,0 +1,239 @@
+// The shell: log in, the header and navigation, hash routing, language switch.
+
+import { api, auth, setUnauthorizedHandler } from './api.js';
+import { h, clear } from './dom.js';
+import { t, lang, setLang, setZone, errorText } from './i18n.js';
+import { showFieldErrors, clearErrors, banner, field } from './ui.js';
+import { checkinView, historyView } from './checkin.js';
+import { dashboardView } from './dashboard.js';
+import { peopleView, importView, departmentsView, settingsView } from './admin.js';
+
+const state = { me: null };
+export function me() {
+  return state.me;
+}
+
+const NAV = [
+  ['checkin', 'nav_checkin', ['staff', 'manager', 'hr', 'admin']],
+  ['history', 'nav_history', ['staff', 'manager', 'hr', 'admin']],
+  ['dashboard', 'nav_dashboard', ['manager', 'hr', 'admin']],
+  ['people', 'nav_people', ['admin']],
+  ['import', 'nav_import', ['admin']],
+  ['departments', 'nav_departments', ['admin']],
+  ['settings', 'nav_settings', ['admin']],
+];
+
+const VIEWS = {
+  checkin: checkinView,
+  history: historyView,
+  dashboard: dashboardView,
+  people: peopleView,
+  import: importView,
+  departments: departmentsView,
+  settings: settingsView,
+};
+
+const PUBLIC = { login: loginView, forgot: forgotView, 'set-password': setPasswordView };
+
+function parseHash() {
+  const raw = location.hash.replace(/^#\/?/, '');
+  const [path, query = ''] = raw.split('?');
+  return { name: path || '', params: new URLSearchParams(query) };
+}
+
+export function go(name, params) {
+  const query = params ? `?${new URLSearchParams(params)}` : '';
+  const target = `#/${name}${query}`;
+  if (location.hash === target) route();
+  else location.hash = target;
+}
+
+function header(active) {
+  const nav = state.me
+    ? h('nav.nav', { 'aria-label': 'Main' },
+        NAV.filter(([, , roles]) => roles.includes(state.me.role)).map(([name, key]) =>
+          h('a', { href: `#/${name}`, id: `nav-${name}`, 'aria-current': name === active ? 'page' : null }, t(key))))
+    : null;
+  return h('header.top',
+    h('div.bar',
+      h('a.brand', { href: '#/' }, t('app_name')),
+      h('div.tools',
+        h('button.link#lang-switch', { type: 'button', 'aria-label': t('switch_lang_label'), lang: lang() === 'en' ? 'zh-CN' : 'en', onclick: switchLang }, t('switch_lang')),
+        state.me ? h('button.link#logout', { type: 'button', onclick: logout }, t('logout')) : null)),
+    nav);
+}
+
+function switchLang() {
+  setLang(lang() === 'en' ? 'zh-CN' : 'en');
+  route();
+}
+
+function logout() {
+  auth.clear();
+  state.me = null;
+  go('login');
+}
+
+function page(active, ...content) {
+  const root = document.getElementById('app');
+  const main = h('main#main', { tabindex: '-1' }, content);
+  clear(root, h('a.skip', { href: '#main', onclick: (e) => { e.preventDefault(); main.focus(); } }, t('skip')), header(active), main);
+  document.title = t('app_name');
+  return main;
+}
+
+async function loadMe() {
+  if (state.me || !auth.token) return state.me;
+  try {
+    state.me = await api('GET', '/me');
+    setZone(state.me.timezone || state.me.organization.timezone);
+  } catch {
+    state.me = null;
+  }
+  return state.me;
+}
+
+function home() {
+  return state.me && ['manager', 'hr', 'admin'].includes(state.me.role) ? 'dashboard' : 'checkin';
+}
+
+let routing = 0;
+async function route() {
+  const seq = ++routing;
+  document.documentElement.lang = lang();
+  const { name, params } = parseHash();
+  if (PUBLIC[name]) {
+    PUBLIC[name](page(name), params);
+    return;
+  }
+  if (!auth.token) {
+    go('login');
+    return;
+  }
+  await loadMe();
+  if (seq !== routing) return;
+  if (!state.me) {
+    go('login');
+    return;
+  }
+  const allowed = NAV.find(([n, , roles]) => n === name && roles.includes(state.me.role));
+  if (!name || !allowed) {
+    if (name && VIEWS[name]) {
+      go(home());
+      return;
+    }
+    if (!name) {
+      go(home());
+      return;
+    }
+    page(null, h('p', t('not_found_page')));
+    return;
+  }
+  const main = page(name, h('p.muted', t('loading')));
+  try {
+    await VIEWS[name](main, params, state.me);
+  } catch (error) {
+    clear(main, banner(errorText(error), 'error'));
+  }
+}
+
+function loginView(main, params) {
+  if (auth.token) {
+    go('');
+    return;
+  }
+  const status = h('div.status', { role: 'status', 'aria-live': 'polite' });
+  const form = h('form.card.narrow#login-form', { novalidate: true },
+    h('h1', t('login_title')),
+    status,
+    field('email', t('email'), h('input#f-email', { type: 'email', name: 'email', autocomplete: 'username', required: true, value: params.get('email') || '' })),
+    field('password', t('password'), h('input#f-password', { type: 'password', name: 'password', autocomplete: 'current-password', required: true })),
+    h('button.primary.big#login-submit', { type: 'submit' }, t('login')),
+    h('p', h('a', { href: '#/forgot' }, t('forgot'))));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearErrors(form);
+    clear(status);
+    try {
+      const answer = await api('POST', '/auth/login', { email: form.email.value.trim(), password: form.password.value }, { anonymous: true });
+      auth.token = answer.token;
+      state.me = answer.user;
+      setZone(state.me.timezone || state.me.organization.timezone);
+      go(home());
+    } catch (error) {
+      if (error.status === 401) clear(status, banner(t('error_login'), 'error'));
+      else {
+        showFieldErrors(form, error.fields);
+        clear(status, banner(errorText(error), 'error'));
+      }
+    }
+  });
+  clear(main, form);
+  form.email.focus();
+}
+
+function forgotView(main) {
+  const status = h('div.status', { role: 'status', 'aria-live': 'polite' });
+  const form = h('form.card.narrow#forgot-form', { novalidate: true },
+    h('h1', t('forgot_title')),
+    h('p', t('forgot_help')),
+    status,
+    field('email', t('email'), h('input#f-email', { type: 'email', name: 'email', autocomplete: 'username', required: true })),
+    h('button.primary.big', { type: 'submit' }, t('forgot_send')),
+    h('p', h('a', { href: '#/login' }, t('back_to_login'))));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearErrors(form);
+    try {
+      await api('POST', '/auth/forgot-password', { email: form.email.value.trim() }, { anonymous: true });
+      clear(status, banner(t('forgot_sent'), 'ok'));
+    } catch (error) {
+      showFieldErrors(form, error.fields);
+      clear(status, banner(errorText(error), 'error'));
+    }
+  });
+  clear(main, form);
+}
+
+function setPasswordView(main, params) {
+  const token = params.get('token');
+  const status = h('div.status', { role: 'status', 'aria-live': 'polite' });
+  if (!token) {
+    clear(main, h('div.card.narrow', h('h1', t('set_password_title')), banner(t('set_password_no_token'), 'error')));
+    return;
+  }
+  const form = h('form.card.narrow#set-password-form', { novalidate: true },
+    h('h1', t('set_password_title')),
+    status,
+    field('password', t('password'), h('input#f-password', { type: 'password', name: 'password', autocomplete: 'new-password', required: true, minlength: 8 })),
+    field('password2', t('password_again'), h('input#f-password2', { type: 'password', name: 'password2', autocomplete: 'new-password', required: true })),
+    h('button.primary.big', { type: 'submit' }, t('set_password_save')));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearErrors(form);
+    clear(status);
+    if (form.password.value !== form.password2.value) {
+      showFieldErrors(form, { password2: t('passwords_differ') });
+      return;
+    }
+    try {
+      await api('POST', '/auth/set-password', { token, password: form.password.value }, { anonymous: true });
+      auth.clear();
+      state.me = null;
+      clear(main, h('div.card.narrow', h('h1', t('set_password_title')), banner(t('set_password_done'), 'ok'), h('p', h('a', { href: '#/login' }, t('login')))));
+    } catch (error) {
+      showFieldErrors(form, error.fields);
+      clear(status, banner(errorText(error), 'error'));
+    }
+  });
+  clear(main, form);
+}
+
+setUnauthorizedHandler(() => {
+  state.me = null;
+  if (!PUBLIC[parseHash().name]) go('login');
+});
+
+window.addEventListener('hashchange', route);
+setLang(lang());
+route();

@@ -1,0 +1,198 @@
+// Staff: today's form prefilled from the last answers, one-tap "nothing changed",
+// corrections with a reason, late days, the last 30 days.
+
+import { api } from './api.js';
+import { h, clear } from './dom.js';
+import { t, label, formatDate, formatTime, addDays, errorText } from './i18n.js';
+import { field, group, banner, clearErrors, showFieldErrors, showError } from './ui.js';
+
+/** An answer as text in the current language. */
+export function answerText(f, value) {
+  if (value === undefined || value === null || value === '') return '—';
+  switch (f.type) {
+    case 'number':
+      return `${value} ${f.unit || ''}`.trim();
+    case 'boolean':
+      return value ? t('yes') : t('no');
+    case 'single_choice': {
+      const o = f.options.find((x) => x.value === value);
+      return o ? label(o.label) : value;
+    }
+    case 'multi_choice':
+      return value.length ? value.map((v) => label((f.options.find((x) => x.value === v) || {}).label) || v).join(', ') : '—';
+    default:
+      return String(value);
+  }
+}
+
+export function answersList(form, answers, reasons = []) {
+  return h('dl.answers', form.fields.flatMap((f) => [
+    h('dt', { class: reasons.includes(f.key) ? 'flag' : null }, label(f.label)),
+    h('dd', { class: reasons.includes(f.key) ? 'flag' : null }, answerText(f, answers[f.key])),
+  ]));
+}
+
+function input(f, value) {
+  const name = `answers.${f.key}`;
+  const title = label(f.label);
+  switch (f.type) {
+    case 'number':
+      return field(name, `${title} (${f.unit})`, h('input', {
+        type: 'number', name, inputmode: 'decimal', step: f.decimals ? (1 / 10 ** f.decimals).toString() : '1',
+        min: f.min, max: f.max, required: f.required, value: value ?? '',
+      }));
+    case 'text':
+      return field(name, title, f.max_length > 200
+        ? h('textarea', { name, maxlength: f.max_length, rows: 2 }, value ?? '')
+        : h('input', { type: 'text', name, maxlength: f.max_length, value: value ?? '' }));
+    case 'boolean':
+      return group(name, title, [true, false].map((v) =>
+        h('label.choice', h('input', { type: 'radio', name, value: String(v), checked: value === v }), v ? t('yes') : t('no'))));
+    case 'single_choice':
+      return group(name, title, f.options.map((o) =>
+        h('label.choice', h('input', { type: 'radio', name, value: o.value, checked: value === o.value }), label(o.label))));
+    case 'multi_choice':
+      return group(name, title, f.options.map((o) =>
+        h('label.choice', h('input', { type: 'checkbox', name, value: o.value, checked: (value || []).includes(o.value) }), label(o.label))), t('none_checked'));
+    default:
+      return null;
+  }
+}
+
+function readAnswers(formEl, form) {
+  const answers = {};
+  for (const f of form.fields) {
+    const name = `answers.${f.key}`;
+    const els = [...formEl.querySelectorAll(`[name="${name}"]`)];
+    if (f.type === 'number') {
+      const raw = els[0].value.trim();
+      if (raw !== '') answers[f.key] = Number(raw);
+    } else if (f.type === 'text') {
+      const raw = els[0].value.trim();
+      if (raw !== '') answers[f.key] = raw;
+    } else if (f.type === 'multi_choice') {
+      answers[f.key] = els.filter((e) => e.checked).map((e) => e.value);
+    } else {
+      const chosen = els.find((e) => e.checked);
+      if (chosen) answers[f.key] = f.type === 'boolean' ? chosen.value === 'true' : chosen.value;
+    }
+  }
+  return answers;
+}
+
+export async function checkinView(main, params) {
+  const day = params.get('date') || 'today';
+  const view = await api('GET', `/checkins/${day}`);
+  const isToday = day === 'today';
+  const title = isToday ? t('checkin_title') : t('checkin_title_day', { date: formatDate(view.date) });
+  const status = h('div.status', { role: 'status', 'aria-live': 'polite' });
+  const body = h('div');
+  let editing = !view.checkin;
+  let late = null;
+
+  const render = () => {
+    clear(body);
+    if (view.checkin && !editing) {
+      const c = view.checkin;
+      body.append(h('section.card.done#done-card',
+        h('h2', '✓ ', isToday ? t('done_today') : t('done_day', { date: formatDate(view.date) })),
+        h('p.muted', t('submitted_at', { time: formatTime(c.updated_at) }), c.revision > 1 ? ` · ${t('revision', { n: c.revision })}` : ''),
+        h('p', h('span', { class: c.abnormal ? 'pill bad' : 'pill good' }, c.abnormal ? t('abnormal') : t('normal'))),
+        answersList(view.form, c.answers, c.abnormal_reasons),
+        h('button.secondary#correct', { type: 'button', onclick: () => { editing = true; clear(status); render(); } }, t('correct'))));
+    } else {
+      body.append(formCard());
+    }
+    if (late) body.append(late);
+  };
+
+  const submit = async (answers, reason, formEl) => {
+    if (formEl) clearErrors(formEl);
+    clear(status);
+    const payload = { answers };
+    if (reason) payload.reason = reason;
+    try {
+      view.checkin = await api('PUT', `/checkins/${view.date}`, payload);
+      editing = false;
+      render();
+      clear(status, banner(t('saved'), 'ok'));
+      status.scrollIntoView?.({ block: 'nearest' });
+    } catch (error) {
+      const unplaced = formEl ? showFieldErrors(formEl, error.fields) : Object.entries(error.fields || {}).map(([k, v]) => `${k}: ${v}`);
+      showError(status, error, errorText(error), unplaced);
+    }
+  };
+
+  const formCard = () => {
+    const correcting = Boolean(view.checkin);
+    const start = correcting ? view.checkin.answers : view.previous ? view.previous.answers : {};
+    const formEl = h('form.card#checkin-form', { novalidate: true },
+      view.form.fields.map((f) => input(f, start[f.key])),
+      correcting
+        ? field('reason', t('reason'), h('textarea', { name: 'reason', rows: 2, maxlength: 500 }), t('reason_help'))
+        : null,
+      h('div.actions',
+        h('button.primary.big#submit', { type: 'submit' }, correcting ? t('submit_correction') : t('submit')),
+        correcting ? h('button.secondary', { type: 'button', onclick: () => { editing = false; clear(status); render(); } }, t('cancel')) : null));
+    formEl.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const reason = formEl.reason ? formEl.reason.value.trim() : '';
+      submit(readAnswers(formEl, view.form), reason, formEl);
+    });
+    const quick = !correcting && view.previous
+      ? h('section.card.quick',
+          h('button.primary.huge#nothing-changed', { type: 'button', onclick: () => submit(view.previous.answers, '', formEl) }, t('nothing_changed')),
+          h('p.muted', t('nothing_changed_help', { date: formatDate(view.previous.date) })))
+      : null;
+    return h('div', quick, formEl);
+  };
+
+  const notice = view.expected ? null : banner(t('not_expected', { why: t(`exempt_${view.exemption?.reason || view.exemption}`) }), 'info');
+  clear(main, h('h1', title), notice, status, body);
+  render();
+  if (isToday) {
+    late = await lateDays(view);
+    if (late) body.append(late);
+  }
+}
+
+/** Recent days without a check-in that the organization still accepts and expects. */
+async function lateDays(view) {
+  const yesterday = addDays(view.date, -1);
+  if (view.earliest_date > yesterday) return null;
+  let history;
+  try {
+    history = await api('GET', `/checkins?from=${view.earliest_date}&to=${yesterday}`);
+  } catch {
+    return null;
+  }
+  const done = new Set(history.checkins.map((c) => c.date));
+  const missing = [];
+  for (let d = yesterday; d >= view.earliest_date && missing.length < 7; d = addDays(d, -1)) {
+    if (!done.has(d)) missing.push(d);
+  }
+  const views = await Promise.all(missing.map((d) => api('GET', `/checkins/${d}`).catch(() => null)));
+  const open = views.filter((v) => v && v.expected && !v.checkin);
+  if (!open.length) return null;
+  return h('section.card#late-days',
+    h('h2', t('late_days')),
+    h('ul.plain', open.map((v) => h('li', formatDate(v.date), ' ', h('a.button.secondary', { href: `#/checkin?date=${v.date}` }, t('fill_in'))))));
+}
+
+export async function historyView(main) {
+  const [today, history] = await Promise.all([api('GET', '/checkins/today'), api('GET', '/checkins')]);
+  const byDate = new Map(history.checkins.map((c) => [c.date, c]));
+  const rows = [];
+  for (let d = today.date, i = 0; i < 30; d = addDays(d, -1), i += 1) {
+    const c = byDate.get(d);
+    const canFill = d >= today.earliest_date;
+    const temp = c && c.answers.temperature !== undefined ? `${c.answers.temperature} °C` : '';
+    rows.push(h('li.day', { class: c ? (c.abnormal ? 'bad' : 'good') : 'missing' },
+      h('div.day-head',
+        h('strong', formatDate(d)),
+        h('span', { class: c ? (c.abnormal ? 'pill bad' : 'pill good') : 'pill' }, c ? (c.abnormal ? t('abnormal') : t('normal')) : t('not_reported'))),
+      c ? h('p.muted', temp, c.revision > 1 ? ` · ${t('revision', { n: c.revision })}` : '', c.reason ? ` · ${c.reason}` : '') : null,
+      canFill ? h('a.button.secondary.small', { href: d === today.date ? '#/checkin' : `#/checkin?date=${d}` }, c ? t('correct') : t('fill_in')) : null));
+  }
+  clear(main, h('h1', t('history_title')), history.checkins.length ? null : h('p.muted', t('history_empty')), h('ul.days#history-list', rows));
+}
