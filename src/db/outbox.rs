@@ -11,6 +11,8 @@ pub const PENDING: &str = "pending";
 pub const SENDING: &str = "sending";
 pub const SENT: &str = "sent";
 pub const FAILED: &str = "failed";
+/// Not sent because it was no longer needed (a reminder for someone who has reported).
+pub const CANCELLED: &str = "cancelled";
 
 /// Longest `last_error` kept; server replies can be long and only the start matters.
 const MAX_ERROR_CHARS: usize = 1000;
@@ -37,6 +39,11 @@ pub struct OutboxRow {
     pub created_at: NaiveDateTime,
     pub sent_at: Option<NaiveDateTime>,
     pub day: Option<NaiveDate>,
+    /// A body shared by the mails of one pass (`mail_bodies`), filled with `vars` when sent;
+    /// `body_text` and `body_html` are then empty.
+    pub body_id: Option<String>,
+    /// JSON object of the values for the shared body's `{{name}}`s.
+    pub vars: Option<String>,
 }
 
 /// Inserts the row unless one with the same `dedupe_key` exists; true when inserted.
@@ -205,4 +212,16 @@ pub fn mark_failed(conn: &mut DbConn, id: &str, token: &str, error: &str) -> Que
 
 fn truncate(error: &str) -> String {
     error.chars().take(MAX_ERROR_CHARS).collect()
+}
+
+/// Not sent and never will be: the claimer found it was no longer needed.
+pub fn mark_cancelled(conn: &mut DbConn, id: &str, token: &str, why: &str) -> QueryResult<bool> {
+    let changed = diesel::update(claimed(id, token))
+        .set((
+            outbox::status.eq(CANCELLED),
+            outbox::last_error.eq(Some(truncate(why))),
+            outbox::lease_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)?;
+    Ok(changed == 1)
 }

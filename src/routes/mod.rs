@@ -8,6 +8,7 @@ pub mod employees;
 pub mod health;
 pub mod openapi;
 pub mod organization;
+pub mod reminders;
 pub mod reports;
 
 use actix_web::dev::ServiceResponse;
@@ -38,6 +39,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(employees::configure)
             .configure(organization::configure)
             .configure(reports::configure)
+            .configure(reminders::configure)
             .configure(openapi::configure),
     );
 }

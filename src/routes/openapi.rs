@@ -5,7 +5,9 @@ use serde::Serialize;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use crate::routes::{auth, checkins, departments, employees, health, organization, reports};
+use crate::routes::{
+    auth, checkins, departments, employees, health, organization, reminders, reports,
+};
 
 /// The error shape of every failed request.
 #[derive(Serialize, ToSchema)]
@@ -72,6 +74,8 @@ impl Modify for BearerAuth {
         reports::trend,
         reports::unreported,
         reports::abnormal,
+        reminders::remind,
+        reminders::list,
     ),
     components(schemas(ErrorResponse)),
     modifiers(&BearerAuth)

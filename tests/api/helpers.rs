@@ -103,6 +103,9 @@ pub fn settings_for(db: &TestDb) -> Settings {
         log_format: LogFormat::Pretty,
         // Tests run delivery passes themselves, with the test clock.
         delivery_interval_secs: 0,
+        // Tests plan reminder passes themselves too.
+        reminder_interval_secs: 0,
+        smtp_connections: 8,
     }
 }
 
