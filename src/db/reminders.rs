@@ -7,7 +7,9 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::organizations::OrganizationRow;
-use super::schema::{checkins, leaves, mail_bodies, organizations, outbox, reminder_requests, users};
+use super::schema::{
+    checkins, leaves, mail_bodies, organizations, outbox, reminder_requests, users,
+};
 use super::DbConn;
 
 /// Kinds of the outbox rows reminders write (also their template names).
@@ -82,7 +84,11 @@ pub fn unreported(
     match zones {
         Zones::All => {}
         Zones::Organization(tz) => {
-            query = query.filter(users::timezone.is_null().or(users::timezone.eq(tz.to_string())))
+            query = query.filter(
+                users::timezone
+                    .is_null()
+                    .or(users::timezone.eq(tz.to_string())),
+            )
         }
         Zones::Only(tz) => query = query.filter(users::timezone.eq(tz.to_string())),
     }

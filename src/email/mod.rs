@@ -100,8 +100,7 @@ impl Mailer {
         let from = parse_from(&settings.mail_from)?;
         match &settings.smtp_url {
             Some(url) => {
-                let (transport, server) =
-                    smtp_transport(url.expose(), settings.smtp_connections)?;
+                let (transport, server) = smtp_transport(url.expose(), settings.smtp_connections)?;
                 Ok(Mailer::Smtp {
                     transport,
                     from,

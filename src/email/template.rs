@@ -9,7 +9,12 @@ use std::collections::BTreeMap;
 pub const DEFAULT_LOCALE: &str = "en";
 pub const LOCALES: &[&str] = &["en", "zh-CN"];
 /// Every kind of e-mail there is a template for.
-pub const KINDS: &[&str] = &["invitation", "password_reset", "reminder", "reminder_digest"];
+pub const KINDS: &[&str] = &[
+    "invitation",
+    "password_reset",
+    "reminder",
+    "reminder_digest",
+];
 
 struct Template {
     kind: &'static str,

@@ -175,10 +175,7 @@ pub async fn list(
             let scope = ReportScope::resolve(conn, &user, None)?;
             Ok(db::of_day(conn, user.org_id(), day)?
                 .into_iter()
-                .filter(|r| {
-                    scope.covers(r.department_id.as_deref())
-                        || r.user_id.as_deref() == Some(user.id())
-                })
+                .filter(|r| scope.covers(r.department_id.as_deref()))
                 .map(|r| ReminderEntry {
                     pass: r
                         .dedupe_key

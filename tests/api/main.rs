@@ -12,6 +12,7 @@ mod instances;
 mod mail;
 mod migrations;
 mod people;
+mod reminders;
 mod reports;
 mod roles;
 mod smtp;
