@@ -273,6 +273,18 @@ fn remind(settings: Settings, date: Option<chrono::NaiveDate>) -> anyhow::Result
                     let day = date.unwrap_or(today);
                     let settings = OrgSettings::from_stored(&org.settings);
                     let queued = conn.write_transaction(|c| {
+                        if day == today {
+                            return reminders::plan_staff_today(
+                                c,
+                                &org,
+                                &settings,
+                                day,
+                                reminders::ONDEMAND,
+                                Zones::All,
+                                &public_url,
+                                crate::db::db_time(now),
+                            );
+                        }
                         let targets =
                             reminders::unreported_on(c, &org, day, today, Zones::All, None)?;
                         reminders::plan_staff(

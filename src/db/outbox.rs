@@ -178,6 +178,27 @@ pub fn mark_sent(
     Ok(changed == 1)
 }
 
+/// `mark_sent` for many rows of one claim; returns how many were still held by it.
+pub fn mark_sent_many(
+    conn: &mut DbConn,
+    ids: &[String],
+    token: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        outbox::table
+            .filter(outbox::id.eq_any(ids))
+            .filter(outbox::claimed_by.eq(token))
+            .filter(outbox::status.eq(SENDING)),
+    )
+    .set((
+        outbox::status.eq(SENT),
+        outbox::sent_at.eq(Some(now)),
+        outbox::lease_until.eq(None::<NaiveDateTime>),
+    ))
+    .execute(conn)
+}
+
 /// Back to pending, to be tried again at `next_attempt_at`.
 pub fn mark_retry(
     conn: &mut DbConn,

@@ -133,6 +133,60 @@ pub fn plan_staff(
     db::insert_reminders(conn, &rows)
 }
 
+/// `plan_staff` for everyone unreported today among `zones`, set-based in the database (see
+/// `db::reminders::insert_pass`): the way scheduled passes are planned.
+#[allow(clippy::too_many_arguments)]
+pub fn plan_staff_today(
+    conn: &mut DbConn,
+    org: &OrganizationRow,
+    settings: &OrgSettings,
+    day: NaiveDate,
+    pass: &str,
+    zones: Zones<'_>,
+    public_url: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    if exemption(settings, day, false).is_some() {
+        return Ok(0);
+    }
+    let link = checkin_link(public_url);
+    let mut locales = Vec::new();
+    for locale in template::LOCALES {
+        let vars = BTreeMap::from([
+            ("name".to_string(), "{{name}}".to_string()),
+            ("date".to_string(), day.to_string()),
+            ("org_name".to_string(), org.name.clone()),
+            ("link".to_string(), link.clone()),
+        ]);
+        let rendered = template::render(REMINDER, locale, &vars)
+            .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+        let body_id = format!("{REMINDER}:{}:{day}:{pass}:{locale}", org.id);
+        db::insert_body(
+            conn,
+            &NewBody {
+                id: &body_id,
+                org_id: &org.id,
+                body_text: &rendered.text,
+                body_html: &rendered.html,
+                created_at: now,
+            },
+        )?;
+        locales.push((*locale, body_id, rendered.subject));
+    }
+    db::insert_pass(
+        conn,
+        &db::PassRows {
+            org_id: &org.id,
+            day,
+            pass,
+            zones,
+            locales: &locales,
+            default_locale: resolve_locale(&settings.locale),
+            now,
+        },
+    )
+}
+
 /// Who has not reported for `day`: live for today (and the people of the given zones), from
 /// the day's membership for an earlier day.
 pub fn unreported_on(
@@ -330,8 +384,7 @@ pub fn plan_due(
                         None => Zones::Organization(org_zone.name()),
                         Some(z) => Zones::Only(z),
                     };
-                    let targets = unreported_on(c, &org, day, day, zones, None)?;
-                    plan_staff(c, &org, &settings, day, &pass, &targets, public_url, stamp)
+                    plan_staff_today(c, &org, &settings, day, &pass, zones, public_url, stamp)
                 }
             })?;
             planned.push(Planned {
@@ -405,6 +458,17 @@ pub fn before_sending(
             .map(|(id, text, html)| (id, (text, html)))
             .collect()
     };
+    // Rows planned in the database carry no values: the name is read now.
+    let unnamed: Vec<String> = rows
+        .iter()
+        .filter(|r| r.body_id.is_some() && r.vars.is_none())
+        .filter_map(|r| r.user_id.clone())
+        .collect();
+    let names: HashMap<String, String> = if unnamed.is_empty() {
+        HashMap::new()
+    } else {
+        db::names(conn, &unnamed)?.into_iter().collect()
+    };
     let mut ready = Vec::with_capacity(rows.len());
     let mut cancelled = 0;
     for mut row in rows {
@@ -424,11 +488,15 @@ pub fn before_sending(
                 outbox::mark_failed(conn, &row.id, token, "its shared body is missing")?;
                 continue;
             };
-            let vars: BTreeMap<String, String> = row
+            let mut vars: BTreeMap<String, String> = row
                 .vars
                 .as_deref()
                 .and_then(|v| serde_json::from_str(v).ok())
                 .unwrap_or_default();
+            if let Some(name) = row.user_id.as_ref().and_then(|u| names.get(u)) {
+                vars.entry("name".to_string())
+                    .or_insert_with(|| name.clone());
+            }
             row.body_text = fill_shared(text, &vars, false);
             row.body_html = fill_shared(html, &vars, true);
         }
