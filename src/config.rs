@@ -143,8 +143,8 @@ struct FileSettings {
 }
 
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
-/// lettre waits about 40 ms per message on one connection: 32 connections make ~800 mails/s.
-pub const DEFAULT_SMTP_CONNECTIONS: u32 = 32;
+/// lettre waits about 40 ms per message on one connection: 64 connections make ~1,600 mails/s at most.
+pub const DEFAULT_SMTP_CONNECTIONS: u32 = 64;
 pub const MAX_SMTP_CONNECTIONS: u32 = 256;
 
 impl Settings {

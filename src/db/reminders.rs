@@ -393,10 +393,21 @@ pub fn insert_pass(conn: &mut DbConn, p: &PassRows<'_>) -> QueryResult<usize> {
                            AND l.start_date <= ? AND l.end_date >= ?) \
            AND (? = 'all' OR (? = 'org' AND (u.timezone IS NULL OR u.timezone = ?)) \
                 OR (? = 'only' AND u.timezone = ?)) \
-           AND NOT EXISTS (SELECT 1 FROM outbox o \
-                           WHERE o.dedupe_key = '{REMINDER}:' || u.id || ?) \
+           {{skip_queued}} \
          ON CONFLICT (dedupe_key) DO NOTHING"
     );
+    // Skips people who have the pass already, for a quick re-plan. Only then: on the first
+    // plan PostgreSQL would scan the rows this very statement inserts, once per person.
+    let started = pass_started(conn, p.org_id, REMINDER, p.day, p.pass)?;
+    let skip_queued = if started {
+        format!(
+            "AND NOT EXISTS (SELECT 1 FROM outbox o \
+             WHERE o.dedupe_key = '{REMINDER}:' || u.id || ?)"
+        )
+    } else {
+        String::new()
+    };
+    let sql = sql.replace("{skip_queued}", &skip_queued);
     let prefix = format!("{}-", super::new_id());
     let suffix = format!(":{}:{}", p.day, p.pass);
     macro_rules! run {
@@ -415,7 +426,8 @@ pub fn insert_pass(conn: &mut DbConn, p: &PassRows<'_>) -> QueryResult<usize> {
             for (_, body_id, _) in p.locales {
                 q = q.bind::<Text, _>(body_id.clone());
             }
-            q.bind::<Text, _>(p.org_id.to_string())
+            q = q
+                .bind::<Text, _>(p.org_id.to_string())
                 .bind::<Date, _>(p.day)
                 .bind::<Date, _>(p.day)
                 .bind::<Date, _>(p.day)
@@ -423,9 +435,11 @@ pub fn insert_pass(conn: &mut DbConn, p: &PassRows<'_>) -> QueryResult<usize> {
                 .bind::<Text, _>(zone_mode)
                 .bind::<Text, _>(zone.to_string())
                 .bind::<Text, _>(zone_mode)
-                .bind::<Text, _>(zone.to_string())
-                .bind::<Text, _>(suffix.clone())
-                .execute($c)
+                .bind::<Text, _>(zone.to_string());
+            if started {
+                q = q.bind::<Text, _>(suffix.clone());
+            }
+            q.execute($c)
         }};
     }
     match conn {
@@ -447,6 +461,24 @@ fn numbered(sql: &str) -> String {
         }
     }
     out
+}
+
+/// Whether any row of this pass exists.
+fn pass_started(
+    conn: &mut DbConn,
+    org_id: &str,
+    kind: &str,
+    day: NaiveDate,
+    pass: &str,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        outbox::table
+            .filter(outbox::org_id.eq(org_id))
+            .filter(outbox::day.eq(day))
+            .filter(outbox::kind.eq(kind))
+            .filter(outbox::dedupe_key.like(format!("%:{day}:{pass}"))),
+    ))
+    .get_result(conn)
 }
 
 /// Names of people, for mails whose shared body is filled at sending time.
