@@ -347,6 +347,23 @@ mod tests {
     }
 
     #[test]
+    fn reminder_interval_and_smtp_connections_are_settings() {
+        let defaults = from_env(&[]).unwrap();
+        assert_eq!(defaults.reminder_interval_secs, 60);
+        assert_eq!(defaults.smtp_connections, DEFAULT_SMTP_CONNECTIONS);
+        let set = from_env(&[
+            ("HC_REMINDER_INTERVAL_SECS", "0"),
+            ("SMTP_CONNECTIONS", "16"),
+        ])
+        .unwrap();
+        assert_eq!((set.reminder_interval_secs, set.smtp_connections), (0, 16));
+        let err = from_env(&[("SMTP_CONNECTIONS", "0")]).unwrap_err();
+        assert_eq!(err.setting, "SMTP_CONNECTIONS");
+        let err = from_env(&[("HC_REMINDER_INTERVAL_SECS", "9999")]).unwrap_err();
+        assert_eq!(err.setting, "HC_REMINDER_INTERVAL_SECS");
+    }
+
+    #[test]
     fn delivery_interval_defaults_to_five_seconds_and_zero_turns_it_off() {
         assert_eq!(from_env(&[]).unwrap().delivery_interval_secs, 5);
         let off = from_env(&[("HC_DELIVERY_INTERVAL_SECS", "0")]).unwrap();

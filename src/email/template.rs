@@ -296,6 +296,56 @@ mod tests {
     }
 
     #[test]
+    fn a_shared_reminder_body_gets_each_name_later() {
+        let v = vars(&[
+            ("name", "{{name}}"),
+            ("date", "2020-02-03"),
+            ("org_name", "Acme & Sons"),
+            ("link", "https://hc.example/#/checkin"),
+        ]);
+        for locale in LOCALES {
+            let r = render("reminder", locale, &v).unwrap();
+            assert!(r.subject.contains("2020-02-03"), "{}", r.subject);
+            let person = vars(&[("name", "Li <Lei>")]);
+            let text = fill_shared(&r.text, &person, false);
+            let html = fill_shared(&r.html, &person, true);
+            assert!(text.contains("Li <Lei>") && !text.contains("{{"), "{text}");
+            assert!(
+                html.contains("Li &lt;Lei&gt;") && !html.contains("<Lei>"),
+                "{html}"
+            );
+            assert!(
+                html.contains("href=\"https://hc.example/#/checkin\""),
+                "{html}"
+            );
+            assert!(html.contains("Acme &amp; Sons"), "{html}");
+        }
+        // Values of other names are left alone, whatever they look like.
+        assert_eq!(
+            fill_shared("a {{x}} b", &vars(&[("name", "n")]), false),
+            "a {{x}} b"
+        );
+    }
+
+    #[test]
+    fn a_digest_takes_its_list_as_built_html() {
+        let v = vars(&[
+            ("name", "Mei"),
+            ("org_name", "Acme"),
+            ("date", "2020-02-03"),
+            ("count", "1"),
+            ("people", "- Bo <East> (Sales)"),
+            ("people_html", "<li>Bo &lt;East&gt; (Sales)</li>"),
+            ("link", "https://hc.example/#/reports"),
+        ]);
+        let r = render("reminder_digest", "en", &v).unwrap();
+        assert!(r.text.contains("- Bo <East> (Sales)"));
+        assert!(r.html.contains("<li>Bo &lt;East&gt; (Sales)</li>"));
+        let zh = render("reminder_digest", "zh-CN", &v).unwrap();
+        assert!(zh.subject.contains("1 人"), "{}", zh.subject);
+    }
+
+    #[test]
     fn the_subject_stays_on_one_line() {
         let mut v = invitation_vars();
         v.insert("org_name".into(), "Acme\r\nBcc: someone@evil.test".into());
