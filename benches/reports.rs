@@ -224,6 +224,8 @@ async fn run(db_label: &str, url: DatabaseUrl, dir: &std::path::Path) -> anyhow:
         log_format: LogFormat::Pretty,
         delivery_interval_secs: 0,
         static_dir: health_checkin::config::default_static_dir(),
+        reminder_interval_secs: 0,
+        smtp_connections: 8,
     };
     let app = Application::build(settings)?;
     let base = format!("http://127.0.0.1:{}", app.port());

@@ -1,4 +1,4 @@
-//! The command line: serve (the default), migrate, org create, import-employees, demo.
+//! The command line: serve (the default), migrate, org create, import-employees, remind, demo.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -48,6 +48,13 @@ pub enum Command {
         no_invite: bool,
         /// CSV with the header email,name,employee_no,department,role,manager_of.
         file: PathBuf,
+    },
+    /// Queue reminders now for everyone expected and unreported (an on-demand pass in every
+    /// organization), then deliver the outbox once.
+    Remind {
+        /// YYYY-MM-DD; each organization's today when left out.
+        #[arg(long)]
+        date: Option<chrono::NaiveDate>,
     },
     /// Seed a demo organization, print its logins, then serve.
     Demo {
@@ -113,6 +120,7 @@ pub fn run() -> ExitCode {
             no_invite,
             file,
         } => import_employees(&settings, &org, dry_run, !no_invite, &file),
+        Command::Remind { date } => remind(settings, date),
         Command::Demo { no_serve } => run_demo(settings, no_serve),
     };
     match result {
@@ -250,6 +258,84 @@ fn import_employees(
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+fn remind(settings: Settings, date: Option<chrono::NaiveDate>) -> anyhow::Result<()> {
+    use crate::db::reminders::{all_organizations, Zones};
+    use crate::domain::{LocalCalendar, OrgSettings};
+    use crate::jobs::{delivery, reminders};
+
+    actix_web::rt::System::new().block_on(async move {
+        let pool = crate::startup::prepare_database(&settings)?;
+        let secret = load_or_create_secret(&settings)?;
+        let mailer = crate::email::Mailer::from_settings(&settings)?;
+        let state = crate::state::AppState::new(
+            settings,
+            pool,
+            std::sync::Arc::new(crate::clock::SystemClock),
+            JwtKeys::new(&secret),
+            mailer,
+        );
+        let now = chrono::Utc::now();
+        let public_url = state.settings.public_url.clone();
+        let planned = state
+            .db(move |conn| {
+                let mut planned = Vec::new();
+                for org in all_organizations(conn)? {
+                    let today =
+                        LocalCalendar::new(crate::reports::counts::org_tz(&org), now).today();
+                    let day = date.unwrap_or(today);
+                    let settings = OrgSettings::from_stored(&org.settings);
+                    let queued = conn.write_transaction(|c| {
+                        if day == today {
+                            return reminders::plan_staff_today(
+                                c,
+                                &org,
+                                &settings,
+                                day,
+                                reminders::ONDEMAND,
+                                Zones::All,
+                                &public_url,
+                                crate::db::db_time(now),
+                            );
+                        }
+                        let targets =
+                            reminders::unreported_on(c, &org, day, today, Zones::All, None)?;
+                        reminders::plan_staff(
+                            c,
+                            &org,
+                            &settings,
+                            day,
+                            reminders::ONDEMAND,
+                            &targets,
+                            &public_url,
+                            crate::db::db_time(now),
+                        )
+                    })?;
+                    planned.push((org.name, day, queued));
+                }
+                Ok(planned)
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!("planning reminders: {e}"))?;
+        for (org, day, queued) in &planned {
+            println!("{org}: {queued} reminder(s) queued for {day}");
+        }
+        let mut sent = 0;
+        let mut failed = 0;
+        let mut retrying = 0;
+        loop {
+            let report = delivery::deliver_due(&state).await?;
+            sent += report.sent;
+            failed += report.failed;
+            retrying += report.retrying;
+            if report.claimed == 0 {
+                break;
+            }
+        }
+        println!("delivery: {sent} sent, {failed} failed, {retrying} to retry later");
+        Ok(())
+    })
 }
 
 fn run_demo(settings: Settings, no_serve: bool) -> anyhow::Result<()> {

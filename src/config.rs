@@ -103,6 +103,10 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// Seconds between passes of the mail delivery loop; 0 turns it off.
     pub delivery_interval_secs: u64,
+    /// Seconds between looks for due reminder passes; 0 turns the scheduler off.
+    pub reminder_interval_secs: u64,
+    /// Open SMTP connections, and so mails sent at once by one instance.
+    pub smtp_connections: u32,
     /// The web app's files, served at `/`.
     pub static_dir: PathBuf,
 }
@@ -143,9 +147,14 @@ struct FileSettings {
     log_format: Option<String>,
     delivery_interval_secs: Option<u64>,
     static_dir: Option<PathBuf>,
+    reminder_interval_secs: Option<u64>,
+    smtp_connections: Option<u32>,
 }
 
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
+/// lettre waits about 40 ms per message on one connection: 64 connections make ~1,600 mails/s at most.
+pub const DEFAULT_SMTP_CONNECTIONS: u32 = 64;
+pub const MAX_SMTP_CONNECTIONS: u32 = 256;
 
 impl Settings {
     /// Reads the process environment and, when given, a TOML file.
@@ -256,6 +265,30 @@ impl Settings {
             .map(PathBuf::from)
             .or(file.static_dir)
             .unwrap_or_else(default_static_dir);
+        let reminder_interval_secs = match env("HC_REMINDER_INTERVAL_SECS") {
+            Some(raw) => raw
+                .parse()
+                .map_err(|_| bad("HC_REMINDER_INTERVAL_SECS", "must be a whole number"))?,
+            None => file.reminder_interval_secs.unwrap_or(60),
+        };
+        if reminder_interval_secs > 3600 {
+            return Err(bad(
+                "HC_REMINDER_INTERVAL_SECS",
+                "must be between 0 (off) and 3600",
+            ));
+        }
+        let smtp_connections = match env("SMTP_CONNECTIONS") {
+            Some(raw) => raw
+                .parse()
+                .map_err(|_| bad("SMTP_CONNECTIONS", "must be a whole number"))?,
+            None => file.smtp_connections.unwrap_or(DEFAULT_SMTP_CONNECTIONS),
+        };
+        if !(1..=MAX_SMTP_CONNECTIONS).contains(&smtp_connections) {
+            return Err(bad(
+                "SMTP_CONNECTIONS",
+                format!("must be between 1 and {MAX_SMTP_CONNECTIONS}"),
+            ));
+        }
         Ok(Self {
             bind,
             data_dir,
@@ -269,6 +302,8 @@ impl Settings {
             log_format,
             delivery_interval_secs,
             static_dir,
+            reminder_interval_secs,
+            smtp_connections,
         })
     }
 }
@@ -323,6 +358,23 @@ mod tests {
         .unwrap();
         assert_eq!(s.bind, "127.0.0.1:1");
         assert_eq!(s.mail_from, "a@b.c");
+    }
+
+    #[test]
+    fn reminder_interval_and_smtp_connections_are_settings() {
+        let defaults = from_env(&[]).unwrap();
+        assert_eq!(defaults.reminder_interval_secs, 60);
+        assert_eq!(defaults.smtp_connections, DEFAULT_SMTP_CONNECTIONS);
+        let set = from_env(&[
+            ("HC_REMINDER_INTERVAL_SECS", "0"),
+            ("SMTP_CONNECTIONS", "16"),
+        ])
+        .unwrap();
+        assert_eq!((set.reminder_interval_secs, set.smtp_connections), (0, 16));
+        let err = from_env(&[("SMTP_CONNECTIONS", "0")]).unwrap_err();
+        assert_eq!(err.setting, "SMTP_CONNECTIONS");
+        let err = from_env(&[("HC_REMINDER_INTERVAL_SECS", "9999")]).unwrap_err();
+        assert_eq!(err.setting, "HC_REMINDER_INTERVAL_SECS");
     }
 
     #[test]

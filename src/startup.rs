@@ -13,7 +13,7 @@ use crate::clock::{SharedClock, SystemClock};
 use crate::config::Settings;
 use crate::db::{self, Pool};
 use crate::email::Mailer;
-use crate::jobs::delivery;
+use crate::jobs::{delivery, reminders};
 use crate::routes;
 use crate::state::AppState;
 
@@ -48,6 +48,7 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("HC_BIND: cannot listen on {}: {e}", settings.bind))?;
         let port = listener.local_addr()?.port();
         let delivery_every = settings.delivery_interval_secs;
+        let reminders_every = settings.reminder_interval_secs;
         let state = web::Data::new(AppState::new(
             settings,
             pool,
@@ -61,6 +62,12 @@ impl Application {
             delivery::spawn_delivery_loop(
                 state.clone(),
                 std::time::Duration::from_secs(delivery_every),
+            );
+        }
+        if reminders_every > 0 {
+            reminders::spawn_scheduler_loop(
+                state.clone(),
+                std::time::Duration::from_secs(reminders_every),
             );
         }
         Ok(Self {

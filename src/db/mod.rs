@@ -20,6 +20,7 @@ pub mod leaves;
 pub mod membership;
 pub mod organizations;
 pub mod outbox;
+pub mod reminders;
 pub mod schema;
 pub mod stats;
 pub mod users;

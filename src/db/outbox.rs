@@ -11,6 +11,8 @@ pub const PENDING: &str = "pending";
 pub const SENDING: &str = "sending";
 pub const SENT: &str = "sent";
 pub const FAILED: &str = "failed";
+/// Not sent because it was no longer needed (a reminder for someone who has reported).
+pub const CANCELLED: &str = "cancelled";
 
 /// Longest `last_error` kept; server replies can be long and only the start matters.
 const MAX_ERROR_CHARS: usize = 1000;
@@ -37,6 +39,11 @@ pub struct OutboxRow {
     pub created_at: NaiveDateTime,
     pub sent_at: Option<NaiveDateTime>,
     pub day: Option<NaiveDate>,
+    /// A body shared by the mails of one pass (`mail_bodies`), filled with `vars` when sent;
+    /// `body_text` and `body_html` are then empty.
+    pub body_id: Option<String>,
+    /// JSON object of the values for the shared body's `{{name}}`s.
+    pub vars: Option<String>,
 }
 
 /// Inserts the row unless one with the same `dedupe_key` exists; true when inserted.
@@ -171,6 +178,27 @@ pub fn mark_sent(
     Ok(changed == 1)
 }
 
+/// `mark_sent` for many rows of one claim; returns how many were still held by it.
+pub fn mark_sent_many(
+    conn: &mut DbConn,
+    ids: &[String],
+    token: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        outbox::table
+            .filter(outbox::id.eq_any(ids))
+            .filter(outbox::claimed_by.eq(token))
+            .filter(outbox::status.eq(SENDING)),
+    )
+    .set((
+        outbox::status.eq(SENT),
+        outbox::sent_at.eq(Some(now)),
+        outbox::lease_until.eq(None::<NaiveDateTime>),
+    ))
+    .execute(conn)
+}
+
 /// Back to pending, to be tried again at `next_attempt_at`.
 pub fn mark_retry(
     conn: &mut DbConn,
@@ -205,4 +233,16 @@ pub fn mark_failed(conn: &mut DbConn, id: &str, token: &str, error: &str) -> Que
 
 fn truncate(error: &str) -> String {
     error.chars().take(MAX_ERROR_CHARS).collect()
+}
+
+/// Not sent and never will be: the claimer found it was no longer needed.
+pub fn mark_cancelled(conn: &mut DbConn, id: &str, token: &str, why: &str) -> QueryResult<bool> {
+    let changed = diesel::update(claimed(id, token))
+        .set((
+            outbox::status.eq(CANCELLED),
+            outbox::last_error.eq(Some(truncate(why))),
+            outbox::lease_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)?;
+    Ok(changed == 1)
 }

@@ -162,6 +162,26 @@ diesel::table! {
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
         day -> Nullable<Date>,
+        body_id -> Nullable<Text>,
+        vars -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    mail_bodies (id) {
+        id -> Text,
+        org_id -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    reminder_requests (scope_key) {
+        scope_key -> Text,
+        org_id -> Text,
+        last_at -> Timestamp,
     }
 }
 
@@ -189,6 +209,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     closed_days,
     headcounts,
     outbox,
+    mail_bodies,
+    reminder_requests,
 );
 
 diesel::table! {

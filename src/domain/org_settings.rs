@@ -15,6 +15,9 @@ pub struct OrgSettings {
     pub holidays: Vec<NaiveDate>,
     /// Default language of mails and pages: `zh-CN` or `en`.
     pub locale: String,
+    /// One of `reminder_times`: from that pass on, managers get one list of their unreported
+    /// people instead of the staff getting another reminder.
+    pub escalate_after: Option<String>,
 }
 
 pub const MAX_LATE_DAYS: u32 = 31;
@@ -27,6 +30,7 @@ impl Default for OrgSettings {
             late_days: 3,
             holidays: Vec::new(),
             locale: "zh-CN".into(),
+            escalate_after: None,
         }
     }
 }

@@ -19,8 +19,9 @@ use crate::config::Settings;
 
 pub use queue::{enqueue, enqueue_for_day, NewMail};
 
-/// Connections the SMTP pool keeps open; also how many mails the delivery job sends at once.
-pub const SMTP_CONNECTIONS: u32 = 8;
+/// Connections the SMTP pool keeps open by default; also how many mails the delivery job sends
+/// at once. `SMTP_CONNECTIONS` changes it.
+pub const SMTP_CONNECTIONS: u32 = crate::config::DEFAULT_SMTP_CONNECTIONS;
 /// How long one SMTP command may take before the connection counts as dead.
 const SMTP_COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -99,7 +100,7 @@ impl Mailer {
         let from = parse_from(&settings.mail_from)?;
         match &settings.smtp_url {
             Some(url) => {
-                let (transport, server) = smtp_transport(url.expose())?;
+                let (transport, server) = smtp_transport(url.expose(), settings.smtp_connections)?;
                 Ok(Mailer::Smtp {
                     transport,
                     from,
@@ -210,7 +211,10 @@ fn parse_from(mail_from: &str) -> anyhow::Result<Mailbox> {
 
 /// The pooled transport for `SMTP_URL`, and the server's name for logs. Errors name the
 /// setting and never carry the password.
-fn smtp_transport(url: &str) -> anyhow::Result<(AsyncSmtpTransport<Tokio1Executor>, String)> {
+fn smtp_transport(
+    url: &str,
+    connections: u32,
+) -> anyhow::Result<(AsyncSmtpTransport<Tokio1Executor>, String)> {
     let parsed = url::Url::parse(url).map_err(|e| {
         anyhow::anyhow!("SMTP_URL: not a URL ({e}); expected e.g. smtps://user:pass@host:465")
     })?;
@@ -229,7 +233,7 @@ fn smtp_transport(url: &str) -> anyhow::Result<(AsyncSmtpTransport<Tokio1Executo
     }
     let transport = builder
         .timeout(Some(SMTP_COMMAND_TIMEOUT))
-        .pool_config(PoolConfig::new().max_size(SMTP_CONNECTIONS))
+        .pool_config(PoolConfig::new().max_size(connections.max(1)))
         .build();
     let server = format!(
         "{}://{}:{}",

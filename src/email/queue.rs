@@ -59,6 +59,8 @@ pub fn enqueue_for_day(
         created_at: now,
         sent_at: None,
         day,
+        body_id: None,
+        vars: None,
     };
     outbox::insert_unless_duplicate(conn, &row)
 }

@@ -1,6 +1,7 @@
 //! E-mail templates: one folder per kind and locale with `subject.txt`, `body.txt` and
 //! `body.html`, compiled into the binary. `{{var}}` is replaced by its value, HTML-escaped in
-//! the HTML part.
+//! the HTML part, except for names ending in `_html`, which the caller has built from escaped
+//! values (a digest's list of people).
 
 use std::collections::BTreeMap;
 
@@ -8,7 +9,12 @@ use std::collections::BTreeMap;
 pub const DEFAULT_LOCALE: &str = "en";
 pub const LOCALES: &[&str] = &["en", "zh-CN"];
 /// Every kind of e-mail there is a template for.
-pub const KINDS: &[&str] = &["invitation", "password_reset"];
+pub const KINDS: &[&str] = &[
+    "invitation",
+    "password_reset",
+    "reminder",
+    "reminder_digest",
+];
 
 struct Template {
     kind: &'static str,
@@ -35,6 +41,10 @@ const TEMPLATES: &[Template] = &[
     template!("invitation", "zh-CN"),
     template!("password_reset", "en"),
     template!("password_reset", "zh-CN"),
+    template!("reminder", "en"),
+    template!("reminder", "zh-CN"),
+    template!("reminder_digest", "en"),
+    template!("reminder_digest", "zh-CN"),
 ];
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -83,14 +93,14 @@ pub fn render(
         .iter()
         .find(|t| t.kind == kind && t.locale == locale)
         .ok_or_else(|| TemplateError::UnknownKind(kind.to_string()))?;
-    let subject = fill(kind, template.subject, vars, |v| v.to_string())?;
+    let subject = fill(kind, template.subject, vars, |_, v| v.to_string())?;
     // A header is one line, whatever a name contains.
     let subject = subject.split_whitespace().collect::<Vec<_>>().join(" ");
     Ok(Rendered {
         locale,
         subject,
-        text: fill(kind, template.text, vars, |v| v.to_string())?,
-        html: fill(kind, template.html, vars, escape_html)?,
+        text: fill(kind, template.text, vars, |_, v| v.to_string())?,
+        html: fill(kind, template.html, vars, html_value)?,
     })
 }
 
@@ -100,7 +110,7 @@ fn fill(
     kind: &str,
     template: &str,
     vars: &BTreeMap<String, String>,
-    encode: impl Fn(&str) -> String,
+    encode: impl Fn(&str, &str) -> String,
 ) -> Result<String, TemplateError> {
     let mut out = String::with_capacity(template.len() + 64);
     let mut rest = template;
@@ -116,11 +126,43 @@ fn fill(
             kind: kind.to_string(),
             var: name.to_string(),
         })?;
-        out.push_str(&encode(value));
+        out.push_str(&encode(name, value));
         rest = &after[end + 2..];
     }
     out.push_str(rest);
     Ok(out)
+}
+
+fn html_value(name: &str, value: &str) -> String {
+    if name.ends_with("_html") {
+        value.to_string()
+    } else {
+        escape_html(value)
+    }
+}
+
+/// Fills the `{{name}}`s of a body rendered ahead for many people (see `render` with a value
+/// of `{{name}}`), leaving any other `{{…}}` as it is: the body is already complete apart from
+/// these values.
+pub fn fill_shared(body: &str, vars: &BTreeMap<String, String>, html: bool) -> String {
+    let mut out = String::with_capacity(body.len() + 64);
+    let mut rest = body;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else {
+            out.push_str(&rest[start..]);
+            return out;
+        };
+        match vars.get(after[..end].trim()) {
+            Some(value) if html => out.push_str(&escape_html(value)),
+            Some(value) => out.push_str(value),
+            None => out.push_str(&rest[start..start + 2 + end + 2]),
+        }
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    out
 }
 
 pub fn escape_html(raw: &str) -> String {
@@ -251,6 +293,56 @@ mod tests {
             render("newsletter", "en", &invitation_vars()),
             Err(TemplateError::UnknownKind("newsletter".into()))
         );
+    }
+
+    #[test]
+    fn a_shared_reminder_body_gets_each_name_later() {
+        let v = vars(&[
+            ("name", "{{name}}"),
+            ("date", "2020-02-03"),
+            ("org_name", "Acme & Sons"),
+            ("link", "https://hc.example/#/checkin"),
+        ]);
+        for locale in LOCALES {
+            let r = render("reminder", locale, &v).unwrap();
+            assert!(r.subject.contains("2020-02-03"), "{}", r.subject);
+            let person = vars(&[("name", "Li <Lei>")]);
+            let text = fill_shared(&r.text, &person, false);
+            let html = fill_shared(&r.html, &person, true);
+            assert!(text.contains("Li <Lei>") && !text.contains("{{"), "{text}");
+            assert!(
+                html.contains("Li &lt;Lei&gt;") && !html.contains("<Lei>"),
+                "{html}"
+            );
+            assert!(
+                html.contains("href=\"https://hc.example/#/checkin\""),
+                "{html}"
+            );
+            assert!(html.contains("Acme &amp; Sons"), "{html}");
+        }
+        // Values of other names are left alone, whatever they look like.
+        assert_eq!(
+            fill_shared("a {{x}} b", &vars(&[("name", "n")]), false),
+            "a {{x}} b"
+        );
+    }
+
+    #[test]
+    fn a_digest_takes_its_list_as_built_html() {
+        let v = vars(&[
+            ("name", "Mei"),
+            ("org_name", "Acme"),
+            ("date", "2020-02-03"),
+            ("count", "1"),
+            ("people", "- Bo <East> (Sales)"),
+            ("people_html", "<li>Bo &lt;East&gt; (Sales)</li>"),
+            ("link", "https://hc.example/#/reports"),
+        ]);
+        let r = render("reminder_digest", "en", &v).unwrap();
+        assert!(r.text.contains("- Bo <East> (Sales)"));
+        assert!(r.html.contains("<li>Bo &lt;East&gt; (Sales)</li>"));
+        let zh = render("reminder_digest", "zh-CN", &v).unwrap();
+        assert!(zh.subject.contains("1 人"), "{}", zh.subject);
     }
 
     #[test]

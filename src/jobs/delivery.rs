@@ -11,11 +11,17 @@ use futures_util::stream::{self, StreamExt};
 
 use crate::db::outbox::{self, OutboxRow};
 use crate::db::{db_time, new_id};
-use crate::email::{OutgoingMail, SendError, SMTP_CONNECTIONS};
+use crate::email::{OutgoingMail, SendError};
+use crate::jobs::reminders;
 use crate::state::AppState;
 
-/// Rows claimed per pass; a full batch makes the loop go again at once.
+/// Rows claimed per pass at the least; a full batch makes the loop go again at once.
 pub const BATCH: i64 = 50;
+
+/// Rows claimed per pass: enough to keep every SMTP connection busy for a few rounds.
+pub fn batch_size(connections: u32) -> i64 {
+    BATCH.max(i64::from(connections) * 6)
+}
 /// Tries before a mail is given up.
 pub const MAX_ATTEMPTS: i32 = 10;
 /// Longest a send may take; past it the attempt counts as a transient failure.
@@ -37,12 +43,14 @@ pub struct DeliveryReport {
     pub retrying: usize,
     /// Permanently refused, or out of attempts.
     pub failed: usize,
-    /// Not sent by this pass: the lease ran out first, or the outcome could not be recorded.
+    /// Not sent by this pass: the lease ran out first, the outcome could not be recorded, or
+    /// it was no longer needed (a reminder for someone who has reported: `cancelled`).
     pub skipped: usize,
 }
 
 enum Outcome {
-    Sent,
+    /// Sent; recorded together with the batch's other sent mails.
+    SentUnrecorded(String),
     Retrying,
     Failed,
     Skipped,
@@ -68,30 +76,69 @@ pub async fn deliver_due(state: &AppState) -> anyhow::Result<DeliveryReport> {
     let now = state.clock.now();
     let token = new_id();
     let claim_token = token.clone();
-    let rows = state
+    let connections = state.settings.smtp_connections.max(1);
+    let (claimed, rows, cancelled) = state
         .db(move |c| {
-            Ok(outbox::claim_due(
+            let rows = outbox::claim_due(
                 c,
                 db_time(now),
                 db_time(now + lease()),
                 &claim_token,
-                BATCH,
-            )?)
+                batch_size(connections),
+            )?;
+            let claimed = rows.len();
+            // Reminders for people who reported meanwhile are cancelled; shared bodies filled.
+            let (rows, cancelled) = reminders::before_sending(c, rows, &claim_token)?;
+            Ok((claimed, rows, cancelled))
         })
         .await
         .context("claiming due mails")?;
     let mut report = DeliveryReport {
-        claimed: rows.len(),
+        claimed,
+        skipped: cancelled,
         ..DeliveryReport::default()
     };
     let outcomes: Vec<Outcome> = stream::iter(rows)
         .map(|row| deliver_one(state, row, &token))
-        .buffer_unordered(SMTP_CONNECTIONS as usize)
+        .buffer_unordered(connections as usize)
         .collect()
         .await;
+    // One statement for every sent mail of the batch instead of one each: on SQLite each
+    // statement is a durable commit, the bottleneck at 1,000 mails/s. Should the process die
+    // before this, the rows are sent again after the lease, with the same Message-ID.
+    let sent: Vec<String> = outcomes
+        .iter()
+        .filter_map(|o| match o {
+            Outcome::SentUnrecorded(id) => Some(id.clone()),
+            _ => None,
+        })
+        .collect();
+    if !sent.is_empty() {
+        let at = db_time(state.clock.now());
+        let (ids, token) = (sent.clone(), token.clone());
+        match state
+            .db(move |c| Ok(outbox::mark_sent_many(c, &ids, &token, at)?))
+            .await
+        {
+            Ok(recorded) => {
+                report.sent += recorded;
+                report.skipped += sent.len() - recorded.min(sent.len());
+                if recorded < sent.len() {
+                    tracing::warn!(
+                        lost = sent.len() - recorded,
+                        "claims lost before the outcome was recorded"
+                    );
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, mails = sent.len(), "could not record sent mails");
+                report.skipped += sent.len();
+            }
+        }
+    }
     for outcome in outcomes {
         match outcome {
-            Outcome::Sent => report.sent += 1,
+            Outcome::SentUnrecorded(_) => {}
             Outcome::Retrying => report.retrying += 1,
             Outcome::Failed => report.failed += 1,
             Outcome::Skipped => report.skipped += 1,
@@ -129,14 +176,8 @@ async fn deliver_one(state: &AppState, row: OutboxRow, token: &str) -> Outcome {
     let (id, token) = (row.id.clone(), token.to_string());
     let (outcome, recorded) = match result {
         Ok(()) => {
-            tracing::info!(outbox_id = %row.id, kind = %row.kind, "mail sent");
-            let at = db_time(now);
-            (
-                Outcome::Sent,
-                state
-                    .db(move |c| Ok(outbox::mark_sent(c, &id, &token, at)?))
-                    .await,
-            )
+            tracing::debug!(outbox_id = %row.id, kind = %row.kind, "mail sent");
+            return Outcome::SentUnrecorded(row.id);
         }
         Err(SendError::Permanent(reply)) => {
             tracing::warn!(outbox_id = %row.id, kind = %row.kind, error = %reply, "mail refused; not retried");
@@ -188,7 +229,11 @@ pub fn spawn_delivery_loop(state: web::Data<AppState>, every: StdDuration) {
     tokio::spawn(async move {
         loop {
             match deliver_due(&state).await {
-                Ok(report) if report.claimed as i64 >= BATCH => continue,
+                Ok(report)
+                    if report.claimed as i64 >= batch_size(state.settings.smtp_connections) =>
+                {
+                    continue
+                }
                 Ok(report) if report.claimed > 0 => {
                     tracing::info!(?report, "mail delivery pass");
                 }
@@ -203,6 +248,7 @@ pub fn spawn_delivery_loop(state: web::Data<AppState>, every: StdDuration) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::email::SMTP_CONNECTIONS;
 
     #[test]
     fn backoff_doubles_from_a_minute_up_to_six_hours() {
@@ -230,7 +276,7 @@ mod tests {
 
     #[test]
     fn the_lease_outlasts_a_full_batch() {
-        let rounds = (BATCH as u64).div_ceil(u64::from(SMTP_CONNECTIONS));
+        let rounds = (batch_size(SMTP_CONNECTIONS) as u64).div_ceil(u64::from(SMTP_CONNECTIONS));
         let worst = StdDuration::from_secs(rounds * SEND_TIMEOUT.as_secs());
         assert!(lease().to_std().unwrap() > worst);
     }

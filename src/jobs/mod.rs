@@ -1,3 +1,4 @@
 //! Work done in the background, away from requests.
 
 pub mod delivery;
+pub mod reminders;

@@ -12,6 +12,7 @@ pub mod health;
 pub mod openapi;
 pub mod organization;
 pub mod pages;
+pub mod reminders;
 pub mod reports;
 
 use actix_web::dev::ServiceResponse;
@@ -45,6 +46,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(charts::configure)
             .configure(exports::configure)
             .configure(audit::configure)
+            .configure(reminders::configure)
             .configure(openapi::configure),
     );
 }

@@ -6,7 +6,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
 use crate::routes::{
-    audit, auth, charts, checkins, departments, employees, exports, health, organization, reports,
+    audit, auth, charts, checkins, departments, employees, exports, health, organization,
+    reminders, reports,
 };
 
 /// The error shape of every failed request.
@@ -81,6 +82,8 @@ impl Modify for BearerAuth {
         exports::checkins_csv,
         exports::checkins_xlsx,
         audit::list,
+        reminders::remind,
+        reminders::list,
     ),
     components(schemas(ErrorResponse)),
     modifiers(&BearerAuth)

@@ -66,6 +66,10 @@ pub struct OrganizationChange {
     pub late_days: Option<u32>,
     pub holidays: Option<Vec<NaiveDate>>,
     pub locale: Option<String>,
+    /// One of `reminder_times` (`HH:MM`), or null for no escalation.
+    #[serde(default, deserialize_with = "crate::routes::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub escalate_after: Option<Option<String>>,
 }
 
 /// Checks a change against the current settings; every problem is named.
@@ -154,6 +158,29 @@ fn apply(
             Err(p) => {
                 errors.insert("locale".into(), p);
             }
+        }
+    }
+    if let Some(escalate) = change.escalate_after {
+        settings.escalate_after = match escalate {
+            None => None,
+            Some(raw) => match NaiveTime::parse_from_str(raw.trim(), "%H:%M") {
+                Ok(t) => Some(t.format("%H:%M").to_string()),
+                Err(_) => {
+                    errors.insert(
+                        "escalate_after".into(),
+                        format!("`{raw}` is not a time as HH:MM"),
+                    );
+                    None
+                }
+            },
+        };
+    }
+    if let Some(escalate) = &settings.escalate_after {
+        if !settings.reminder_times.contains(escalate) {
+            errors.insert(
+                "escalate_after".into(),
+                "must be one of the reminder times".into(),
+            );
         }
     }
     if errors.is_empty() {

@@ -133,6 +133,8 @@ pub struct DailyReport {
     pub unreported: i64,
     pub abnormal: i64,
     pub exempt: i64,
+    /// People in scope with a reminder queued that day (any pass).
+    pub reminded: i64,
     /// Every department in scope, each counting its whole subtree.
     pub departments: Vec<DepartmentCounts>,
 }
@@ -187,6 +189,10 @@ pub async fn daily(
             let scope = ReportScope::resolve(conn, &user, query.department_id.as_deref())?;
             let counts = reports::day_counts(conn, &user.org, day, today, now)?;
             let total = scope.total(&counts);
+            let reminded = crate::db::reminders::reminded(conn, user.org_id(), day)?
+                .iter()
+                .filter(|(_, department)| scope.covers(department.as_deref()))
+                .count() as i64;
             Ok(DailyReport {
                 date: day,
                 expected: total.expected,
@@ -194,6 +200,7 @@ pub async fn daily(
                 unreported: total.unreported(),
                 abnormal: total.abnormal,
                 exempt: total.exempt,
+                reminded,
                 departments: rolled_up(&scope, &counts),
             })
         })

@@ -104,6 +104,9 @@ pub fn settings_for(db: &TestDb) -> Settings {
         // Tests run delivery passes themselves, with the test clock.
         delivery_interval_secs: 0,
         static_dir: health_checkin::config::default_static_dir(),
+        // Tests plan reminder passes themselves too.
+        reminder_interval_secs: 0,
+        smtp_connections: 8,
     }
 }
 

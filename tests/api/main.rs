@@ -16,6 +16,7 @@ mod invitations;
 mod mail;
 mod migrations;
 mod people;
+mod reminders;
 mod reports;
 mod roles;
 mod smtp;

@@ -1,0 +1,52 @@
+-- Reminders: a `cancelled` status (the person reported before the mail went out), a body
+-- shared by every mail of one pass (`body_id` + per-person `vars`), and the last on-demand
+-- pass per scope, kept here so that the limit holds across instances.
+-- SQLite cannot change a CHECK constraint in place: the outbox is rebuilt.
+CREATE TABLE outbox_new (
+    id TEXT PRIMARY KEY NOT NULL,
+    org_id TEXT NOT NULL REFERENCES organizations (id),
+    user_id TEXT REFERENCES users (id),
+    kind TEXT NOT NULL,
+    dedupe_key TEXT NOT NULL UNIQUE,
+    to_email TEXT NOT NULL,
+    locale TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    body_text TEXT NOT NULL,
+    body_html TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'cancelled')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    next_attempt_at TIMESTAMP NOT NULL,
+    lease_until TIMESTAMP,
+    claimed_by TEXT,
+    created_at TIMESTAMP NOT NULL,
+    sent_at TIMESTAMP,
+    day DATE,
+    body_id TEXT,
+    vars TEXT
+);
+INSERT INTO outbox_new (id, org_id, user_id, kind, dedupe_key, to_email, locale, subject,
+    body_text, body_html, status, attempts, last_error, next_attempt_at, lease_until,
+    claimed_by, created_at, sent_at, day)
+SELECT id, org_id, user_id, kind, dedupe_key, to_email, locale, subject,
+    body_text, body_html, status, attempts, last_error, next_attempt_at, lease_until,
+    claimed_by, created_at, sent_at, day
+FROM outbox;
+DROP TABLE outbox;
+ALTER TABLE outbox_new RENAME TO outbox;
+CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
+CREATE INDEX outbox_org_day ON outbox (org_id, day);
+
+CREATE TABLE mail_bodies (
+    id TEXT PRIMARY KEY NOT NULL,
+    org_id TEXT NOT NULL REFERENCES organizations (id),
+    body_text TEXT NOT NULL,
+    body_html TEXT NOT NULL,
+    created_at TIMESTAMP NOT NULL
+);
+
+CREATE TABLE reminder_requests (
+    scope_key TEXT PRIMARY KEY NOT NULL,
+    org_id TEXT NOT NULL REFERENCES organizations (id),
+    last_at TIMESTAMP NOT NULL
+);

@@ -1,0 +1,208 @@
+//! Reminders on demand, and what was queued for a day.
+
+use actix_web::{web, HttpResponse};
+use chrono::{Duration, NaiveDate, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::AuthUser;
+use crate::db::reminders::{self as db, Zones};
+use crate::db::{db_time, outbox};
+use crate::domain::{LocalCalendar, Role};
+use crate::error::ApiError;
+use crate::jobs::reminders::{plan_staff, unreported_on, ONDEMAND};
+use crate::routes::openapi::ErrorResponse;
+use crate::routes::reports::ReportScope;
+use crate::routes::resource;
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        resource("/reminders")
+            .route(web::post().to(remind))
+            .route(web::get().to(list)),
+    );
+}
+
+/// At most one on-demand pass per scope in this time.
+pub fn ondemand_interval() -> Duration {
+    Duration::minutes(10)
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RemindRequest {
+    /// YYYY-MM-DD in the organization's zone; today when left out.
+    pub date: Option<String>,
+    /// Only this department and its sub-departments.
+    pub department_id: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Queued {
+    /// Reminders queued by this pass; people already reminded on demand that day are left out.
+    pub queued: usize,
+}
+
+fn parse_day(raw: Option<&str>, today: NaiveDate) -> Result<NaiveDate, ApiError> {
+    let day = match raw {
+        None => today,
+        Some(r) => NaiveDate::parse_from_str(r, "%Y-%m-%d")
+            .map_err(|_| ApiError::field("date", "must be a date as YYYY-MM-DD"))?,
+    };
+    if day > today {
+        return Err(ApiError::field("date", "is in the future"));
+    }
+    Ok(day)
+}
+
+fn today_of(state: &AppState, user: &AuthUser) -> (NaiveDate, NaiveDateTime) {
+    let now = state.clock.now();
+    (LocalCalendar::new(user.org_tz(), now).today(), db_time(now))
+}
+
+/// Queue reminders now for the unreported of a day (manager and up, within their scope).
+/// At most one such pass per scope every 10 minutes.
+#[utoipa::path(post, path = "/api/v1/reminders", tag = "reminders", security(("bearer" = [])),
+    request_body = RemindRequest,
+    responses((status = 202, body = Queued), (status = 403, body = ErrorResponse),
+              (status = 422, body = ErrorResponse), (status = 429, body = ErrorResponse)))]
+pub async fn remind(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: Option<web::Json<RemindRequest>>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(Role::Manager)?;
+    let body = body.map(web::Json::into_inner).unwrap_or_default();
+    let (today, now) = today_of(&state, &user);
+    let day = parse_day(body.date.as_deref(), today)?;
+    let public_url = state.settings.public_url.clone();
+    let queued = state
+        .db(move |conn| {
+            let scope = ReportScope::resolve(conn, &user, body.department_id.as_deref())?;
+            let scope_key = format!(
+                "{}:{}:{}",
+                user.org_id(),
+                body.department_id.as_deref().unwrap_or("*"),
+                if scope.departments.is_none() {
+                    "organization"
+                } else {
+                    user.id()
+                }
+            );
+            conn.write_transaction(|c| {
+                if let Err(last) = db::take_ondemand_slot(
+                    c,
+                    user.org_id(),
+                    &scope_key,
+                    now,
+                    now - ondemand_interval(),
+                )? {
+                    let wait = (last + ondemand_interval() - now).num_seconds().max(1);
+                    return Err(ApiError::RateLimited {
+                        retry_after_secs: wait as u64,
+                    });
+                }
+                let targets = unreported_on(
+                    c,
+                    &user.org,
+                    day,
+                    today,
+                    Zones::All,
+                    scope.departments.as_ref(),
+                )?;
+                Ok(plan_staff(
+                    c,
+                    &user.org,
+                    &user.settings(),
+                    day,
+                    ONDEMAND,
+                    &targets,
+                    &public_url,
+                    now,
+                )?)
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Accepted().json(Queued { queued }))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ListQuery {
+    /// YYYY-MM-DD in the organization's zone; today when left out.
+    pub date: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReminderEntry {
+    pub id: String,
+    /// `reminder` (to a person) or `reminder_digest` (to a manager).
+    pub kind: String,
+    /// The reminder time (`09:30`) or `ondemand`.
+    pub pass: String,
+    pub user_id: Option<String>,
+    pub name: Option<String>,
+    pub to: String,
+    /// `pending`, `sent`, `failed` or `cancelled` (the person reported first).
+    pub status: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub queued_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReminderList {
+    pub date: NaiveDate,
+    pub reminders: Vec<ReminderEntry>,
+}
+
+/// The reminders queued for a day with their delivery state (managers: their subtree's).
+#[utoipa::path(get, path = "/api/v1/reminders", tag = "reminders", security(("bearer" = [])),
+    params(ListQuery),
+    responses((status = 200, body = ReminderList), (status = 403, body = ErrorResponse),
+              (status = 422, body = ErrorResponse)))]
+pub async fn list(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(Role::Manager)?;
+    let (today, _) = today_of(&state, &user);
+    let day = parse_day(query.date.as_deref(), today)?;
+    let reminders = state
+        .db(move |conn| {
+            let scope = ReportScope::resolve(conn, &user, None)?;
+            Ok(db::of_day(conn, user.org_id(), day)?
+                .into_iter()
+                .filter(|r| scope.covers(r.department_id.as_deref()))
+                .map(|r| ReminderEntry {
+                    pass: r
+                        .dedupe_key
+                        .split_once(&format!(":{day}:"))
+                        .map(|(_, pass)| pass.to_string())
+                        .unwrap_or_default(),
+                    id: r.id,
+                    kind: r.kind,
+                    user_id: r.user_id,
+                    name: r.name,
+                    to: r.to_email,
+                    // A mail being sent right now is still pending to the reader.
+                    status: if r.status == outbox::SENDING {
+                        outbox::PENDING.to_string()
+                    } else {
+                        r.status
+                    },
+                    attempts: r.attempts,
+                    last_error: r.last_error,
+                    queued_at: r.created_at,
+                    sent_at: r.sent_at,
+                })
+                .collect::<Vec<_>>())
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(ReminderList {
+        date: day,
+        reminders,
+    }))
+}
