@@ -195,6 +195,20 @@ pub fn seed(conn: &mut DbConn, now: DateTime<Utc>) -> anyhow::Result<Seeded> {
                 .execute(c)?;
         }
         user_rows::insert_many(c, &people)?;
+        // The demo manager runs the first top department; every other manager one team.
+        if let (Some(manager), Some((top, _, _))) = (people.get(2), department_rows.first()) {
+            crate::db::departments::add_manager(c, &org.id, top, &manager.id)?;
+        }
+        for (i, person) in people.iter().enumerate().skip(LOGINS.len()) {
+            if person.role == Role::Manager.as_str() {
+                crate::db::departments::add_manager(
+                    c,
+                    &org.id,
+                    &leaves[i % leaves.len()],
+                    &person.id,
+                )?;
+            }
+        }
         for chunk in rows.chunks(200) {
             insert_batch!(c, checkins::table, chunk)?;
         }

@@ -353,6 +353,35 @@ async fn demo_seeds_an_organization_prints_logins_and_serves() {
         (5..=15).contains(&days),
         "two weeks with some missing days: {days}"
     );
+    // The demo manager manages a department, so their dashboard has numbers.
+    let manager: serde_json::Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"email": "manager@demo.test", "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let manager_token = manager["token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{manager}"));
+    let trend: serde_json::Value = client
+        .get(format!("{base}/api/v1/reports/trend"))
+        .bearer_auth(manager_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let expected: i64 = trend["days"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{trend}"))
+        .iter()
+        .map(|d| d["expected"].as_i64().unwrap_or(0))
+        .sum();
+    assert!(expected > 0, "{trend}");
     drop(child);
 
     // A second run finds the demo there and does not seed twice.
