@@ -338,14 +338,19 @@ fn due_passes(
         if exemption(settings, day, false).is_some() {
             continue;
         }
-        for time in &settings.reminder_times {
-            let Ok(at) = NaiveTime::parse_from_str(time, "%H:%M") else {
-                continue;
-            };
-            let at = day.and_time(at);
-            if local >= at && local < at + catch_up() {
-                due.push((name.clone(), day, time.clone()));
-            }
+        // Only the latest pass that is due: an instance starting at 11:10 sends the 11:00
+        // reminder, not the missed 09:30 one as well (earlier passes were planned on time or
+        // are superseded).
+        let latest = settings
+            .reminder_times
+            .iter()
+            .filter_map(|time| {
+                let at = day.and_time(NaiveTime::parse_from_str(time, "%H:%M").ok()?);
+                (local >= at && local < at + catch_up()).then_some((at, time))
+            })
+            .max();
+        if let Some((_, time)) = latest {
+            due.push((name, day, time.clone()));
         }
     }
     due
