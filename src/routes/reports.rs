@@ -383,49 +383,54 @@ fn entry(scope: &ReportScope, listed: lists::Listed, checkin: Option<Checkin>) -
     }
 }
 
-/// Who was expected on a day and has not reported, by name, a page at a time.
-#[utoipa::path(get, path = "/api/v1/reports/unreported", tag = "reports", security(("bearer" = [])),
-    params(ListQuery),
-    responses((status = 200, body = PeopleList), (status = 403, body = ErrorResponse)))]
-pub async fn unreported(
+/// What a people list needs to find its page.
+struct ListRequest {
+    day: NaiveDate,
+    today: NaiveDate,
+    now: NaiveDateTime,
+    window: lists::Window,
+}
+
+/// The frame both people lists share: role and parameter checks, the scope, the list itself
+/// (from `fetch`: one page and the total), and the audit entry for reading it.
+async fn people_list<F>(
     state: web::Data<AppState>,
     user: AuthUser,
-    query: web::Query<ListQuery>,
-) -> Result<HttpResponse, ApiError> {
+    query: ListQuery,
+    action: &'static str,
+    fetch: F,
+) -> Result<HttpResponse, ApiError>
+where
+    F: FnOnce(
+            &mut DbConn,
+            &AuthUser,
+            &ReportScope,
+            &ListRequest,
+        ) -> Result<(Vec<PersonEntry>, i64), ApiError>
+        + Send
+        + 'static,
+{
     user.require(Role::Manager)?;
     let Today { today, now } = org_today(&state, &user.org);
     let day = parse_date(query.date.as_deref(), today)?;
     let (page, per_page, window) = window(&query)?;
+    let request = ListRequest {
+        day,
+        today,
+        now,
+        window,
+    };
     let (people, total) = state
         .db(move |conn| {
             let scope = ReportScope::resolve(conn, &user, query.department_id.as_deref())?;
-            let listed = lists::unreported(
-                conn,
-                &user.org,
-                day,
-                today,
-                scope.departments.as_ref(),
-                window,
-            )?;
-            let total = match listed.total {
-                Some(total) => total,
-                None => scope
-                    .total(&reports::day_counts(conn, &user.org, day, today, now)?)
-                    .unreported(),
-            };
-            let people: Vec<PersonEntry> = listed
-                .items
-                .into_iter()
-                .map(|l| entry(&scope, l, None))
-                .collect();
+            let (people, total) = fetch(conn, &user, &scope, &request)?;
             let detail = json!({"date": day, "page": page, "people": people.len()});
-            let department_id = query.department_id.as_deref();
             audit::report_read(
                 conn,
                 &user,
                 &scope,
-                department_id,
-                "reports.unreported",
+                query.department_id.as_deref(),
+                action,
                 detail,
                 now,
             )?;
@@ -441,6 +446,49 @@ pub async fn unreported(
     }))
 }
 
+/// Who was expected on a day and has not reported, by name, a page at a time.
+#[utoipa::path(get, path = "/api/v1/reports/unreported", tag = "reports", security(("bearer" = [])),
+    params(ListQuery),
+    responses((status = 200, body = PeopleList), (status = 403, body = ErrorResponse)))]
+pub async fn unreported(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    people_list(
+        state,
+        user,
+        query.into_inner(),
+        "reports.unreported",
+        |conn, user, scope, r| {
+            let listed = lists::unreported(
+                conn,
+                &user.org,
+                r.day,
+                r.today,
+                scope.departments.as_ref(),
+                r.window,
+            )?;
+            // Today's list pages through the database; its total is the day's own count.
+            let total = match listed.total {
+                Some(total) => total,
+                None => scope
+                    .total(&reports::day_counts(
+                        conn, &user.org, r.day, r.today, r.now,
+                    )?)
+                    .unreported(),
+            };
+            let people = listed
+                .items
+                .into_iter()
+                .map(|l| entry(scope, l, None))
+                .collect();
+            Ok((people, total))
+        },
+    )
+    .await
+}
+
 /// Who reported something abnormal on a day, with their answers, a page at a time.
 #[utoipa::path(get, path = "/api/v1/reports/abnormal", tag = "reports", security(("bearer" = [])),
     params(ListQuery),
@@ -450,38 +498,21 @@ pub async fn abnormal(
     user: AuthUser,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require(Role::Manager)?;
-    let Today { today, now } = org_today(&state, &user.org);
-    let day = parse_date(query.date.as_deref(), today)?;
-    let (page, per_page, window) = window(&query)?;
-    let (people, total) = state
-        .db(move |conn| {
-            let scope = ReportScope::resolve(conn, &user, query.department_id.as_deref())?;
-            let listed = lists::abnormal(conn, &user.org, day, scope.departments.as_ref(), window)?;
-            let people: Vec<PersonEntry> = listed
+    people_list(
+        state,
+        user,
+        query.into_inner(),
+        "reports.abnormal",
+        |conn, user, scope, r| {
+            let listed =
+                lists::abnormal(conn, &user.org, r.day, scope.departments.as_ref(), r.window)?;
+            let people = listed
                 .items
                 .into_iter()
-                .map(|(l, c)| entry(&scope, l, Some(Checkin::from(c))))
+                .map(|(l, c)| entry(scope, l, Some(Checkin::from(c))))
                 .collect();
-            let detail = json!({"date": day, "page": page, "people": people.len()});
-            let department_id = query.department_id.as_deref();
-            audit::report_read(
-                conn,
-                &user,
-                &scope,
-                department_id,
-                "reports.abnormal",
-                detail,
-                now,
-            )?;
             Ok((people, listed.total.unwrap_or_default()))
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(PeopleList {
-        date: day,
-        people,
-        total,
-        page,
-        per_page,
-    }))
+        },
+    )
+    .await
 }
