@@ -261,7 +261,7 @@ fn import_employees(
 }
 
 fn remind(settings: Settings, date: Option<chrono::NaiveDate>) -> anyhow::Result<()> {
-    use crate::db::reminders::{all_organizations, Zones};
+    use crate::db::reminders::Zones;
     use crate::domain::{LocalCalendar, OrgSettings};
     use crate::jobs::{delivery, reminders};
 
@@ -281,7 +281,7 @@ fn remind(settings: Settings, date: Option<chrono::NaiveDate>) -> anyhow::Result
         let planned = state
             .db(move |conn| {
                 let mut planned = Vec::new();
-                for org in all_organizations(conn)? {
+                for org in organizations::all(conn)? {
                     let today =
                         LocalCalendar::new(crate::reports::counts::org_tz(&org), now).today();
                     let day = date.unwrap_or(today);

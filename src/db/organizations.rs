@@ -60,3 +60,10 @@ pub fn update(
         ))
         .execute(conn)
 }
+
+pub fn all(conn: &mut DbConn) -> QueryResult<Vec<OrganizationRow>> {
+    organizations::table
+        .order(organizations::id.asc())
+        .select(OrganizationRow::as_select())
+        .load(conn)
+}

@@ -6,10 +6,7 @@ use std::collections::HashSet;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::organizations::OrganizationRow;
-use super::schema::{
-    checkins, leaves, mail_bodies, organizations, outbox, reminder_requests, users,
-};
+use super::schema::{checkins, leaves, mail_bodies, outbox, reminder_requests, users};
 use super::DbConn;
 
 /// Kinds of the outbox rows reminders write (also their template names).
@@ -37,13 +34,6 @@ pub enum Zones<'a> {
     Organization(&'a str),
     /// People whose own zone is this one.
     Only(&'a str),
-}
-
-pub fn all_organizations(conn: &mut DbConn) -> QueryResult<Vec<OrganizationRow>> {
-    organizations::table
-        .order(organizations::id.asc())
-        .select(OrganizationRow::as_select())
-        .load(conn)
 }
 
 /// The zones people of an organization have set for themselves.

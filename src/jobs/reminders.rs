@@ -364,7 +364,7 @@ pub fn plan_due(
 ) -> QueryResult<Vec<Planned>> {
     let stamp = db_time(now);
     let mut planned = Vec::new();
-    for org in db::all_organizations(conn)? {
+    for org in crate::db::organizations::all(conn)? {
         let settings = OrgSettings::from_stored(&org.settings);
         if settings.reminder_times.is_empty() {
             continue;
@@ -425,6 +425,16 @@ pub fn spawn_scheduler_loop(state: web::Data<AppState>, every: StdDuration) {
                     }
                 }
                 Err(e) => tracing::warn!(error = %format!("{e:#}"), "reminder planning failed"),
+            }
+            // Yesterday's numbers are computed once, here, rather than by the first report.
+            let now = state.clock.now();
+            match state
+                .db(move |c| Ok(crate::reports::counts::close_yesterday(c, now)?))
+                .await
+            {
+                Ok(n) if n > 0 => tracing::info!(organizations = n, "closed yesterday's numbers"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "closing yesterday failed"),
             }
             tokio::time::sleep(every).await;
         }

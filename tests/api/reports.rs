@@ -334,3 +334,41 @@ async fn report_parameters_are_checked() {
     let default = app.get("/api/v1/reports/trend", &token).await;
     assert_eq!(default.body["days"].as_array().unwrap().len(), 30);
 }
+
+#[tokio::test]
+async fn yesterday_is_closed_ahead_of_the_first_report() {
+    let app = spawn_app().await;
+    let admin = app.create_org("Acme", "Asia/Shanghai").await;
+    let token = app.token_for(&admin).await;
+    app.put(
+        "/api/v1/checkins/today",
+        &token,
+        &json!({"answers": healthy_answers()}),
+    )
+    .await;
+    app.clock.advance(Duration::days(1));
+    let now = app.clock_now();
+    let closed = app
+        .with_db(move |conn| health_checkin::reports::counts::close_yesterday(conn, now).unwrap())
+        .await;
+    assert_eq!(closed, 1);
+    assert_eq!(
+        app.count_rows("SELECT COUNT(*) AS n FROM closed_days")
+            .await,
+        1
+    );
+    let again = app
+        .with_db(move |conn| health_checkin::reports::counts::close_yesterday(conn, now).unwrap())
+        .await;
+    assert_eq!(again, 0, "a closed day stays closed");
+    let monday = app
+        .get("/api/v1/reports/daily?date=2020-02-03", &token)
+        .await;
+    assert_eq!(
+        (
+            monday.body["expected"].clone(),
+            monday.body["reported"].clone()
+        ),
+        (json!(1), json!(1))
+    );
+}
