@@ -43,10 +43,25 @@ impl Scope {
 
 pub fn scope_of(conn: &mut DbConn, org_id: &str, user_id: &str, role: Role) -> QueryResult<Scope> {
     match role {
+        Role::Manager => {
+            let tree = departments::tree(conn, org_id)?;
+            scope_in(conn, &tree, user_id, role)
+        }
+        _ => scope_in(conn, &DepartmentTree::default(), user_id, role),
+    }
+}
+
+/// `scope_of` for a caller that has loaded the organization's tree already.
+pub fn scope_in(
+    conn: &mut DbConn,
+    tree: &DepartmentTree,
+    user_id: &str,
+    role: Role,
+) -> QueryResult<Scope> {
+    match role {
         Role::Hr | Role::Admin => Ok(Scope::Organization),
         Role::Staff => Ok(Scope::Departments(HashSet::new())),
         Role::Manager => {
-            let tree = departments::tree(conn, org_id)?;
             let mut ids = HashSet::new();
             for root in departments::managed_by(conn, user_id)? {
                 ids.extend(tree.subtree(&root));

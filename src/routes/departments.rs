@@ -4,7 +4,7 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::access::scope_of;
+use crate::access::scope_in;
 use crate::auth::AuthUser;
 use crate::db::departments::{self, DepartmentRow};
 use crate::db::{db_time, new_id, users, DbConn};
@@ -95,8 +95,8 @@ pub async fn list(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResp
     let (org_id, user_id, role) = (user.org_id().to_string(), user.id().to_string(), user.role);
     let departments = state
         .db(move |conn| {
-            let scope = scope_of(conn, &org_id, &user_id, role)?;
             let snap = snapshot(conn, &org_id)?;
+            let scope = scope_in(conn, &snap.tree, &user_id, role)?;
             let mut out: Vec<Department> = snap
                 .rows
                 .iter()
@@ -123,8 +123,8 @@ pub async fn get_one(
     let id = id.into_inner();
     let found = state
         .db(move |conn| {
-            let scope = scope_of(conn, &org_id, &user_id, role)?;
             let snap = snapshot(conn, &org_id)?;
+            let scope = scope_in(conn, &snap.tree, &user_id, role)?;
             Ok(snap
                 .rows
                 .iter()

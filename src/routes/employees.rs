@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::access::{scope_of, Scope};
+use crate::access::{scope_in, scope_of, Scope};
 use crate::auth::AuthUser;
 use crate::db::departments;
 use crate::db::leaves::{self, LeaveRow};
@@ -174,8 +174,8 @@ pub async fn list(
     let now = db_time(state.clock.now());
     let result = state
         .db(move |conn| {
-            let scope = scope_of(conn, &org_id, &user_id, caller_role)?;
             let directory = Directory::load(conn, &org_id)?;
+            let scope = scope_in(conn, &directory.tree, &user_id, caller_role)?;
             let scope = match &query.department_id {
                 Some(d) => scope.narrowed_to(&directory.tree, d).ok_or_else(|| {
                     ApiError::Forbidden("that department is outside the ones you can see".into())

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::access::{scope_of, Scope};
+use crate::access::{scope_in, Scope};
 use crate::auth::AuthUser;
 use crate::db::organizations::OrganizationRow;
 use crate::db::{db_time, departments, DbConn};
@@ -50,7 +50,7 @@ impl ReportScope {
         department_id: Option<&str>,
     ) -> Result<Self, ApiError> {
         let tree = departments::tree(conn, user.org_id())?;
-        let scope = scope_of(conn, user.org_id(), user.id(), user.role)?;
+        let scope = scope_in(conn, &tree, user.id(), user.role)?;
         let scope = match department_id {
             Some(d) => scope.narrowed_to(&tree, d).ok_or_else(|| {
                 if tree.contains(d) {
