@@ -59,21 +59,27 @@ export async function peopleView(main, params) {
     h('p.muted', t('people_count', { n: list.total })),
     h('ul.people.rows#people-list', list.employees.map((p) => personRow(p, depts, reload))),
     pages > 1 ? h('nav.pager', page > 1 ? h('a', { href: pageLink(page - 1) }, t('previous_page')) : null, ` ${page} / ${pages} `, page < pages ? h('a', { href: pageLink(page + 1) }, t('next_page')) : null) : null,
-    personForm(null, depts, reload));
+    personForm(null, depts, reload),
+    zoneNames());
+}
+
+/** The browser's list of time zone names, offered by every zone field on the page. */
+export function zoneNames() {
+  return h('datalist#zone-names', (Intl.supportedValuesOf ? Intl.supportedValuesOf('timeZone') : []).map((z) => h('option', { value: z })));
 }
 
 function personRow(p, depts, reload) {
-  const li = h('li', { class: p.active ? null : 'inactive' });
+  const li = h('li', { id: `person-${p.id}`, class: p.active ? null : 'inactive' });
   const extra = h('div');
   const show = () => clear(li,
     h('div.person',
       h('div', h('strong', p.name), p.active ? null : h('span.tag', t('inactive')), h('br'), h('span.muted', p.email), p.employee_no ? h('span.muted', ` · ${p.employee_no}`) : null),
       h('div', h('span.tag', t(`role_${p.role}`)), p.department_path ? h('span.tag', p.department_path) : null)),
     h('div.actions',
-      h('button.secondary.small', { type: 'button', onclick: () => clear(extra, personForm(p, depts, reload)) }, t('edit')),
-      h('button.secondary.small', { type: 'button', onclick: () => leaveBox(p, extra) }, t('leave')),
+      h('button.secondary.small', { id: `edit-${p.id}`, type: 'button', onclick: () => clear(extra, personForm(p, depts, reload)) }, t('edit')),
+      h('button.secondary.small', { id: `leave-${p.id}`, type: 'button', onclick: () => leaveBox(p, extra) }, t('leave')),
       p.active
-        ? h('button.danger.small', { type: 'button', onclick: async () => {
+        ? h('button.danger.small', { id: `deactivate-${p.id}`, type: 'button', onclick: async () => {
           if (!confirm(t('deactivate_confirm', { name: p.name }))) return;
           try { await api('DELETE', `/employees/${p.id}`); reload(); } catch (error) { clear(extra, banner(errorText(error), 'error')); }
         } }, t('deactivate'))
@@ -96,20 +102,25 @@ function personForm(p, depts, reload) {
     field('employee_no', t('employee_no'), h('input', { id: `${prefix}-no`, type: 'text', name: 'employee_no', value: p?.employee_no || '' })),
     field('role', t('role'), select(`${prefix}-role`, ROLES.map((r) => [r, t(`role_${r}`)]), p?.role || 'staff')),
     field('department_id', t('department'), select(`${prefix}-dept`, departmentOptions(depts, t('no_department')), p?.department_id || '')),
+    field('timezone', t('timezone'), h('input', { id: `${prefix}-zone`, type: 'text', name: 'timezone', value: p?.timezone || '', list: 'zone-names', autocomplete: 'off', placeholder: t('org_default') })),
+    field('locale', t('language'), select(`${prefix}-locale`, [['', t('org_default')], ['zh-CN', '中文'], ['en', 'English']], p?.locale || '')),
+    depts.length ? group('manager_of', t('manages'), depts.map((d) =>
+      h('label.choice', h('input', { type: 'checkbox', name: 'manager_of', value: d.id, checked: (p?.manages || []).includes(d.id) }), d.path || d.name)), t('manages_help')) : null,
     p ? null : h('label.check', h('input', { type: 'checkbox', name: 'invite', checked: true }), t('send_invite')),
     h('div.actions', h('button.primary', { type: 'submit' }, p ? t('save') : t('add'))));
   formEl.addEventListener('submit', async (e) => {
     e.preventDefault();
     const v = (id) => formEl.querySelector(`#${prefix}-${id}`).value.trim();
     const body = { email: v('email'), name: v('name'), role: v('role') };
-    const no = v('no');
-    const dept = v('dept');
+    const optional = { employee_no: v('no'), department_id: v('dept'), timezone: v('zone'), locale: v('locale') };
+    const manages = [...formEl.querySelectorAll('[name="manager_of"]:checked')].map((x) => x.value);
     if (p) {
-      body.employee_no = no || null;
-      body.department_id = dept || null;
+      // An emptied field clears the stored value; the managed departments are replaced as a whole.
+      for (const [key, value] of Object.entries(optional)) body[key] = value || null;
+      body.manager_of = manages;
     } else {
-      if (no) body.employee_no = no;
-      if (dept) body.department_id = dept;
+      for (const [key, value] of Object.entries(optional)) if (value) body[key] = value;
+      if (manages.length) body.manager_of = manages;
       body.invite = formEl.invite.checked;
     }
     const ok = await attempt(formEl, status, () => (p ? api('PATCH', `/employees/${p.id}`, body) : api('POST', '/employees', body)));
@@ -129,7 +140,7 @@ async function leaveBox(p, box) {
     }
     const items = Array.isArray(list) ? list : list.leave || list.leaves || [];
     const status = h('div.status', { role: 'status', 'aria-live': 'polite' });
-    const formEl = h('form.row', { novalidate: true },
+    const formEl = h('form.row', { id: `leave-form-${p.id}`, novalidate: true },
       field('from', t('from'), h('input', { id: `leave-from-${p.id}`, type: 'date', name: 'from', required: true })),
       field('to', t('to'), h('input', { id: `leave-to-${p.id}`, type: 'date', name: 'to', required: true })),
       field('kind', t('leave_kind'), select(`leave-kind-${p.id}`, LEAVE_KINDS.map((k) => [k, t(`leave_${k}`)]), 'annual')),
@@ -142,7 +153,7 @@ async function leaveBox(p, box) {
       const ok = await attempt(formEl, status, () => api('POST', `/employees/${p.id}/leave`, body));
       if (ok) render();
     });
-    clear(box, h('div.card',
+    clear(box, h('div.card', { id: `leave-card-${p.id}` },
       h('h3', t('leave')),
       items.length ? h('ul.plain', items.map((l) => h('li', `${formatDate(l.from)} – ${formatDate(l.to)} · ${t(`leave_${l.kind}`)}`, l.note ? ` · ${l.note}` : '', ' ',
         h('button.danger.small', { type: 'button', onclick: async () => { await api('DELETE', `/employees/${p.id}/leave/${l.id}`).catch(() => {}); render(); } }, t('remove'))))) : h('p.muted', t('no_leave')),
@@ -209,49 +220,84 @@ export async function importView(main) {
 
 // ---------- departments ----------
 
+/** Every active person of one role, page by page. */
+async function everyone(role) {
+  const people = [];
+  for (let page = 1; ; page += 1) {
+    const list = await api('GET', `/employees?${new URLSearchParams({ role, page: String(page), per_page: '200' })}`);
+    people.push(...list.employees);
+    if (people.length >= list.total || !list.employees.length) return people;
+  }
+}
+
 export async function departmentsView(main) {
-  const list = await departments();
+  const [list, ...byRole] = await Promise.all([departments(), ...['manager', 'hr', 'admin'].map(everyone)]);
+  // Those who may manage a department, by name.
+  const candidates = byRole.flat().sort((a, b) => a.name.localeCompare(b.name));
+  const names = new Map(candidates.map((p) => [p.id, p.name]));
   const byParent = new Map();
   for (const d of list) {
     const key = d.parent_id || '';
     if (!byParent.has(key)) byParent.set(key, []);
     byParent.get(key).push(d);
   }
+  const below = (id) => (byParent.get(id) || []).flatMap((c) => [c.id, ...below(c.id)]);
   const reload = () => departmentsView(main);
   const status = h('div.status', { role: 'status', 'aria-live': 'polite' });
   const node = (d) => {
-    const row = h('div.dept-row',
-      h('span', h('strong', d.name), ' ', h('span.muted', t('members', { n: d.member_count ?? 0 }))),
+    const editor = h('div');
+    const managers = d.manager_ids.map((id) => names.get(id) || id);
+    const row = h('div.dept-row', { id: `dept-${d.id}` },
+      h('span', h('strong', d.name), ' ', h('span.muted', t('members', { n: d.member_count ?? 0 })),
+        managers.length ? h('span.muted', ` · ${t('managed_by', { names: managers.join(', ') })}`) : null),
       h('span.actions',
-        h('button.secondary.small', { type: 'button', onclick: async () => {
-          const name = prompt(t('rename'), d.name);
-          if (!name || name === d.name) return;
-          try { await api('PATCH', `/departments/${d.id}`, { name }); reload(); } catch (error) { clear(status, banner(errorText(error), 'error')); }
-        } }, t('rename')),
+        h('button.secondary.small', { type: 'button', 'aria-expanded': 'false', onclick: (e) => {
+          const open = e.currentTarget.getAttribute('aria-expanded') === 'true';
+          e.currentTarget.setAttribute('aria-expanded', String(!open));
+          if (open) clear(editor);
+          else clear(editor, departmentForm(d, list, candidates, new Set([d.id, ...below(d.id)]), reload));
+        } }, t('edit')),
         h('button.danger.small', { type: 'button', onclick: async () => {
           if (!confirm(t('delete_confirm', { name: d.name }))) return;
           try { await api('DELETE', `/departments/${d.id}`); reload(); } catch (error) { clear(status, banner(errorText(error), 'error')); }
         } }, t('delete'))));
     const children = byParent.get(d.id) || [];
-    return h('li', row, children.length ? h('ul.tree', children.map(node)) : null);
+    return h('li', row, editor, children.length ? h('ul.tree', children.map(node)) : null);
   };
-  const formStatus = h('div.status', { role: 'status', 'aria-live': 'polite' });
-  const formEl = h('form.card#new-department', { novalidate: true },
-    h('h2', t('add_department')),
-    formStatus,
-    field('name', t('name'), h('input#dept-name', { type: 'text', name: 'name', required: true })),
-    field('parent_id', t('parent'), select('dept-parent', departmentOptions(list, t('top_level')), '')),
-    h('button.primary', { type: 'submit' }, t('add')));
+  clear(main, h('h1', t('departments_title')), status,
+    h('ul.tree.root#department-tree', (byParent.get('') || []).map(node)),
+    departmentForm(null, list, candidates, new Set(), reload));
+}
+
+/** Adds a department, or edits one: its name, where it sits in the tree, its managers. */
+function departmentForm(d, list, candidates, excluded, reload) {
+  const prefix = d ? `dept-${d.id}` : 'dept';
+  const status = h('div.status', { role: 'status', 'aria-live': 'polite' });
+  // A department cannot move under itself or its own sub-departments.
+  const parents = list.filter((x) => !excluded.has(x.id));
+  const formEl = h('form.card', { id: d ? `edit-${prefix}` : 'new-department', novalidate: true },
+    h(d ? 'h3' : 'h2', d ? `${t('edit')}: ${d.name}` : t('add_department')),
+    status,
+    field('name', t('name'), h('input', { id: `${prefix}-name`, type: 'text', name: 'name', required: true, value: d?.name || '' })),
+    field('parent_id', t('parent'), select(`${prefix}-parent`, departmentOptions(parents, t('top_level')), d?.parent_id || '')),
+    candidates.length
+      ? group('manager_ids', t('managers'), candidates.map((p) =>
+        h('label.choice', h('input', { type: 'checkbox', name: 'manager_ids', value: p.id, checked: (d?.manager_ids || []).includes(p.id) }), p.name, ' ', h('span.muted', p.email))), t('managers_help'))
+      : null,
+    h('div.actions', h('button.primary', { type: 'submit' }, d ? t('save') : t('add'))));
   formEl.addEventListener('submit', async (e) => {
     e.preventDefault();
-    const body = { name: formEl.querySelector('#dept-name').value.trim() };
-    const parent = formEl.querySelector('#dept-parent').value;
-    if (parent) body.parent_id = parent;
-    const ok = await attempt(formEl, formStatus, () => api('POST', '/departments', body));
+    const parent = formEl.querySelector(`#${prefix}-parent`).value || null;
+    const body = {
+      name: formEl.querySelector(`#${prefix}-name`).value.trim(),
+      manager_ids: [...formEl.querySelectorAll('[name="manager_ids"]:checked')].map((x) => x.value),
+    };
+    if (d) body.parent_id = parent;
+    else if (parent) body.parent_id = parent;
+    const ok = await attempt(formEl, status, () => (d ? api('PATCH', `/departments/${d.id}`, body) : api('POST', '/departments', body)));
     if (ok) reload();
   });
-  clear(main, h('h1', t('departments_title')), status,
-    h('ul.tree.root#department-tree', (byParent.get('') || []).map(node)), formEl);
+  return formEl;
 }
 
 // ---------- settings ----------
@@ -262,8 +308,8 @@ export async function settingsView(main) {
   const formEl = h('form.card#settings-form', { novalidate: true },
     status,
     field('name', t('org_name'), h('input', { type: 'text', name: 'name', value: org.name })),
-    field('timezone', t('timezone'), h('input', { type: 'text', name: 'timezone', value: org.timezone, list: 'zones', autocomplete: 'off' })),
-    h('datalist#zones', (Intl.supportedValuesOf ? Intl.supportedValuesOf('timeZone') : []).map((z) => h('option', { value: z }))),
+    field('timezone', t('timezone'), h('input', { type: 'text', name: 'timezone', value: org.timezone, list: 'zone-names', autocomplete: 'off' })),
+    zoneNames(),
     group('working_days', t('working_days'), t('weekdays').map((name, i) =>
       h('label.choice', h('input', { type: 'checkbox', name: 'working_days', value: String(i + 1), checked: org.working_days.includes(i + 1) }), name))),
     field('reminder_times', t('reminder_times'), h('input', { type: 'text', name: 'reminder_times', value: org.reminder_times.join(', ') })),

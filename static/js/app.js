@@ -33,6 +33,8 @@ const VIEWS = {
   settings: settingsView,
 };
 
+const ALIASES = { reports: 'dashboard' };
+
 const PUBLIC = { login: loginView, forgot: forgotView, 'set-password': setPasswordView };
 
 function parseHash() {
@@ -101,9 +103,9 @@ let routing = 0;
 async function route() {
   const seq = ++routing;
   document.documentElement.lang = lang();
-  const { name, params } = parseHash();
-  if (PUBLIC[name]) {
-    PUBLIC[name](page(name), params);
+  const { name: rawName, params } = parseHash();
+  if (PUBLIC[rawName]) {
+    PUBLIC[rawName](page(rawName), params);
     return;
   }
   if (!auth.token) {
@@ -116,6 +118,8 @@ async function route() {
     go('login');
     return;
   }
+  // Links in reminder digests point at #/reports.
+  const name = ALIASES[rawName] || rawName;
   const allowed = NAV.find(([n, , roles]) => n === name && roles.includes(state.me.role));
   if (!name || !allowed) {
     if (name && VIEWS[name]) {
@@ -217,10 +221,12 @@ function setPasswordView(main, params) {
       return;
     }
     try {
-      await api('POST', '/auth/set-password', { token, password: form.password.value }, { anonymous: true });
-      auth.clear();
-      state.me = null;
-      clear(main, h('div.card.narrow', h('h1', t('set_password_title')), banner(t('set_password_done'), 'ok'), h('p', h('a', { href: '#/login' }, t('login')))));
+      // The link logs the person in: straight on to today's form.
+      const session = await api('POST', '/auth/set-password', { token, password: form.password.value }, { anonymous: true });
+      auth.token = session.token;
+      state.me = session.user;
+      setZone(state.me.timezone || state.me.organization.timezone);
+      go(home());
     } catch (error) {
       showFieldErrors(form, error.fields);
       clear(status, banner(errorText(error), 'error'));

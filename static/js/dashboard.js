@@ -4,7 +4,7 @@
 import { api, blob, download } from './api.js';
 import { h, clear } from './dom.js';
 import { t, addDays, errorText } from './i18n.js';
-import { banner } from './ui.js';
+import { banner, showError } from './ui.js';
 import { answersList } from './checkin.js';
 
 let formCache = null;
@@ -19,15 +19,14 @@ function query(params) {
   return q.toString();
 }
 
-/** An SVG chart fetched with the token; the box hides itself when the server has none. */
+/** An SVG chart fetched with the token. */
 function chart(id, title, path) {
   const box = h(`figure.card.chart#${id}`, h('figcaption', title), h('p.muted', t('loading')));
   blob(path).then((data) => {
     const url = URL.createObjectURL(data);
     clear(box, h('figcaption', title), h('img', { src: url, alt: title }));
-  }).catch((error) => {
-    if (error.status === 404) box.hidden = true;
-    else clear(box, h('figcaption', title), h('p.muted', t('chart_failed')));
+  }).catch(() => {
+    clear(box, h('figcaption', title), h('p.muted', t('chart_failed')));
   });
   return box;
 }
@@ -95,7 +94,7 @@ async function fillUnreported(box, scope) {
         const result = await api('POST', '/reminders', body);
         clear(status, banner(t('reminded', { n: result.queued }), 'ok'));
       } catch (error) {
-        const text = error.status === 404 ? t('remind_unavailable') : error.status === 429 ? t('remind_too_soon') : errorText(error);
+        const text = error.status === 429 ? t('remind_too_soon') : errorText(error);
         clear(status, banner(text, 'error'));
       } finally {
         remind.disabled = false;
@@ -135,7 +134,8 @@ function exportsCard(day) {
     try {
       await download(`/exports/checkins.${ext}?${query({ from: from.value, to: to.value })}`, `checkins-${from.value}-${to.value}.${ext}`);
     } catch (error) {
-      clear(status, banner(error.status === 404 ? t('export_unavailable') : errorText(error), 'error'));
+      const unplaced = Object.entries(error.fields || {}).map(([k, v]) => `${k}: ${v}`);
+      showError(status, error, errorText(error), unplaced);
     }
   };
   return h('section.card#exports',

@@ -11,7 +11,12 @@ use fantoccini::{elements::Element, Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 use tempfile::TempDir;
 
-use crate::helpers::{healthy_answers, monday_morning, spawn_app, TestApp};
+use health_checkin::jobs::delivery::deliver_due;
+
+use crate::helpers::{
+    healthy_answers, monday_morning, spawn_app, spawn_app_with_smtp, Person, TestApp,
+};
+use crate::smtp::{ReceivedMail, TestSmtp};
 
 const WAIT: Duration = Duration::from_secs(15);
 
@@ -74,6 +79,16 @@ impl Driver {
     /// A browser with a fresh profile and a window (or, below 500 px, an emulated phone
     /// viewport) of the given size, in English.
     async fn browser(&self, width: u32, height: u32) -> Browser {
+        self.browser_saving_to(width, height, None).await
+    }
+
+    /// As `browser`, with downloads saved without asking into `downloads`.
+    async fn browser_saving_to(
+        &self,
+        width: u32,
+        height: u32,
+        downloads: Option<&std::path::Path>,
+    ) -> Browser {
         let profile = tempfile::tempdir().expect("profile dir");
         let mut options = json!({
             "args": [
@@ -85,6 +100,10 @@ impl Driver {
             ],
             "prefs": {"intl.accept_languages": "en-US,en"},
         });
+        if let Some(dir) = downloads {
+            options["prefs"]["download.default_directory"] = json!(dir.display().to_string());
+            options["prefs"]["download.prompt_for_download"] = json!(false);
+        }
         // Headless windows are at least 500 px wide; a phone's viewport is emulated instead.
         if width < 500 {
             options["mobileEmulation"] = json!({
@@ -152,6 +171,37 @@ impl Browser {
         let el = self.find(css).await;
         el.clear().await.expect("clear");
         el.send_keys(text).await.expect("type");
+    }
+
+    /// Sets a field's value as a picker would (typing into a date field depends on the locale).
+    async fn set_value(&self, css: &str, value: &str) {
+        self.find(css).await;
+        self.client
+            .execute(
+                "const el = document.querySelector(arguments[0]); el.value = arguments[1]; \
+                 el.dispatchEvent(new Event('input', {bubbles: true})); \
+                 el.dispatchEvent(new Event('change', {bubbles: true}));",
+                vec![json!(css), json!(value)],
+            )
+            .await
+            .expect("value set");
+    }
+
+    async fn choose(&self, select_css: &str, value: &str) {
+        self.find(select_css)
+            .await
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|e| panic!("{select_css} has no option {value}: {e}"));
+    }
+
+    /// Opens a path and fragment taken from a link in a mail, on this test's server.
+    async fn follow_mail_link(&self, app: &TestApp, link: &str) {
+        let start = link.find("/#/").unwrap_or_else(|| panic!("not an app link: {link}"));
+        self.client
+            .goto(&format!("{}{}", app.address, &link[start..]))
+            .await
+            .expect("page opens");
     }
 
     /// Waits until the element's text contains `expected`; returns the text.
@@ -256,7 +306,11 @@ async fn the_pages_are_served_at_the_root_with_a_strict_policy() {
 /// An organization with a department managed by a manager, and one staff member in it who
 /// checked in yesterday.
 struct Team {
+    admin: Person,
+    sales_id: String,
+    manager_id: String,
     manager_email: String,
+    staff_id: String,
     staff_email: String,
     password: String,
 }
@@ -296,7 +350,11 @@ async fn team(app: &TestApp) -> Team {
     assert_eq!(r.status.as_u16(), 201, "{:?}", r.body);
     app.clock.set(monday_morning());
     Team {
+        admin,
+        sales_id: dept_id,
+        manager_id: manager.id,
         manager_email: manager.email,
+        staff_id: staff.id,
         staff_email: staff.email,
         password: staff.password,
     }
@@ -386,24 +444,31 @@ async fn staff_submits_with_one_tap_and_the_manager_sees_the_count_move() {
     manager.close().await;
 }
 
+/// The mail sent to `to`, once a delivery pass has run.
+async fn mail_to(app: &TestApp, smtp: &TestSmtp, to: &str) -> ReceivedMail {
+    deliver_due(&app.state).await.expect("delivery pass");
+    smtp.received()
+        .into_iter()
+        .rev()
+        .find(|m| m.to.iter().any(|r| r == to))
+        .unwrap_or_else(|| panic!("no mail to {to}"))
+}
+
+/// The first link into the app in a mail's text.
+fn app_link(mail: &ReceivedMail, route: &str) -> String {
+    let text = mail.part("text/plain").expect("a text part");
+    text.split_whitespace()
+        .find(|w| w.contains(&format!("/#/{route}")))
+        .unwrap_or_else(|| panic!("no #/{route} link in {text}"))
+        .to_string()
+}
+
 #[tokio::test]
-async fn the_manager_reminds_the_unreported_or_is_told_why_not() {
-    let app = spawn_app().await;
+async fn the_manager_reminds_the_unreported_and_the_mail_arrives() {
+    let smtp = TestSmtp::start();
+    let app = spawn_app_with_smtp(smtp.port()).await;
     let team = team(&app).await;
     let driver = Driver::start().await;
-    let manager_token = app.login(&team.manager_email, &team.password).await.body["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    // Whether this server has the reminders endpoint at all (a GET queues nothing).
-    let probe = app
-        .get("/api/v1/reminders?date=2020-02-03", &manager_token)
-        .await;
-    let expected = if probe.status.as_u16() == 404 {
-        "Reminders cannot be sent from this server yet."
-    } else {
-        "reminders queued"
-    };
 
     // On a phone this time: the dashboard fits too.
     let manager = driver.browser(360, 780).await;
@@ -415,9 +480,268 @@ async fn the_manager_reminds_the_unreported_or_is_told_why_not() {
     manager.wait_text("#department-table", "Sales").await;
     manager.assert_no_horizontal_scroll("the dashboard").await;
     manager.click("#remind").await;
-    manager.wait_text("#unreported .status", expected).await;
+    manager
+        .wait_text("#unreported .status", "Reminders queued: 1")
+        .await;
     manager.screenshot("dashboard-phone-reminders").await;
+
+    let reminder = mail_to(&app, &smtp, &team.staff_email).await;
+    let subject = reminder.header("Subject").unwrap_or_default();
+    assert!(!subject.is_empty(), "the reminder has a subject");
+    // Its link opens today's form, where the staff member is already logged in or logs in.
+    assert!(app_link(&reminder, "checkin").ends_with("/#/checkin"));
+
+    // Asked again at once, the server says why not, and nothing more is sent.
+    manager.click("#remind").await;
+    manager
+        .wait_text("#unreported .status", "a moment ago")
+        .await;
+    deliver_due(&app.state).await.expect("delivery pass");
+    let to_staff = smtp
+        .received()
+        .iter()
+        .filter(|m| m.to == [team.staff_email.clone()])
+        .count();
+    assert_eq!(to_staff, 1);
+
+    // The escalation digest links to #/reports, which is the dashboard.
+    manager.open(&app, "#/reports?date=2020-02-03").await;
+    manager.wait_text("#stat-expected .value", "1").await;
     manager.close().await;
+}
+
+#[tokio::test]
+async fn an_invited_person_sets_a_password_from_the_mail_and_lands_on_the_form() {
+    let smtp = TestSmtp::start();
+    let app = spawn_app_with_smtp(smtp.port()).await;
+    let admin = app.create_org("Acme", "Asia/Shanghai").await;
+    let driver = Driver::start().await;
+
+    // The admin adds a person with their own zone and language, and an invitation.
+    let browser = driver.browser(1280, 1200).await;
+    browser.login(&app, &admin.email, &admin.password).await;
+    browser.click("#nav-people").await;
+    browser.fill("#new-email", "han.meimei@acme.test").await;
+    browser.fill("#new-name", "Han Meimei").await;
+    browser.fill("#new-zone", "Europe/Berlin").await;
+    browser.choose("#new-locale", "en").await;
+    browser.click("#new-person button[type=submit]").await;
+    browser.wait_text("#people-list", "Han Meimei").await;
+    let token = app.token_for(&admin).await;
+    let people = app
+        .get("/api/v1/employees?q=han.meimei", &token)
+        .await
+        .body;
+    assert_eq!(people["employees"][0]["timezone"], "Europe/Berlin");
+    assert_eq!(people["employees"][0]["locale"], "en");
+    browser.close().await;
+
+    let invitation = mail_to(&app, &smtp, "han.meimei@acme.test").await;
+    let link = app_link(&invitation, "set-password");
+
+    let phone = driver.browser(360, 780).await;
+    phone.follow_mail_link(&app, &link).await;
+    // Two different passwords are caught here; a weak one by the server, next to its field.
+    phone.fill("#f-password", "correct horse battery").await;
+    phone.fill("#f-password2", "correct horse").await;
+    phone.click("#set-password-form button[type=submit]").await;
+    phone.wait_text("#err-password2", "not the same").await;
+    phone.fill("#f-password", "short").await;
+    phone.fill("#f-password2", "short").await;
+    phone.click("#set-password-form button[type=submit]").await;
+    phone.wait_text("#err-password", "at least").await;
+    phone.assert_no_horizontal_scroll("the set-password page").await;
+    phone.screenshot("set-password-phone").await;
+
+    // A good one logs her in, straight to today's form.
+    phone.fill("#f-password", "correct horse battery").await;
+    phone.fill("#f-password2", "correct horse battery").await;
+    phone.click("#set-password-form button[type=submit]").await;
+    phone.find("#checkin-form").await;
+    phone.find("#logout").await;
+    assert_eq!(
+        app.login("han.meimei@acme.test", "correct horse battery")
+            .await
+            .status
+            .as_u16(),
+        200
+    );
+
+    // The link works once.
+    phone.logout().await;
+    phone.follow_mail_link(&app, &link).await;
+    phone.fill("#f-password", "another good secret").await;
+    phone.fill("#f-password2", "another good secret").await;
+    phone.click("#set-password-form button[type=submit]").await;
+    phone
+        .wait_text("#set-password-form .status", "already used")
+        .await;
+    phone.close().await;
+}
+
+#[tokio::test]
+async fn a_forgotten_password_is_reset_from_the_mail() {
+    let smtp = TestSmtp::start();
+    let app = spawn_app_with_smtp(smtp.port()).await;
+    let admin = app.create_org("Acme", "Asia/Shanghai").await;
+    let staff = app.add_person(&admin.org_id, "staff", None).await;
+    let driver = Driver::start().await;
+
+    let phone = driver.browser(360, 780).await;
+    phone.open(&app, "#/login").await;
+    phone.click("a[href='#/forgot']").await;
+    phone.fill("#f-email", &staff.email).await;
+    phone.click("#forgot-form button[type=submit]").await;
+    phone
+        .wait_text("#forgot-form .status", "on its way")
+        .await;
+    phone.assert_no_horizontal_scroll("the reset page").await;
+
+    let mail = mail_to(&app, &smtp, &staff.email).await;
+    phone
+        .follow_mail_link(&app, &app_link(&mail, "set-password"))
+        .await;
+    phone.fill("#f-password", "a brand new secret").await;
+    phone.fill("#f-password2", "a brand new secret").await;
+    phone.click("#set-password-form button[type=submit]").await;
+    phone.find("#checkin-form").await;
+
+    // The old password is gone; the new one works from the login page.
+    phone.logout().await;
+    phone.fill("#f-email", &staff.email).await;
+    phone.fill("#f-password", &staff.password).await;
+    phone.click("#login-submit").await;
+    phone.wait_text("#login-form .status", "wrong").await;
+    phone.fill("#f-password", "a brand new secret").await;
+    phone.click("#login-submit").await;
+    phone.find("#logout").await;
+    phone.close().await;
+}
+
+#[tokio::test]
+async fn staff_fills_in_a_missed_day_late() {
+    let app = spawn_app().await;
+    let team = team(&app).await;
+    let admin_token = app.token_for(&team.admin).await;
+    let r = app
+        .put(
+            "/api/v1/organization",
+            &admin_token,
+            &json!({"late_days": 3}),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 200, "{:?}", r.body);
+    let driver = Driver::start().await;
+
+    // Thursday's answers exist; Friday 2020-01-31 was missed.
+    app.clock.set(monday_morning() - chrono::Duration::days(4));
+    let staff_token = app.login(&team.staff_email, &team.password).await.body["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = app
+        .put(
+            "/api/v1/checkins/today",
+            &staff_token,
+            &json!({"answers": healthy_answers()}),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 201, "{:?}", r.body);
+    app.clock.set(monday_morning());
+    let phone = driver.browser(360, 780).await;
+    phone.login(&app, &team.staff_email, &team.password).await;
+    phone.open(&app, "#/checkin").await;
+    phone.wait_text("#late-days", "Fri").await;
+    phone.click("#late-days a[href='#/checkin?date=2020-01-31']").await;
+    phone.wait_text("h1", "Check-in for").await;
+    phone.click("#nothing-changed").await;
+    phone.wait_text("#done-card", "Done for").await;
+    assert_eq!(
+        app.count_rows(
+            "SELECT COUNT(*) AS n FROM checkins WHERE day = '2020-01-31'"
+        )
+        .await,
+        1
+    );
+    // Back on today's form, Friday is no longer offered.
+    phone.click("#nav-checkin").await;
+    phone.find("#nothing-changed").await;
+    let late = phone
+        .js("const l = document.getElementById('late-days'); return l ? l.textContent : '';")
+        .await;
+    assert!(!late.as_str().unwrap_or_default().contains("Fri"), "{late}");
+
+    // The history offers the days still open, and today's is filled in from there too.
+    phone.click("#nav-history").await;
+    phone.wait_text("#history-list", "Not reported").await;
+    phone.close().await;
+}
+
+#[tokio::test]
+async fn exports_download_as_csv_and_xlsx_files() {
+    let app = spawn_app().await;
+    let team = team(&app).await;
+    // Monday's check-in (Sunday's is on a day nobody is expected, which exports leave out).
+    let staff_token = app.login(&team.staff_email, &team.password).await.body["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = app
+        .put(
+            "/api/v1/checkins/today",
+            &staff_token,
+            &json!({"answers": healthy_answers()}),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 201, "{:?}", r.body);
+    let driver = Driver::start().await;
+    let downloads = tempfile::tempdir().expect("download dir");
+    let hr = driver
+        .browser_saving_to(1280, 1200, Some(downloads.path()))
+        .await;
+    hr.login(&app, &team.admin.email, &team.admin.password)
+        .await;
+    hr.open(&app, "#/dashboard").await;
+    hr.find("#exports").await;
+    hr.set_value("#export-from", "2020-02-01").await;
+    hr.set_value("#export-to", "2020-02-03").await;
+    hr.click("#export-csv").await;
+    let csv = wait_for_file(downloads.path(), "checkins-2020-02-01-2020-02-03.csv").await;
+    let text = String::from_utf8(csv).expect("UTF-8");
+    assert!(text.starts_with('\u{feff}'), "Excel needs the BOM");
+    let row = text
+        .lines()
+        .find(|l| l.contains("Li Lei"))
+        .unwrap_or_else(|| panic!("no row for Li Lei in {text}"));
+    assert!(row.contains("Sales,2020-02-03,reported"), "{row}");
+
+    hr.click("#export-xlsx").await;
+    let xlsx = wait_for_file(downloads.path(), "checkins-2020-02-01-2020-02-03.xlsx").await;
+    assert!(xlsx.starts_with(b"PK"), "an XLSX file is a zip");
+
+    // A range the server refuses is explained, and nothing is downloaded.
+    hr.set_value("#export-from", "2020-02-05").await;
+    hr.click("#export-csv").await;
+    hr.wait_text("#exports .status", "from").await;
+    hr.close().await;
+}
+
+/// Waits for a finished download (Chromium writes `.crdownload` first).
+async fn wait_for_file(dir: &std::path::Path, name: &str) -> Vec<u8> {
+    let path = dir.join(name);
+    let started = Instant::now();
+    while started.elapsed() < WAIT {
+        if let Ok(bytes) = std::fs::read(&path) {
+            if !bytes.is_empty() {
+                return bytes;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let seen: Vec<_> = std::fs::read_dir(dir)
+        .map(|d| d.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    panic!("{name} was not downloaded; the folder has {seen:?}");
 }
 
 #[tokio::test]
@@ -482,4 +806,165 @@ async fn an_admin_imports_a_csv_with_one_bad_line_and_sees_it_named() {
     browser.find("#settings-form").await;
     browser.screenshot("settings").await;
     browser.close().await;
+}
+
+#[tokio::test]
+async fn an_admin_edits_departments_people_leave_and_settings() {
+    let app = spawn_app().await;
+    let team = team(&app).await;
+    let token = app.token_for(&team.admin).await;
+    let ops = app
+        .post_as("/api/v1/departments", &token, &json!({"name": "Ops"}))
+        .await;
+    assert_eq!(ops.status.as_u16(), 201, "{:?}", ops.body);
+    let ops = ops.body["id"].as_str().unwrap().to_string();
+    let sales = team.sales_id.clone();
+    let driver = Driver::start().await;
+    let admin = driver.browser(1280, 1400).await;
+    admin
+        .login(&app, &team.admin.email, &team.admin.password)
+        .await;
+
+    // Departments: Ops moves under Sales and gets the manager.
+    admin.click("#nav-departments").await;
+    admin.click(&format!("#dept-{ops} button")).await;
+    let editor = format!("#edit-dept-{ops}");
+    admin.choose(&format!("#dept-{ops}-parent"), &sales).await;
+    admin
+        .click(&format!("{editor} input[value='{}']", team.manager_id))
+        .await;
+    admin.click(&format!("{editor} button[type=submit]")).await;
+    admin.wait_text(&format!("#dept-{ops}"), "managed by").await;
+    let list = app.get("/api/v1/departments", &token).await.body;
+    let stored = list["departments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == ops.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(stored["parent_id"], sales.as_str());
+    assert_eq!(stored["manager_ids"], json!([team.manager_id]));
+    assert_eq!(stored["path"], "Sales/Ops");
+    // Sales cannot be moved under its own sub-department: Ops is not offered.
+    admin.click(&format!("#dept-{sales} button")).await;
+    let offered = admin
+        .js(&format!(
+            "return [...document.querySelectorAll('#dept-{sales}-parent option')].map(o => o.value);"
+        ))
+        .await;
+    assert!(!offered.as_array().unwrap().contains(&json!(ops)), "{offered}");
+    // A new department without a name is refused next to the name.
+    admin.click("#new-department button[type=submit]").await;
+    admin.wait_text("#new-department #err-name", "required").await;
+    admin.screenshot("departments").await;
+
+    // People: the staff member's own zone and language; an unknown zone is named.
+    admin.click("#nav-people").await;
+    let staff = team.staff_id.clone();
+    admin.click(&format!("#edit-{staff}")).await;
+    let form = format!("#edit-{staff}-person");
+    admin.fill(&format!("#edit-{staff}-zone"), "Mars/Olympus").await;
+    admin.click(&format!("{form} button[type=submit]")).await;
+    admin
+        .wait_text(&format!("{form} #err-timezone"), "not an IANA time zone")
+        .await;
+    admin
+        .fill(&format!("#edit-{staff}-zone"), "America/New_York")
+        .await;
+    admin.choose(&format!("#edit-{staff}-locale"), "zh-CN").await;
+    admin.click(&format!("{form} button[type=submit]")).await;
+    admin.wait_text("#people-list", "Li Lei").await;
+    let person = app
+        .get(&format!("/api/v1/employees/{staff}"), &token)
+        .await
+        .body;
+    assert_eq!(person["timezone"], "America/New_York", "{person}");
+    assert_eq!(person["locale"], "zh-CN", "{person}");
+    // The manager's departments, as set on the department page, are ticked on the person;
+    // unticking one hands it back. A staff member cannot manage anything.
+    let manager = team.manager_id.clone();
+    admin.click(&format!("#edit-{manager}")).await;
+    let form = format!("#edit-{manager}-person");
+    let ticked = admin
+        .js(&format!(
+            "return [...document.querySelectorAll('{form} input[name=manager_of]:checked')].map(i => i.value).sort();"
+        ))
+        .await;
+    let mut both = vec![ops.clone(), sales.clone()];
+    both.sort();
+    assert_eq!(ticked, json!(both));
+    admin
+        .click(&format!("{form} input[name=manager_of][value='{ops}']"))
+        .await;
+    admin.click(&format!("{form} button[type=submit]")).await;
+    admin.wait_text("#people-list", "Li Lei").await;
+    let person = app
+        .get(&format!("/api/v1/employees/{manager}"), &token)
+        .await
+        .body;
+    assert_eq!(person["manages"], json!([sales]), "{person}");
+    admin.click(&format!("#edit-{staff}")).await;
+    let form = format!("#edit-{staff}-person");
+    admin
+        .click(&format!("{form} input[name=manager_of][value='{ops}']"))
+        .await;
+    admin.click(&format!("{form} button[type=submit]")).await;
+    admin
+        .wait_text(&format!("{form} #err-manager_of"), "only a manager")
+        .await;
+
+    // Leave for today: the staff member is no longer expected.
+    admin.click("#nav-people").await;
+    admin.click(&format!("#leave-{staff}")).await;
+    admin
+        .set_value(&format!("#leave-from-{staff}"), "2020-02-03")
+        .await;
+    admin
+        .set_value(&format!("#leave-to-{staff}"), "2020-02-07")
+        .await;
+    admin.choose(&format!("#leave-kind-{staff}"), "sick").await;
+    admin
+        .click(&format!("#leave-form-{staff} button[type=submit]"))
+        .await;
+    admin
+        .wait_text(&format!("#leave-card-{staff}"), "Sick")
+        .await;
+    let staff_token = app.login(&team.staff_email, &team.password).await.body["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let today = app.get("/api/v1/checkins/today", &staff_token).await.body;
+    assert_eq!(today["expected"], false, "{today}");
+
+    // Settings: Friday off, later reminders, a holiday, more late days.
+    admin.click("#nav-settings").await;
+    admin
+        .click("#settings-form input[name=working_days][value='5']")
+        .await;
+    admin
+        .fill("#settings-form [name=reminder_times]", "08:30, 17:00")
+        .await;
+    admin.fill("#settings-form [name=holidays]", "2020-02-10").await;
+    admin.fill("#settings-form [name=late_days]", "5").await;
+    admin.click("#settings-form button[type=submit]").await;
+    admin
+        .wait_text("#settings-form .status", "Settings saved")
+        .await;
+    let org = app.get("/api/v1/organization", &token).await.body;
+    assert_eq!(org["working_days"], json!([1, 2, 3, 4]), "{org}");
+    assert_eq!(org["reminder_times"], json!(["08:30", "17:00"]), "{org}");
+    assert_eq!(org["holidays"], json!(["2020-02-10"]), "{org}");
+    assert_eq!(org["late_days"], 5, "{org}");
+    // A bad time is named next to its field, and nothing changes.
+    admin
+        .fill("#settings-form [name=reminder_times]", "25:00")
+        .await;
+    admin.click("#settings-form button[type=submit]").await;
+    admin
+        .wait_text("#settings-form #err-reminder_times", "25:00")
+        .await;
+    let org = app.get("/api/v1/organization", &token).await.body;
+    assert_eq!(org["reminder_times"], json!(["08:30", "17:00"]), "{org}");
+    admin.close().await;
 }
