@@ -11,7 +11,7 @@ export function answerText(f, value) {
   if (value === undefined || value === null || value === '') return '—';
   switch (f.type) {
     case 'number':
-      return `${value} ${f.unit || ''}`.trim();
+      return `${f.decimals ? Number(value).toFixed(f.decimals) : value} ${f.unit || ''}`.trim();
     case 'boolean':
       return value ? t('yes') : t('no');
     case 'single_choice': {
@@ -186,7 +186,7 @@ export async function historyView(main) {
   for (let d = today.date, i = 0; i < 30; d = addDays(d, -1), i += 1) {
     const c = byDate.get(d);
     const canFill = d >= today.earliest_date;
-    const temp = c && c.answers.temperature !== undefined ? `${c.answers.temperature} °C` : '';
+    const temp = c && typeof c.answers.temperature === 'number' ? `${c.answers.temperature.toFixed(1)} °C` : '';
     rows.push(h('li.day', { class: c ? (c.abnormal ? 'bad' : 'good') : 'missing' },
       h('div.day-head',
         h('strong', formatDate(d)),

@@ -3,7 +3,7 @@
 
 import { api, blob, download } from './api.js';
 import { h, clear } from './dom.js';
-import { t, addDays, errorText } from './i18n.js';
+import { t, lang, addDays, errorText } from './i18n.js';
 import { banner, showError } from './ui.js';
 import { answersList } from './checkin.js';
 
@@ -56,8 +56,8 @@ export async function dashboardView(main, params, me) {
 
   const trendFrom = addDays(day, -13);
   const charts = h('div.charts',
-    chart('trend-chart', t('trend_chart'), `/reports/trend.svg?${query({ from: trendFrom, to: day, department_id: departmentId })}`),
-    chart('daily-chart', t('daily_chart'), `/reports/daily.svg?${query(scope)}`));
+    chart('trend-chart', t('trend_chart'), `/reports/trend.svg?${query({ from: trendFrom, to: day, department_id: departmentId, lang: lang() })}`),
+    chart('daily-chart', t('daily_chart'), `/reports/daily.svg?${query({ ...scope, lang: lang() })}`));
 
   const unreported = h('section.card#unreported', h('h2', t('unreported_list')), h('p.muted', t('loading')));
   const abnormal = h('section.card#abnormal', h('h2', t('abnormal_list')), h('p.muted', t('loading')));
@@ -74,7 +74,7 @@ export async function dashboardView(main, params, me) {
       tile('reported', report.reported, '.good'),
       tile('unreported', report.unreported, report.unreported ? '.warn' : ''),
       tile('abnormal', report.abnormal, report.abnormal ? '.bad' : '')),
-    table, charts, unreported, abnormal, exportsCard(day));
+    table, charts, abnormal, unreported, exportsCard(day));
 
   fillUnreported(unreported, scope);
   fillAbnormal(abnormal, scope);

@@ -15,6 +15,9 @@ export function h(spec, attrs = {}, ...children) {
     if (value === undefined || value === null || value === false) continue;
     if (key.startsWith('on') && typeof value === 'function') {
       el.addEventListener(key.slice(2).toLowerCase(), value);
+    } else if (key === 'class') {
+      // Added to the classes in the spec, not in place of them.
+      el.classList.add(...String(value).split(/\s+/).filter(Boolean));
     } else if (key === 'value') {
       el.value = value;
     } else if (key === 'checked') {

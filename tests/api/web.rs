@@ -968,3 +968,82 @@ async fn an_admin_edits_departments_people_leave_and_settings() {
     assert_eq!(org["reminder_times"], json!(["08:30", "17:00"]), "{org}");
     admin.close().await;
 }
+
+/// The demo organization (a few hundred people, two weeks of history) as HR and staff see it;
+/// the screenshots in the README come from here.
+#[tokio::test]
+async fn the_dashboard_agrees_with_the_reports_for_the_demo_organization() {
+    let app = spawn_app().await;
+    let now = app.clock_now();
+    app.with_db(move |conn| health_checkin::demo::seed(conn, now).expect("demo data"))
+        .await;
+    let password = health_checkin::demo::DEMO_PASSWORD;
+    let token = app.login("hr@demo.test", password).await.body["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let report = app.get("/api/v1/reports/daily", &token).await.body;
+    assert!(report["expected"].as_i64().unwrap() > 100, "{report}");
+    assert!(report["abnormal"].as_i64().unwrap() > 0, "{report}");
+
+    let driver = Driver::start().await;
+    let hr = driver.browser(1280, 1500).await;
+    hr.login(&app, "hr@demo.test", password).await;
+    hr.open(&app, "#/dashboard").await;
+    for tile in ["expected", "reported", "unreported", "abnormal"] {
+        hr.wait_text(
+            &format!("#stat-{tile} .value"),
+            &report[tile].to_string(),
+        )
+        .await;
+    }
+    hr.find("#trend-chart img").await;
+    hr.find("#daily-chart img").await;
+    hr.screenshot("dashboard").await;
+
+    // Drilling into a department shows its own numbers.
+    let engineering = report["departments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "Engineering")
+        .unwrap_or_else(|| panic!("no Engineering in {report}"))
+        .clone();
+    let id = engineering["id"].as_str().unwrap();
+    hr.click(&format!("#department-table a[href*='{id}']"))
+        .await;
+    hr.wait_text("nav.crumbs", "Engineering").await;
+    hr.wait_text(
+        "#stat-expected .value",
+        &engineering["expected"].to_string(),
+    )
+    .await;
+    hr.find("#trend-chart img").await;
+    // Each abnormal report opens to its answers, the abnormal ones marked.
+    hr.find("#abnormal-list details summary").await;
+    hr.click("#abnormal-list details summary").await;
+    hr.wait_text("#abnormal-list details[open] dl.answers", "Body temperature")
+        .await;
+    let flagged = hr
+        .js("return document.querySelectorAll('#abnormal-list details[open] dt.flag').length;")
+        .await;
+    assert!(flagged.as_i64().unwrap_or(0) >= 1, "{flagged}");
+    hr.js("document.getElementById('abnormal').scrollIntoView(); return null;")
+        .await;
+    hr.screenshot("dashboard-department").await;
+
+    // In Chinese, the charts too.
+    hr.click("#lang-switch").await;
+    hr.wait_text("h1", "统计看板").await;
+    hr.find("#trend-chart img").await;
+    hr.screenshot("dashboard-zh").await;
+    hr.close().await;
+
+    let phone = driver.browser(360, 780).await;
+    phone.login(&app, "staff@demo.test", password).await;
+    phone.open(&app, "#/history").await;
+    phone.wait_text("#history-list", "Normal").await;
+    phone.assert_no_horizontal_scroll("the demo history").await;
+    phone.screenshot("history-phone-demo").await;
+    phone.close().await;
+}
