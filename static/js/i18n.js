@@ -142,7 +142,7 @@ const en = {
   parent: 'Parent',
   top_level: '— top level —',
   managers: 'Managers',
-  members: '{n} members',
+  members: 'members: {n}',
   managed_by: 'managed by {names}',
   managers_help: 'Only people with the manager, HR or admin role can manage a department.',
   delete: 'Delete',

@@ -197,7 +197,9 @@ impl Browser {
 
     /// Opens a path and fragment taken from a link in a mail, on this test's server.
     async fn follow_mail_link(&self, app: &TestApp, link: &str) {
-        let start = link.find("/#/").unwrap_or_else(|| panic!("not an app link: {link}"));
+        let start = link
+            .find("/#/")
+            .unwrap_or_else(|| panic!("not an app link: {link}"));
         self.client
             .goto(&format!("{}{}", app.address, &link[start..]))
             .await
@@ -528,10 +530,7 @@ async fn an_invited_person_sets_a_password_from_the_mail_and_lands_on_the_form()
     browser.click("#new-person button[type=submit]").await;
     browser.wait_text("#people-list", "Han Meimei").await;
     let token = app.token_for(&admin).await;
-    let people = app
-        .get("/api/v1/employees?q=han.meimei", &token)
-        .await
-        .body;
+    let people = app.get("/api/v1/employees?q=han.meimei", &token).await.body;
     assert_eq!(people["employees"][0]["timezone"], "Europe/Berlin");
     assert_eq!(people["employees"][0]["locale"], "en");
     browser.close().await;
@@ -550,7 +549,9 @@ async fn an_invited_person_sets_a_password_from_the_mail_and_lands_on_the_form()
     phone.fill("#f-password2", "short").await;
     phone.click("#set-password-form button[type=submit]").await;
     phone.wait_text("#err-password", "at least").await;
-    phone.assert_no_horizontal_scroll("the set-password page").await;
+    phone
+        .assert_no_horizontal_scroll("the set-password page")
+        .await;
     phone.screenshot("set-password-phone").await;
 
     // A good one logs her in, straight to today's form.
@@ -592,9 +593,7 @@ async fn a_forgotten_password_is_reset_from_the_mail() {
     phone.click("a[href='#/forgot']").await;
     phone.fill("#f-email", &staff.email).await;
     phone.click("#forgot-form button[type=submit]").await;
-    phone
-        .wait_text("#forgot-form .status", "on its way")
-        .await;
+    phone.wait_text("#forgot-form .status", "on its way").await;
     phone.assert_no_horizontal_scroll("the reset page").await;
 
     let mail = mail_to(&app, &smtp, &staff.email).await;
@@ -652,15 +651,15 @@ async fn staff_fills_in_a_missed_day_late() {
     phone.login(&app, &team.staff_email, &team.password).await;
     phone.open(&app, "#/checkin").await;
     phone.wait_text("#late-days", "Fri").await;
-    phone.click("#late-days a[href='#/checkin?date=2020-01-31']").await;
+    phone
+        .click("#late-days a[href='#/checkin?date=2020-01-31']")
+        .await;
     phone.wait_text("h1", "Check-in for").await;
     phone.click("#nothing-changed").await;
     phone.wait_text("#done-card", "Done for").await;
     assert_eq!(
-        app.count_rows(
-            "SELECT COUNT(*) AS n FROM checkins WHERE day = '2020-01-31'"
-        )
-        .await,
+        app.count_rows("SELECT COUNT(*) AS n FROM checkins WHERE day = '2020-01-31'")
+            .await,
         1
     );
     // Back on today's form, Friday is no longer offered.
@@ -853,10 +852,15 @@ async fn an_admin_edits_departments_people_leave_and_settings() {
             "return [...document.querySelectorAll('#dept-{sales}-parent option')].map(o => o.value);"
         ))
         .await;
-    assert!(!offered.as_array().unwrap().contains(&json!(ops)), "{offered}");
+    assert!(
+        !offered.as_array().unwrap().contains(&json!(ops)),
+        "{offered}"
+    );
     // A new department without a name is refused next to the name.
     admin.click("#new-department button[type=submit]").await;
-    admin.wait_text("#new-department #err-name", "required").await;
+    admin
+        .wait_text("#new-department #err-name", "required")
+        .await;
     admin.screenshot("departments").await;
 
     // People: the staff member's own zone and language; an unknown zone is named.
@@ -864,7 +868,9 @@ async fn an_admin_edits_departments_people_leave_and_settings() {
     let staff = team.staff_id.clone();
     admin.click(&format!("#edit-{staff}")).await;
     let form = format!("#edit-{staff}-person");
-    admin.fill(&format!("#edit-{staff}-zone"), "Mars/Olympus").await;
+    admin
+        .fill(&format!("#edit-{staff}-zone"), "Mars/Olympus")
+        .await;
     admin.click(&format!("{form} button[type=submit]")).await;
     admin
         .wait_text(&format!("{form} #err-timezone"), "not an IANA time zone")
@@ -872,7 +878,9 @@ async fn an_admin_edits_departments_people_leave_and_settings() {
     admin
         .fill(&format!("#edit-{staff}-zone"), "America/New_York")
         .await;
-    admin.choose(&format!("#edit-{staff}-locale"), "zh-CN").await;
+    admin
+        .choose(&format!("#edit-{staff}-locale"), "zh-CN")
+        .await;
     admin.click(&format!("{form} button[type=submit]")).await;
     admin.wait_text("#people-list", "Li Lei").await;
     let person = app
@@ -945,7 +953,9 @@ async fn an_admin_edits_departments_people_leave_and_settings() {
     admin
         .fill("#settings-form [name=reminder_times]", "08:30, 17:00")
         .await;
-    admin.fill("#settings-form [name=holidays]", "2020-02-10").await;
+    admin
+        .fill("#settings-form [name=holidays]", "2020-02-10")
+        .await;
     admin.fill("#settings-form [name=late_days]", "5").await;
     admin.click("#settings-form button[type=submit]").await;
     admin
@@ -991,11 +1001,8 @@ async fn the_dashboard_agrees_with_the_reports_for_the_demo_organization() {
     hr.login(&app, "hr@demo.test", password).await;
     hr.open(&app, "#/dashboard").await;
     for tile in ["expected", "reported", "unreported", "abnormal"] {
-        hr.wait_text(
-            &format!("#stat-{tile} .value"),
-            &report[tile].to_string(),
-        )
-        .await;
+        hr.wait_text(&format!("#stat-{tile} .value"), &report[tile].to_string())
+            .await;
     }
     hr.find("#trend-chart img").await;
     hr.find("#daily-chart img").await;
@@ -1022,8 +1029,11 @@ async fn the_dashboard_agrees_with_the_reports_for_the_demo_organization() {
     // Each abnormal report opens to its answers, the abnormal ones marked.
     hr.find("#abnormal-list details summary").await;
     hr.click("#abnormal-list details summary").await;
-    hr.wait_text("#abnormal-list details[open] dl.answers", "Body temperature")
-        .await;
+    hr.wait_text(
+        "#abnormal-list details[open] dl.answers",
+        "Body temperature",
+    )
+    .await;
     let flagged = hr
         .js("return document.querySelectorAll('#abnormal-list details[open] dt.flag').length;")
         .await;
