@@ -89,16 +89,31 @@ impl Driver {
         height: u32,
         downloads: Option<&std::path::Path>,
     ) -> Browser {
+        self.launch(width, height, "en-US", downloads).await
+    }
+
+    /// As `browser`, for someone whose browser asks for `lang` first.
+    async fn browser_in(&self, width: u32, height: u32, lang: &str) -> Browser {
+        self.launch(width, height, lang, None).await
+    }
+
+    async fn launch(
+        &self,
+        width: u32,
+        height: u32,
+        lang: &str,
+        downloads: Option<&std::path::Path>,
+    ) -> Browser {
         let profile = tempfile::tempdir().expect("profile dir");
         let mut options = json!({
             "args": [
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--lang=en-US", "--hide-scrollbars",
+                "--disable-sync", format!("--lang={lang}"), "--hide-scrollbars",
                 format!("--window-size={},{}", width.max(500), height),
                 format!("--user-data-dir={}", profile.path().display()),
             ],
-            "prefs": {"intl.accept_languages": "en-US,en"},
+            "prefs": {"intl.accept_languages": format!("{lang},en")},
         });
         if let Some(dir) = downloads {
             options["prefs"]["download.default_directory"] = json!(dir.display().to_string());
@@ -976,7 +991,121 @@ async fn an_admin_edits_departments_people_leave_and_settings() {
         .await;
     let org = app.get("/api/v1/organization", &token).await.body;
     assert_eq!(org["reminder_times"], json!(["08:30", "17:00"]), "{org}");
+
+    // Search finds one person; deactivating them (after a confirmation) ends their session:
+    // their next page meets a 401, forgets the token and shows the login.
+    let phone = driver.browser(360, 780).await;
+    phone.login(&app, &team.staff_email, &team.password).await;
+    admin.click("#nav-people").await;
+    admin.fill("#people-q", "Li Lei").await;
+    admin.click("#people-search button[type=submit]").await;
+    admin.wait_text("main", "1 people").await;
+    let rows = admin
+        .js("return document.querySelectorAll('#people-list > li').length;")
+        .await;
+    assert_eq!(rows, json!(1));
+    admin.click(&format!("#deactivate-{staff}")).await;
+    admin.client.accept_alert().await.expect("the confirmation");
+    admin.wait_text("main", "0 people").await;
+    let active = app
+        .get(&format!("/api/v1/employees/{staff}"), &token)
+        .await
+        .body;
+    assert_eq!(active["active"], false, "{active}");
+    phone.click("#nav-history").await;
+    phone.find("#login-form").await;
+    let kept = phone.js("return localStorage.getItem('hc.token');").await;
+    assert_eq!(kept, Value::Null);
+    phone.close().await;
     admin.close().await;
+}
+
+#[tokio::test]
+async fn pages_follow_the_browser_language_and_the_persons_zone() {
+    let app = spawn_app().await;
+    let team = team(&app).await;
+    let admin_token = app.token_for(&team.admin).await;
+    let r = app
+        .patch(
+            &format!("/api/v1/employees/{}", team.staff_id),
+            &admin_token,
+            &json!({"timezone": "Europe/Berlin"}),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 200, "{:?}", r.body);
+    let driver = Driver::start().await;
+
+    // A Chinese browser gets Chinese pages without asking.
+    let phone = driver.browser_in(360, 780, "zh-CN").await;
+    phone.open(&app, "#/login").await;
+    phone.wait_text("#login-form h1", "登录").await;
+    phone.wait_text("#lang-switch", "English").await;
+    let html_lang = phone.js("return document.documentElement.lang;").await;
+    assert_eq!(html_lang, "zh-CN");
+    phone.close().await;
+
+    // Times are the person's own: 01:00 UTC is 02:00 in Berlin (09:00 for the organization).
+    let phone = driver.browser(360, 780).await;
+    phone.login(&app, &team.staff_email, &team.password).await;
+    phone.open(&app, "#/checkin").await;
+    phone.click("#nothing-changed").await;
+    let done = phone.wait_text("#done-card", "Submitted at").await;
+    assert!(done.contains("2:00"), "{done}");
+    assert!(!done.contains("9:00"), "{done}");
+    phone.close().await;
+}
+
+/// Every form control has a name a screen reader can say, and logging in needs no mouse.
+#[tokio::test]
+async fn every_field_is_labelled_and_the_login_works_from_the_keyboard() {
+    let app = spawn_app().await;
+    let team = team(&app).await;
+    let driver = Driver::start().await;
+    let browser = driver.browser(1280, 1000).await;
+    browser.open(&app, "#/login").await;
+    // The email field has the focus; Tab moves to the password, Enter submits.
+    let focused = browser.js("return document.activeElement.id;").await;
+    assert_eq!(focused, "f-email");
+    let email = browser.find("#f-email").await;
+    email
+        .send_keys(&format!(
+            "{}\u{E004}{}\u{E007}",
+            team.admin.email, team.admin.password
+        ))
+        .await
+        .expect("typing");
+    browser.find("#logout").await;
+
+    const UNLABELLED: &str =
+        "return [...document.querySelectorAll('input, select, textarea, button')]
+        .filter(el => el.type !== 'hidden' && !(el.labels && el.labels.length)
+            && !el.getAttribute('aria-label') && !el.closest('label') && !el.textContent.trim())
+        .map(el => el.outerHTML.slice(0, 120));";
+    for page in [
+        "checkin",
+        "history",
+        "dashboard",
+        "people",
+        "import",
+        "departments",
+        "settings",
+    ] {
+        browser.click(&format!("#nav-{page}")).await;
+        browser.find("main h1").await;
+        // The page's data has arrived when the loading line is gone.
+        let started = Instant::now();
+        while browser
+            .js("return document.querySelector('main').textContent.includes('Loading');")
+            .await
+            == json!(true)
+            && started.elapsed() < WAIT
+        {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let unlabelled = browser.js(UNLABELLED).await;
+        assert_eq!(unlabelled, json!([]), "unlabelled controls on {page}");
+    }
+    browser.close().await;
 }
 
 /// The demo organization (a few hundred people, two weeks of history) as HR and staff see it;
