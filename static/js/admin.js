@@ -97,15 +97,15 @@ function personForm(p, depts, reload) {
   const formEl = h('form.card', { id: `${prefix}-person`, novalidate: true },
     h('h2', p ? `${t('edit')}: ${p.name}` : t('add_person')),
     status,
-    field('email', t('email'), h('input', { id: `${prefix}-email`, type: 'email', name: 'email', required: true, value: p?.email || '' })),
-    field('name', t('name'), h('input', { id: `${prefix}-name`, type: 'text', name: 'name', required: true, value: p?.name || '' })),
-    field('employee_no', t('employee_no'), h('input', { id: `${prefix}-no`, type: 'text', name: 'employee_no', value: p?.employee_no || '' })),
-    field('role', t('role'), select(`${prefix}-role`, ROLES.map((r) => [r, t(`role_${r}`)]), p?.role || 'staff')),
-    field('department_id', t('department'), select(`${prefix}-dept`, departmentOptions(depts, t('no_department')), p?.department_id || '')),
-    field('timezone', t('timezone'), h('input', { id: `${prefix}-zone`, type: 'text', name: 'timezone', value: p?.timezone || '', list: 'zone-names', autocomplete: 'off', placeholder: t('org_default') })),
-    field('locale', t('language'), select(`${prefix}-locale`, [['', t('org_default')], ['zh-CN', '中文'], ['en', 'English']], p?.locale || '')),
+    field('email', t('email'), h('input', { id: `${prefix}-email`, type: 'email', name: 'email', required: true, value: p?.email || '' }), undefined, prefix),
+    field('name', t('name'), h('input', { id: `${prefix}-name`, type: 'text', name: 'name', required: true, value: p?.name || '' }), undefined, prefix),
+    field('employee_no', t('employee_no'), h('input', { id: `${prefix}-no`, type: 'text', name: 'employee_no', value: p?.employee_no || '' }), undefined, prefix),
+    field('role', t('role'), select(`${prefix}-role`, ROLES.map((r) => [r, t(`role_${r}`)]), p?.role || 'staff'), undefined, prefix),
+    field('department_id', t('department'), select(`${prefix}-dept`, departmentOptions(depts, t('no_department')), p?.department_id || ''), undefined, prefix),
+    field('timezone', t('timezone'), h('input', { id: `${prefix}-zone`, type: 'text', name: 'timezone', value: p?.timezone || '', list: 'zone-names', autocomplete: 'off', placeholder: t('org_default') }), undefined, prefix),
+    field('locale', t('language'), select(`${prefix}-locale`, [['', t('org_default')], ['zh-CN', '中文'], ['en', 'English']], p?.locale || ''), undefined, prefix),
     depts.length ? group('manager_of', t('manages'), depts.map((d) =>
-      h('label.choice', h('input', { type: 'checkbox', name: 'manager_of', value: d.id, checked: (p?.manages || []).includes(d.id) }), d.path || d.name)), t('manages_help')) : null,
+      h('label.choice', h('input', { type: 'checkbox', name: 'manager_of', value: d.id, checked: (p?.manages || []).includes(d.id) }), d.path || d.name)), t('manages_help'), prefix) : null,
     p ? null : h('label.check', h('input', { type: 'checkbox', name: 'invite', checked: true }), t('send_invite')),
     h('div.actions', h('button.primary', { type: 'submit' }, p ? t('save') : t('add'))));
   formEl.addEventListener('submit', async (e) => {
@@ -141,10 +141,10 @@ async function leaveBox(p, box) {
     const items = Array.isArray(list) ? list : list.leave || list.leaves || [];
     const status = h('div.status', { role: 'status', 'aria-live': 'polite' });
     const formEl = h('form.row', { id: `leave-form-${p.id}`, novalidate: true },
-      field('from', t('from'), h('input', { id: `leave-from-${p.id}`, type: 'date', name: 'from', required: true })),
-      field('to', t('to'), h('input', { id: `leave-to-${p.id}`, type: 'date', name: 'to', required: true })),
-      field('kind', t('leave_kind'), select(`leave-kind-${p.id}`, LEAVE_KINDS.map((k) => [k, t(`leave_${k}`)]), 'annual')),
-      field('note', t('note'), h('input', { id: `leave-note-${p.id}`, type: 'text', name: 'note' })),
+      field('from', t('from'), h('input', { id: `leave-from-${p.id}`, type: 'date', name: 'from', required: true }), undefined, `leave-${p.id}`),
+      field('to', t('to'), h('input', { id: `leave-to-${p.id}`, type: 'date', name: 'to', required: true }), undefined, `leave-${p.id}`),
+      field('kind', t('leave_kind'), select(`leave-kind-${p.id}`, LEAVE_KINDS.map((k) => [k, t(`leave_${k}`)]), 'annual'), undefined, `leave-${p.id}`),
+      field('note', t('note'), h('input', { id: `leave-note-${p.id}`, type: 'text', name: 'note' }), undefined, `leave-${p.id}`),
       h('button.primary', { type: 'submit' }, t('add')));
     formEl.addEventListener('submit', async (e) => {
       e.preventDefault();
@@ -276,13 +276,13 @@ function departmentForm(d, list, candidates, excluded, reload) {
   // A department cannot move under itself or its own sub-departments.
   const parents = list.filter((x) => !excluded.has(x.id));
   const formEl = h('form.card', { id: d ? `edit-${prefix}` : 'new-department', novalidate: true },
-    h(d ? 'h3' : 'h2', d ? `${t('edit')}: ${d.name}` : t('add_department')),
+    h('h2', d ? `${t('edit')}: ${d.name}` : t('add_department')),
     status,
-    field('name', t('name'), h('input', { id: `${prefix}-name`, type: 'text', name: 'name', required: true, value: d?.name || '' })),
-    field('parent_id', t('parent'), select(`${prefix}-parent`, departmentOptions(parents, t('top_level')), d?.parent_id || '')),
+    field('name', t('name'), h('input', { id: `${prefix}-name`, type: 'text', name: 'name', required: true, value: d?.name || '' }), undefined, prefix),
+    field('parent_id', t('parent'), select(`${prefix}-parent`, departmentOptions(parents, t('top_level')), d?.parent_id || ''), undefined, prefix),
     candidates.length
       ? group('manager_ids', t('managers'), candidates.map((p) =>
-        h('label.choice', h('input', { type: 'checkbox', name: 'manager_ids', value: p.id, checked: (d?.manager_ids || []).includes(p.id) }), p.name, ' ', h('span.muted', p.email))), t('managers_help'))
+        h('label.choice', h('input', { type: 'checkbox', name: 'manager_ids', value: p.id, checked: (d?.manager_ids || []).includes(p.id) }), p.name, ' ', h('span.muted', p.email))), t('managers_help'), prefix)
       : null,
     h('div.actions', h('button.primary', { type: 'submit' }, d ? t('save') : t('add'))));
   formEl.addEventListener('submit', async (e) => {

@@ -102,7 +102,8 @@ async function fillUnreported(box, scope) {
     });
     clear(box, h('h2', t('unreported_list'), ` (${list.total})`),
       list.people.length ? [
-        h('ul.people#unreported-list', list.people.map((p) => h('li', h('strong', p.name), ' ', h('span.muted', p.email), p.department ? h('span.tag', p.department.path || p.department.name) : null))),
+        // Focusable, so the scroll box can be scrolled from the keyboard.
+        h('ul.people#unreported-list', { tabindex: '0', role: 'region', 'aria-label': t('unreported_list') }, list.people.map((p) => h('li', h('strong', p.name), ' ', h('span.muted', p.email), p.department ? h('span.tag', p.department.path || p.department.name) : null))),
         list.total > list.people.length ? h('p.muted', t('more_people', { n: list.total - list.people.length })) : null,
         h('div.actions', remind),
       ] : h('p.muted', t('nobody')),

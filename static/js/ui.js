@@ -6,9 +6,12 @@ export function fieldId(name) {
   return name.replace(/[^a-zA-Z0-9_-]/g, '-');
 }
 
-/** A labelled field; `name` is the API's key for it (e.g. `answers.temperature`). */
-export function field(name, labelText, input, help) {
-  const id = fieldId(name);
+/**
+ * A labelled field; `name` is the API's key for it (e.g. `answers.temperature`). `scope` keeps
+ * the ids of its help and error lines apart when several forms on a page share field names.
+ */
+export function field(name, labelText, input, help, scope) {
+  const id = scope ? `${scope}-${fieldId(name)}` : fieldId(name);
   const errId = `err-${id}`;
   const helpId = help ? `help-${id}` : null;
   if (!input.id) input.id = `f-${id}`;
@@ -21,8 +24,8 @@ export function field(name, labelText, input, help) {
 }
 
 /** A group of choices (radios or checkboxes) in a fieldset with a legend. */
-export function group(name, legend, choices, help) {
-  const id = fieldId(name);
+export function group(name, legend, choices, help, scope) {
+  const id = scope ? `${scope}-${fieldId(name)}` : fieldId(name);
   return h('fieldset.field.group', { 'data-field': name, 'aria-describedby': `err-${id}` },
     h('legend', legend),
     help ? h('p.help', help) : null,

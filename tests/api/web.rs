@@ -873,9 +873,7 @@ async fn an_admin_edits_departments_people_leave_and_settings() {
     );
     // A new department without a name is refused next to the name.
     admin.click("#new-department button[type=submit]").await;
-    admin
-        .wait_text("#new-department #err-name", "required")
-        .await;
+    admin.wait_text("#err-dept-name", "required").await;
     admin.screenshot("departments").await;
 
     // People: the staff member's own zone and language; an unknown zone is named.
@@ -888,7 +886,10 @@ async fn an_admin_edits_departments_people_leave_and_settings() {
         .await;
     admin.click(&format!("{form} button[type=submit]")).await;
     admin
-        .wait_text(&format!("{form} #err-timezone"), "not an IANA time zone")
+        .wait_text(
+            &format!("#err-edit-{staff}-timezone"),
+            "not an IANA time zone",
+        )
         .await;
     admin
         .fill(&format!("#edit-{staff}-zone"), "America/New_York")
@@ -934,7 +935,7 @@ async fn an_admin_edits_departments_people_leave_and_settings() {
         .await;
     admin.click(&format!("{form} button[type=submit]")).await;
     admin
-        .wait_text(&format!("{form} #err-manager_of"), "only a manager")
+        .wait_text(&format!("#err-edit-{staff}-manager_of"), "only a manager")
         .await;
 
     // Leave for today: the staff member is no longer expected.
@@ -1104,6 +1105,14 @@ async fn every_field_is_labelled_and_the_login_works_from_the_keyboard() {
         }
         let unlabelled = browser.js(UNLABELLED).await;
         assert_eq!(unlabelled, json!([]), "unlabelled controls on {page}");
+        // Labels and error lines find their fields by id, so ids must be unique.
+        let repeated = browser
+            .js(
+                "const ids = [...document.querySelectorAll('[id]')].map(e => e.id); \
+                 return ids.filter((id, i) => ids.indexOf(id) !== i);",
+            )
+            .await;
+        assert_eq!(repeated, json!([]), "repeated ids on {page}");
     }
     browser.close().await;
 }
