@@ -1056,9 +1056,10 @@ async fn pages_follow_the_browser_language_and_the_persons_zone() {
     phone.close().await;
 }
 
-/// Every form control has a name a screen reader can say, and logging in needs no mouse.
+/// Every form control has a name a screen reader can say, text meets WCAG AA contrast, and
+/// logging in needs no mouse.
 #[tokio::test]
-async fn every_field_is_labelled_and_the_login_works_from_the_keyboard() {
+async fn every_field_is_labelled_the_text_readable_and_the_login_works_from_the_keyboard() {
     let app = spawn_app().await;
     let team = team(&app).await;
     let driver = Driver::start().await;
@@ -1082,6 +1083,30 @@ async fn every_field_is_labelled_and_the_login_works_from_the_keyboard() {
         .filter(el => el.type !== 'hidden' && !(el.labels && el.labels.length)
             && !el.getAttribute('aria-label') && !el.closest('label') && !el.textContent.trim())
         .map(el => el.outerHTML.slice(0, 120));";
+    // WCAG AA: 4.5:1 for text, 3:1 for large text, against the first opaque background behind it.
+    const LOW_CONTRAST: &str = r#"
+        const rgb = (c) => (c.match(/[\d.]+/g) || []).map(Number);
+        const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+            .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+        const background = (el) => {
+            for (; el; el = el.parentElement) {
+                const c = rgb(getComputedStyle(el).backgroundColor);
+                if (c.length === 3 || c[3] === 1) return c.slice(0, 3);
+            }
+            return [255, 255, 255];
+        };
+        const low = [];
+        for (const el of document.querySelectorAll('body *')) {
+            const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+            if (!own || !el.getClientRects().length || el.closest(':disabled')) continue;
+            const style = getComputedStyle(el);
+            const [a, b] = [lum(rgb(style.color)), lum(background(el))];
+            const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+            const size = parseFloat(style.fontSize);
+            const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
+            if (ratio < (large ? 3 : 4.5)) low.push(`${ratio.toFixed(2)} ${el.tagName} ${el.textContent.trim().slice(0, 40)}`);
+        }
+        return low;"#;
     for page in [
         "checkin",
         "history",
@@ -1103,6 +1128,8 @@ async fn every_field_is_labelled_and_the_login_works_from_the_keyboard() {
         {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        let faint = browser.js(LOW_CONTRAST).await;
+        assert_eq!(faint, json!([]), "text below WCAG AA contrast on {page}");
         let unlabelled = browser.js(UNLABELLED).await;
         assert_eq!(unlabelled, json!([]), "unlabelled controls on {page}");
         // Labels and error lines find their fields by id, so ids must be unique.
