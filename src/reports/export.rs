@@ -1,4 +1,5 @@
-//! Check-ins as a table: one row per expected person per day, reported or not, in stable
+//! Check-ins as a table: one row per expected person per day, reported or not, and one for
+//! each check-in of someone not expected that day (a weekend, leave), in stable
 //! columns. Rows are produced one day at a time and handed to a writer (CSV or XLSX) as they
 //! are made, so an export of many people over many days never sits in memory at once.
 
@@ -8,7 +9,7 @@ use chrono::{NaiveDate, NaiveDateTime, SecondsFormat};
 use diesel::prelude::*;
 use serde_json::{Map, Value};
 
-use super::expected::{expected_people, DayReplay, LeaveCalendar};
+use super::expected::{presence, DayReplay, LeaveCalendar};
 use crate::db::departments::tree_of;
 use crate::db::organizations::OrganizationRow;
 use crate::db::schema::{checkins, departments, users};
@@ -17,7 +18,7 @@ use crate::domain::department_tree::DepartmentTree;
 use crate::domain::OrgSettings;
 
 /// The columns, in order. Clients and spreadsheets rely on them: add at the end only.
-pub const COLUMNS: [&str; 17] = [
+pub const COLUMNS: [&str; 18] = [
     "employee_no",
     "name",
     "email",
@@ -35,6 +36,7 @@ pub const COLUMNS: [&str; 17] = [
     "note",
     "abnormal",
     "abnormal_reasons",
+    "expected",
 ];
 
 /// The answers of the default form, in the order of their columns.
@@ -100,6 +102,9 @@ pub struct ExportRow<'a> {
     pub department: &'a str,
     pub date: NaiveDate,
     pub checkin: Option<&'a Reported>,
+    /// Whether the person was expected to report that day; a check-in on a weekend, a holiday
+    /// or leave is exported too, marked `false`.
+    pub expected: bool,
 }
 
 /// A cell: text, or a number with the text it is shown as.
@@ -177,6 +182,7 @@ impl ExportRow<'_> {
                 cells.extend((0..ANSWER_COLUMNS.len() + 3).map(|_| text("")));
             }
         }
+        cells.push(Cell::Text(bool_text(self.expected)));
         cells
     }
 }
@@ -292,10 +298,12 @@ impl ExportSource {
         let away = self.leave.away_on(day);
         let roster = self.replay.advance_to(day);
         let mut paths: HashMap<&str, String> = HashMap::new();
-        // (user id, department id or "", person)
-        let mut rows: Vec<(&str, &str, &Person)> = Vec::new();
-        for p in expected_people(&self.settings, day, roster, &away) {
-            if !covers(self.scope.as_ref(), p.department_id) {
+        // (user id, department id or "", person, expected)
+        let mut rows: Vec<(&str, &str, &Person, bool)> = Vec::new();
+        for p in presence(&self.settings, day, roster, &away) {
+            if !(p.expected || submitted.contains_key(p.user_id))
+                || !covers(self.scope.as_ref(), p.department_id)
+            {
                 continue;
             }
             let Some(person) = self.people.get(p.user_id) else {
@@ -305,10 +313,10 @@ impl ExportSource {
             paths
                 .entry(department)
                 .or_insert_with(|| self.tree.path(department));
-            rows.push((p.user_id, department, person));
+            rows.push((p.user_id, department, person, p.expected));
         }
         let path_of = |department: &str| paths.get(department).map(String::as_str).unwrap_or("");
-        rows.sort_by_cached_key(|(_, department, person)| {
+        rows.sort_by_cached_key(|(_, department, person, _)| {
             (
                 path_of(department).to_lowercase(),
                 person.name.to_lowercase(),
@@ -316,7 +324,7 @@ impl ExportSource {
                 person.email.clone(),
             )
         });
-        for (user_id, department, person) in rows {
+        for (user_id, department, person, expected) in rows {
             let checkin = submitted
                 .get(user_id)
                 .map(|(at, answers, abnormal, reasons)| Reported {
@@ -332,6 +340,7 @@ impl ExportSource {
                 department: path_of(department),
                 date: day,
                 checkin: checkin.as_ref(),
+                expected,
             })?;
         }
         Ok(Some(day))
@@ -461,9 +470,9 @@ impl XlsxExport {
 }
 
 /// Column widths in characters, in the order of `COLUMNS`.
-const COLUMN_WIDTHS: [f64; 17] = [
+const COLUMN_WIDTHS: [f64; 18] = [
     12.0, 16.0, 28.0, 24.0, 11.0, 11.0, 21.0, 11.0, 20.0, 20.0, 12.0, 13.0, 18.0, 12.0, 30.0, 9.0,
-    28.0,
+    28.0, 9.0,
 ];
 
 #[cfg(test)]
@@ -491,6 +500,7 @@ mod tests {
             department: "Sales/East",
             date: NaiveDate::from_ymd_opt(2020, 2, 3).unwrap(),
             checkin,
+            expected: true,
         }
     }
 
@@ -536,6 +546,7 @@ mod tests {
                 "",
                 "true",
                 "temperature;symptoms;travel_to_risk_area",
+                "true",
             ]
         );
         assert_eq!(cells[7], Cell::Number(38.0, "38.0".into()));
@@ -556,7 +567,8 @@ mod tests {
                 "unreported"
             ]
         );
-        assert!(texts(&cells)[6..].iter().all(|c| c.is_empty()));
+        assert!(texts(&cells)[6..17].iter().all(|c| c.is_empty()));
+        assert_eq!(texts(&cells)[17], "true");
     }
 
     #[test]
@@ -578,11 +590,11 @@ mod tests {
         assert_eq!(
             lines.next().unwrap(),
             "E001,张伟,zw@acme.test,Sales/East,2020-02-03,reported,2020-02-03T01:00:05Z,36.5,,\
-             \"'=HYPERLINK(\"\"x\"\")\",office,false,false,green,\"late, \"\"train\"\"\nsorry\",false,"
+             \"'=HYPERLINK(\"\"x\"\")\",office,false,false,green,\"late, \"\"train\"\"\nsorry\",false,,true"
         );
         assert_eq!(
             lines.next().unwrap(),
-            "E001,张伟,zw@acme.test,Sales/East,2020-02-03,unreported,,,,,,,,,,,"
+            "E001,张伟,zw@acme.test,Sales/East,2020-02-03,unreported,,,,,,,,,,,,true"
         );
         assert_eq!(csv.take().unwrap(), b"");
     }

@@ -1,4 +1,5 @@
-//! Check-ins as CSV or XLSX: one row per expected person per day, scoped like the reports.
+//! Check-ins as CSV or XLSX: one row per expected person per day, plus one for each check-in
+//! of someone not expected that day, scoped like the reports.
 //! Parameters, scope and the audit entry are settled before the first byte is sent, so every
 //! error still gets the contract's JSON; the rows then follow day by day.
 
@@ -154,7 +155,7 @@ fn end_stream(result: Result<(), ExportError>, tx: &mpsc::Sender<Chunk>) {
 /// Check-ins as CSV (UTF-8 with a byte-order mark, RFC 4180), streamed day by day.
 #[utoipa::path(get, path = "/api/v1/exports/checkins.csv", tag = "exports", security(("bearer" = [])),
     params(ExportQuery),
-    responses((status = 200, description = "one row per expected person per day", content_type = "text/csv", body = String),
+    responses((status = 200, description = "one row per expected person per day, plus every other check-in", content_type = "text/csv", body = String),
               (status = 403, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
 pub async fn checkins_csv(
     state: web::Data<AppState>,
@@ -215,7 +216,7 @@ fn stream_file(mut file: std::fs::File, tx: mpsc::Sender<Chunk>) {
 /// Check-ins as an Excel workbook: the same columns and rows as the CSV, header in bold.
 #[utoipa::path(get, path = "/api/v1/exports/checkins.xlsx", tag = "exports", security(("bearer" = [])),
     params(ExportQuery),
-    responses((status = 200, description = "one row per expected person per day", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
+    responses((status = 200, description = "one row per expected person per day, plus every other check-in", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
               (status = 403, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
 pub async fn checkins_xlsx(
     state: web::Data<AppState>,

@@ -170,7 +170,7 @@ pub async fn acme(app: &TestApp) -> Acme {
     }
 }
 
-pub const COLUMNS: [&str; 17] = [
+pub const COLUMNS: [&str; 18] = [
     "employee_no",
     "name",
     "email",
@@ -188,17 +188,28 @@ pub const COLUMNS: [&str; 17] = [
     "note",
     "abnormal",
     "abnormal_reasons",
+    "expected",
 ];
 
 const MONDAY_9: &str = "2020-02-03T01:00:00Z";
+const TUESDAY_10: &str = "2020-02-04T02:00:00Z";
 const WEDNESDAY_10: &str = "2020-02-05T02:00:00Z";
+
+/// A row of someone who reported on a day they were not expected to.
+fn not_expected(mut row: Vec<String>) -> Vec<String> {
+    if let Some(last) = row.last_mut() {
+        *last = "false".into();
+    }
+    row
+}
 
 fn unreported(no: &str, name: &str, email: &str, department: &str, date: &str) -> Vec<String> {
     let mut row: Vec<String> = [no, name, email, department, date, "unreported"]
         .iter()
         .map(|s| s.to_string())
         .collect();
-    row.resize(COLUMNS.len(), String::new());
+    row.resize(COLUMNS.len() - 1, String::new());
+    row.push("true".into());
     row
 }
 
@@ -218,7 +229,7 @@ fn reported(
     [no, name, email, department, date, "reported", at]
         .into_iter()
         .chain(answers)
-        .chain([abnormal, reasons])
+        .chain([abnormal, reasons, "true"])
         .map(str::to_string)
         .collect()
 }
@@ -302,6 +313,17 @@ fn everything(acme: &Acme, d_location: &str) -> Vec<Vec<String>> {
             HEALTHY,
             "",
         ),
+        // The holiday: nobody is expected, and A's check-in is there all the same.
+        not_expected(reported(
+            "E001",
+            "A",
+            "a@acme.test",
+            "Sales/East",
+            "2020-02-04",
+            TUESDAY_10,
+            HEALTHY,
+            "",
+        )),
         unreported("", "Admin", admin, "", wed),
         unreported("", "Hr", "hr@acme.test", "", wed),
         unreported("", "Mgr", "mgr@acme.test", "", wed),
@@ -410,7 +432,7 @@ fn column(rows: &[Vec<String>], name: &str) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn the_csv_has_one_row_per_expected_person_and_day() {
+async fn the_csv_has_a_row_per_expected_person_and_day_and_for_every_other_checkin() {
     let app = spawn_app().await;
     let acme = acme(&app).await;
     let csv = download(
@@ -435,7 +457,7 @@ async fn the_csv_has_one_row_per_expected_person_and_day() {
         }
     }
 
-    // As many rows per day as the trend expects people.
+    // As many expected rows per day as the trend expects people.
     let trend = app
         .get(
             "/api/v1/reports/trend?from=2020-02-03&to=2020-02-05",
@@ -443,13 +465,18 @@ async fn the_csv_has_one_row_per_expected_person_and_day() {
         )
         .await;
     let dates = column(&rows, "date");
+    let expected = column(&rows, "expected");
     for day in trend.body["days"].as_array().unwrap() {
         let date = day["date"].as_str().unwrap();
-        let n = dates.iter().filter(|d| *d == date).count() as i64;
+        let n = dates
+            .iter()
+            .zip(&expected)
+            .filter(|(d, e)| *d == date && *e == "true")
+            .count() as i64;
         assert_eq!(n, day["expected"].as_i64().unwrap(), "{date}");
         let reported = rows
             .iter()
-            .filter(|r| r[4] == date && r[5] == "reported")
+            .filter(|r| r[4] == date && r[5] == "reported" && r[17] == "true")
             .count() as i64;
         assert_eq!(reported, day["reported"].as_i64().unwrap(), "{date}");
     }
@@ -511,6 +538,7 @@ async fn exports_are_scoped_like_the_reports() {
         row("2020-02-03", "A", "Sales/East"),
         row("2020-02-03", "B", "Sales/East"),
         row("2020-02-03", "C", "Sales/West"),
+        row("2020-02-04", "A", "Sales/East"),
         row("2020-02-05", "B", "Sales/East"),
         row("2020-02-05", "A", "Sales/West"),
     ];
@@ -541,6 +569,7 @@ async fn exports_are_scoped_like_the_reports() {
         vec![
             row("2020-02-03", "A", "Sales/East"),
             row("2020-02-03", "B", "Sales/East"),
+            row("2020-02-04", "A", "Sales/East"),
             row("2020-02-05", "B", "Sales/East"),
         ]
     );

@@ -700,7 +700,9 @@ async fn staff_fills_in_a_missed_day_late() {
 async fn exports_download_as_csv_and_xlsx_files() {
     let app = spawn_app().await;
     let team = team(&app).await;
-    // Monday's check-in (Sunday's is on a day nobody is expected, which exports leave out).
+    // Monday's check-in, and one on Saturday, a day nobody is expected.
+    check_in_today(&app, &team.staff_email, &team.password).await;
+    app.clock.set(monday_morning() + chrono::Duration::days(5));
     check_in_today(&app, &team.staff_email, &team.password).await;
     let driver = Driver::start().await;
     let downloads = tempfile::tempdir().expect("download dir");
@@ -711,10 +713,10 @@ async fn exports_download_as_csv_and_xlsx_files() {
         .await;
     hr.open(&app, "#/dashboard").await;
     hr.find("#exports").await;
-    hr.set_value("#export-from", "2020-02-01").await;
-    hr.set_value("#export-to", "2020-02-03").await;
+    hr.set_value("#export-from", "2020-02-03").await;
+    hr.set_value("#export-to", "2020-02-08").await;
     hr.click("#export-csv").await;
-    let csv = wait_for_file(downloads.path(), "checkins-2020-02-01-2020-02-03.csv").await;
+    let csv = wait_for_file(downloads.path(), "checkins-2020-02-03-2020-02-08.csv").await;
     let text = String::from_utf8(csv).expect("UTF-8");
     assert!(text.starts_with('\u{feff}'), "Excel needs the BOM");
     let row = text
@@ -722,13 +724,22 @@ async fn exports_download_as_csv_and_xlsx_files() {
         .find(|l| l.contains("Li Lei"))
         .unwrap_or_else(|| panic!("no row for Li Lei in {text}"));
     assert!(row.contains("Sales,2020-02-03,reported"), "{row}");
+    let saturday = text
+        .lines()
+        .find(|l| l.contains("Li Lei") && l.contains(",2020-02-08,reported,"))
+        .unwrap_or_else(|| panic!("no row for Saturday's check-in in {text}"));
+    assert!(
+        saturday.ends_with(",false"),
+        "marked as not expected: {saturday}"
+    );
 
     hr.click("#export-xlsx").await;
-    let xlsx = wait_for_file(downloads.path(), "checkins-2020-02-01-2020-02-03.xlsx").await;
+    let xlsx = wait_for_file(downloads.path(), "checkins-2020-02-03-2020-02-08.xlsx").await;
     assert!(xlsx.starts_with(b"PK"), "an XLSX file is a zip");
 
     // A range the server refuses is explained, and nothing is downloaded.
-    hr.set_value("#export-from", "2020-02-05").await;
+    hr.set_value("#export-from", "2020-02-07").await;
+    hr.set_value("#export-to", "2020-02-04").await;
     hr.click("#export-csv").await;
     hr.wait_text("#exports .status", "from").await;
     hr.close().await;
