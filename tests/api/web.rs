@@ -156,6 +156,14 @@ impl Drop for Driver {
     }
 }
 
+fn is_stale(error: &fantoccini::error::CmdError) -> bool {
+    matches!(
+        error,
+        fantoccini::error::CmdError::Standard(e)
+            if e.error == fantoccini::error::ErrorStatus::StaleElementReference
+    )
+}
+
 struct Browser {
     client: Client,
     _profile: TempDir,
@@ -178,14 +186,33 @@ impl Browser {
             .unwrap_or_else(|e| panic!("no element {css}: {e}"))
     }
 
+    /// Clicks the element; when the page re-rendered it meanwhile, finds it again.
     async fn click(&self, css: &str) {
-        self.find(css).await.click().await.expect("click");
+        let started = Instant::now();
+        loop {
+            match self.find(css).await.click().await {
+                Ok(_) => return,
+                Err(e) if is_stale(&e) && started.elapsed() < WAIT => continue,
+                Err(e) => panic!("click on {css}: {e}"),
+            }
+        }
     }
 
+    /// Replaces the field's text; when the page re-rendered it meanwhile, finds it again.
     async fn fill(&self, css: &str, text: &str) {
-        let el = self.find(css).await;
-        el.clear().await.expect("clear");
-        el.send_keys(text).await.expect("type");
+        let started = Instant::now();
+        loop {
+            let el = self.find(css).await;
+            let typed = match el.clear().await {
+                Ok(()) => el.send_keys(text).await,
+                Err(e) => Err(e),
+            };
+            match typed {
+                Ok(()) => return,
+                Err(e) if is_stale(&e) && started.elapsed() < WAIT => continue,
+                Err(e) => panic!("typing into {css}: {e}"),
+            }
+        }
     }
 
     /// Sets a field's value as a picker would (typing into a date field depends on the locale).
@@ -257,8 +284,8 @@ impl Browser {
 
     async fn login(&self, app: &TestApp, email: &str, password: &str) {
         self.open(app, "#/login").await;
-        self.fill("#f-email", email).await;
-        self.fill("#f-password", password).await;
+        self.fill("#login-form #f-email", email).await;
+        self.fill("#login-form #f-password", password).await;
         self.click("#login-submit").await;
         self.find("#logout").await;
     }
@@ -573,12 +600,16 @@ async fn an_invited_person_sets_a_password_from_the_mail_and_lands_on_the_form()
     let phone = driver.browser(360, 780).await;
     phone.follow_mail_link(&app, &link).await;
     // Two different passwords are caught here; a weak one by the server, next to its field.
-    phone.fill("#f-password", "correct horse battery").await;
-    phone.fill("#f-password2", "correct horse").await;
+    phone
+        .fill("#set-password-form #f-password", "correct horse battery")
+        .await;
+    phone
+        .fill("#set-password-form #f-password2", "correct horse")
+        .await;
     phone.click("#set-password-form button[type=submit]").await;
     phone.wait_text("#err-password2", "not the same").await;
-    phone.fill("#f-password", "short").await;
-    phone.fill("#f-password2", "short").await;
+    phone.fill("#set-password-form #f-password", "short").await;
+    phone.fill("#set-password-form #f-password2", "short").await;
     phone.click("#set-password-form button[type=submit]").await;
     phone.wait_text("#err-password", "at least").await;
     phone
@@ -587,8 +618,12 @@ async fn an_invited_person_sets_a_password_from_the_mail_and_lands_on_the_form()
     phone.screenshot("set-password-phone").await;
 
     // A good one logs her in, straight to today's form.
-    phone.fill("#f-password", "correct horse battery").await;
-    phone.fill("#f-password2", "correct horse battery").await;
+    phone
+        .fill("#set-password-form #f-password", "correct horse battery")
+        .await;
+    phone
+        .fill("#set-password-form #f-password2", "correct horse battery")
+        .await;
     phone.click("#set-password-form button[type=submit]").await;
     phone.find("#checkin-form").await;
     phone.find("#logout").await;
@@ -603,8 +638,12 @@ async fn an_invited_person_sets_a_password_from_the_mail_and_lands_on_the_form()
     // The link works once.
     phone.logout().await;
     phone.follow_mail_link(&app, &link).await;
-    phone.fill("#f-password", "another good secret").await;
-    phone.fill("#f-password2", "another good secret").await;
+    phone
+        .fill("#set-password-form #f-password", "another good secret")
+        .await;
+    phone
+        .fill("#set-password-form #f-password2", "another good secret")
+        .await;
     phone.click("#set-password-form button[type=submit]").await;
     phone
         .wait_text("#set-password-form .status", "already used")
@@ -623,7 +662,7 @@ async fn a_forgotten_password_is_reset_from_the_mail() {
     let phone = driver.browser(360, 780).await;
     phone.open(&app, "#/login").await;
     phone.click("a[href='#/forgot']").await;
-    phone.fill("#f-email", &staff.email).await;
+    phone.fill("#forgot-form #f-email", &staff.email).await;
     phone.click("#forgot-form button[type=submit]").await;
     phone.wait_text("#forgot-form .status", "on its way").await;
     phone.assert_no_horizontal_scroll("the reset page").await;
@@ -632,18 +671,24 @@ async fn a_forgotten_password_is_reset_from_the_mail() {
     phone
         .follow_mail_link(&app, &app_link(&mail, "set-password"))
         .await;
-    phone.fill("#f-password", "a brand new secret").await;
-    phone.fill("#f-password2", "a brand new secret").await;
+    phone
+        .fill("#set-password-form #f-password", "a brand new secret")
+        .await;
+    phone
+        .fill("#set-password-form #f-password2", "a brand new secret")
+        .await;
     phone.click("#set-password-form button[type=submit]").await;
     phone.find("#checkin-form").await;
 
     // The old password is gone; the new one works from the login page.
     phone.logout().await;
-    phone.fill("#f-email", &staff.email).await;
-    phone.fill("#f-password", &staff.password).await;
+    phone.fill("#login-form #f-email", &staff.email).await;
+    phone.fill("#login-form #f-password", &staff.password).await;
     phone.click("#login-submit").await;
     phone.wait_text("#login-form .status", "wrong").await;
-    phone.fill("#f-password", "a brand new secret").await;
+    phone
+        .fill("#login-form #f-password", "a brand new secret")
+        .await;
     phone.click("#login-submit").await;
     phone.find("#logout").await;
     phone.close().await;
