@@ -1,5 +1,7 @@
 // Two dictionaries, chosen from the browser and switchable; dates in the person's zone.
 
+import { translateServerMessage } from './messages.js';
+
 const en = {
   app_name: 'Health Check-in',
   skip: 'Skip to content',
@@ -409,12 +411,17 @@ export function addDays(iso, days) {
   return date.toISOString().slice(0, 10);
 }
 
+/** A message from the server, in the current language when it is a known one. */
+export function serverText(message) {
+  return translateServerMessage(message, current);
+}
+
 /** An ApiError as a sentence in the current language. */
 export function errorText(error) {
   if (!error) return '';
   if (error.status === 0) return t('error_network');
-  if (error.status === 403) return error.message || t('error_forbidden');
+  if (error.status === 403) return error.message ? serverText(error.message) : t('error_forbidden');
   if (error.status === 429) return t('error_rate');
   if (error.status === 422 && error.fields && Object.keys(error.fields).length) return t('error_fields');
-  return error.message || t('error_generic', { status: error.status });
+  return error.message ? serverText(error.message) : t('error_generic', { status: error.status });
 }

@@ -1,6 +1,7 @@
 // Shared pieces: labelled fields with their error line, banners, error placement.
 
 import { h, clear } from './dom.js';
+import { serverText } from './i18n.js';
 
 export function fieldId(name) {
   return name.replace(/[^a-zA-Z0-9_-]/g, '-');
@@ -61,7 +62,8 @@ export function showFieldErrors(root, fields) {
     }
     container.classList.add('invalid');
     const err = container.querySelector('.field-error');
-    err.textContent = err.textContent ? `${err.textContent}; ${message}` : message;
+    const text = serverText(message);
+    err.textContent = err.textContent ? `${err.textContent}; ${text}` : text;
     const input = container.querySelector('input, select, textarea');
     if (input) input.setAttribute('aria-invalid', 'true');
     first = first || input;

@@ -1093,6 +1093,26 @@ async fn pages_follow_the_browser_language_and_the_persons_zone() {
     phone.wait_text("#lang-switch", "English").await;
     let html_lang = phone.js("return document.documentElement.lang;").await;
     assert_eq!(html_lang, "zh-CN");
+    // The server's messages come in Chinese too, next to their fields and in banners.
+    phone.login(&app, &team.staff_email, &team.password).await;
+    phone.open(&app, "#/checkin").await;
+    phone.fill("#f-answers-temperature", "50").await;
+    phone.click("#submit").await;
+    phone
+        .wait_text("#err-answers-temperature", "须在 34.0 到 43.0 之间")
+        .await;
+    phone.logout().await;
+    phone.open(&app, "#/set-password?token=not-a-token").await;
+    phone
+        .fill("#set-password-form #f-password", "correct horse battery")
+        .await;
+    phone
+        .fill("#set-password-form #f-password2", "correct horse battery")
+        .await;
+    phone.click("#set-password-form button[type=submit]").await;
+    phone
+        .wait_text("#set-password-form .status", "此链接无效")
+        .await;
     phone.close().await;
 
     // Times are the person's own: 01:00 UTC is 02:00 in Berlin (09:00 for the organization).
