@@ -40,7 +40,7 @@ impl AuthUser {
 
     /// The organization's zone, in which reports count days.
     pub fn org_tz(&self) -> Tz {
-        parse_timezone(&self.org.timezone).unwrap_or(Tz::UTC)
+        crate::reports::counts::org_tz(&self.org)
     }
 
     pub fn calendar(&self, state: &AppState) -> LocalCalendar {

@@ -12,10 +12,6 @@ pub enum DbConn {
 }
 
 impl DbConn {
-    pub fn is_sqlite(&self) -> bool {
-        matches!(self, DbConn::Sqlite(_))
-    }
-
     /// A transaction that intends to write. On SQLite it starts with `BEGIN IMMEDIATE`, so a
     /// second writer waits for the busy timeout instead of failing when it upgrades its lock.
     pub fn write_transaction<T, E, F>(&mut self, f: F) -> Result<T, E>

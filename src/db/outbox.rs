@@ -161,24 +161,8 @@ fn claimed(id: &str, token: &str) -> Claimed {
     )
 }
 
-/// Returns false when the claim was lost meanwhile (the lease ran out and another took it).
-pub fn mark_sent(
-    conn: &mut DbConn,
-    id: &str,
-    token: &str,
-    now: NaiveDateTime,
-) -> QueryResult<bool> {
-    let changed = diesel::update(claimed(id, token))
-        .set((
-            outbox::status.eq(SENT),
-            outbox::sent_at.eq(Some(now)),
-            outbox::lease_until.eq(None::<NaiveDateTime>),
-        ))
-        .execute(conn)?;
-    Ok(changed == 1)
-}
-
-/// `mark_sent` for many rows of one claim; returns how many were still held by it.
+/// Marks rows of one claim sent; returns how many were still held by it (a claim is lost
+/// when its lease ran out and another instance took the row).
 pub fn mark_sent_many(
     conn: &mut DbConn,
     ids: &[String],

@@ -22,6 +22,7 @@ use crate::domain::expectation::exemption;
 use crate::domain::OrgSettings;
 use crate::email::template::{self, escape_html, fill_shared, resolve_locale};
 use crate::email::{enqueue_for_day, NewMail};
+use crate::reports::counts::org_tz;
 use crate::reports::lists;
 use crate::state::AppState;
 
@@ -46,10 +47,6 @@ pub struct Planned {
 /// The link in a reminder: the web app's check-in form.
 pub fn checkin_link(public_url: &str) -> String {
     format!("{public_url}/#/checkin")
-}
-
-fn org_tz(org: &OrganizationRow) -> Tz {
-    parse_timezone(&org.timezone).unwrap_or(Tz::UTC)
 }
 
 /// Queues one reminder for each of `targets` for `day`, keyed by `pass`. The body is rendered

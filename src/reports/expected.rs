@@ -107,16 +107,6 @@ pub fn presence<'a>(
         })
 }
 
-/// The people expected to report on `day`, each with the department they were in.
-pub fn expected_people<'a>(
-    settings: &'a OrgSettings,
-    day: NaiveDate,
-    roster: &'a Roster,
-    away: &'a HashSet<&str>,
-) -> impl Iterator<Item = Presence<'a>> + 'a {
-    presence(settings, day, roster, away).filter(|p| p.expected)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,10 +130,10 @@ mod tests {
             ..OrgSettings::default()
         };
         let away = calendar.away_on(day(3));
-        let mut expected: Vec<(&str, Option<&str>)> =
-            expected_people(&settings, day(3), &roster, &away)
-                .map(|p| (p.user_id, p.department_id))
-                .collect();
+        let mut expected: Vec<(&str, Option<&str>)> = presence(&settings, day(3), &roster, &away)
+            .filter(|p| p.expected)
+            .map(|p| (p.user_id, p.department_id))
+            .collect();
         expected.sort();
         assert_eq!(expected, vec![("a", Some("east")), ("b", None)]);
         let exempt = presence(&settings, day(3), &roster, &away)
@@ -155,7 +145,9 @@ mod tests {
         );
         let away = calendar.away_on(day(5));
         assert_eq!(
-            expected_people(&settings, day(5), &roster, &away).count(),
+            presence(&settings, day(5), &roster, &away)
+                .filter(|p| p.expected)
+                .count(),
             0
         );
     }

@@ -19,6 +19,7 @@ use crate::error::ApiError;
 use crate::reports::counts::org_tz;
 use crate::routes::checkins::{parse_range, RangeQuery};
 use crate::routes::openapi::ErrorResponse;
+use crate::routes::paging::{self, Paging};
 use crate::routes::reports::{org_today, ReportScope};
 use crate::routes::resource;
 use crate::state::AppState;
@@ -108,10 +109,6 @@ pub(crate) fn report_read(
     )
 }
 
-/// Pages as `GET /employees` has them.
-const DEFAULT_PAGE_SIZE: i64 = 50;
-const MAX_PAGE_SIZE: i64 = 200;
-
 #[derive(Deserialize, IntoParams)]
 pub struct AuditQuery {
     /// First day, YYYY-MM-DD in the organization's zone; defaults to 30 days before `to`.
@@ -169,17 +166,8 @@ pub async fn list(
         },
         today,
     )?;
-    let page = query.page.unwrap_or(1);
-    let per_page = query.per_page.unwrap_or(DEFAULT_PAGE_SIZE);
-    if page < 1 {
-        return Err(ApiError::field("page", "must be 1 or more"));
-    }
-    if !(1..=MAX_PAGE_SIZE).contains(&per_page) {
-        return Err(ApiError::field(
-            "per_page",
-            format!("must be between 1 and {MAX_PAGE_SIZE}"),
-        ));
-    }
+    let paging = Paging::parse(query.page, query.per_page, paging::PEOPLE)?;
+    let Paging { page, per_page } = paging;
     let tz = org_tz(&user.org);
     // From the start of `from` (the end of the day before) to the end of `to`.
     let start = day_end_utc(tz, from.pred_opt().unwrap_or(from));
@@ -192,7 +180,7 @@ pub async fn list(
                 &org_id,
                 start,
                 until,
-                (page - 1) * per_page,
+                paging.offset(),
                 per_page,
             )?)
         })

@@ -22,6 +22,7 @@ use crate::people;
 use crate::provisioning::clean_name;
 use crate::routes::audit;
 use crate::routes::openapi::ErrorResponse;
+use crate::routes::paging::{self, Paging};
 use crate::routes::{double_option, resource};
 use crate::state::AppState;
 
@@ -51,8 +52,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(resource("/employees/{id}/invite").route(web::post().to(resend_invitation)));
 }
 
-const DEFAULT_PAGE_SIZE: i64 = 50;
-const MAX_PAGE_SIZE: i64 = 200;
 const MAX_LEAVE_DAYS: i64 = 366;
 
 #[derive(Serialize, ToSchema)]
@@ -147,17 +146,8 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Manager)?;
     let query = query.into_inner();
-    let page = query.page.unwrap_or(1);
-    let per_page = query.per_page.unwrap_or(DEFAULT_PAGE_SIZE);
-    if page < 1 {
-        return Err(ApiError::field("page", "must be 1 or more"));
-    }
-    if !(1..=MAX_PAGE_SIZE).contains(&per_page) {
-        return Err(ApiError::field(
-            "per_page",
-            format!("must be between 1 and {MAX_PAGE_SIZE}"),
-        ));
-    }
+    let paging = Paging::parse(query.page, query.per_page, paging::PEOPLE)?;
+    let Paging { page, per_page } = paging;
     let role = query
         .role
         .as_deref()
@@ -196,7 +186,7 @@ pub async fn list(
                 active,
                 text: query.q,
             };
-            let (rows, total) = users::search(conn, &filter, (page - 1) * per_page, per_page)?;
+            let (rows, total) = users::search(conn, &filter, paging.offset(), per_page)?;
             audit::record(
                 conn,
                 audit::Read {

@@ -12,6 +12,7 @@ pub mod health;
 pub mod openapi;
 pub mod organization;
 pub mod pages;
+pub mod paging;
 pub mod reminders;
 pub mod reports;
 

@@ -6,13 +6,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AuthUser;
+use crate::db::outbox;
 use crate::db::reminders::{self as db, Zones};
-use crate::db::{db_time, outbox};
-use crate::domain::{LocalCalendar, Role};
+use crate::domain::Role;
 use crate::error::ApiError;
 use crate::jobs::reminders::{plan_staff, unreported_on, ONDEMAND};
 use crate::routes::openapi::ErrorResponse;
-use crate::routes::reports::ReportScope;
+use crate::routes::reports::{org_today, parse_date, ReportScope, Today};
 use crate::routes::resource;
 use crate::state::AppState;
 
@@ -44,23 +44,6 @@ pub struct Queued {
     pub queued: usize,
 }
 
-fn parse_day(raw: Option<&str>, today: NaiveDate) -> Result<NaiveDate, ApiError> {
-    let day = match raw {
-        None => today,
-        Some(r) => NaiveDate::parse_from_str(r, "%Y-%m-%d")
-            .map_err(|_| ApiError::field("date", "must be a date as YYYY-MM-DD"))?,
-    };
-    if day > today {
-        return Err(ApiError::field("date", "is in the future"));
-    }
-    Ok(day)
-}
-
-fn today_of(state: &AppState, user: &AuthUser) -> (NaiveDate, NaiveDateTime) {
-    let now = state.clock.now();
-    (LocalCalendar::new(user.org_tz(), now).today(), db_time(now))
-}
-
 /// Queue reminders now for the unreported of a day (manager and up, within their scope).
 /// At most one such pass per scope every 10 minutes.
 #[utoipa::path(post, path = "/api/v1/reminders", tag = "reminders", security(("bearer" = [])),
@@ -74,8 +57,8 @@ pub async fn remind(
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Manager)?;
     let body = body.map(web::Json::into_inner).unwrap_or_default();
-    let (today, now) = today_of(&state, &user);
-    let day = parse_day(body.date.as_deref(), today)?;
+    let Today { today, now } = org_today(&state, &user.org);
+    let day = parse_date(body.date.as_deref(), today)?;
     let public_url = state.settings.public_url.clone();
     let queued = state
         .db(move |conn| {
@@ -168,8 +151,8 @@ pub async fn list(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Manager)?;
-    let (today, _) = today_of(&state, &user);
-    let day = parse_day(query.date.as_deref(), today)?;
+    let today = org_today(&state, &user.org).today;
+    let day = parse_date(query.date.as_deref(), today)?;
     let reminders = state
         .db(move |conn| {
             let scope = ReportScope::resolve(conn, &user, None)?;

@@ -18,6 +18,7 @@ use crate::reports::{self, lists, Counts};
 use crate::routes::audit;
 use crate::routes::checkins::{parse_range, Checkin, RangeQuery};
 use crate::routes::openapi::ErrorResponse;
+use crate::routes::paging::{self, Paging};
 use crate::routes::resource;
 use crate::state::AppState;
 
@@ -340,27 +341,14 @@ pub struct ListQuery {
     pub per_page: Option<i64>,
 }
 
-const DEFAULT_LIST_PAGE: i64 = 200;
-const MAX_LIST_PAGE: i64 = 1_000;
-
 fn window(query: &ListQuery) -> Result<(i64, i64, lists::Window), ApiError> {
-    let page = query.page.unwrap_or(1);
-    let per_page = query.per_page.unwrap_or(DEFAULT_LIST_PAGE);
-    if page < 1 {
-        return Err(ApiError::field("page", "must be 1 or more"));
-    }
-    if !(1..=MAX_LIST_PAGE).contains(&per_page) {
-        return Err(ApiError::field(
-            "per_page",
-            format!("must be between 1 and {MAX_LIST_PAGE}"),
-        ));
-    }
+    let paging = Paging::parse(query.page, query.per_page, paging::REPORT_LISTS)?;
     Ok((
-        page,
-        per_page,
+        paging.page,
+        paging.per_page,
         lists::Window {
-            offset: (page - 1) * per_page,
-            limit: per_page,
+            offset: paging.offset(),
+            limit: paging.per_page,
         },
     ))
 }
