@@ -68,7 +68,6 @@ pub fn plan_staff(
         return Ok(0);
     }
     let link = checkin_link(public_url);
-    let date = day.to_string();
     // Per locale: (body id, subject), rendered with the name left as a placeholder.
     let mut shared: HashMap<&'static str, (String, String)> = HashMap::new();
     for target in &targets {
@@ -76,26 +75,10 @@ pub fn plan_staff(
         if shared.contains_key(locale) {
             continue;
         }
-        let vars = BTreeMap::from([
-            ("name".to_string(), "{{name}}".to_string()),
-            ("date".to_string(), date.clone()),
-            ("org_name".to_string(), org.name.clone()),
-            ("link".to_string(), link.clone()),
-        ]);
-        let rendered = template::render(REMINDER, locale, &vars)
-            .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
-        let body_id = format!("{REMINDER}:{}:{day}:{pass}:{locale}", org.id);
-        db::insert_body(
-            conn,
-            &NewBody {
-                id: &body_id,
-                org_id: &org.id,
-                body_text: &rendered.text,
-                body_html: &rendered.html,
-                created_at: now,
-            },
-        )?;
-        shared.insert(locale, (body_id, rendered.subject));
+        shared.insert(
+            locale,
+            store_body(conn, org, day, pass, locale, &link, now)?,
+        );
     }
     let rows: Vec<NewReminder<'_>> = targets
         .iter()
@@ -130,6 +113,39 @@ pub fn plan_staff(
     db::insert_reminders(conn, &rows)
 }
 
+/// Renders a pass's reminder in one language with the name left as a placeholder, and stores
+/// it once for all its rows; returns the body's id and the subject.
+fn store_body(
+    conn: &mut DbConn,
+    org: &OrganizationRow,
+    day: NaiveDate,
+    pass: &str,
+    locale: &str,
+    link: &str,
+    now: NaiveDateTime,
+) -> QueryResult<(String, String)> {
+    let vars = BTreeMap::from([
+        ("name".to_string(), "{{name}}".to_string()),
+        ("date".to_string(), day.to_string()),
+        ("org_name".to_string(), org.name.clone()),
+        ("link".to_string(), link.to_string()),
+    ]);
+    let rendered = template::render(REMINDER, locale, &vars)
+        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+    let body_id = format!("{REMINDER}:{}:{day}:{pass}:{locale}", org.id);
+    db::insert_body(
+        conn,
+        &NewBody {
+            id: &body_id,
+            org_id: &org.id,
+            body_text: &rendered.text,
+            body_html: &rendered.html,
+            created_at: now,
+        },
+    )?;
+    Ok((body_id, rendered.subject))
+}
+
 /// `plan_staff` for everyone unreported today among `zones`, set-based in the database (see
 /// `db::reminders::insert_pass`): the way scheduled passes are planned.
 #[allow(clippy::too_many_arguments)]
@@ -149,26 +165,8 @@ pub fn plan_staff_today(
     let link = checkin_link(public_url);
     let mut locales = Vec::new();
     for locale in template::LOCALES {
-        let vars = BTreeMap::from([
-            ("name".to_string(), "{{name}}".to_string()),
-            ("date".to_string(), day.to_string()),
-            ("org_name".to_string(), org.name.clone()),
-            ("link".to_string(), link.clone()),
-        ]);
-        let rendered = template::render(REMINDER, locale, &vars)
-            .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
-        let body_id = format!("{REMINDER}:{}:{day}:{pass}:{locale}", org.id);
-        db::insert_body(
-            conn,
-            &NewBody {
-                id: &body_id,
-                org_id: &org.id,
-                body_text: &rendered.text,
-                body_html: &rendered.html,
-                created_at: now,
-            },
-        )?;
-        locales.push((*locale, body_id, rendered.subject));
+        let (body_id, subject) = store_body(conn, org, day, pass, locale, &link, now)?;
+        locales.push((*locale, body_id, subject));
     }
     db::insert_pass(
         conn,

@@ -156,13 +156,14 @@ pub async fn list(
     let reminders = state
         .db(move |conn| {
             let scope = ReportScope::resolve(conn, &user, None)?;
+            let day_part = format!(":{day}:");
             Ok(db::of_day(conn, user.org_id(), day)?
                 .into_iter()
                 .filter(|r| scope.covers(r.department_id.as_deref()))
                 .map(|r| ReminderEntry {
                     pass: r
                         .dedupe_key
-                        .split_once(&format!(":{day}:"))
+                        .split_once(day_part.as_str())
                         .map(|(_, pass)| pass.to_string())
                         .unwrap_or_default(),
                     id: r.id,
