@@ -9,6 +9,15 @@ use crate::db::{departments, DbConn};
 use crate::domain::department_tree::DepartmentTree;
 use crate::domain::Role;
 
+/// Whether a person in `department` falls within `departments` (`None`: the whole
+/// organization, people without a department included).
+pub fn covers(departments: Option<&HashSet<String>>, department: Option<&str>) -> bool {
+    match departments {
+        None => true,
+        Some(ids) => department.is_some_and(|d| ids.contains(d)),
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Scope {
     Organization,

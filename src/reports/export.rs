@@ -196,13 +196,6 @@ pub fn csv_safe(cell: &Cell) -> std::borrow::Cow<'_, str> {
     }
 }
 
-fn covers(scope: Option<&HashSet<String>>, department: Option<&str>) -> bool {
-    match scope {
-        None => true,
-        Some(ids) => department.is_some_and(|d| ids.contains(d)),
-    }
-}
-
 struct Person {
     employee_no: String,
     name: String,
@@ -302,7 +295,7 @@ impl ExportSource {
         let mut rows: Vec<(&str, &str, &Person, bool)> = Vec::new();
         for p in presence(&self.settings, day, roster, &away) {
             if !(p.expected || submitted.contains_key(p.user_id))
-                || !covers(self.scope.as_ref(), p.department_id)
+                || !crate::access::covers(self.scope.as_ref(), p.department_id)
             {
                 continue;
             }

@@ -23,13 +23,6 @@ pub struct Listed {
     pub department_id: Option<String>,
 }
 
-fn in_scope(scope: Option<&HashSet<String>>, department: Option<&str>) -> bool {
-    match scope {
-        None => true,
-        Some(ids) => department.is_some_and(|d| ids.contains(d)),
-    }
-}
-
 /// Which part of a long list to return.
 #[derive(Clone, Copy, Debug)]
 pub struct Window {
@@ -149,7 +142,7 @@ fn unreported_on_past_day(
             m.active
                 && !away.contains(user)
                 && !reported.contains(user)
-                && in_scope(scope, m.department_id.as_deref())
+                && crate::access::covers(scope, m.department_id.as_deref())
         })
         .map(|(user, m)| (user, m.department_id))
         .collect();

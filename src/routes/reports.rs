@@ -70,10 +70,7 @@ impl ReportScope {
     }
 
     pub fn covers(&self, department: Option<&str>) -> bool {
-        match &self.departments {
-            None => true,
-            Some(ids) => department.is_some_and(|d| ids.contains(d)),
-        }
+        crate::access::covers(self.departments.as_ref(), department)
     }
 
     pub fn total(&self, counts: &ByDepartment) -> Counts {
