@@ -5,8 +5,8 @@ use chrono::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
+use crate::helpers::login_as;
 use crate::helpers::{healthy_answers, spawn_app, Person, TestApp};
-use crate::people::login_as;
 
 /// The organization of these tests, with a token for each person.
 pub struct Acme {

@@ -9,6 +9,7 @@ use health_checkin::clock::ManualClock;
 use health_checkin::config::{DatabaseUrl, LogFormat, Settings};
 use health_checkin::db::users::{self, UserRow};
 use health_checkin::db::{db_time, new_id};
+use health_checkin::jobs::delivery::{deliver_due, DeliveryReport};
 use health_checkin::provisioning::{create_organization, NewOrganization};
 use health_checkin::startup::Application;
 use health_checkin::state::AppState;
@@ -290,15 +291,35 @@ impl TestApp {
     }
 
     pub async fn token_for(&self, person: &Person) -> String {
-        let r = self.login(&person.email, &person.password).await;
-        assert_eq!(
-            r.status,
-            StatusCode::OK,
-            "login of {}: {:?}",
-            person.email,
-            r.body
-        );
+        self.token(&person.email, &person.password).await
+    }
+
+    /// Logs in and returns the bearer token; the login must succeed.
+    pub async fn token(&self, email: &str, password: &str) -> String {
+        let r = self.login(email, password).await;
+        assert_eq!(r.status, StatusCode::OK, "login of {email}: {:?}", r.body);
         r.body["token"].as_str().expect("token").to_string()
+    }
+
+    /// One pass of the mail delivery loop (tests run it themselves, on the test clock).
+    pub async fn deliver(&self) -> DeliveryReport {
+        deliver_due(&self.state).await.expect("delivery pass")
+    }
+
+    /// Delivery passes until one finds nothing to send; their reports added up.
+    pub async fn deliver_all(&self) -> DeliveryReport {
+        let mut total = DeliveryReport::default();
+        loop {
+            let r = self.deliver().await;
+            total.claimed += r.claimed;
+            total.sent += r.sent;
+            total.retrying += r.retrying;
+            total.failed += r.failed;
+            total.skipped += r.skipped;
+            if r.claimed == 0 {
+                return total;
+            }
+        }
     }
 
     /// Runs database work on the application's own pool.
@@ -401,6 +422,43 @@ impl TestApp {
         })
         .await
     }
+}
+
+/// Gives a person created through the API a password, as their invitation link would.
+pub async fn login_as(app: &TestApp, employee: &Value) -> String {
+    let id = employee["id"].as_str().unwrap().to_string();
+    let org_id = app
+        .with_db({
+            let id = id.clone();
+            move |conn| {
+                health_checkin::db::users::find_with_org(conn, &id)
+                    .unwrap()
+                    .unwrap()
+                    .0
+                    .org_id
+            }
+        })
+        .await;
+    let (token, _) = app
+        .state
+        .jwt
+        .issue(
+            &id,
+            &org_id,
+            0,
+            health_checkin::auth::Purpose::Invitation,
+            app.clock_now(),
+            chrono::Duration::days(1),
+        )
+        .unwrap();
+    let r = app
+        .post(
+            "/api/v1/auth/set-password",
+            &json!({"token": token, "password": "Summer-wind-31"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    r.body["token"].as_str().unwrap().to_string()
 }
 
 pub fn healthy_answers() -> Value {

@@ -2,11 +2,10 @@
 //! for a reset link.
 
 use chrono::Duration;
-use health_checkin::jobs::delivery::deliver_due;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{spawn_app_with_smtp, TestApp};
+use crate::helpers::spawn_app_with_smtp;
 use crate::smtp::{ReceivedMail, TestSmtp};
 
 fn token_in(mail: &ReceivedMail) -> String {
@@ -16,10 +15,6 @@ fn token_in(mail: &ReceivedMail) -> String {
         .find(|w| w.contains("/#/set-password?token="))
         .unwrap_or_else(|| panic!("no link in {text}"));
     link.split("token=").nth(1).unwrap().trim().to_string()
-}
-
-async fn deliver(app: &TestApp) {
-    deliver_due(&app.state).await.expect("delivery pass");
 }
 
 #[tokio::test]
@@ -44,7 +39,7 @@ async fn a_new_person_follows_the_invitation_link_and_logs_in() {
         )
         .await;
     assert_eq!(quiet.status, StatusCode::CREATED);
-    deliver(&app).await;
+    app.deliver().await;
 
     let mails = smtp.received();
     assert_eq!(mails.len(), 1, "one invitation; none for invite=false");
@@ -86,7 +81,7 @@ async fn a_new_person_follows_the_invitation_link_and_logs_in() {
         )
         .await;
     assert_eq!(resend.status, StatusCode::ACCEPTED);
-    deliver(&app).await;
+    app.deliver().await;
     let mails = smtp.received();
     assert_eq!(mails.len(), 2);
     assert_eq!(mails[1].to, vec!["quiet@acme.test".to_string()]);
@@ -104,7 +99,7 @@ async fn an_expired_invitation_link_is_refused() {
         &json!({"email": "late@acme.test", "name": "Late"}),
     )
     .await;
-    deliver(&app).await;
+    app.deliver().await;
     let link_token = token_in(&smtp.received()[0]);
     app.clock.advance(Duration::days(8));
     let r = app
@@ -130,7 +125,7 @@ async fn imported_people_are_invited_and_stay_queued_while_smtp_is_down() {
     let csv = "email,name,department\na@acme.test,A,Sales\nb@acme.test,B,Sales\n";
     let r = app.post_csv("/api/v1/employees/import", &token, csv).await;
     assert_eq!(r.body["created"], 2);
-    deliver(&app).await;
+    app.deliver().await;
     assert_eq!(
         app.count_rows("SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending'")
             .await,
@@ -138,7 +133,7 @@ async fn imported_people_are_invited_and_stay_queued_while_smtp_is_down() {
     );
     smtp.restart();
     app.clock.advance(Duration::hours(1));
-    deliver(&app).await;
+    app.deliver().await;
     let mut to: Vec<String> = smtp.received().into_iter().flat_map(|m| m.to).collect();
     to.sort();
     assert_eq!(to, vec!["a@acme.test", "b@acme.test"]);
@@ -178,7 +173,7 @@ async fn forgot_password_answers_the_same_and_sends_a_working_link() {
         assert_eq!(r.status, StatusCode::ACCEPTED);
     }
     assert_eq!(known.body, unknown.body);
-    deliver(&app).await;
+    app.deliver().await;
     let mails = smtp.received();
     assert_eq!(mails.len(), 1);
     assert_eq!(mails[0].to, vec![admin.email.clone()]);

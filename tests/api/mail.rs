@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use health_checkin::db::outbox::{self, OutboxRow};
 use health_checkin::db::{db_time, new_id, DbConn};
 use health_checkin::email::{enqueue, NewMail};
-use health_checkin::jobs::delivery::{deliver_due, DeliveryReport, MAX_ATTEMPTS};
+use health_checkin::jobs::delivery::{DeliveryReport, MAX_ATTEMPTS};
 
 use crate::helpers::{
     monday_morning, settings_for, spawn_app, spawn_app_with_smtp, spawn_on_with_smtp,
@@ -48,10 +48,6 @@ impl TestApp {
         self.with_db(move |conn| outbox::find_by_dedupe_key(conn, &key).expect("query"))
             .await
             .unwrap_or_else(|| panic!("no outbox row {dedupe_key}"))
-    }
-
-    async fn deliver(&self) -> DeliveryReport {
-        deliver_due(&self.state).await.expect("delivery pass")
     }
 }
 

@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app, Person, TestApp};
+use crate::helpers::{login_as, spawn_app, Person, TestApp};
 
 async fn admin_session(app: &TestApp) -> (Person, String) {
     let admin = app.create_org("Acme", "Asia/Shanghai").await;
@@ -189,43 +189,6 @@ async fn managers_see_the_subtrees_they_manage() {
         )
         .await;
     assert_eq!(person.status, StatusCode::NOT_FOUND);
-}
-
-/// Gives a person created through the API a password, as their invitation link would.
-pub async fn login_as(app: &TestApp, employee: &Value) -> String {
-    let id = employee["id"].as_str().unwrap().to_string();
-    let org_id = app
-        .with_db({
-            let id = id.clone();
-            move |conn| {
-                health_checkin::db::users::find_with_org(conn, &id)
-                    .unwrap()
-                    .unwrap()
-                    .0
-                    .org_id
-            }
-        })
-        .await;
-    let (token, _) = app
-        .state
-        .jwt
-        .issue(
-            &id,
-            &org_id,
-            0,
-            health_checkin::auth::Purpose::Invitation,
-            app.clock_now(),
-            chrono::Duration::days(1),
-        )
-        .unwrap();
-    let r = app
-        .post(
-            "/api/v1/auth/set-password",
-            &json!({"token": token, "password": "Summer-wind-31"}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
-    r.body["token"].as_str().unwrap().to_string()
 }
 
 #[tokio::test]

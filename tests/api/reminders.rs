@@ -7,16 +7,16 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use diesel::prelude::*;
 use health_checkin::db::{db_time, outbox, DbConn};
-use health_checkin::jobs::delivery::{deliver_due, lease, DeliveryReport};
+use health_checkin::jobs::delivery::lease;
 use health_checkin::jobs::reminders::{run_due_passes, Planned};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
+use crate::helpers::login_as;
 use crate::helpers::{
     binary, healthy_answers, monday_morning, spawn_app, spawn_app_at, spawn_app_with_smtp,
     spawn_on_with_smtp, Person, TestApp, TestDb, JWT_SECRET,
 };
-use crate::people::login_as;
 use crate::smtp::{ReceivedMail, TestSmtp};
 
 /// Monday 2020-02-03 in Shanghai at a local time.
@@ -31,21 +31,6 @@ impl TestApp {
 
     async fn queued(&self) -> usize {
         self.plan().await.iter().map(|p| p.queued).sum()
-    }
-
-    async fn deliver_all(&self) -> DeliveryReport {
-        let mut total = DeliveryReport::default();
-        loop {
-            let r = deliver_due(&self.state).await.expect("delivery pass");
-            total.claimed += r.claimed;
-            total.sent += r.sent;
-            total.retrying += r.retrying;
-            total.failed += r.failed;
-            total.skipped += r.skipped;
-            if r.claimed == 0 {
-                return total;
-            }
-        }
     }
 
     async fn sql(&self, sql: String) {

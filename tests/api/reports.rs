@@ -4,8 +4,8 @@ use chrono::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
+use crate::helpers::login_as;
 use crate::helpers::{healthy_answers, spawn_app};
-use crate::people::login_as;
 
 fn totals(r: &Value) -> (i64, i64, i64, i64, i64) {
     let n = |k: &str| r[k].as_i64().unwrap_or_else(|| panic!("{k} in {r}"));

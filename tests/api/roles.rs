@@ -3,8 +3,8 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
+use crate::helpers::login_as;
 use crate::helpers::{healthy_answers, spawn_app};
-use crate::people::login_as;
 
 #[tokio::test]
 async fn the_role_matrix() {

@@ -11,8 +11,6 @@ use fantoccini::{elements::Element, Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 use tempfile::TempDir;
 
-use health_checkin::jobs::delivery::deliver_due;
-
 use crate::helpers::{
     healthy_answers, monday_morning, spawn_app, spawn_app_with_smtp, Person, TestApp,
 };
@@ -407,10 +405,7 @@ async fn team(app: &TestApp) -> Team {
 
 /// Today's check-in (by the app's clock) with healthy answers, through the API.
 async fn check_in_today(app: &TestApp, email: &str, password: &str) {
-    let token = app.login(email, password).await.body["token"]
-        .as_str()
-        .expect("a token")
-        .to_string();
+    let token = app.token(email, password).await;
     let r = app
         .put(
             "/api/v1/checkins/today",
@@ -507,7 +502,7 @@ async fn staff_submits_with_one_tap_and_the_manager_sees_the_count_move() {
 
 /// The mail sent to `to`, once a delivery pass has run.
 async fn mail_to(app: &TestApp, smtp: &TestSmtp, to: &str) -> ReceivedMail {
-    deliver_due(&app.state).await.expect("delivery pass");
+    app.deliver().await;
     smtp.received()
         .into_iter()
         .rev()
@@ -557,7 +552,7 @@ async fn the_manager_reminds_the_unreported_and_the_mail_arrives() {
     manager
         .wait_text("#unreported .status", "a moment ago")
         .await;
-    deliver_due(&app.state).await.expect("delivery pass");
+    app.deliver().await;
     let to_staff = smtp
         .received()
         .iter()
@@ -1004,10 +999,7 @@ async fn an_admin_edits_departments_people_leave_and_settings() {
     admin
         .wait_text(&format!("#leave-card-{staff}"), "Sick")
         .await;
-    let staff_token = app.login(&team.staff_email, &team.password).await.body["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let staff_token = app.token(&team.staff_email, &team.password).await;
     let today = app.get("/api/v1/checkins/today", &staff_token).await.body;
     assert_eq!(today["expected"], false, "{today}");
 
@@ -1223,10 +1215,7 @@ async fn the_dashboard_agrees_with_the_reports_for_the_demo_organization() {
     app.with_db(move |conn| health_checkin::demo::seed(conn, now).expect("demo data"))
         .await;
     let password = health_checkin::demo::DEMO_PASSWORD;
-    let token = app.login("hr@demo.test", password).await.body["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let token = app.token("hr@demo.test", password).await;
     let report = app.get("/api/v1/reports/daily", &token).await.body;
     assert!(report["expected"].as_i64().unwrap() > 100, "{report}");
     assert!(report["abnormal"].as_i64().unwrap() > 0, "{report}");
