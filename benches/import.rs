@@ -4,6 +4,8 @@
 //! cargo bench --bench import
 //! BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres cargo bench --bench import
 
+mod common;
+
 use std::fmt::Write as _;
 use std::time::Instant;
 
@@ -99,14 +101,9 @@ fn main() -> anyhow::Result<()> {
         DatabaseUrl::Sqlite(dir.path().join("bench.sqlite3")),
         &text,
     )?;
-    if let Ok(server) = std::env::var("BENCH_DATABASE_URL") {
-        let name = format!("hc_bench_{}", db::new_id().replace('-', ""));
-        let mut admin = diesel::PgConnection::establish(&server)?;
-        diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin)?;
-        let mut url = url::Url::parse(&server)?;
-        url.set_path(&name);
-        let result = run("postgres", DatabaseUrl::Postgres(url.to_string()), &text);
-        diesel::sql_query(format!("DROP DATABASE {name} WITH (FORCE)")).execute(&mut admin)?;
+    if let Some(pg) = common::ScratchPg::from_env()? {
+        let result = run("postgres", pg.url.clone(), &text);
+        pg.drop_db()?;
         result?;
     }
     Ok(())

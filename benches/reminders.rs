@@ -7,13 +7,14 @@
 //! BENCH_SMTP_CONNECTIONS=64 (default: the service's default) and BENCH_MAILS=20000 (how many
 //! of the pass's mails to time the delivery over).
 
+mod common;
+
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{Duration, TimeZone, Utc};
-use diesel::prelude::*;
 use health_checkin::auth::JwtKeys;
 use health_checkin::clock::SystemClock;
 use health_checkin::config::{DatabaseUrl, LogFormat, Secret, Settings, DEFAULT_SMTP_CONNECTIONS};
@@ -214,19 +215,9 @@ async fn main() -> anyhow::Result<()> {
         dir.path(),
     )
     .await?;
-    if let Ok(server) = std::env::var("BENCH_DATABASE_URL") {
-        let name = format!("hc_bench_{}", new_id().replace('-', ""));
-        let mut admin = diesel::PgConnection::establish(&server)?;
-        diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin)?;
-        let mut url = url::Url::parse(&server)?;
-        url.set_path(&name);
-        let result = run(
-            "postgres",
-            DatabaseUrl::Postgres(url.to_string()),
-            dir.path(),
-        )
-        .await;
-        diesel::sql_query(format!("DROP DATABASE {name} WITH (FORCE)")).execute(&mut admin)?;
+    if let Some(pg) = common::ScratchPg::from_env()? {
+        let result = run("postgres", pg.url.clone(), dir.path()).await;
+        pg.drop_db()?;
         result?;
     }
     Ok(())

@@ -4,6 +4,8 @@
 //! cargo bench --bench reports
 //! BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres cargo bench --bench reports
 
+mod common;
+
 use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{Duration, Utc};
@@ -385,19 +387,9 @@ async fn main() -> anyhow::Result<()> {
         dir.path(),
     )
     .await?;
-    if let Ok(server) = std::env::var("BENCH_DATABASE_URL") {
-        let name = format!("hc_bench_{}", new_id().replace('-', ""));
-        let mut admin = diesel::PgConnection::establish(&server)?;
-        diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin)?;
-        let mut url = url::Url::parse(&server)?;
-        url.set_path(&name);
-        let result = run(
-            "postgres",
-            DatabaseUrl::Postgres(url.to_string()),
-            dir.path(),
-        )
-        .await;
-        diesel::sql_query(format!("DROP DATABASE {name} WITH (FORCE)")).execute(&mut admin)?;
+    if let Some(pg) = common::ScratchPg::from_env()? {
+        let result = run("postgres", pg.url.clone(), dir.path()).await;
+        pg.drop_db()?;
         result?;
     }
     Ok(())
