@@ -88,6 +88,12 @@ impl Directory {
         Ok(Self { tree, managed })
     }
 
+    /// What `departments::set_managed_by` just stored, without loading it again.
+    fn set_managed(&mut self, user_id: &str, departments: &[String]) {
+        self.managed
+            .insert(user_id.to_string(), departments.to_vec());
+    }
+
     pub fn render(&self, u: &UserRow) -> Employee {
         let mut manages = self.managed.get(&u.id).cloned().unwrap_or_default();
         manages.sort();
@@ -219,12 +225,25 @@ pub async fn list(
 
 /// The person with this id, when the caller may see them (anyone may see themselves).
 fn visible_person(conn: &mut DbConn, caller: &AuthUser, id: &str) -> Result<UserRow, ApiError> {
+    visible_person_in(conn, None, caller, id)
+}
+
+/// `visible_person` for a caller that holds the department tree already.
+fn visible_person_in(
+    conn: &mut DbConn,
+    tree: Option<&DepartmentTree>,
+    caller: &AuthUser,
+    id: &str,
+) -> Result<UserRow, ApiError> {
     let person = users::find_in_org(conn, caller.org_id(), id)?
         .ok_or_else(|| ApiError::not_found("person"))?;
     if person.id == caller.id() {
         return Ok(person);
     }
-    let scope = scope_of(conn, caller.org_id(), caller.id(), caller.role)?;
+    let scope = match tree {
+        Some(tree) => scope_in(conn, tree, caller.id(), caller.role)?,
+        None => scope_of(conn, caller.org_id(), caller.id(), caller.role)?,
+    };
     if caller.role >= Role::Manager && scope.covers_member_of(person.department_id.as_deref()) {
         Ok(person)
     } else {
@@ -243,8 +262,9 @@ pub async fn get_one(
     let id = id.into_inner();
     let employee = state
         .db(move |conn| {
-            let person = visible_person(conn, &user, &id)?;
-            Ok(Directory::load(conn, user.org_id())?.render(&person))
+            let directory = Directory::load(conn, user.org_id())?;
+            let person = visible_person_in(conn, Some(&directory.tree), &user, &id)?;
+            Ok(directory.render(&person))
         })
         .await?;
     Ok(HttpResponse::Ok().json(employee))
@@ -386,7 +406,7 @@ pub async fn create(
     let created = state
         .db(move |conn| {
             conn.write_transaction(|conn| {
-                let directory = Directory::load(conn, &org_id)?;
+                let mut directory = Directory::load(conn, &org_id)?;
                 let mut draft = Draft {
                     errors: FieldErrors::new(),
                     tree: &directory.tree,
@@ -439,12 +459,12 @@ pub async fn create(
                 uniqueness(conn, &row)?;
                 users::insert(conn, &row).map_err(conflict_on_unique)?;
                 departments::set_managed_by(conn, &org_id, &row.id, &manages)?;
+                directory.set_managed(&row.id, &manages);
                 if invite {
                     inviter(&shared, &user.org)
                         .invite(conn, &row, false)
                         .map_err(ApiError::internal)?;
                 }
-                let directory = Directory::load(conn, &org_id)?;
                 Ok(directory.render(&row))
             })
         })
@@ -520,7 +540,7 @@ pub async fn update(
             conn.write_transaction(|conn| {
                 let current = users::find_in_org(conn, &org_id, &id)?
                     .ok_or_else(|| ApiError::not_found("person"))?;
-                let directory = Directory::load(conn, &org_id)?;
+                let mut directory = Directory::load(conn, &org_id)?;
                 let mut draft = Draft {
                     errors: FieldErrors::new(),
                     tree: &directory.tree,
@@ -597,8 +617,9 @@ pub async fn update(
                 users::save(conn, &current, &next).map_err(conflict_on_unique)?;
                 if let Some(manages) = manages {
                     departments::set_managed_by(conn, &org_id, &id, &manages)?;
+                    directory.set_managed(&id, &manages);
                 }
-                Ok(Directory::load(conn, &org_id)?.render(&next))
+                Ok(directory.render(&next))
             })
         })
         .await?;
