@@ -1,18 +1,16 @@
 //! Who, by name: the unreported and the abnormal of a day, within a set of departments.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
-use super::counts::org_tz;
+use super::expected::{DayReplay, LeaveCalendar};
 use crate::db::checkins::CheckinRow;
-use crate::db::membership::{self, Roster};
 use crate::db::organizations::OrganizationRow;
 use crate::db::schema::{checkins, leaves, users};
 use crate::db::users::UserRow;
 use crate::db::DbConn;
-use crate::domain::day::day_end_utc;
 use crate::domain::expectation::exemption;
 use crate::domain::OrgSettings;
 
@@ -114,20 +112,9 @@ fn unreported_on_past_day(
     day: NaiveDate,
     scope: Option<&HashSet<String>>,
 ) -> QueryResult<Vec<Listed>> {
-    let mut roster = Roster::default();
-    for (user, department, active, _) in
-        membership::changes_before(conn, &org.id, day_end_utc(org_tz(org), day))?
-    {
-        roster.apply(user, department, active);
-    }
-    let away: HashSet<String> = leaves::table
-        .filter(leaves::org_id.eq(&org.id))
-        .filter(leaves::start_date.le(day))
-        .filter(leaves::end_date.ge(day))
-        .select(leaves::user_id)
-        .load::<String>(conn)?
-        .into_iter()
-        .collect();
+    let mut replay = DayReplay::load(conn, org, day)?;
+    let leave = LeaveCalendar::load(conn, &org.id, day, day)?;
+    let away = leave.away_on(day);
     let reported: HashSet<String> = checkins::table
         .filter(checkins::org_id.eq(&org.id))
         .filter(checkins::day.eq(day))
@@ -135,29 +122,32 @@ fn unreported_on_past_day(
         .load::<String>(conn)?
         .into_iter()
         .collect();
-    let missing: Vec<(String, Option<String>)> = roster
+    // Who was missing, with the department they were in that day.
+    let missing: HashMap<&str, Option<&str>> = replay
+        .advance_to(day)
         .members
-        .into_iter()
+        .iter()
         .filter(|(user, m)| {
             m.active
-                && !away.contains(user)
-                && !reported.contains(user)
+                && !away.contains(user.as_str())
+                && !reported.contains(user.as_str())
                 && crate::access::covers(scope, m.department_id.as_deref())
         })
-        .map(|(user, m)| (user, m.department_id))
+        .map(|(user, m)| (user.as_str(), m.department_id.as_deref()))
         .collect();
-    let mut out = Vec::with_capacity(missing.len());
-    for chunk in missing.chunks(1_000) {
-        let ids: Vec<&str> = chunk.iter().map(|(u, _)| u.as_str()).collect();
+    let ids: Vec<&str> = missing.keys().copied().collect();
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(1_000) {
         let rows: Vec<UserRow> = users::table
-            .filter(users::id.eq_any(ids))
+            .filter(users::id.eq_any(chunk))
             .select(UserRow::as_select())
             .load(conn)?;
         for user in rows {
-            let department_id = chunk
-                .iter()
-                .find(|(u, _)| *u == user.id)
-                .and_then(|(_, d)| d.clone());
+            let department_id = missing
+                .get(user.id.as_str())
+                .copied()
+                .flatten()
+                .map(str::to_string);
             out.push(Listed {
                 user,
                 department_id,
