@@ -155,6 +155,25 @@ pub fn find_in_org(conn: &mut DbConn, org_id: &str, id: &str) -> QueryResult<Opt
 }
 
 /// Active people per department.
+/// People of an organization by id, for callers that would otherwise look them up one by one.
+pub fn find_many_in_org(
+    conn: &mut DbConn,
+    org_id: &str,
+    ids: &[&str],
+) -> QueryResult<Vec<UserRow>> {
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(1_000) {
+        found.extend(
+            users::table
+                .filter(users::org_id.eq(org_id))
+                .filter(users::id.eq_any(chunk))
+                .select(UserRow::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(found)
+}
+
 pub fn members_per_department(conn: &mut DbConn, org_id: &str) -> QueryResult<Vec<(String, i64)>> {
     let rows: Vec<(Option<String>, i64)> = users::table
         .filter(users::org_id.eq(org_id))

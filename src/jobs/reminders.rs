@@ -244,19 +244,25 @@ pub fn plan_digests(
             .or_default()
             .extend(tree.subtree(&department));
     }
+    // A pass planned on an earlier tick is not worked out again.
+    let done = db::already_queued(conn, &org.id, DIGEST, day, pass)?;
+    managed.retain(|manager, _| !done.contains(manager));
     if managed.is_empty() {
         return Ok(0);
     }
+    let ids: Vec<&str> = managed.keys().map(String::as_str).collect();
+    let managers: HashMap<String, users::UserRow> = users::find_many_in_org(conn, &org.id, &ids)?
+        .into_iter()
+        .filter(|m| m.active)
+        .map(|m| (m.id.clone(), m))
+        .collect();
     let missing = unreported_on(conn, org, day, today, Zones::All, None)?;
     let link = format!("{public_url}/#/reports?date={day}");
     let mut queued = 0;
     for (manager_id, scope) in managed {
-        let Some(manager) = users::find_in_org(conn, &org.id, &manager_id)? else {
+        let Some(manager) = managers.get(&manager_id) else {
             continue;
         };
-        if !manager.active {
-            continue;
-        }
         let people: Vec<&Target> = missing
             .iter()
             .filter(|t| t.department_id.as_ref().is_some_and(|d| scope.contains(d)))
