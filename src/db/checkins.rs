@@ -4,7 +4,8 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::schema::{checkin_revisions, checkins};
-use super::{is_unique_violation, new_id, stats, DbConn};
+use super::stats::{self, DayLock, Tally};
+use super::{is_unique_violation, new_id, DbConn};
 use crate::domain::Evaluation;
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
@@ -99,6 +100,8 @@ fn submit_once(conn: &mut DbConn, s: &Submission) -> Result<SubmitOutcome, Submi
     let reasons = serde_json::to_string(&s.evaluation.abnormal_reasons)
         .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
     let reason = s.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
+    // Before reading: a day being closed counts this check-in either fully or not at all.
+    stats::lock_day(conn, &s.org_id, s.day, DayLock::Shared)?;
 
     let Some(existing) = find_for_day(conn, &s.user_id, s.day)? else {
         let row = CheckinRow {
@@ -126,8 +129,7 @@ fn submit_once(conn: &mut DbConn, s: &Submission) -> Result<SubmitOutcome, Submi
             &row.org_id,
             row.day,
             row.department_id.as_deref(),
-            i32::from(row.expected),
-            i32::from(row.abnormal),
+            Tally::of_checkin(row.expected, row.abnormal),
         )?;
         return Ok(SubmitOutcome::Created(row));
     };
@@ -191,8 +193,10 @@ fn submit_once(conn: &mut DbConn, s: &Submission) -> Result<SubmitOutcome, Submi
         &corrected.org_id,
         corrected.day,
         corrected.department_id.as_deref(),
-        0,
-        i32::from(corrected.abnormal) - i32::from(existing_abnormal),
+        Tally {
+            abnormal: i32::from(corrected.abnormal) - i32::from(existing_abnormal),
+            ..Tally::default()
+        },
     )?;
     Ok(SubmitOutcome::Corrected(corrected))
 }

@@ -2,7 +2,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::schema::leaves;
-use super::DbConn;
+use super::{stats, DbConn};
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = leaves)]
@@ -18,8 +18,20 @@ pub struct LeaveRow {
     pub created_at: NaiveDateTime,
 }
 
+/// Records leave, and counts the person's check-ins of its open days as not expected. Call it
+/// inside a writing transaction.
 pub fn insert(conn: &mut DbConn, row: &LeaveRow) -> QueryResult<usize> {
-    diesel::insert_into(leaves::table).values(row).execute(conn)
+    let inserted = diesel::insert_into(leaves::table)
+        .values(row)
+        .execute(conn)?;
+    stats::recount_person_open_days(
+        conn,
+        &row.org_id,
+        &row.user_id,
+        row.start_date,
+        Some(row.end_date),
+    )?;
+    Ok(inserted)
 }
 
 pub fn for_user(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<LeaveRow>> {
@@ -41,12 +53,26 @@ pub fn on_leave(conn: &mut DbConn, user_id: &str, day: NaiveDate) -> QueryResult
     .get_result(conn)
 }
 
+/// Removes leave, and counts the person's check-ins of its open days as expected again where
+/// nothing else exempts them. Call it inside a writing transaction.
 pub fn delete(conn: &mut DbConn, org_id: &str, user_id: &str, id: &str) -> QueryResult<usize> {
-    diesel::delete(
+    let span: Option<(NaiveDate, NaiveDate)> = leaves::table
+        .filter(leaves::org_id.eq(org_id))
+        .filter(leaves::user_id.eq(user_id))
+        .filter(leaves::id.eq(id))
+        .select((leaves::start_date, leaves::end_date))
+        .first(conn)
+        .optional()?;
+    let Some((start, end)) = span else {
+        return Ok(0);
+    };
+    let removed = diesel::delete(
         leaves::table
             .filter(leaves::org_id.eq(org_id))
             .filter(leaves::user_id.eq(user_id))
             .filter(leaves::id.eq(id)),
     )
-    .execute(conn)
+    .execute(conn)?;
+    stats::recount_person_open_days(conn, org_id, user_id, start, Some(end))?;
+    Ok(removed)
 }

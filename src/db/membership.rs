@@ -2,11 +2,14 @@
 
 use std::collections::HashMap;
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
+use chrono_tz::Tz;
 use diesel::prelude::*;
 
 use super::schema::membership_history;
 use super::DbConn;
+use crate::domain::day::day_end_utc;
+use crate::domain::expectation::Standing;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Membership {
@@ -33,6 +36,17 @@ pub fn at(conn: &mut DbConn, user_id: &str, at: NaiveDateTime) -> QueryResult<Op
         department_id,
         active,
     }))
+}
+
+/// Whether a person had joined, was active and was on leave at the end of `day` in `tz`.
+pub fn standing(conn: &mut DbConn, user_id: &str, day: NaiveDate, tz: Tz) -> QueryResult<Standing> {
+    Ok(match at(conn, user_id, day_end_utc(tz, day))? {
+        None => Standing::NotYetJoined,
+        Some(m) if !m.active => Standing::Inactive,
+        Some(_) => Standing::Active {
+            on_leave: super::leaves::on_leave(conn, user_id, day)?,
+        },
+    })
 }
 
 /// A change: person, department, active, from when.

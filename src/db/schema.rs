@@ -105,6 +105,7 @@ diesel::table! {
         exempt -> Integer,
         reported -> Integer,
         abnormal -> Integer,
+        reported_unexpected -> Integer,
     }
 }
 

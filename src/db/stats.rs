@@ -19,6 +19,40 @@ pub struct DayStatsRow {
     pub exempt: i32,
     pub reported: i32,
     pub abnormal: i32,
+    pub reported_unexpected: i32,
+}
+
+/// What check-ins add to one department's numbers of a day.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Check-ins of people expected that day.
+    pub reported: i32,
+    /// Check-ins of people not expected that day (a rest day, a holiday, leave).
+    pub reported_unexpected: i32,
+    pub abnormal: i32,
+}
+
+impl Tally {
+    /// What one check-in counts for.
+    pub fn of_checkin(expected: bool, abnormal: bool) -> Self {
+        Self {
+            reported: i32::from(expected),
+            reported_unexpected: i32::from(!expected),
+            abnormal: i32::from(abnormal),
+        }
+    }
+
+    pub fn minus(self, other: Tally) -> Self {
+        Self {
+            reported: self.reported - other.reported,
+            reported_unexpected: self.reported_unexpected - other.reported_unexpected,
+            abnormal: self.abnormal - other.abnormal,
+        }
+    }
+
+    fn is_zero(&self) -> bool {
+        *self == Tally::default()
+    }
 }
 
 /// Adds to one department's counts of a day, creating the row when needed.
@@ -27,13 +61,17 @@ pub fn add(
     org_id: &str,
     day: NaiveDate,
     department_id: Option<&str>,
-    reported: i32,
-    abnormal: i32,
+    tally: Tally,
 ) -> QueryResult<()> {
-    if reported == 0 && abnormal == 0 {
+    if tally.is_zero() {
         return Ok(());
     }
     let department = department_id.unwrap_or(NO_DEPARTMENT);
+    let Tally {
+        reported,
+        reported_unexpected,
+        abnormal,
+    } = tally;
     macro_rules! upsert {
         ($c:expr) => {
             diesel::insert_into(day_stats::table)
@@ -42,12 +80,15 @@ pub fn add(
                     day_stats::day.eq(day),
                     day_stats::department_id.eq(department),
                     day_stats::reported.eq(reported),
+                    day_stats::reported_unexpected.eq(reported_unexpected),
                     day_stats::abnormal.eq(abnormal),
                 ))
                 .on_conflict((day_stats::org_id, day_stats::day, day_stats::department_id))
                 .do_update()
                 .set((
                     day_stats::reported.eq(day_stats::reported + reported),
+                    day_stats::reported_unexpected
+                        .eq(day_stats::reported_unexpected + reported_unexpected),
                     day_stats::abnormal.eq(day_stats::abnormal + abnormal),
                 ))
                 .execute($c)
@@ -57,6 +98,34 @@ pub fn add(
         DbConn::Sqlite(c) => upsert!(c)?,
         DbConn::Postgres(c) => upsert!(c)?,
     };
+    Ok(())
+}
+
+/// How a transaction holds an organization's day: check-ins share it, closing the day takes
+/// it alone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DayLock {
+    Shared,
+    Exclusive,
+}
+
+/// Takes the lock of one organization's day until the transaction ends, so that closing a
+/// day and the check-ins that count towards it serialize and nothing else waits. SQLite
+/// needs none: every writing transaction there holds the database alone.
+pub fn lock_day(conn: &mut DbConn, org_id: &str, day: NaiveDate, mode: DayLock) -> QueryResult<()> {
+    let DbConn::Postgres(c) = conn else {
+        return Ok(());
+    };
+    let function = match mode {
+        DayLock::Shared => "pg_advisory_xact_lock_shared",
+        DayLock::Exclusive => "pg_advisory_xact_lock",
+    };
+    diesel::sql_query(format!(
+        "SELECT {function}(hashtextextended('day_stats:' || $1 || ':' || $2, 0))"
+    ))
+    .bind::<diesel::sql_types::Text, _>(org_id)
+    .bind::<diesel::sql_types::Text, _>(day.to_string())
+    .execute(c)?;
     Ok(())
 }
 
@@ -161,4 +230,81 @@ pub fn headcount(conn: &mut DbConn, org_id: &str) -> QueryResult<Vec<(String, i3
         .filter(headcounts::org_id.eq(org_id))
         .select((headcounts::department_id, headcounts::active))
         .load(conn)
+}
+
+/// Counts a person's check-ins on days not yet closed again, after their department, their
+/// active state or their leave changed: a check-in moves between `reported` and
+/// `reported_unexpected`, or to the department the person is in at the end of its day, so
+/// that open days' numbers never count someone as both reported and not expected. Closed
+/// days keep the numbers they were closed with. Call it inside the change's transaction.
+pub fn recount_person_open_days(
+    conn: &mut DbConn,
+    org_id: &str,
+    user_id: &str,
+    from: NaiveDate,
+    to: Option<NaiveDate>,
+) -> QueryResult<()> {
+    use super::schema::checkins;
+    let mut query = checkins::table
+        .filter(checkins::user_id.eq(user_id))
+        .filter(checkins::day.ge(from))
+        .select((
+            checkins::id,
+            checkins::day,
+            checkins::department_id,
+            checkins::expected,
+            checkins::abnormal,
+        ))
+        .into_boxed();
+    if let Some(to) = to {
+        query = query.filter(checkins::day.le(to));
+    }
+    let rows: Vec<(String, NaiveDate, Option<String>, bool, bool)> = query.load(conn)?;
+    let Some(last) = rows.iter().map(|r| r.1).max() else {
+        return Ok(());
+    };
+    let Some(org) = super::organizations::find(conn, org_id)? else {
+        return Ok(());
+    };
+    let tz = crate::domain::day::parse_timezone(&org.timezone).unwrap_or(chrono_tz::Tz::UTC);
+    let settings = crate::domain::OrgSettings::from_stored(&org.settings);
+    let closed = closed_between(conn, org_id, from, last)?;
+    for (id, day, department, expected, abnormal) in rows {
+        if closed.contains(&day) {
+            continue;
+        }
+        lock_day(conn, org_id, day, DayLock::Shared)?;
+        let standing = super::membership::standing(conn, user_id, day, tz)?;
+        let now_expected =
+            crate::domain::expectation::person_exemption(&settings, day, standing).is_none();
+        let now_department =
+            super::membership::at(conn, user_id, crate::domain::day::day_end_utc(tz, day))?
+                .map(|m| m.department_id)
+                .unwrap_or_else(|| department.clone());
+        if (now_expected, &now_department) == (expected, &department) {
+            continue;
+        }
+        diesel::update(checkins::table.find(&id))
+            .set((
+                checkins::expected.eq(now_expected),
+                checkins::department_id.eq(&now_department),
+            ))
+            .execute(conn)?;
+        let before = Tally::of_checkin(expected, abnormal);
+        add(
+            conn,
+            org_id,
+            day,
+            department.as_deref(),
+            Tally::default().minus(before),
+        )?;
+        add(
+            conn,
+            org_id,
+            day,
+            now_department.as_deref(),
+            Tally::of_checkin(now_expected, abnormal),
+        )?;
+    }
+    Ok(())
 }

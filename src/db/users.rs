@@ -295,6 +295,9 @@ pub fn save(conn: &mut DbConn, before: &UserRow, user: &UserRow) -> QueryResult<
         if user.active {
             stats::adjust_headcount(conn, &user.org_id, user.department_id.as_deref(), 1)?;
         }
+        // The day of the change in any zone starts no earlier than a day before UTC's.
+        let from = user.updated_at.date() - chrono::Duration::days(1);
+        stats::recount_person_open_days(conn, &user.org_id, &user.id, from, None)?;
     }
     diesel::update(users::table.find(&user.id))
         .set((

@@ -9,7 +9,7 @@ use super::expected::{presence, DayReplay, LeaveCalendar};
 use crate::db::membership::Roster;
 use crate::db::organizations::OrganizationRow;
 use crate::db::schema::{checkins, leaves, users};
-use crate::db::stats::{self, DayStatsRow, NO_DEPARTMENT};
+use crate::db::stats::{self, DayLock, DayStatsRow, Tally, NO_DEPARTMENT};
 use crate::db::DbConn;
 use crate::domain::day::parse_timezone;
 use crate::domain::expectation::exemption;
@@ -20,6 +20,9 @@ pub struct Counts {
     pub expected: i64,
     pub exempt: i64,
     pub reported: i64,
+    /// Check-ins of people not expected that day: a rest day, a holiday, leave.
+    pub reported_unexpected: i64,
+    /// Every abnormal check-in of the day, expected or not.
     pub abnormal: i64,
 }
 
@@ -28,6 +31,7 @@ impl Counts {
         self.expected += other.expected;
         self.exempt += other.exempt;
         self.reported += other.reported;
+        self.reported_unexpected += other.reported_unexpected;
         self.abnormal += other.abnormal;
     }
 
@@ -79,6 +83,7 @@ pub fn trend_counts(
         counts.expected += i64::from(row.expected);
         counts.exempt += i64::from(row.exempt);
         counts.reported += i64::from(row.reported);
+        counts.reported_unexpected += i64::from(row.reported_unexpected);
         counts.abnormal += i64::from(row.abnormal);
     }
     if (from..=to).contains(&today) {
@@ -116,6 +121,7 @@ pub fn trend_totals(
         Option<i64>,
         Option<i64>,
         Option<i64>,
+        Option<i64>,
     );
     macro_rules! sums {
         ($query:expr) => {
@@ -126,6 +132,7 @@ pub fn trend_totals(
                     sum(day_stats::expected),
                     sum(day_stats::exempt),
                     sum(day_stats::reported),
+                    sum(day_stats::reported_unexpected),
                     sum(day_stats::abnormal),
                 ))
                 .load::<Sums>(conn)?
@@ -142,18 +149,21 @@ pub fn trend_totals(
     };
     let mut out: HashMap<NaiveDate, Counts> = rows
         .into_iter()
-        .map(|(day, expected, exempt, reported, abnormal)| {
-            let n = |v: Option<i64>| v.unwrap_or(0);
-            (
-                day,
-                Counts {
-                    expected: n(expected),
-                    exempt: n(exempt),
-                    reported: n(reported),
-                    abnormal: n(abnormal),
-                },
-            )
-        })
+        .map(
+            |(day, expected, exempt, reported, reported_unexpected, abnormal)| {
+                let n = |v: Option<i64>| v.unwrap_or(0);
+                (
+                    day,
+                    Counts {
+                        expected: n(expected),
+                        exempt: n(exempt),
+                        reported: n(reported),
+                        reported_unexpected: n(reported_unexpected),
+                        abnormal: n(abnormal),
+                    },
+                )
+            },
+        )
         .collect();
     if (from..=to).contains(&today) {
         let entry = out.entry(today).or_default();
@@ -258,21 +268,20 @@ pub fn close_days(
     for day in open {
         let roster = replay.advance_to(day);
         let away = leave.away_on(day);
-        let submitted: Vec<(String, bool, Option<String>)> = checkins::table
-            .filter(checkins::org_id.eq(&org.id))
-            .filter(checkins::day.eq(day))
-            .select((
-                checkins::user_id,
-                checkins::abnormal,
-                checkins::department_id,
-            ))
-            .load(conn)?;
-        let rows = exact_day(&org.id, day, &settings, roster, &away, &submitted);
         conn.write_transaction(|c| {
-            if let DbConn::Postgres(_) = c {
-                // Late check-ins wait until the day's numbers are replaced.
-                c.batch("LOCK TABLE day_stats IN SHARE ROW EXCLUSIVE MODE")?;
-            }
+            // Check-ins of this day wait, and those already begun are counted, before the
+            // day's check-ins are read: none is lost between the read and the write.
+            stats::lock_day(c, &org.id, day, DayLock::Exclusive)?;
+            let submitted: Vec<(String, bool, Option<String>)> = checkins::table
+                .filter(checkins::org_id.eq(&org.id))
+                .filter(checkins::day.eq(day))
+                .select((
+                    checkins::user_id,
+                    checkins::abnormal,
+                    checkins::department_id,
+                ))
+                .load(c)?;
+            let rows = exact_day(&org.id, day, &settings, roster, &away, &submitted);
             stats::replace_closed(c, &org.id, day, &rows, now)
         })?;
     }
@@ -323,6 +332,8 @@ fn exact_day(
         let row = row_for(&mut by_department, org_id, day, department);
         if expected_people.contains(user.as_str()) {
             row.reported += 1;
+        } else {
+            row.reported_unexpected += 1;
         }
         if *abnormal {
             row.abnormal += 1;
@@ -343,22 +354,25 @@ pub fn recount_open_day(conn: &mut DbConn, org_id: &str, day: NaiveDate) -> Quer
             checkins::abnormal,
         ))
         .load(conn)?;
-    let mut totals: HashMap<Option<String>, (i32, i32)> = HashMap::new();
+    let mut totals: HashMap<Option<String>, Tally> = HashMap::new();
     for (department, expected, abnormal) in rows {
         let t = totals.entry(department).or_default();
-        t.0 += i32::from(expected);
-        t.1 += i32::from(abnormal);
+        let one = Tally::of_checkin(expected, abnormal);
+        t.reported += one.reported;
+        t.reported_unexpected += one.reported_unexpected;
+        t.abnormal += one.abnormal;
     }
     conn.write_transaction(|c| {
         use crate::db::schema::day_stats;
+        stats::lock_day(c, org_id, day, DayLock::Exclusive)?;
         diesel::delete(
             day_stats::table
                 .filter(day_stats::org_id.eq(org_id))
                 .filter(day_stats::day.eq(day)),
         )
         .execute(c)?;
-        for (department, (reported, abnormal)) in totals {
-            stats::add(c, org_id, day, department.as_deref(), reported, abnormal)?;
+        for (department, tally) in totals {
+            stats::add(c, org_id, day, department.as_deref(), tally)?;
         }
         Ok(())
     })

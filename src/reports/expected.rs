@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::iter::Peekable;
 use std::vec::IntoIter;
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 use chrono_tz::Tz;
 use diesel::prelude::*;
 
@@ -79,6 +79,11 @@ impl LeaveCalendar {
             .map(|(user, _, _)| user.as_str())
             .collect()
     }
+}
+
+/// The first day a person owes a check-in: the day they were added, in `tz`.
+pub fn first_day(created_at: NaiveDateTime, tz: Tz) -> NaiveDate {
+    created_at.and_utc().with_timezone(&tz).date_naive()
 }
 
 /// An active member on one day: their department and whether they were expected to report.

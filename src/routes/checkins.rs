@@ -6,11 +6,12 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AuthUser;
 use crate::db::checkins::{self, CheckinRow, RevisionRow, Submission, SubmitError, SubmitOutcome};
-use crate::db::{db_time, leaves, membership};
+use crate::db::{db_time, membership};
 use crate::domain::day::day_end_utc;
-use crate::domain::expectation::{exemption, Exemption};
+use crate::domain::expectation::{person_exemption, Exemption, Standing};
 use crate::domain::{Evaluation, FormTemplate};
 use crate::error::{ApiError, FieldErrors};
+use crate::reports::expected;
 use crate::routes::openapi::ErrorResponse;
 use crate::routes::resource;
 use crate::state::AppState;
@@ -104,17 +105,18 @@ pub async fn day_view(
         return Err(ApiError::field("date", "is in the future"));
     }
     let settings = user.settings();
+    let tz = user.tz;
     let user_id = user.id().to_string();
-    let (checkin, previous, on_leave) = state
+    let (checkin, previous, standing) = state
         .db(move |conn| {
             Ok((
                 checkins::find_for_day(conn, &user_id, day)?,
                 checkins::latest_before(conn, &user_id, day)?,
-                leaves::on_leave(conn, &user_id, day)?,
+                membership::standing(conn, &user_id, day, tz)?,
             ))
         })
         .await?;
-    let exemption = exemption(&settings, day, on_leave);
+    let exemption = person_exemption(&settings, day, standing);
     Ok(HttpResponse::Ok().json(DayView {
         date: day,
         form: FormTemplate::default_form(),
@@ -122,9 +124,16 @@ pub async fn day_view(
         previous: previous.map(Checkin::from),
         expected: exemption.is_none(),
         exemption,
-        earliest_date: today - Duration::days(i64::from(settings.late_days)),
+        earliest_date: earliest_date(&user, today),
         timezone: user.tz.name().to_string(),
     }))
+}
+
+/// The earliest day the person may still fill in: within the organization's late days, and
+/// not before the person joined.
+fn earliest_date(user: &AuthUser, today: NaiveDate) -> NaiveDate {
+    let late = today - Duration::days(i64::from(user.settings().late_days));
+    late.max(expected::first_day(user.user.created_at, user.tz))
 }
 
 /// `today` or `YYYY-MM-DD`.
@@ -221,6 +230,13 @@ pub async fn submit(
     if day > today {
         return Err(ApiError::field("date", "is in the future"));
     }
+    let joined = expected::first_day(user.user.created_at, user.tz);
+    if day < joined {
+        return Err(ApiError::field(
+            "date",
+            format!("is before you joined on {joined}: nothing is owed for it"),
+        ));
+    }
     if day < today - Duration::days(i64::from(late_days)) {
         return Err(ApiError::field(
             "date",
@@ -243,14 +259,25 @@ pub async fn submit(
             } else {
                 user.user.department_id.clone()
             };
-            let on_leave = leaves::on_leave(conn, user.id(), day)?;
+            let exemption = match membership::standing(conn, user.id(), day, user.tz)? {
+                Standing::NotYetJoined => {
+                    return Err(ApiError::field("date", "is before you joined"))
+                }
+                Standing::Inactive => {
+                    return Err(ApiError::field(
+                        "date",
+                        "is a day your account was deactivated: nothing is owed for it",
+                    ))
+                }
+                standing => person_exemption(&settings, day, standing),
+            };
             let submission = Submission {
                 org_id: user.org_id().to_string(),
                 user_id: user.id().to_string(),
                 department_id,
                 day,
                 evaluation,
-                expected: exemption(&settings, day, on_leave).is_none(),
+                expected: exemption.is_none(),
                 reason,
                 reason_required_for_correction: day < today,
                 submitted_by: user.id().to_string(),

@@ -791,7 +791,7 @@ pub async fn add_leave(
                 created_by: user.id().to_string(),
                 created_at: now,
             };
-            leaves::insert(conn, &row)?;
+            conn.write_transaction(|c| leaves::insert(c, &row))?;
             Ok(row)
         })
         .await?;
@@ -810,7 +810,7 @@ pub async fn delete_leave(
     let (id, leave_id) = path.into_inner();
     let org_id = user.org_id().to_string();
     let removed = state
-        .db(move |conn| Ok(leaves::delete(conn, &org_id, &id, &leave_id)?))
+        .db(move |conn| Ok(conn.write_transaction(|c| leaves::delete(c, &org_id, &id, &leave_id))?))
         .await?;
     if removed == 0 {
         return Err(ApiError::not_found("leave"));

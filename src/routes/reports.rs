@@ -119,6 +119,9 @@ pub struct DepartmentCounts {
     pub expected: i64,
     pub reported: i64,
     pub unreported: i64,
+    /// Check-ins of people not expected that day (rest day, holiday, leave, not yet joined).
+    pub reported_unexpected: i64,
+    /// Every abnormal check-in, expected or not: at most `reported + reported_unexpected`.
     pub abnormal: i64,
     pub exempt: i64,
 }
@@ -129,6 +132,9 @@ pub struct DailyReport {
     pub expected: i64,
     pub reported: i64,
     pub unreported: i64,
+    /// Check-ins of people not expected that day (rest day, holiday, leave, not yet joined).
+    pub reported_unexpected: i64,
+    /// Every abnormal check-in, expected or not: at most `reported + reported_unexpected`.
     pub abnormal: i64,
     pub exempt: i64,
     /// People in scope with a reminder queued that day (any pass).
@@ -162,6 +168,7 @@ pub(crate) fn rolled_up(scope: &ReportScope, counts: &ByDepartment) -> Vec<Depar
                 expected: sum.expected,
                 reported: sum.reported,
                 unreported: sum.unreported(),
+                reported_unexpected: sum.reported_unexpected,
                 abnormal: sum.abnormal,
                 exempt: sum.exempt,
             })
@@ -196,6 +203,7 @@ pub async fn daily(
                 expected: total.expected,
                 reported: total.reported,
                 unreported: total.unreported(),
+                reported_unexpected: total.reported_unexpected,
                 abnormal: total.abnormal,
                 exempt: total.exempt,
                 reminded,
@@ -219,6 +227,8 @@ pub struct TrendDay {
     pub expected: i64,
     pub reported: i64,
     pub unreported: i64,
+    /// Check-ins of people not expected that day.
+    pub reported_unexpected: i64,
     pub abnormal: i64,
 }
 
@@ -269,6 +279,7 @@ pub fn trend_days(
                 expected: total.expected,
                 reported: total.reported,
                 unreported: total.unreported(),
+                reported_unexpected: total.reported_unexpected,
                 abnormal: total.abnormal,
             }
         })

@@ -73,7 +73,9 @@ export async function dashboardView(main, params, me) {
       tile('expected', report.expected),
       tile('reported', report.reported, '.good'),
       tile('unreported', report.unreported, report.unreported ? '.warn' : ''),
-      tile('abnormal', report.abnormal, report.abnormal ? '.bad' : '')),
+      tile('abnormal', report.abnormal, report.abnormal ? '.bad' : ''),
+      report.reported_unexpected ? tile('reported_unexpected', report.reported_unexpected) : null),
+    report.expected === 0 ? h('p.muted#nobody-expected', t('nobody_expected_note')) : null,
     table, charts, abnormal, unreported, exportsCard(day));
 
   fillUnreported(unreported, scope);

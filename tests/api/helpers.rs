@@ -363,10 +363,23 @@ impl TestApp {
         }
     }
 
-    /// Adds a person to an organization, with an own time zone when given.
+    /// Adds a person to an organization, with an own time zone when given. They joined four
+    /// weeks before the clock's now, so every day a test files late was owed.
     pub async fn add_person(&self, org_id: &str, role: &str, timezone: Option<&str>) -> Person {
+        let joined = self.clock_now() - chrono::Duration::days(28);
+        self.add_person_joined(org_id, role, timezone, joined).await
+    }
+
+    /// Adds a person who joined at `joined`.
+    pub async fn add_person_joined(
+        &self,
+        org_id: &str,
+        role: &str,
+        timezone: Option<&str>,
+        joined: DateTime<Utc>,
+    ) -> Person {
         let email = format!("{role}-{}@example.test", uuid_simple());
-        let now = db_time(self.clock_now());
+        let now = db_time(joined);
         let row = UserRow {
             id: new_id(),
             org_id: org_id.into(),

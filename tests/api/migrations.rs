@@ -42,18 +42,24 @@ struct Object {
     name: String,
 }
 
-/// Tables and indexes, without the migrations' own bookkeeping.
+/// Tables, their columns and indexes, without the migrations' own bookkeeping.
 fn schema_objects(conn: &mut DbConn) -> BTreeSet<String> {
     let sql = match conn {
         DbConn::Sqlite(_) => {
             "SELECT type || ':' || name AS name FROM sqlite_master \
-             WHERE name NOT LIKE 'sqlite_%' AND name NOT LIKE '__diesel%'"
+             WHERE name NOT LIKE 'sqlite_%' AND name NOT LIKE '__diesel%' \
+             UNION SELECT 'column:' || m.name || '.' || c.name FROM sqlite_master m \
+               JOIN pragma_table_info(m.name) c \
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '__diesel%'"
         }
         DbConn::Postgres(_) => {
             "SELECT 'table:' || tablename AS name FROM pg_tables WHERE schemaname = 'public' \
                AND tablename NOT LIKE '__diesel%' \
              UNION SELECT 'index:' || indexname FROM pg_indexes WHERE schemaname = 'public' \
-               AND tablename NOT LIKE '__diesel%'"
+               AND tablename NOT LIKE '__diesel%' \
+             UNION SELECT 'column:' || table_name || '.' || column_name \
+               FROM information_schema.columns WHERE table_schema = 'public' \
+               AND table_name NOT LIKE '__diesel%'"
         }
     };
     diesel::sql_query(sql)

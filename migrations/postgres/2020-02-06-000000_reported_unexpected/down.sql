@@ -1,0 +1,1 @@
+ALTER TABLE day_stats DROP COLUMN reported_unexpected;
