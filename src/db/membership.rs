@@ -38,15 +38,61 @@ pub fn at(conn: &mut DbConn, user_id: &str, at: NaiveDateTime) -> QueryResult<Op
     }))
 }
 
+/// One person's standing day by day (joined, active, on leave), from their membership
+/// history and leave, loaded once for a range of days.
+pub struct PersonStandings {
+    tz: Tz,
+    /// When the person became active or inactive, oldest first.
+    changes: Vec<(NaiveDateTime, bool)>,
+    leave: Vec<(NaiveDate, NaiveDate)>,
+}
+
+impl PersonStandings {
+    pub fn load(
+        conn: &mut DbConn,
+        user_id: &str,
+        tz: Tz,
+        first: NaiveDate,
+        last: NaiveDate,
+    ) -> QueryResult<Self> {
+        use super::schema::leaves;
+        let changes = membership_history::table
+            .filter(membership_history::user_id.eq(user_id))
+            .filter(membership_history::valid_from.lt(day_end_utc(tz, last)))
+            .order((
+                membership_history::valid_from.asc(),
+                membership_history::id.asc(),
+            ))
+            .select((membership_history::valid_from, membership_history::active))
+            .load(conn)?;
+        let leave = leaves::table
+            .filter(leaves::user_id.eq(user_id))
+            .filter(leaves::start_date.le(last))
+            .filter(leaves::end_date.ge(first))
+            .select((leaves::start_date, leaves::end_date))
+            .load(conn)?;
+        Ok(Self { tz, changes, leave })
+    }
+
+    /// Where the person stood at the end of `day`.
+    pub fn on(&self, day: NaiveDate) -> Standing {
+        let end = day_end_utc(self.tz, day);
+        match self.changes.iter().take_while(|(at, _)| *at < end).last() {
+            None => Standing::NotYetJoined,
+            Some((_, false)) => Standing::Inactive,
+            Some((_, true)) => Standing::Active {
+                on_leave: self
+                    .leave
+                    .iter()
+                    .any(|(start, stop)| *start <= day && day <= *stop),
+            },
+        }
+    }
+}
+
 /// Whether a person had joined, was active and was on leave at the end of `day` in `tz`.
 pub fn standing(conn: &mut DbConn, user_id: &str, day: NaiveDate, tz: Tz) -> QueryResult<Standing> {
-    Ok(match at(conn, user_id, day_end_utc(tz, day))? {
-        None => Standing::NotYetJoined,
-        Some(m) if !m.active => Standing::Inactive,
-        Some(_) => Standing::Active {
-            on_leave: super::leaves::on_leave(conn, user_id, day)?,
-        },
-    })
+    Ok(PersonStandings::load(conn, user_id, tz, day, day)?.on(day))
 }
 
 /// A change: person, department, active, from when.

@@ -346,6 +346,16 @@ pub struct History {
     pub from: NaiveDate,
     pub to: NaiveDate,
     pub checkins: Vec<Checkin>,
+    /// Every day of the range, newest first: whether the person was expected to report, and
+    /// if not, why (a rest day, a holiday, leave, before joining, deactivated).
+    pub days: Vec<HistoryDay>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HistoryDay {
+    pub date: NaiveDate,
+    pub expected: bool,
+    pub exemption: Option<Exemption>,
 }
 
 /// The caller's own check-ins, newest first.
@@ -359,13 +369,34 @@ pub async fn history(
 ) -> Result<HttpResponse, ApiError> {
     let (from, to) = parse_range(&query, user.calendar(&state).today())?;
     let user_id = user.id().to_string();
-    let rows = state
-        .db(move |conn| Ok(checkins::history(conn, &user_id, from, to)?))
+    let tz = user.tz;
+    let (rows, standings) = state
+        .db(move |conn| {
+            Ok((
+                checkins::history(conn, &user_id, from, to)?,
+                membership::PersonStandings::load(conn, &user_id, tz, from, to)?,
+            ))
+        })
         .await?;
+    let settings = user.settings();
+    let mut days: Vec<HistoryDay> = from
+        .iter_days()
+        .take_while(|d| *d <= to)
+        .map(|date| {
+            let exemption = person_exemption(&settings, date, standings.on(date));
+            HistoryDay {
+                date,
+                expected: exemption.is_none(),
+                exemption,
+            }
+        })
+        .collect();
+    days.reverse();
     Ok(HttpResponse::Ok().json(History {
         from,
         to,
         checkins: rows.into_iter().map(Checkin::from).collect(),
+        days,
     }))
 }
 

@@ -136,6 +136,57 @@ async fn a_new_hire_owes_no_day_before_joining_and_none_while_deactivated() {
     assert_eq!(sunday.body["exemption"], "non_working_day", "active then");
     let today = app.get("/api/v1/checkins/today", &token).await;
     assert_eq!(today.body["expected"], true);
+
+    // The history names every day, newest first, so no page offers a day that was not owed.
+    let history = app
+        .get("/api/v1/checkins?from=2020-01-31&to=2020-02-05", &token)
+        .await;
+    assert_eq!(history.status, StatusCode::OK, "{:?}", history.body);
+    let days: Vec<(String, Value)> = history.body["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["date"].as_str().unwrap().to_string(),
+                d["exemption"].clone(),
+            )
+        })
+        .collect();
+    let expect = |date: &str, exemption: Value| (date.to_string(), exemption);
+    assert_eq!(
+        days,
+        vec![
+            expect("2020-02-05", Value::Null),
+            expect("2020-02-04", json!("inactive")),
+            expect("2020-02-03", json!("inactive")),
+            expect("2020-02-02", json!("non_working_day")),
+            expect("2020-02-01", json!("non_working_day")),
+            expect("2020-01-31", Value::Null),
+        ]
+    );
+    let hired_token = app.token("new@acme.test", "Summer-wind-31").await;
+    let history = app
+        .get(
+            "/api/v1/checkins?from=2020-02-02&to=2020-02-05",
+            &hired_token,
+        )
+        .await;
+    let exemptions: Vec<&Value> = history.body["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| &d["exemption"])
+        .collect();
+    assert_eq!(
+        exemptions,
+        vec![
+            &Value::Null,
+            &Value::Null,
+            &Value::Null,
+            &json!("not_yet_joined")
+        ]
+    );
 }
 
 #[tokio::test]
