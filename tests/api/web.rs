@@ -1296,10 +1296,6 @@ async fn pages_follow_the_browser_language_and_the_persons_zone() {
 async fn every_field_is_labelled_the_text_readable_and_the_login_works_from_the_keyboard() {
     let app = spawn_app().await;
     let team = team(&app).await;
-    // A check-in yesterday, so today's form shows its one-tap summary too.
-    app.clock.set(monday_morning() - chrono::Duration::days(1));
-    check_in_today(&app, &team.admin.email, &team.admin.password).await;
-    app.clock.set(monday_morning());
     let driver = Driver::start().await;
     let browser = driver.browser(1280, 1000).await;
     browser.open(&app, "#/login").await;
@@ -1316,13 +1312,44 @@ async fn every_field_is_labelled_the_text_readable_and_the_login_works_from_the_
         .expect("typing");
     browser.find("#logout").await;
 
-    const UNLABELLED: &str =
-        "return [...document.querySelectorAll('input, select, textarea, button')]
+    for page in [
+        "checkin",
+        "history",
+        "dashboard",
+        "people",
+        "import",
+        "departments",
+        "settings",
+    ] {
+        browser.click(&format!("#nav-{page}")).await;
+        browser.find("main h1").await;
+        // The page's data has arrived when the loading line is gone.
+        let started = Instant::now();
+        while browser
+            .js("return document.querySelector('main').textContent.includes('Loading');")
+            .await
+            == json!(true)
+            && started.elapsed() < WAIT
+        {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_labelled_and_readable(&browser, page).await;
+    }
+    // Today's form for someone who checked in yesterday, with its one-tap summary.
+    browser.logout().await;
+    browser.login(&app, &team.staff_email, &team.password).await;
+    browser.click("#nav-checkin").await;
+    browser.find("#quick-summary").await;
+    assert_labelled_and_readable(&browser, "checkin, with the one tap").await;
+    browser.close().await;
+}
+
+const UNLABELLED: &str = "return [...document.querySelectorAll('input, select, textarea, button')]
         .filter(el => el.type !== 'hidden' && !(el.labels && el.labels.length)
             && !el.getAttribute('aria-label') && !el.closest('label') && !el.textContent.trim())
         .map(el => el.outerHTML.slice(0, 120));";
-    // WCAG AA: 4.5:1 for text, 3:1 for large text, against the first opaque background behind it.
-    const LOW_CONTRAST: &str = r#"
+// WCAG AA: 4.5:1 for text, 3:1 for large text, against the first opaque background behind it.
+const LOW_CONTRAST: &str = r#"
         const rgb = (c) => (c.match(/[\d.]+/g) || []).map(Number);
         const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
             .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
@@ -1345,41 +1372,21 @@ async fn every_field_is_labelled_the_text_readable_and_the_login_works_from_the_
             if (ratio < (large ? 3 : 4.5)) low.push(`${ratio.toFixed(2)} ${el.tagName} ${el.textContent.trim().slice(0, 40)}`);
         }
         return low;"#;
-    for page in [
-        "checkin",
-        "history",
-        "dashboard",
-        "people",
-        "import",
-        "departments",
-        "settings",
-    ] {
-        browser.click(&format!("#nav-{page}")).await;
-        browser.find("main h1").await;
-        // The page's data has arrived when the loading line is gone.
-        let started = Instant::now();
-        while browser
-            .js("return document.querySelector('main').textContent.includes('Loading');")
-            .await
-            == json!(true)
-            && started.elapsed() < WAIT
-        {
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        let faint = browser.js(LOW_CONTRAST).await;
-        assert_eq!(faint, json!([]), "text below WCAG AA contrast on {page}");
-        let unlabelled = browser.js(UNLABELLED).await;
-        assert_eq!(unlabelled, json!([]), "unlabelled controls on {page}");
-        // Labels and error lines find their fields by id, so ids must be unique.
-        let repeated = browser
-            .js(
-                "const ids = [...document.querySelectorAll('[id]')].map(e => e.id); \
-                 return ids.filter((id, i) => ids.indexOf(id) !== i);",
-            )
-            .await;
-        assert_eq!(repeated, json!([]), "repeated ids on {page}");
-    }
-    browser.close().await;
+
+/// The page shows no control without a name, no text below WCAG AA contrast and no id twice.
+async fn assert_labelled_and_readable(browser: &Browser, page: &str) {
+    let faint = browser.js(LOW_CONTRAST).await;
+    assert_eq!(faint, json!([]), "text below WCAG AA contrast on {page}");
+    let unlabelled = browser.js(UNLABELLED).await;
+    assert_eq!(unlabelled, json!([]), "unlabelled controls on {page}");
+    // Labels and error lines find their fields by id, so ids must be unique.
+    let repeated = browser
+        .js(
+            "const ids = [...document.querySelectorAll('[id]')].map(e => e.id); \
+             return ids.filter((id, i) => ids.indexOf(id) !== i);",
+        )
+        .await;
+    assert_eq!(repeated, json!([]), "repeated ids on {page}");
 }
 
 /// The demo organization (a few hundred people, two weeks of history) as HR and staff see it;
