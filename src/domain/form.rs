@@ -62,8 +62,18 @@ pub struct FormField {
     pub key: String,
     pub label: Label,
     pub required: bool,
+    /// Whether an earlier day's answer may stand for today's: it is prefilled and a one-tap
+    /// "nothing changed" resends it. A measurement (the temperature) must be taken afresh.
+    /// Always written; a form that leaves it out carries the field over.
+    #[serde(default = "carries_over")]
+    #[schema(default = true)]
+    pub carry_over: bool,
     #[serde(flatten)]
     pub kind: FieldKind,
+}
+
+fn carries_over() -> bool {
+    true
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
@@ -98,30 +108,34 @@ fn choices(pairs: &[(&str, &str, &str)]) -> Vec<Choice> {
 
 impl FormTemplate {
     /// The form of the contract: temperature, symptoms, location, work status, contacts, travel,
-    /// health code and a note.
+    /// health code and a note. Every answer but the temperature carries over to the next day.
     pub fn default_form() -> Self {
         let field = |key: &str, en: &str, zh: &str, required: bool, kind: FieldKind| FormField {
             key: key.into(),
             label: label(en, zh),
             required,
+            carry_over: true,
             kind,
         };
         Self {
             version: 1,
             fields: vec![
-                field(
-                    "temperature",
-                    "Body temperature",
-                    "体温",
-                    true,
-                    FieldKind::Number {
-                        min: 34.0,
-                        max: 43.0,
-                        decimals: 1,
-                        unit: "°C".into(),
-                        abnormal_at_or_above: Some(37.3),
-                    },
-                ),
+                FormField {
+                    carry_over: false,
+                    ..field(
+                        "temperature",
+                        "Body temperature",
+                        "体温",
+                        true,
+                        FieldKind::Number {
+                            min: 34.0,
+                            max: 43.0,
+                            decimals: 1,
+                            unit: "°C".into(),
+                            abnormal_at_or_above: Some(37.3),
+                        },
+                    )
+                },
                 field(
                     "symptoms",
                     "Symptoms",
@@ -437,6 +451,42 @@ mod tests {
         let errors = evaluate(v).unwrap_err();
         assert_eq!(errors["answers.health_code"], "is required");
         assert!(errors.contains_key("answers.mood"));
+    }
+
+    #[test]
+    fn only_the_temperature_is_taken_afresh_each_day() {
+        let form = FormTemplate::default_form();
+        let fresh: Vec<&str> = form
+            .fields
+            .iter()
+            .filter(|f| !f.carry_over)
+            .map(|f| f.key.as_str())
+            .collect();
+        assert_eq!(fresh, ["temperature"]);
+    }
+
+    #[test]
+    fn carry_over_is_always_written_and_defaults_to_true_when_read() {
+        let json = serde_json::to_value(FormTemplate::default_form()).unwrap();
+        for field in json["fields"].as_array().unwrap() {
+            assert!(field["carry_over"].is_boolean(), "{field}");
+        }
+        let read: FormTemplate = serde_json::from_value(json!({
+            "version": 2,
+            "fields": [
+                {"key": "mood", "label": {"en": "Mood", "zh-CN": "心情"}, "required": false,
+                 "type": "text", "max_length": 20},
+                {"key": "pulse", "label": {"en": "Pulse", "zh-CN": "脉搏"}, "required": true,
+                 "carry_over": false, "type": "number", "min": 30.0, "max": 200.0,
+                 "decimals": 0, "unit": "bpm", "abnormal_at_or_above": null}
+            ]
+        }))
+        .unwrap();
+        assert!(read.fields[0].carry_over);
+        assert!(!read.fields[1].carry_over);
+        let written = serde_json::to_value(&read).unwrap();
+        assert_eq!(written["fields"][0]["carry_over"], true);
+        assert_eq!(written["fields"][1]["carry_over"], false);
     }
 
     #[test]

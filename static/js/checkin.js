@@ -1,5 +1,5 @@
-// Staff: today's form prefilled from the last answers, one-tap "nothing changed",
-// corrections with a reason, late days, the last 30 days.
+// Staff: today's form prefilled with the last answers that carry over, a one-tap "nothing
+// changed" that sends the form as shown, corrections with a reason, late days, the last 30 days.
 
 import { api } from './api.js';
 import { h, clear } from './dom.js';
@@ -80,6 +80,58 @@ function readAnswers(formEl, form) {
   return answers;
 }
 
+/** Fields whose earlier answer may stand for the day; a form that does not say carries over. */
+function carriesOver(f) {
+  return f.carry_over !== false;
+}
+
+/** The earlier answers a new day's form starts from: only those of fields that carry over. */
+function carriedAnswers(form, previous) {
+  const answers = {};
+  if (!previous) return answers;
+  for (const f of form.fields) {
+    if (carriesOver(f) && previous.answers[f.key] !== undefined) answers[f.key] = previous.answers[f.key];
+  }
+  return answers;
+}
+
+/**
+ * The one-tap path: under the fields to fill in afresh, a summary of the carried-over answers
+ * as the form shows them and "Nothing changed — submit". Once any of those answers is changed,
+ * the summary and its button give way to a note, until the answers are as they were.
+ */
+function quickPath(formEl, fresh, carried, previousDate, send) {
+  const slot = formEl.querySelector('#quick-slot');
+  const carriedForm = { fields: carried };
+  const shown = readAnswers(formEl, carriedForm);
+  const complete = carried.every((f) => !f.required || shown[f.key] !== undefined);
+  if (!carried.length || !complete) return;
+  const baseline = JSON.stringify(shown);
+  const unchanged = () => JSON.stringify(readAnswers(formEl, carriedForm)) === baseline;
+  const summary = carried.filter((f) => shown[f.key] !== undefined);
+  const quick = h('section.quick#quick', { 'aria-labelledby': 'quick-title' },
+    h('h2#quick-title', t('quick_same_as', { date: formatDate(previousDate) })),
+    h('dl.answers#quick-summary', summary.flatMap((f) => [
+      h('dt', label(f.label)),
+      h('dd', f.type === 'multi_choice' && !shown[f.key].length ? t('none') : answerText(f, shown[f.key])),
+    ])),
+    h('button.primary.huge#nothing-changed', {
+      type: 'button',
+      'aria-describedby': 'quick-help',
+      onclick: () => { if (unchanged()) send(); },
+    }, t('nothing_changed')),
+    h('p.muted#quick-help', t(fresh.length ? 'quick_help' : 'quick_help_all')));
+  const changed = h('p.banner.info#quick-changed', { role: 'status', hidden: true }, t('quick_changed', { date: formatDate(previousDate) }));
+  clear(slot, quick, changed);
+  const update = () => {
+    const same = unchanged();
+    quick.hidden = !same;
+    changed.hidden = same;
+  };
+  formEl.addEventListener('input', update);
+  formEl.addEventListener('change', update);
+}
+
 export async function checkinView(main, params) {
   const day = params.get('date') || 'today';
   const view = await api('GET', `/checkins/${day}`);
@@ -102,6 +154,8 @@ export async function checkinView(main, params) {
         h('button.secondary#correct', { type: 'button', onclick: () => { editing = true; clear(status); render(); } }, t('correct'))));
     } else {
       body.append(formCard());
+      // On a phone in a hurry, the keyboard is ready for the first thing to type.
+      body.querySelector('#checkin-form input, #checkin-form textarea')?.focus();
     }
     if (late) body.append(late);
   };
@@ -125,26 +179,31 @@ export async function checkinView(main, params) {
 
   const formCard = () => {
     const correcting = Boolean(view.checkin);
-    const start = correcting ? view.checkin.answers : view.previous ? view.previous.answers : {};
+    // A correction starts from the day's own answers; a new day only from what carries over.
+    const start = correcting ? view.checkin.answers : carriedAnswers(view.form, view.previous);
+    const fresh = view.form.fields.filter((f) => !carriesOver(f));
+    const carried = view.form.fields.filter(carriesOver);
     const formEl = h('form.card#checkin-form', { novalidate: true },
-      view.form.fields.map((f) => input(f, start[f.key])),
+      fresh.map((f) => input(f, start[f.key])),
+      h('div#quick-slot'),
+      carried.map((f) => input(f, start[f.key])),
       correcting
         ? field('reason', t('reason'), h('textarea', { name: 'reason', rows: 2, maxlength: 500 }), t('reason_help'))
         : null,
       h('div.actions',
         h('button.primary.big#submit', { type: 'submit' }, correcting ? t('submit_correction') : t('submit')),
         correcting ? h('button.secondary', { type: 'button', onclick: () => { editing = false; clear(status); render(); } }, t('cancel')) : null));
-    formEl.addEventListener('submit', (e) => {
-      e.preventDefault();
+    // Every way out sends the form as the page shows it, never answers kept aside.
+    const send = () => {
       const reason = formEl.reason ? formEl.reason.value.trim() : '';
       submit(readAnswers(formEl, view.form), reason, formEl);
+    };
+    formEl.addEventListener('submit', (e) => {
+      e.preventDefault();
+      send();
     });
-    const quick = !correcting && view.previous
-      ? h('section.card.quick',
-          h('button.primary.huge#nothing-changed', { type: 'button', onclick: () => submit(view.previous.answers, '', formEl) }, t('nothing_changed')),
-          h('p.muted', t('nothing_changed_help', { date: formatDate(view.previous.date) })))
-      : null;
-    return h('div', quick, formEl);
+    if (!correcting && view.previous) quickPath(formEl, fresh, carried, view.previous.date, send);
+    return formEl;
   };
 
   const notice = view.expected ? null : banner(t('not_expected', { why: t(`exempt_${view.exemption?.reason || view.exemption}`) }), 'info');

@@ -86,6 +86,32 @@ async fn submit_today_then_see_it_in_today_and_history() {
     assert_eq!(ranged.body["checkins"].as_array().unwrap().len(), 1);
 }
 
+/// A measurement is taken each day; the other answers may stand from the day before.
+#[tokio::test]
+async fn the_form_says_which_answers_carry_over_to_the_next_day() {
+    let app = spawn_app().await;
+    let (_, token) = app.staff().await;
+    let today = app.get("/api/v1/checkins/today", &token).await;
+    assert_eq!(today.status, StatusCode::OK);
+    let fields = today.body["form"]["fields"].as_array().unwrap();
+    assert_eq!(fields.len(), 8);
+    for field in fields {
+        let key = field["key"].as_str().unwrap();
+        assert_eq!(
+            field["carry_over"],
+            json!(key != "temperature"),
+            "{key}: {field}"
+        );
+    }
+
+    // The published schema describes it.
+    let doc = app
+        .send(app.client.get(app.url("/api/v1/openapi.json")))
+        .await;
+    let schema = doc.body["components"]["schemas"]["FormField"].to_string();
+    assert!(schema.contains("carry_over"), "{schema}");
+}
+
 #[tokio::test]
 async fn each_abnormal_rule_is_reported() {
     let app = spawn_app().await;

@@ -432,13 +432,20 @@ async fn staff_submits_with_one_tap_and_the_manager_sees_the_count_move() {
     manager.wait_text("#stat-reported .value", "0").await;
     manager.wait_text("#unreported-list", "Li Lei").await;
 
-    // The staff member, on a 360-px phone: log in, one tap, done.
+    // The staff member, on a 360-px phone: log in, type today's temperature, one tap, done.
     let phone = driver.browser(360, 780).await;
     phone.login(&app, &team.staff_email, &team.password).await;
     phone.open(&app, "#/checkin").await;
     phone.find("#nothing-changed").await;
     phone.assert_no_horizontal_scroll("the check-in form").await;
+    phone.fill("#f-answers-temperature", "36.6").await;
     phone.screenshot("checkin-phone").await;
+    // The one tap needs today's temperature: without it, the field says so.
+    phone.fill("#f-answers-temperature", "").await;
+    phone.click("#nothing-changed").await;
+    phone
+        .wait_text("#err-answers-temperature", "required")
+        .await;
     // A wrong answer is named next to its field, and nothing is stored.
     phone.fill("#f-answers-temperature", "50").await;
     phone.click("#submit").await;
@@ -448,6 +455,7 @@ async fn staff_submits_with_one_tap_and_the_manager_sees_the_count_move() {
             .await,
         0
     );
+    phone.fill("#f-answers-temperature", "36.6").await;
     phone.click("#nothing-changed").await;
     phone.wait_text("#done-card", "Done for today").await;
     phone.assert_no_horizontal_scroll("the done page").await;
@@ -456,6 +464,13 @@ async fn staff_submits_with_one_tap_and_the_manager_sees_the_count_move() {
         .count_rows("SELECT COUNT(*) AS n FROM checkins WHERE day = '2020-02-03'")
         .await;
     assert_eq!(stored, 1);
+    // Today's temperature and yesterday's other answers.
+    let staff_token = app.token(&team.staff_email, &team.password).await;
+    let today = app.get("/api/v1/checkins/today", &staff_token).await.body;
+    assert_eq!(
+        today["checkin"]["answers"],
+        answers_with(&[("temperature", json!(36.6))])
+    );
 
     // A reload keeps the login and shows the day as done.
     phone.client.refresh().await.expect("reload");
@@ -498,6 +513,149 @@ async fn staff_submits_with_one_tap_and_the_manager_sees_the_count_move() {
     manager.screenshot("dashboard").await;
 
     manager.close().await;
+}
+
+/// `healthy_answers()` with some answers replaced.
+fn answers_with(changes: &[(&str, Value)]) -> Value {
+    let mut answers = healthy_answers();
+    for (key, value) in changes {
+        answers[*key] = value.clone();
+    }
+    answers
+}
+
+async fn field_value(browser: &Browser, id: &str) -> Value {
+    browser
+        .client
+        .execute(
+            "return document.getElementById(arguments[0]).value;",
+            vec![json!(id)],
+        )
+        .await
+        .expect("script runs")
+}
+
+/// Today's form loaded afresh, as on a morning after the clock moved on.
+async fn open_todays_form(browser: &Browser, app: &TestApp) {
+    browser.open(app, "#/checkin").await;
+    browser.client.refresh().await.expect("reload");
+    browser.find("#checkin-form").await;
+}
+
+/// The ids of the check-in form's buttons that can be seen.
+async fn visible_form_buttons(browser: &Browser) -> Vec<String> {
+    let ids = browser
+        .js(
+            "return [...document.querySelectorAll('#checkin-form button')] \
+             .filter((b) => b.getClientRects().length).map((b) => b.id);",
+        )
+        .await;
+    serde_json::from_value(ids).expect("a list of ids")
+}
+
+const FEVER_BOX: &str = "input[name='answers.symptoms'][value='fever']";
+
+async fn type_a_fever(browser: &Browser) {
+    browser.fill("#f-answers-temperature", "38.5").await;
+    browser.click(FEVER_BOX).await;
+}
+
+/// The issue this guards against: a fever typed into a form prefilled with yesterday's
+/// answers, then the big one-tap button pressed, stored yesterday's normal answers.
+#[tokio::test]
+async fn what_is_typed_into_a_prefilled_form_is_what_gets_stored() {
+    let app = spawn_app().await;
+    let team = team(&app).await;
+    let token = app.token(&team.staff_email, &team.password).await;
+    let driver = Driver::start().await;
+    let phone = driver.browser(360, 780).await;
+    phone.login(&app, &team.staff_email, &team.password).await;
+    let fever = answers_with(&[("temperature", json!(38.5)), ("symptoms", json!(["fever"]))]);
+
+    // Monday: Sunday's answers are shown, but the temperature waits empty and focused.
+    open_todays_form(&phone, &app).await;
+    phone.wait_text("#quick-summary", "Remote").await;
+    phone.wait_text("#quick-summary", "None").await;
+    assert_eq!(
+        phone.js("return document.activeElement.id;").await,
+        "f-answers-temperature"
+    );
+    assert_eq!(field_value(&phone, "f-answers-temperature").await, "");
+    type_a_fever(&phone).await;
+    // The one tap that would resend Sunday's answers is gone, and a note says why.
+    phone
+        .wait_text("#quick-changed", "You changed an answer")
+        .await;
+    let buttons = visible_form_buttons(&phone).await;
+    assert!(
+        !buttons.iter().any(|b| b == "nothing-changed"),
+        "{buttons:?}"
+    );
+    assert!(buttons.iter().any(|b| b == "submit"), "{buttons:?}");
+    // Each button still to be seen, pressed on a day of its own, stores the fever.
+    for (n, button) in buttons.iter().enumerate() {
+        if n > 0 {
+            let day = i64::try_from(n).expect("a few buttons");
+            app.clock
+                .set(monday_morning() + chrono::Duration::days(day));
+            open_todays_form(&phone, &app).await;
+            type_a_fever(&phone).await;
+        }
+        phone.click(&format!("#{button}")).await;
+        phone.wait_text("#done-card", "Abnormal").await;
+        let day = app.get("/api/v1/checkins/today", &token).await.body;
+        assert_eq!(day["checkin"]["answers"], fever, "#{button}");
+        assert_eq!(
+            day["checkin"]["abnormal_reasons"],
+            json!(["temperature", "symptoms"]),
+            "#{button}"
+        );
+    }
+
+    // The next day the fever is among the answers carried over; unticking it hides the one
+    // tap, ticking it again brings it back, and the tap sends the typed temperature with it.
+    let next_day = i64::try_from(buttons.len()).expect("a few buttons");
+    app.clock
+        .set(monday_morning() + chrono::Duration::days(next_day));
+    open_todays_form(&phone, &app).await;
+    phone.wait_text("#quick-summary", "Fever").await;
+    assert_eq!(field_value(&phone, "f-answers-temperature").await, "");
+    phone.fill("#f-answers-temperature", "37.9").await;
+    phone.click(FEVER_BOX).await;
+    phone
+        .wait_text("#quick-changed", "You changed an answer")
+        .await;
+    assert!(!visible_form_buttons(&phone)
+        .await
+        .contains(&"nothing-changed".to_string()));
+    phone.click(FEVER_BOX).await;
+    phone.wait_text("#quick", "Nothing changed").await;
+    phone.click("#nothing-changed").await;
+    phone.wait_text("#done-card", "Abnormal").await;
+    let day = app.get("/api/v1/checkins/today", &token).await.body;
+    assert_eq!(
+        day["checkin"]["answers"],
+        answers_with(&[("temperature", json!(37.9)), ("symptoms", json!(["fever"]))])
+    );
+
+    // A correction shows the day's own answers, offers no one tap, and stores what is shown.
+    phone.click("#correct").await;
+    phone.find("#checkin-form").await;
+    assert_eq!(field_value(&phone, "f-answers-temperature").await, "37.9");
+    assert!(!visible_form_buttons(&phone)
+        .await
+        .contains(&"nothing-changed".to_string()));
+    phone.fill("#f-answers-temperature", "36.6").await;
+    phone.click(FEVER_BOX).await;
+    phone.click("#submit").await;
+    phone.wait_text("#done-card", "revision 2").await;
+    let day = app.get("/api/v1/checkins/today", &token).await.body;
+    assert_eq!(
+        day["checkin"]["answers"],
+        answers_with(&[("temperature", json!(36.6))])
+    );
+    assert_eq!(day["checkin"]["abnormal"], false);
+    phone.close().await;
 }
 
 /// The mail sent to `to`, once a delivery pass has run.
@@ -718,12 +876,22 @@ async fn staff_fills_in_a_missed_day_late() {
         .click("#late-days a[href='#/checkin?date=2020-01-31']")
         .await;
     phone.wait_text("h1", "Check-in for").await;
+    // Wednesday's temperature is not Friday's: the field waits to be typed.
+    phone.wait_text("#quick-title", "Same as").await;
+    assert_eq!(field_value(&phone, "f-answers-temperature").await, "");
+    phone.fill("#f-answers-temperature", "36.7").await;
     phone.click("#nothing-changed").await;
     phone.wait_text("#done-card", "Done for").await;
     assert_eq!(
         app.count_rows("SELECT COUNT(*) AS n FROM checkins WHERE day = '2020-01-31'")
             .await,
         1
+    );
+    let token = app.token(&team.staff_email, &team.password).await;
+    let friday = app.get("/api/v1/checkins/2020-01-31", &token).await.body;
+    assert_eq!(
+        friday["checkin"]["answers"],
+        answers_with(&[("temperature", json!(36.7))])
     );
     // Back on today's form, only Thursday is still offered.
     phone.click("#nav-checkin").await;
@@ -1088,6 +1256,9 @@ async fn pages_follow_the_browser_language_and_the_persons_zone() {
     // The server's messages come in Chinese too, next to their fields and in banners.
     phone.login(&app, &team.staff_email, &team.password).await;
     phone.open(&app, "#/checkin").await;
+    phone.wait_text("#quick-title", "相同").await;
+    phone.wait_text("#quick-summary", "无").await;
+    phone.wait_text("#nothing-changed", "无变化").await;
     phone.fill("#f-answers-temperature", "50").await;
     phone.click("#submit").await;
     phone
@@ -1111,6 +1282,7 @@ async fn pages_follow_the_browser_language_and_the_persons_zone() {
     let phone = driver.browser(360, 780).await;
     phone.login(&app, &team.staff_email, &team.password).await;
     phone.open(&app, "#/checkin").await;
+    phone.fill("#f-answers-temperature", "36.6").await;
     phone.click("#nothing-changed").await;
     let done = phone.wait_text("#done-card", "Submitted at").await;
     assert!(done.contains("2:00"), "{done}");
@@ -1140,13 +1312,44 @@ async fn every_field_is_labelled_the_text_readable_and_the_login_works_from_the_
         .expect("typing");
     browser.find("#logout").await;
 
-    const UNLABELLED: &str =
-        "return [...document.querySelectorAll('input, select, textarea, button')]
+    for page in [
+        "checkin",
+        "history",
+        "dashboard",
+        "people",
+        "import",
+        "departments",
+        "settings",
+    ] {
+        browser.click(&format!("#nav-{page}")).await;
+        browser.find("main h1").await;
+        // The page's data has arrived when the loading line is gone.
+        let started = Instant::now();
+        while browser
+            .js("return document.querySelector('main').textContent.includes('Loading');")
+            .await
+            == json!(true)
+            && started.elapsed() < WAIT
+        {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_labelled_and_readable(&browser, page).await;
+    }
+    // Today's form for someone who checked in yesterday, with its one-tap summary.
+    browser.logout().await;
+    browser.login(&app, &team.staff_email, &team.password).await;
+    browser.click("#nav-checkin").await;
+    browser.find("#quick-summary").await;
+    assert_labelled_and_readable(&browser, "checkin, with the one tap").await;
+    browser.close().await;
+}
+
+const UNLABELLED: &str = "return [...document.querySelectorAll('input, select, textarea, button')]
         .filter(el => el.type !== 'hidden' && !(el.labels && el.labels.length)
             && !el.getAttribute('aria-label') && !el.closest('label') && !el.textContent.trim())
         .map(el => el.outerHTML.slice(0, 120));";
-    // WCAG AA: 4.5:1 for text, 3:1 for large text, against the first opaque background behind it.
-    const LOW_CONTRAST: &str = r#"
+// WCAG AA: 4.5:1 for text, 3:1 for large text, against the first opaque background behind it.
+const LOW_CONTRAST: &str = r#"
         const rgb = (c) => (c.match(/[\d.]+/g) || []).map(Number);
         const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
             .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
@@ -1169,41 +1372,21 @@ async fn every_field_is_labelled_the_text_readable_and_the_login_works_from_the_
             if (ratio < (large ? 3 : 4.5)) low.push(`${ratio.toFixed(2)} ${el.tagName} ${el.textContent.trim().slice(0, 40)}`);
         }
         return low;"#;
-    for page in [
-        "checkin",
-        "history",
-        "dashboard",
-        "people",
-        "import",
-        "departments",
-        "settings",
-    ] {
-        browser.click(&format!("#nav-{page}")).await;
-        browser.find("main h1").await;
-        // The page's data has arrived when the loading line is gone.
-        let started = Instant::now();
-        while browser
-            .js("return document.querySelector('main').textContent.includes('Loading');")
-            .await
-            == json!(true)
-            && started.elapsed() < WAIT
-        {
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        let faint = browser.js(LOW_CONTRAST).await;
-        assert_eq!(faint, json!([]), "text below WCAG AA contrast on {page}");
-        let unlabelled = browser.js(UNLABELLED).await;
-        assert_eq!(unlabelled, json!([]), "unlabelled controls on {page}");
-        // Labels and error lines find their fields by id, so ids must be unique.
-        let repeated = browser
-            .js(
-                "const ids = [...document.querySelectorAll('[id]')].map(e => e.id); \
-                 return ids.filter((id, i) => ids.indexOf(id) !== i);",
-            )
-            .await;
-        assert_eq!(repeated, json!([]), "repeated ids on {page}");
-    }
-    browser.close().await;
+
+/// The page shows no control without a name, no text below WCAG AA contrast and no id twice.
+async fn assert_labelled_and_readable(browser: &Browser, page: &str) {
+    let faint = browser.js(LOW_CONTRAST).await;
+    assert_eq!(faint, json!([]), "text below WCAG AA contrast on {page}");
+    let unlabelled = browser.js(UNLABELLED).await;
+    assert_eq!(unlabelled, json!([]), "unlabelled controls on {page}");
+    // Labels and error lines find their fields by id, so ids must be unique.
+    let repeated = browser
+        .js(
+            "const ids = [...document.querySelectorAll('[id]')].map(e => e.id); \
+             return ids.filter((id, i) => ids.indexOf(id) !== i);",
+        )
+        .await;
+    assert_eq!(repeated, json!([]), "repeated ids on {page}");
 }
 
 /// The demo organization (a few hundred people, two weeks of history) as HR and staff see it;
