@@ -226,12 +226,8 @@ async function lateDays(view) {
     return null;
   }
   const done = new Set(history.checkins.map((c) => c.date));
-  const missing = [];
-  for (let d = yesterday; d >= view.earliest_date && missing.length < 7; d = addDays(d, -1)) {
-    if (!done.has(d)) missing.push(d);
-  }
-  const views = await Promise.all(missing.map((d) => api('GET', `/checkins/${d}`).catch(() => null)));
-  const open = views.filter((v) => v && v.expected && !v.checkin);
+  // Only days that were owed: not rest days, leave, days before joining or while inactive.
+  const open = history.days.filter((d) => d.expected && !done.has(d.date)).slice(0, 7);
   if (!open.length) return null;
   return h('section.card#late-days',
     h('h2', t('late_days')),
@@ -241,15 +237,18 @@ async function lateDays(view) {
 export async function historyView(main) {
   const [today, history] = await Promise.all([api('GET', '/checkins/today'), api('GET', '/checkins')]);
   const byDate = new Map(history.checkins.map((c) => [c.date, c]));
+  const exemptions = new Map(history.days.map((d) => [d.date, d.exemption]));
   const rows = [];
   for (let d = today.date, i = 0; i < 30; d = addDays(d, -1), i += 1) {
     const c = byDate.get(d);
-    const canFill = d >= today.earliest_date;
+    const exemption = exemptions.get(d);
+    // Nothing can be filled in for a day before joining or while the account was inactive.
+    const canFill = d >= today.earliest_date && exemption !== 'not_yet_joined' && exemption !== 'inactive';
     const temp = c && typeof c.answers.temperature === 'number' ? `${c.answers.temperature.toFixed(1)} °C` : '';
-    rows.push(h('li.day', { class: c ? (c.abnormal ? 'bad' : 'good') : 'missing' },
+    rows.push(h('li.day', { class: c ? (c.abnormal ? 'bad' : 'good') : (exemption ? 'exempt' : 'missing') },
       h('div.day-head',
         h('strong', formatDate(d)),
-        h('span', { class: c ? (c.abnormal ? 'pill bad' : 'pill good') : 'pill' }, c ? (c.abnormal ? t('abnormal') : t('normal')) : t('not_reported'))),
+        h('span', { class: c ? (c.abnormal ? 'pill bad' : 'pill good') : 'pill' }, c ? (c.abnormal ? t('abnormal') : t('normal')) : (exemption ? t(`exempt_${exemption}`) : t('not_reported')))),
       c ? h('p.muted', temp, c.revision > 1 ? ` · ${t('revision', { n: c.revision })}` : '', c.reason ? ` · ${c.reason}` : '') : null,
       canFill ? h('a.button.secondary.small', { href: d === today.date ? '#/checkin' : `#/checkin?date=${d}` }, c ? t('correct') : t('fill_in')) : null));
   }

@@ -901,6 +901,11 @@ async fn staff_fills_in_a_missed_day_late() {
     // The history offers the days still open, and today's is filled in from there too.
     phone.click("#nav-history").await;
     phone.wait_text("#history-list", "Not reported").await;
+    // Rest days read as such, and the days before the person joined (four weeks ago) offer
+    // nothing to fill in.
+    phone.wait_text("#history-list", "not a working day").await;
+    let list = phone.wait_text("#history-list", "before you joined").await;
+    assert_eq!(list.matches("before you joined").count(), 1, "{list}");
     phone.close().await;
 }
 
@@ -921,6 +926,14 @@ async fn exports_download_as_csv_and_xlsx_files() {
         .await;
     hr.open(&app, "#/dashboard").await;
     hr.find("#exports").await;
+    // Saturday: nobody was expected, and the dashboard says so and counts who reported anyway.
+    hr.wait_text("#nobody-expected", "Nobody was expected")
+        .await;
+    let unexpected = hr.wait_text("#stat-reported_unexpected", "1").await;
+    assert!(
+        unexpected.contains("Reported, not expected"),
+        "{unexpected}"
+    );
     hr.set_value("#export-from", "2020-02-03").await;
     hr.set_value("#export-to", "2020-02-08").await;
     hr.click("#export-csv").await;
