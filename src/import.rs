@@ -243,11 +243,17 @@ pub fn import(
                 inviter.invite(conn, person, false)?;
             }
         }
+        let mut moved = Vec::new();
         for row in &to_update {
             if let Some(before) = existing.get(&row.email) {
-                users::save(conn, before, row)?;
+                users::save_without_recount(conn, before, row)?;
+                if users::moved_or_activated(before, row) {
+                    moved.push(row.id.clone());
+                }
             }
         }
+        let from = now.date() - chrono::Duration::days(1);
+        users::recount_many_open_days(conn, org_id, &moved, from)?;
         for (user_id, department_ids) in &managers {
             departments::set_managed_by(conn, org_id, user_id, department_ids)?;
         }

@@ -50,17 +50,26 @@ pub struct RevisionRow {
 pub struct Submission {
     pub org_id: String,
     pub user_id: String,
-    pub department_id: Option<String>,
     pub day: NaiveDate,
     pub evaluation: Evaluation,
-    /// Not on leave, a working day: counted as reported in the day's numbers.
-    pub expected: bool,
     pub reason: Option<String>,
     /// A correction of a day before today must say why.
     pub reason_required_for_correction: bool,
     pub submitted_by: String,
     pub now: NaiveDateTime,
 }
+
+/// Where a new check-in counts: its department, and whether its author was expected that day.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Placement {
+    pub department_id: Option<String>,
+    /// Counted as reported when true, as reported though not expected when false.
+    pub expected: bool,
+}
+
+/// Decides a new check-in's placement inside the submission's transaction, after the day's
+/// lock, so that a deactivation or leave committed at the same moment is seen.
+pub type Place<'a> = &'a dyn Fn(&mut DbConn) -> Result<Placement, SubmitError>;
 
 #[derive(Debug)]
 pub enum SubmitOutcome {
@@ -76,6 +85,9 @@ pub enum SubmitError {
     ReasonRequired,
     #[error("another submission for the same day won the race")]
     LostRace,
+    /// The person owed nothing that day (before joining, or while deactivated).
+    #[error("{0}")]
+    NotOwed(String),
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
 }
@@ -83,10 +95,14 @@ pub enum SubmitError {
 /// How often a submission that lost a race with a concurrent one is tried again.
 const SUBMIT_ATTEMPTS: usize = 3;
 
-pub fn submit(conn: &mut DbConn, submission: &Submission) -> Result<SubmitOutcome, SubmitError> {
+pub fn submit(
+    conn: &mut DbConn,
+    submission: &Submission,
+    place: Place,
+) -> Result<SubmitOutcome, SubmitError> {
     let mut last = SubmitError::LostRace;
     for _ in 0..SUBMIT_ATTEMPTS {
-        match conn.write_transaction(|c| submit_once(c, submission)) {
+        match conn.write_transaction(|c| submit_once(c, submission, place)) {
             Err(SubmitError::Db(e)) if is_unique_violation(&e) => last = SubmitError::Db(e),
             Err(SubmitError::LostRace) => last = SubmitError::LostRace,
             other => return other,
@@ -95,7 +111,11 @@ pub fn submit(conn: &mut DbConn, submission: &Submission) -> Result<SubmitOutcom
     Err(last)
 }
 
-fn submit_once(conn: &mut DbConn, s: &Submission) -> Result<SubmitOutcome, SubmitError> {
+fn submit_once(
+    conn: &mut DbConn,
+    s: &Submission,
+    place: Place,
+) -> Result<SubmitOutcome, SubmitError> {
     let answers = serde_json::Value::Object(s.evaluation.answers.clone()).to_string();
     let reasons = serde_json::to_string(&s.evaluation.abnormal_reasons)
         .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
@@ -104,12 +124,13 @@ fn submit_once(conn: &mut DbConn, s: &Submission) -> Result<SubmitOutcome, Submi
     stats::lock_day(conn, &s.org_id, s.day, DayLock::Shared)?;
 
     let Some(existing) = find_for_day(conn, &s.user_id, s.day)? else {
+        let placement = place(conn)?;
         let row = CheckinRow {
             id: new_id(),
             org_id: s.org_id.clone(),
             user_id: s.user_id.clone(),
             day: s.day,
-            department_id: s.department_id.clone(),
+            department_id: placement.department_id,
             answers,
             temperature: s.evaluation.temperature,
             abnormal: s.evaluation.abnormal(),
@@ -119,7 +140,7 @@ fn submit_once(conn: &mut DbConn, s: &Submission) -> Result<SubmitOutcome, Submi
             submitted_by: s.submitted_by.clone(),
             submitted_at: s.now,
             updated_at: s.now,
-            expected: s.expected,
+            expected: placement.expected,
         };
         diesel::insert_into(checkins::table)
             .values(&row)

@@ -259,26 +259,39 @@ pub fn recount_person_open_days(
     if let Some(to) = to {
         query = query.filter(checkins::day.le(to));
     }
-    let rows: Vec<(String, NaiveDate, Option<String>, bool, bool)> = query.load(conn)?;
-    let Some(last) = rows.iter().map(|r| r.1).max() else {
+    let mut rows: Vec<(String, NaiveDate, Option<String>, bool, bool)> = query.load(conn)?;
+    if rows.is_empty() {
         return Ok(());
-    };
+    }
+    // Day locks in date order, so that two recounts never wait on each other in a circle.
+    rows.sort_by_key(|r| r.1);
     let Some(org) = super::organizations::find(conn, org_id)? else {
         return Ok(());
     };
-    let tz = crate::domain::day::parse_timezone(&org.timezone).unwrap_or(chrono_tz::Tz::UTC);
+    let org_tz = crate::domain::day::parse_timezone(&org.timezone).unwrap_or(chrono_tz::Tz::UTC);
+    // Whether a day was owed is judged in the person's own zone, as their pages judge it.
+    let own_zone: Option<String> = super::schema::users::table
+        .find(user_id)
+        .select(super::schema::users::timezone)
+        .first::<Option<String>>(conn)
+        .optional()?
+        .flatten();
+    let tz = own_zone
+        .and_then(|z| crate::domain::day::parse_timezone(&z).ok())
+        .unwrap_or(org_tz);
     let settings = crate::domain::OrgSettings::from_stored(&org.settings);
-    let closed = closed_between(conn, org_id, from, last)?;
     for (id, day, department, expected, abnormal) in rows {
-        if closed.contains(&day) {
+        // Alone on the day: a check-in in flight is counted first, and a closing either
+        // happened before (its numbers stand) or waits for this.
+        lock_day(conn, org_id, day, DayLock::Exclusive)?;
+        if !closed_between(conn, org_id, day, day)?.is_empty() {
             continue;
         }
-        lock_day(conn, org_id, day, DayLock::Shared)?;
         let standing = super::membership::standing(conn, user_id, day, tz)?;
         let now_expected =
             crate::domain::expectation::person_exemption(&settings, day, standing).is_none();
         let now_department =
-            super::membership::at(conn, user_id, crate::domain::day::day_end_utc(tz, day))?
+            super::membership::at(conn, user_id, crate::domain::day::day_end_utc(org_tz, day))?
                 .map(|m| m.department_id)
                 .unwrap_or_else(|| department.clone());
         if (now_expected, &now_department) == (expected, &department) {

@@ -281,11 +281,29 @@ pub fn find_by_employee_no(
 }
 
 /// Writes every editable field of a person back, and remembers a move or (de)activation
-/// from `user.updated_at` on.
+/// from `user.updated_at` on, counting their check-ins of open days where they now belong.
 pub fn save(conn: &mut DbConn, before: &UserRow, user: &UserRow) -> QueryResult<usize> {
-    if (before.department_id.as_deref(), before.active)
-        != (user.department_id.as_deref(), user.active)
-    {
+    let saved = save_without_recount(conn, before, user)?;
+    if moved_or_activated(before, user) {
+        // The day of the change in any zone starts no earlier than a day before UTC's.
+        let from = user.updated_at.date() - chrono::Duration::days(1);
+        stats::recount_person_open_days(conn, &user.org_id, &user.id, from, None)?;
+    }
+    Ok(saved)
+}
+
+pub fn moved_or_activated(before: &UserRow, user: &UserRow) -> bool {
+    (before.department_id.as_deref(), before.active) != (user.department_id.as_deref(), user.active)
+}
+
+/// `save` for many people at once: the caller recounts open days afterwards, only for those
+/// who have check-ins there (see `recount_many_open_days`).
+pub fn save_without_recount(
+    conn: &mut DbConn,
+    before: &UserRow,
+    user: &UserRow,
+) -> QueryResult<usize> {
+    if moved_or_activated(before, user) {
         diesel::insert_into(membership_history::table)
             .values(Membership::of(user, user.updated_at))
             .execute(conn)?;
@@ -295,9 +313,6 @@ pub fn save(conn: &mut DbConn, before: &UserRow, user: &UserRow) -> QueryResult<
         if user.active {
             stats::adjust_headcount(conn, &user.org_id, user.department_id.as_deref(), 1)?;
         }
-        // The day of the change in any zone starts no earlier than a day before UTC's.
-        let from = user.updated_at.date() - chrono::Duration::days(1);
-        stats::recount_person_open_days(conn, &user.org_id, &user.id, from, None)?;
     }
     diesel::update(users::table.find(&user.id))
         .set((
@@ -322,4 +337,29 @@ pub fn all_in_org(conn: &mut DbConn, org_id: &str) -> QueryResult<Vec<UserRow>> 
         .filter(users::org_id.eq(org_id))
         .select(UserRow::as_select())
         .load(conn)
+}
+
+/// Recounts the open days of the people among `user_ids` who have check-ins on or after
+/// `from`: one query per thousand people, then one recount per person found.
+pub fn recount_many_open_days(
+    conn: &mut DbConn,
+    org_id: &str,
+    user_ids: &[String],
+    from: chrono::NaiveDate,
+) -> QueryResult<()> {
+    use super::schema::checkins;
+    for chunk in user_ids.chunks(1_000) {
+        let mut found: Vec<String> = checkins::table
+            .filter(checkins::org_id.eq(org_id))
+            .filter(checkins::day.ge(from))
+            .filter(checkins::user_id.eq_any(chunk))
+            .select(checkins::user_id)
+            .load(conn)?;
+        found.sort();
+        found.dedup();
+        for user_id in found {
+            stats::recount_person_open_days(conn, org_id, &user_id, from, None)?;
+        }
+    }
+    Ok(())
 }

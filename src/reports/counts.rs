@@ -259,19 +259,19 @@ pub fn close_days(
         .take_while(|d| *d <= to)
         .filter(|d| !closed.contains(d))
         .collect();
-    let (Some(first), Some(last)) = (open.first().copied(), open.last().copied()) else {
+    let Some(last) = open.last().copied() else {
         return Ok(());
     };
     let settings = OrgSettings::from_stored(&org.settings);
     let mut replay = DayReplay::load(conn, org, last)?;
-    let leave = LeaveCalendar::load(conn, &org.id, first, last)?;
     for day in open {
         let roster = replay.advance_to(day);
-        let away = leave.away_on(day);
         conn.write_transaction(|c| {
-            // Check-ins of this day wait, and those already begun are counted, before the
-            // day's check-ins are read: none is lost between the read and the write.
+            // Check-ins and recounts of this day wait, and those already begun are counted,
+            // before the day's check-ins and leave are read: none is lost in between.
             stats::lock_day(c, &org.id, day, DayLock::Exclusive)?;
+            let leave = LeaveCalendar::load(c, &org.id, day, day)?;
+            let away = leave.away_on(day);
             let submitted: Vec<(String, bool, Option<String>)> = checkins::table
                 .filter(checkins::org_id.eq(&org.id))
                 .filter(checkins::day.eq(day))
@@ -345,26 +345,26 @@ fn exact_day(
 /// Recounts reported and abnormal of an open day from its check-ins (after data was loaded
 /// in bulk, as the demo does).
 pub fn recount_open_day(conn: &mut DbConn, org_id: &str, day: NaiveDate) -> QueryResult<()> {
-    let rows: Vec<(Option<String>, bool, bool)> = checkins::table
-        .filter(checkins::org_id.eq(org_id))
-        .filter(checkins::day.eq(day))
-        .select((
-            checkins::department_id,
-            checkins::expected,
-            checkins::abnormal,
-        ))
-        .load(conn)?;
-    let mut totals: HashMap<Option<String>, Tally> = HashMap::new();
-    for (department, expected, abnormal) in rows {
-        let t = totals.entry(department).or_default();
-        let one = Tally::of_checkin(expected, abnormal);
-        t.reported += one.reported;
-        t.reported_unexpected += one.reported_unexpected;
-        t.abnormal += one.abnormal;
-    }
     conn.write_transaction(|c| {
         use crate::db::schema::day_stats;
         stats::lock_day(c, org_id, day, DayLock::Exclusive)?;
+        let rows: Vec<(Option<String>, bool, bool)> = checkins::table
+            .filter(checkins::org_id.eq(org_id))
+            .filter(checkins::day.eq(day))
+            .select((
+                checkins::department_id,
+                checkins::expected,
+                checkins::abnormal,
+            ))
+            .load(c)?;
+        let mut totals: HashMap<Option<String>, Tally> = HashMap::new();
+        for (department, expected, abnormal) in rows {
+            let t = totals.entry(department).or_default();
+            let one = Tally::of_checkin(expected, abnormal);
+            t.reported += one.reported;
+            t.reported_unexpected += one.reported_unexpected;
+            t.abnormal += one.abnormal;
+        }
         diesel::delete(
             day_stats::table
                 .filter(day_stats::org_id.eq(org_id))

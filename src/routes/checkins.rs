@@ -5,8 +5,10 @@ use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AuthUser;
-use crate::db::checkins::{self, CheckinRow, RevisionRow, Submission, SubmitError, SubmitOutcome};
-use crate::db::{db_time, membership};
+use crate::db::checkins::{
+    self, CheckinRow, Placement, RevisionRow, Submission, SubmitError, SubmitOutcome,
+};
+use crate::db::{db_time, membership, DbConn};
 use crate::domain::day::day_end_utc;
 use crate::domain::expectation::{person_exemption, Exemption, Standing};
 use crate::domain::{Evaluation, FormTemplate};
@@ -251,39 +253,43 @@ pub async fn submit(
     let now = db_time(calendar.now);
     let outcome = state
         .db(move |conn| {
-            // A late check-in counts under the department the person was in that day.
-            let department_id = if day < today {
-                membership::at(conn, user.id(), day_end_utc(org_tz, day))?
-                    .map(|m| m.department_id)
-                    .unwrap_or_else(|| user.user.department_id.clone())
-            } else {
-                user.user.department_id.clone()
-            };
-            let exemption = match membership::standing(conn, user.id(), day, user.tz)? {
-                Standing::NotYetJoined => {
-                    return Err(ApiError::field("date", "is before you joined"))
-                }
-                Standing::Inactive => {
-                    return Err(ApiError::field(
-                        "date",
-                        "is a day your account was deactivated: nothing is owed for it",
-                    ))
-                }
-                standing => person_exemption(&settings, day, standing),
+            let place = |conn: &mut DbConn| -> Result<Placement, SubmitError> {
+                let exemption = match membership::standing(conn, user.id(), day, user.tz)? {
+                    Standing::NotYetJoined => {
+                        return Err(SubmitError::NotOwed("is before you joined".into()))
+                    }
+                    Standing::Inactive => {
+                        return Err(SubmitError::NotOwed(
+                            "is a day your account was deactivated: nothing is owed for it".into(),
+                        ))
+                    }
+                    standing => person_exemption(&settings, day, standing),
+                };
+                // A late check-in counts under the department the person was in that day.
+                let department_id = if day < today {
+                    membership::at(conn, user.id(), day_end_utc(org_tz, day))?
+                        .map(|m| m.department_id)
+                        .unwrap_or_else(|| user.user.department_id.clone())
+                } else {
+                    user.user.department_id.clone()
+                };
+                Ok(Placement {
+                    department_id,
+                    expected: exemption.is_none(),
+                })
             };
             let submission = Submission {
                 org_id: user.org_id().to_string(),
                 user_id: user.id().to_string(),
-                department_id,
                 day,
                 evaluation,
-                expected: exemption.is_none(),
                 reason,
                 reason_required_for_correction: day < today,
                 submitted_by: user.id().to_string(),
                 now,
             };
-            checkins::submit(conn, &submission).map_err(|e| match e {
+            checkins::submit(conn, &submission, &place).map_err(|e| match e {
+                SubmitError::NotOwed(message) => ApiError::field("date", message),
                 SubmitError::ReasonRequired => ApiError::field(
                     "reason",
                     "is required to correct the check-in of an earlier day",

@@ -469,23 +469,48 @@ async fn closing_days_while_late_checkins_pour_in_loses_none() {
             }
         }));
     }
-    // Reports close the three days while a third of the check-ins are in.
+    // Once a third of the check-ins are in, reports close the three days, and the days are
+    // opened and closed again and again while the rest pour in.
     let closers: Vec<_> = DAYS
         .iter()
         .map(|day| {
             let (app, token, done) = (app.clone(), admin_token.clone(), done.clone());
+            let org_id = admin.org_id.clone();
             tokio::spawn(async move {
                 while done.load(Ordering::SeqCst) < PEOPLE / 3 {
                     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
                 }
+                let date = NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap();
+                let mut closings = 0;
                 while done.load(Ordering::SeqCst) < PEOPLE {
+                    let org_id = org_id.clone();
+                    app.with_db(move |conn| {
+                        use health_checkin::db::schema::closed_days;
+                        diesel::delete(
+                            closed_days::table
+                                .filter(closed_days::org_id.eq(&org_id))
+                                .filter(closed_days::day.eq(date)),
+                        )
+                        .execute(conn)
+                        .expect("reopened")
+                    })
+                    .await;
                     daily(&app, &token, day).await;
+                    closings += 1;
                 }
+                closings
             })
         })
         .collect();
-    for task in clients.into_iter().chain(closers) {
+    for task in clients {
         task.await.expect("client");
+    }
+    for task in closers {
+        let closings = task.await.expect("closer");
+        assert!(
+            closings > 1,
+            "the day was closed {closings} times while check-ins came in"
+        );
     }
 
     let closed_days = app
