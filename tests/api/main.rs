@@ -21,4 +21,5 @@ mod reports;
 mod roles;
 mod smtp;
 mod tokens;
+mod version;
 mod web;
