@@ -20,6 +20,7 @@ mod people;
 mod reminders;
 mod reports;
 mod roles;
+mod settings;
 mod smtp;
 mod tokens;
 mod version;
