@@ -52,7 +52,8 @@ pub fn clean_name(raw: &str) -> Result<String, String> {
     if name.is_empty() {
         return Err("is required".into());
     }
-    if name.chars().count() > MAX_NAME_CHARS {
+    // Counted as sent, spaces included: the limit the API documents.
+    if raw.chars().count() > MAX_NAME_CHARS {
         return Err(format!("must be at most {MAX_NAME_CHARS} characters"));
     }
     if name.chars().any(char::is_control) {

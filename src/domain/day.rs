@@ -9,6 +9,28 @@ pub fn parse_timezone(name: &str) -> Result<Tz, String> {
         .map_err(|_| format!("`{name}` is not an IANA time zone such as Asia/Shanghai"))
 }
 
+/// What `parse_date` reads, as the OpenAPI document's `pattern` for dates.
+pub const DATE_PATTERN: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
+
+/// A calendar date written exactly `YYYY-MM-DD`, as the API documents dates. Stricter than
+/// chrono's parser, which also takes `2020-2-3` or a signed, longer year.
+pub fn parse_date(raw: &str) -> Option<NaiveDate> {
+    let bytes = raw.as_bytes();
+    let shaped = bytes.len() == 10
+        && bytes[4] == b'-'
+        && bytes[7] == b'-'
+        && bytes
+            .iter()
+            .enumerate()
+            .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit());
+    if !shaped {
+        return None;
+    }
+    let number = |range: std::ops::Range<usize>| raw.get(range)?.parse::<u32>().ok();
+    let year = i32::try_from(number(0..4)?).ok()?;
+    NaiveDate::from_ymd_opt(year, number(5..7)?, number(8..10)?)
+}
+
 /// A time zone and an instant, turned into calendar days.
 #[derive(Clone, Copy, Debug)]
 pub struct LocalCalendar {
@@ -52,6 +74,32 @@ mod tests {
         let now = Utc.with_ymd_and_hms(2020, 2, 3, 16, 1, 0).unwrap();
         let cal = LocalCalendar::new(parse_timezone("Asia/Shanghai").unwrap(), now);
         assert_eq!(cal.today(), NaiveDate::from_ymd_opt(2020, 2, 4).unwrap());
+    }
+
+    #[test]
+    fn dates_are_read_only_as_yyyy_mm_dd() {
+        assert_eq!(
+            parse_date("2020-02-29"),
+            NaiveDate::from_ymd_opt(2020, 2, 29)
+        );
+        assert_eq!(parse_date("0000-01-01"), NaiveDate::from_ymd_opt(0, 1, 1));
+        for bad in [
+            "2026-13-01",
+            "2021-02-29",
+            "2020-2-03",
+            "2020-02-3",
+            "+2020-02-03",
+            "12020-02-03",
+            " 2020-02-03",
+            "2020-02-03 ",
+            "2020/02/03",
+            "2020-0a-03",
+            "",
+            "today",
+            "２０２０-02-03",
+        ] {
+            assert_eq!(parse_date(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

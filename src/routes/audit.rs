@@ -110,12 +110,19 @@ pub(crate) fn report_read(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// First day, YYYY-MM-DD in the organization's zone; defaults to 30 days before `to`.
     pub from: Option<String>,
     /// Last day; defaults to today.
     pub to: Option<String>,
+    /// From 1.
+    #[serde(default, deserialize_with = "paging::whole_number")]
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<i64>,
+    /// 50 by default.
+    #[serde(default, deserialize_with = "paging::whole_number")]
+    #[param(minimum = 1, maximum = 200)]
     pub per_page: Option<i64>,
 }
 

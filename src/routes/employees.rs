@@ -120,6 +120,7 @@ impl Directory {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Part of a name, e-mail or employee number.
     pub q: Option<String>,
@@ -128,7 +129,13 @@ pub struct ListQuery {
     pub role: Option<String>,
     /// `true` (default), `false` or `all`.
     pub active: Option<String>,
+    /// From 1.
+    #[serde(default, deserialize_with = "paging::whole_number")]
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<i64>,
+    /// 50 by default.
+    #[serde(default, deserialize_with = "paging::whole_number")]
+    #[param(minimum = 1, maximum = 200)]
     pub per_page: Option<i64>,
 }
 

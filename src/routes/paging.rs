@@ -21,6 +21,10 @@ pub const REPORT_LISTS: Limits = Limits {
     max: 1_000,
 };
 
+/// The last page anyone may ask for. Far beyond any real list, and small enough that the
+/// offset of its last row (under 10⁹) fits every database's integers.
+pub const MAX_PAGE: i64 = 1_000_000;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Paging {
     pub page: i64,
@@ -35,8 +39,11 @@ impl Paging {
     ) -> Result<Self, ApiError> {
         let page = page.unwrap_or(1);
         let per_page = per_page.unwrap_or(limits.default);
-        if page < 1 {
-            return Err(ApiError::field("page", "must be 1 or more"));
+        if !(1..=MAX_PAGE).contains(&page) {
+            return Err(ApiError::field(
+                "page",
+                format!("must be between 1 and {MAX_PAGE}"),
+            ));
         }
         if !(1..=limits.max).contains(&per_page) {
             return Err(ApiError::field(
@@ -50,5 +57,93 @@ impl Paging {
     /// Rows before this page.
     pub fn offset(&self) -> i64 {
         (self.page - 1) * self.per_page
+    }
+}
+
+/// Reads `page` or `per_page` from the query string. A number too large for an `i64` is kept as
+/// the largest one, so that it is refused as out of range (422, naming the parameter) like any
+/// other number past the limit; text that is not a whole number is malformed (400).
+pub fn whole_number<'de, D>(deserializer: D) -> Result<Option<i64>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let Some(text) = <Option<String> as serde::Deserialize>::deserialize(deserializer)? else {
+        return Ok(None);
+    };
+    let digits = text.strip_prefix('-').unwrap_or(&text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(serde::de::Error::custom(format!(
+            "`{text}` is not a whole number"
+        )));
+    }
+    Ok(Some(text.parse::<i64>().unwrap_or(
+        if text.starts_with('-') {
+            i64::MIN
+        } else {
+            i64::MAX
+        },
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    struct Query {
+        #[serde(default, deserialize_with = "whole_number")]
+        page: Option<i64>,
+    }
+
+    fn read(query: &str) -> Result<Option<i64>, String> {
+        actix_web::web::Query::<Query>::from_query(query)
+            .map(|q| q.into_inner().page)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn numbers_of_any_size_are_read_and_text_is_not() {
+        assert_eq!(read(""), Ok(None));
+        assert_eq!(read("page=7"), Ok(Some(7)));
+        assert_eq!(read("page=-3"), Ok(Some(-3)));
+        assert_eq!(read("page=99999999999999999999"), Ok(Some(i64::MAX)));
+        assert_eq!(read("page=-99999999999999999999"), Ok(Some(i64::MIN)));
+        for bad in [
+            "page=",
+            "page=abc",
+            "page=1.5",
+            "page=%2B5",
+            "page=1e3",
+            "page=-",
+        ] {
+            assert!(read(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_last_page_of_the_longest_list_has_an_offset_every_database_takes() {
+        let last = Paging::parse(Some(MAX_PAGE), Some(REPORT_LISTS.max), REPORT_LISTS)
+            .expect("the largest page is allowed");
+        assert!(last.offset() < i64::from(i32::MAX));
+    }
+
+    #[test]
+    fn pages_and_sizes_out_of_range_name_their_parameter() {
+        for (page, per_page, field) in [
+            (Some(0), None, "page"),
+            (Some(-1), None, "page"),
+            (Some(MAX_PAGE + 1), None, "page"),
+            (Some(i64::MAX), None, "page"),
+            (None, Some(0), "per_page"),
+            (None, Some(PEOPLE.max + 1), "per_page"),
+            (None, Some(i64::MAX), "per_page"),
+        ] {
+            match Paging::parse(page, per_page, PEOPLE) {
+                Err(ApiError::Validation { fields, .. }) => {
+                    assert!(fields.contains_key(field), "{page:?} {per_page:?}")
+                }
+                other => panic!("{page:?} {per_page:?}: {other:?}"),
+            }
+        }
     }
 }

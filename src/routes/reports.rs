@@ -339,13 +339,18 @@ pub struct PeopleList {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// YYYY-MM-DD in the organization's zone; today when left out.
     pub date: Option<String>,
     pub department_id: Option<String>,
     /// From 1.
+    #[serde(default, deserialize_with = "paging::whole_number")]
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<i64>,
-    /// 200 by default, at most 1000.
+    /// 200 by default.
+    #[serde(default, deserialize_with = "paging::whole_number")]
+    #[param(minimum = 1, maximum = 1000)]
     pub per_page: Option<i64>,
 }
 
