@@ -9,7 +9,7 @@ use chrono::{NaiveDate, NaiveDateTime, SecondsFormat};
 use diesel::prelude::*;
 use serde_json::{Map, Value};
 
-use super::expected::{presence, DayReplay, LeaveCalendar};
+use super::expected::{presence, DayReplay, LeaveCalendar, Presence};
 use crate::db::departments::tree_of;
 use crate::db::organizations::OrganizationRow;
 use crate::db::schema::{checkins, departments, users};
@@ -293,7 +293,16 @@ impl ExportSource {
         let mut paths: HashMap<&str, String> = HashMap::new();
         // (user id, department id or "", person, expected)
         let mut rows: Vec<(&str, &str, &Person, bool)> = Vec::new();
-        for p in presence(&self.settings, day, roster, &away) {
+        // Check-ins of people deactivated by the end of the day: not expected, still reported.
+        let inactive = submitted.keys().filter_map(|user| {
+            let member = roster.members.get(user.as_str())?;
+            (!member.active).then(|| Presence {
+                user_id: user.as_str(),
+                department_id: member.department_id.as_deref(),
+                expected: false,
+            })
+        });
+        for p in presence(&self.settings, day, roster, &away).chain(inactive) {
             if !(p.expected || submitted.contains_key(p.user_id))
                 || !crate::access::covers(self.scope.as_ref(), p.department_id)
             {

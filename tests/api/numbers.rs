@@ -354,6 +354,24 @@ async fn reporting_then_leaving_or_being_deactivated_the_same_day_moves_the_coun
     let closed = daily(&app, &admin_token, "2020-02-03").await;
     assert_eq!(numbers(&closed), numbers(&live));
     assert_eq!(numbers(&closed), (2, 1, 1, 2));
+
+    // The export agrees: both check-ins have their row, the deactivated person's as not expected.
+    let csv = app
+        .client
+        .get(app.url("/api/v1/exports/checkins.csv?from=2020-02-03&to=2020-02-03"))
+        .bearer_auth(&admin_token)
+        .send()
+        .await
+        .expect("export");
+    assert_eq!(csv.status(), StatusCode::OK);
+    let text = csv.text().await.expect("CSV text");
+    let reported: Vec<&str> = text.lines().filter(|l| l.contains(",reported,")).collect();
+    assert_eq!(reported.len(), 2, "{text}");
+    let a_row = reported
+        .iter()
+        .find(|l| l.contains(&a.email))
+        .unwrap_or_else(|| panic!("no row for the deactivated person in {text}"));
+    assert!(a_row.ends_with(",false"), "{a_row}");
 }
 
 /// Stored check-ins of a day: (from people expected, from people not expected, abnormal).
