@@ -296,7 +296,7 @@ impl ExportSource {
         // Check-ins of people deactivated by the end of the day: not expected, still reported.
         let inactive = submitted.keys().filter_map(|user| {
             let member = roster.members.get(user.as_str())?;
-            (!member.active).then(|| Presence {
+            (!member.active).then_some(Presence {
                 user_id: user.as_str(),
                 department_id: member.department_id.as_deref(),
                 expected: false,
