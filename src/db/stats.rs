@@ -321,3 +321,83 @@ pub fn recount_person_open_days(
     }
     Ok(())
 }
+
+/// Rebuilds an open day's reported, not-expected and abnormal counts from its check-ins'
+/// stored placement. Call it holding the day alone.
+pub fn rebuild_open_day(conn: &mut DbConn, org_id: &str, day: NaiveDate) -> QueryResult<()> {
+    use super::schema::checkins;
+    use std::collections::HashMap;
+    let rows: Vec<(Option<String>, bool, bool)> = checkins::table
+        .filter(checkins::org_id.eq(org_id))
+        .filter(checkins::day.eq(day))
+        .select((
+            checkins::department_id,
+            checkins::expected,
+            checkins::abnormal,
+        ))
+        .load(conn)?;
+    let mut totals: HashMap<Option<String>, Tally> = HashMap::new();
+    for (department, expected, abnormal) in rows {
+        let t = totals.entry(department).or_default();
+        let one = Tally::of_checkin(expected, abnormal);
+        t.reported += one.reported;
+        t.reported_unexpected += one.reported_unexpected;
+        t.abnormal += one.abnormal;
+    }
+    diesel::delete(
+        day_stats::table
+            .filter(day_stats::org_id.eq(org_id))
+            .filter(day_stats::day.eq(day)),
+    )
+    .execute(conn)?;
+    for (department, tally) in totals {
+        add(conn, org_id, day, department.as_deref(), tally)?;
+    }
+    Ok(())
+}
+
+/// After the organization's working days or holidays changed: today's check-ins are placed
+/// again (a day that became a holiday expects nobody; one that stopped being one expects
+/// those who were active and not on leave), so today's numbers stay whole. Earlier open days
+/// need nothing: closing counts them from the calendar as it then is.
+pub fn recount_today(
+    conn: &mut DbConn,
+    org: &super::organizations::OrganizationRow,
+    today: NaiveDate,
+) -> QueryResult<()> {
+    use super::schema::{checkins, users};
+    use crate::domain::expectation::{exemption, person_exemption};
+    if !closed_between(conn, &org.id, today, today)?.is_empty() {
+        return Ok(());
+    }
+    lock_day(conn, &org.id, today, DayLock::Exclusive)?;
+    let settings = crate::domain::OrgSettings::from_stored(&org.settings);
+    let today_checkins = checkins::table
+        .filter(checkins::org_id.eq(&org.id))
+        .filter(checkins::day.eq(today));
+    if exemption(&settings, today, false).is_some() {
+        diesel::update(today_checkins.filter(checkins::expected.eq(true)))
+            .set(checkins::expected.eq(false))
+            .execute(conn)?;
+    } else {
+        let org_tz =
+            crate::domain::day::parse_timezone(&org.timezone).unwrap_or(chrono_tz::Tz::UTC);
+        let unexpected: Vec<(String, String, Option<String>)> = today_checkins
+            .filter(checkins::expected.eq(false))
+            .inner_join(users::table.on(users::id.eq(checkins::user_id)))
+            .select((checkins::id, checkins::user_id, users::timezone))
+            .load(conn)?;
+        for (id, user_id, zone) in unexpected {
+            let tz = zone
+                .and_then(|z| crate::domain::day::parse_timezone(&z).ok())
+                .unwrap_or(org_tz);
+            let standing = super::membership::standing(conn, &user_id, today, tz)?;
+            if person_exemption(&settings, today, standing).is_none() {
+                diesel::update(checkins::table.find(&id))
+                    .set(checkins::expected.eq(true))
+                    .execute(conn)?;
+            }
+        }
+    }
+    rebuild_open_day(conn, &org.id, today)
+}

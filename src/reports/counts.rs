@@ -9,7 +9,7 @@ use super::expected::{presence, DayReplay, LeaveCalendar};
 use crate::db::membership::Roster;
 use crate::db::organizations::OrganizationRow;
 use crate::db::schema::{checkins, leaves, users};
-use crate::db::stats::{self, DayLock, DayStatsRow, Tally, NO_DEPARTMENT};
+use crate::db::stats::{self, DayLock, DayStatsRow, NO_DEPARTMENT};
 use crate::db::DbConn;
 use crate::domain::day::parse_timezone;
 use crate::domain::expectation::exemption;
@@ -346,34 +346,7 @@ fn exact_day(
 /// in bulk, as the demo does).
 pub fn recount_open_day(conn: &mut DbConn, org_id: &str, day: NaiveDate) -> QueryResult<()> {
     conn.write_transaction(|c| {
-        use crate::db::schema::day_stats;
         stats::lock_day(c, org_id, day, DayLock::Exclusive)?;
-        let rows: Vec<(Option<String>, bool, bool)> = checkins::table
-            .filter(checkins::org_id.eq(org_id))
-            .filter(checkins::day.eq(day))
-            .select((
-                checkins::department_id,
-                checkins::expected,
-                checkins::abnormal,
-            ))
-            .load(c)?;
-        let mut totals: HashMap<Option<String>, Tally> = HashMap::new();
-        for (department, expected, abnormal) in rows {
-            let t = totals.entry(department).or_default();
-            let one = Tally::of_checkin(expected, abnormal);
-            t.reported += one.reported;
-            t.reported_unexpected += one.reported_unexpected;
-            t.abnormal += one.abnormal;
-        }
-        diesel::delete(
-            day_stats::table
-                .filter(day_stats::org_id.eq(org_id))
-                .filter(day_stats::day.eq(day)),
-        )
-        .execute(c)?;
-        for (department, tally) in totals {
-            stats::add(c, org_id, day, department.as_deref(), tally)?;
-        }
-        Ok(())
+        stats::rebuild_open_day(c, org_id, day)
     })
 }

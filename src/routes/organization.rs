@@ -5,8 +5,8 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use crate::auth::AuthUser;
-use crate::db::db_time;
 use crate::db::organizations::{self, OrganizationRow};
+use crate::db::{db_time, stats};
 use crate::domain::day::parse_date;
 use crate::domain::org_settings::{
     format_time, parse_time, MAX_HOLIDAYS, MAX_LATE_DAYS, MAX_REMINDER_TIMES,
@@ -15,6 +15,7 @@ use crate::domain::{OrgSettings, Role};
 use crate::error::{ApiError, FieldErrors};
 use crate::people;
 use crate::provisioning::clean_name;
+use crate::reports::counts::org_tz;
 use crate::routes::openapi::ErrorResponse;
 use crate::routes::resource;
 use crate::state::AppState;
@@ -329,8 +330,14 @@ pub async fn put_org(
     let stored = settings.to_stored();
     let row = state
         .db(move |conn| {
-            organizations::update(conn, &org_id, &name, &timezone, &stored, now)?;
-            organizations::find(conn, &org_id)?.ok_or_else(|| ApiError::not_found("organization"))
+            conn.write_transaction(|conn| {
+                organizations::update(conn, &org_id, &name, &timezone, &stored, now)?;
+                let row = organizations::find(conn, &org_id)?
+                    .ok_or_else(|| ApiError::not_found("organization"))?;
+                let today = now.and_utc().with_timezone(&org_tz(&row)).date_naive();
+                stats::recount_today(conn, &row, today)?;
+                Ok(row)
+            })
         })
         .await?;
     Ok(HttpResponse::Ok().json(Organization::from(&row)))

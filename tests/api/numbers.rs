@@ -562,3 +562,75 @@ async fn closing_days_while_late_checkins_pour_in_loses_none() {
         );
     }
 }
+
+#[tokio::test]
+async fn making_today_a_holiday_and_back_keeps_todays_numbers_whole() {
+    let app = spawn_app().await;
+    let admin = app.create_org("Acme", "Asia/Shanghai").await;
+    let admin_token = app.token_for(&admin).await;
+    let well = app.add_person(&admin.org_id, "staff", None).await;
+    let ill = app.add_person(&admin.org_id, "staff", None).await;
+    let away = app.add_person(&admin.org_id, "staff", None).await;
+    let leave = app
+        .post_as(
+            &format!("/api/v1/employees/{}/leave", away.id),
+            &admin_token,
+            &json!({"from": "2020-02-03", "to": "2020-02-03", "kind": "annual"}),
+        )
+        .await;
+    assert_eq!(leave.status, StatusCode::CREATED, "{:?}", leave.body);
+    for (person, answers) in [
+        (&well, healthy_answers()),
+        (&ill, fever()),
+        (&away, healthy_answers()),
+    ] {
+        let token = app.token_for(person).await;
+        let r = app
+            .put(
+                "/api/v1/checkins/today",
+                &token,
+                &json!({"answers": answers}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    }
+    let numbers = |r: &Value| {
+        (
+            n(r, "expected"),
+            n(r, "reported"),
+            n(r, "reported_unexpected"),
+            n(r, "abnormal"),
+        )
+    };
+    // The admin, `well` and `ill` are expected; `away` reported while on leave.
+    let before = daily(&app, &admin_token, "2020-02-03").await;
+    assert_eq!(numbers(&before), (3, 2, 1, 1));
+
+    let holiday = app
+        .call(
+            Method::PUT,
+            "/api/v1/organization",
+            &admin_token,
+            Some(&json!({"holidays": ["2020-02-03"]})),
+        )
+        .await;
+    assert_eq!(holiday.status, StatusCode::OK, "{:?}", holiday.body);
+    let during = daily(&app, &admin_token, "2020-02-03").await;
+    assert_eq!(numbers(&during), (0, 0, 3, 1), "{during}");
+
+    let back = app
+        .call(
+            Method::PUT,
+            "/api/v1/organization",
+            &admin_token,
+            Some(&json!({"holidays": []})),
+        )
+        .await;
+    assert_eq!(back.status, StatusCode::OK, "{:?}", back.body);
+    let after = daily(&app, &admin_token, "2020-02-03").await;
+    assert_eq!(
+        numbers(&after),
+        (3, 2, 1, 1),
+        "leave still exempts: {after}"
+    );
+}
