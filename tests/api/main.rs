@@ -15,6 +15,7 @@ mod instances;
 mod invitations;
 mod mail;
 mod migrations;
+mod openapi;
 mod paging;
 mod people;
 mod reminders;
