@@ -76,9 +76,11 @@ impl Modify for CommonResponses {
             ];
             for operation in operations.into_iter().flatten() {
                 let parameters = operation.parameters.as_deref().unwrap_or_default();
-                let has_path_parameters = parameters
-                    .iter()
-                    .any(|p| matches!(p, RefOr::T(p) if p.parameter_in == ParameterIn::Path));
+                // `{id}`, `{leave_id}`: the path names an object, which may not exist.
+                let names_an_object = parameters.iter().any(|p| {
+                    matches!(p, RefOr::T(p)
+                        if p.parameter_in == ParameterIn::Path && p.name.ends_with("id"))
+                });
                 if !parameters.is_empty() || operation.request_body.is_some() {
                     Self::add(
                         operation,
@@ -94,7 +96,7 @@ impl Modify for CommonResponses {
                         "no token, or one that has expired or was revoked: log in again",
                     );
                 }
-                if has_path_parameters {
+                if names_an_object {
                     Self::add(operation, 404, "nothing with this id in your organization");
                 }
                 if Self::takes_json(operation.request_body.as_ref()) {
