@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// Field path (`answers.temperature`) → what is wrong with it.
 pub type FieldErrors = BTreeMap<String, String>;
@@ -41,17 +42,24 @@ pub enum ApiError {
     Internal(#[source] anyhow::Error),
 }
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    error: ErrorDetail<'a>,
+/// The error shape of every failed request.
+#[derive(Serialize, ToSchema)]
+#[schema(as = ErrorResponse)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
 }
 
-#[derive(Serialize)]
-struct ErrorDetail<'a> {
-    code: &'a str,
-    message: String,
+/// What went wrong.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// A stable snake_case code, e.g. `validation_failed`.
+    #[schema(value_type = String)]
+    pub code: &'static str,
+    pub message: String,
+    /// Only for validation errors: field path (`answers.temperature`) → problem.
     #[serde(skip_serializing_if = "Option::is_none")]
-    fields: Option<&'a FieldErrors>,
+    #[schema(value_type = Option<BTreeMap<String, String>>)]
+    pub fields: Option<FieldErrors>,
 }
 
 impl ApiError {
@@ -92,6 +100,26 @@ impl ApiError {
         Self::Internal(cause.into())
     }
 
+    /// The `error` object of the response, as the client reads it.
+    pub fn detail(&self) -> ErrorDetail {
+        let message = match self {
+            Self::Internal(cause) => {
+                tracing::error!(error = ?cause, "internal error");
+                "something went wrong on our side; please try again".to_string()
+            }
+            Self::Unavailable => "the service is not ready; please try again shortly".to_string(),
+            other => other.to_string(),
+        };
+        ErrorDetail {
+            code: self.code(),
+            message,
+            fields: match self {
+                Self::Validation { fields, .. } => Some(fields.clone()),
+                _ => None,
+            },
+        }
+    }
+
     pub fn code(&self) -> &'static str {
         match self {
             Self::BadRequest { code, .. } | Self::Conflict { code, .. } => code,
@@ -128,18 +156,6 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let message = match self {
-            Self::Internal(cause) => {
-                tracing::error!(error = ?cause, "internal error");
-                "something went wrong on our side; please try again".to_string()
-            }
-            Self::Unavailable => "the service is not ready; please try again shortly".to_string(),
-            other => other.to_string(),
-        };
-        let fields = match self {
-            Self::Validation { fields, .. } => Some(fields),
-            _ => None,
-        };
         let mut response = HttpResponse::build(self.status_code());
         if let Self::RateLimited { retry_after_secs } = self {
             response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
@@ -148,11 +164,7 @@ impl ResponseError for ApiError {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
         }
         response.json(ErrorBody {
-            error: ErrorDetail {
-                code: self.code(),
-                message,
-                fields,
-            },
+            error: self.detail(),
         })
     }
 }

@@ -13,7 +13,8 @@ pub fn employee_no(raw: &str) -> Result<Option<String>, String> {
     if value.is_empty() {
         return Ok(None);
     }
-    if value.chars().count() > MAX_EMPLOYEE_NO_CHARS {
+    // Counted as sent, spaces included: the limit the API documents.
+    if raw.chars().count() > MAX_EMPLOYEE_NO_CHARS {
         return Err(format!(
             "must be at most {MAX_EMPLOYEE_NO_CHARS} characters"
         ));
@@ -24,10 +25,11 @@ pub fn employee_no(raw: &str) -> Result<Option<String>, String> {
     Ok(Some(value.to_string()))
 }
 
+/// `zh-CN` or `en` in any letter case (the documented pattern), stored as written here.
 pub fn locale(raw: &str) -> Result<String, String> {
     LOCALES
         .iter()
-        .find(|l| l.eq_ignore_ascii_case(raw.trim()))
+        .find(|l| l.eq_ignore_ascii_case(raw))
         .map(|l| l.to_string())
         .ok_or_else(|| format!("must be one of {}", LOCALES.join(", ")))
 }
@@ -36,10 +38,10 @@ pub fn timezone(raw: &str) -> Result<Tz, String> {
     parse_timezone(raw)
 }
 
+/// Exactly one of `LEAVE_KINDS`.
 pub fn leave_kind(raw: &str) -> Result<String, String> {
-    let kind = raw.trim().to_lowercase();
-    if LEAVE_KINDS.contains(&kind.as_str()) {
-        Ok(kind)
+    if LEAVE_KINDS.contains(&raw) {
+        Ok(raw.to_string())
     } else {
         Err(format!("must be one of {}", LEAVE_KINDS.join(", ")))
     }

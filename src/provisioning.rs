@@ -10,7 +10,7 @@ use crate::domain::day::parse_timezone;
 use crate::domain::{Email, OrgSettings, Role};
 
 pub const INVITATION_DAYS: i64 = 7;
-const MAX_NAME_CHARS: usize = 200;
+pub const MAX_NAME_CHARS: usize = 200;
 
 pub struct NewOrganization {
     pub name: String,

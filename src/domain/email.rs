@@ -12,7 +12,8 @@ impl Email {
         if value.is_empty() {
             return Err("is required".into());
         }
-        if value.len() > MAX_EMAIL_LEN {
+        // Both as sent (the API's documented length) and as stored, which lower-casing may lengthen.
+        if raw.chars().count() > MAX_EMAIL_LEN || value.len() > MAX_EMAIL_LEN {
             return Err(format!("must be at most {MAX_EMAIL_LEN} characters"));
         }
         let Some((local, domain)) = value.split_once('@') else {

@@ -343,8 +343,10 @@ impl FieldKind {
                 Ok((Value::Bool(b), *abnormal_if_true && b))
             }
             FieldKind::Text { max_length } => {
-                let s = value.as_str().ok_or("must be text")?.trim();
-                if s.chars().count() > *max_length {
+                let raw = value.as_str().ok_or("must be text")?;
+                let s = raw.trim();
+                // Counted as sent, spaces included: the limit the OpenAPI document gives.
+                if raw.chars().count() > *max_length {
                     return Err(format!("must be at most {max_length} characters"));
                 }
                 if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {

@@ -19,6 +19,15 @@ pub enum Role {
 impl Role {
     pub const ALL: [Role; 4] = [Role::Staff, Role::Manager, Role::Hr, Role::Admin];
 
+    /// Exactly one of the names, as the API documents them; `FromStr`, for the CSV import, also
+    /// takes `Manager` or ` hr `.
+    pub fn from_name(name: &str) -> Result<Role, String> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == name)
+            .ok_or_else(|| format!("`{name}` is not one of staff, manager, hr, admin"))
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Staff => "staff",
@@ -54,6 +63,8 @@ mod tests {
     fn parses_and_orders() {
         assert_eq!("HR".parse::<Role>().unwrap(), Role::Hr);
         assert!("boss".parse::<Role>().is_err());
+        assert_eq!(Role::from_name("hr"), Ok(Role::Hr));
+        assert!(Role::from_name("HR").is_err() && Role::from_name(" hr").is_err());
         assert!(Role::Admin > Role::Hr && Role::Hr > Role::Manager && Role::Manager > Role::Staff);
     }
 }

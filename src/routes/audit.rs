@@ -112,9 +112,11 @@ pub(crate) fn report_read(
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
-    /// First day, YYYY-MM-DD in the organization's zone; defaults to 30 days before `to`.
+    /// First day, in the organization's zone; defaults to 30 days before `to`.
+    #[param(format = Date)]
     pub from: Option<String>,
     /// Last day; defaults to today.
+    #[param(format = Date)]
     pub to: Option<String>,
     /// From 1.
     #[serde(default, deserialize_with = "paging::whole_number")]
@@ -156,8 +158,9 @@ pub struct AuditPage {
 /// Who read lists of people and exports (admin), newest first.
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", security(("bearer" = [])),
     params(AuditQuery),
-    responses((status = 200, body = AuditPage), (status = 403, body = ErrorResponse),
-              (status = 422, body = ErrorResponse)))]
+    responses((status = 200, description = "one page of entries", body = AuditPage),
+              (status = 403, description = "admins only", body = ErrorResponse),
+              (status = 422, description = "a wrong date, range, page or per_page", body = ErrorResponse)))]
 pub async fn list(
     state: web::Data<AppState>,
     user: AuthUser,

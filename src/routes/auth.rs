@@ -10,7 +10,7 @@ use crate::db::users::{self, UserRow};
 use crate::domain::Email;
 use crate::error::ApiError;
 use crate::routes::openapi::ErrorResponse;
-use crate::routes::resource;
+use crate::routes::{resource, JsonObject};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -81,11 +81,12 @@ const WRONG_CREDENTIALS: &str = "the e-mail or password is wrong";
 
 /// Exchange an e-mail and password for a bearer token.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = Session), (status = 401, body = ErrorResponse),
-              (status = 429, body = ErrorResponse)))]
+    responses((status = 200, description = "logged in", body = Session),
+              (status = 401, description = "the e-mail or password is wrong (one message for both)", body = ErrorResponse),
+              (status = 429, description = "10 failed tries for this e-mail in 15 minutes; see Retry-After", body = ErrorResponse)))]
 pub async fn login(
     state: web::Data<AppState>,
-    body: web::Json<LoginRequest>,
+    body: JsonObject<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let LoginRequest { email, password } = body.into_inner();
     let now = state.clock.now();
@@ -148,7 +149,7 @@ pub fn issue_session(
 
 /// The caller, their role and organization.
 #[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = [])),
-    responses((status = 200, body = Me), (status = 401, body = ErrorResponse)))]
+    responses((status = 200, description = "the caller", body = Me)))]
 pub async fn me(user: AuthUser) -> HttpResponse {
     HttpResponse::Ok().json(Me::new(&user.user, &user.org))
 }
@@ -157,16 +158,19 @@ pub async fn me(user: AuthUser) -> HttpResponse {
 pub struct SetPasswordRequest {
     /// The token from an invitation or reset link.
     pub token: String,
+    /// At least 4 different characters, not a common password, not the e-mail's name.
+    #[schema(min_length = 8, max_length = 256)]
     pub password: String,
 }
 
 /// Set a password from an invitation or reset link; the link works once. Logs the person in.
 #[utoipa::path(post, path = "/api/v1/auth/set-password", tag = "auth", request_body = SetPasswordRequest,
-    responses((status = 200, body = Session), (status = 401, body = ErrorResponse),
-              (status = 422, body = ErrorResponse)))]
+    responses((status = 200, description = "the password is set and the person logged in", body = Session),
+              (status = 401, description = "the link is not valid, has expired or was used", body = ErrorResponse),
+              (status = 422, description = "the password is too weak (`fields.password`)", body = ErrorResponse)))]
 pub async fn set_password(
     state: web::Data<AppState>,
-    body: web::Json<SetPasswordRequest>,
+    body: JsonObject<SetPasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let SetPasswordRequest { token, password } = body.into_inner();
     let now = state.clock.now();
@@ -237,11 +241,12 @@ pub struct Accepted {
 /// Ask for a reset link. The answer is the same whether or not the address has an account.
 #[utoipa::path(post, path = "/api/v1/auth/forgot-password", tag = "auth",
     request_body = ForgotPasswordRequest,
-    responses((status = 202, body = Accepted), (status = 429, body = ErrorResponse)))]
+    responses((status = 202, description = "the same answer whether or not the address has an account", body = Accepted),
+              (status = 429, description = "3 per address or 30 per client in an hour; see Retry-After", body = ErrorResponse)))]
 pub async fn forgot_password(
     state: web::Data<AppState>,
     req: actix_web::HttpRequest,
-    body: web::Json<ForgotPasswordRequest>,
+    body: JsonObject<ForgotPasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now();
     let client = req

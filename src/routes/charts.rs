@@ -50,13 +50,18 @@ fn svg_response(svg: String) -> HttpResponse {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TrendChartQuery {
-    /// First day, YYYY-MM-DD; defaults to 30 days before `to`.
+    /// First day; defaults to 30 days before `to`.
+    #[param(format = Date)]
     pub from: Option<String>,
     /// Last day, not in the future; defaults to today.
+    #[param(format = Date)]
     pub to: Option<String>,
+    /// Only this department and its sub-departments.
     pub department_id: Option<String>,
-    /// `zh-CN` or `en`; else the caller's language, else the organization's.
+    /// `zh-CN` or `en` in any letter case; else the caller's language, else the organization's.
+    #[param(pattern = "^([Zz][Hh]-[Cc][Nn]|[Ee][Nn])$")]
     pub lang: Option<String>,
 }
 
@@ -64,7 +69,8 @@ pub struct TrendChartQuery {
 #[utoipa::path(get, path = "/api/v1/reports/trend.svg", tag = "reports", security(("bearer" = [])),
     params(TrendChartQuery),
     responses((status = 200, description = "an SVG image", content_type = "image/svg+xml", body = String),
-              (status = 403, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
+              (status = 403, description = "staff may not read reports, or the department is outside the caller's", body = ErrorResponse),
+              (status = 422, description = "a wrong date, range, department or lang", body = ErrorResponse)))]
 pub async fn trend_svg(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -98,12 +104,15 @@ pub async fn trend_svg(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DailyChartQuery {
-    /// YYYY-MM-DD; today when left out.
+    /// Not in the future; today when left out.
+    #[param(format = Date)]
     pub date: Option<String>,
     /// Bars for this department's sub-departments; else for the top departments in scope.
     pub department_id: Option<String>,
-    /// `zh-CN` or `en`; else the caller's language, else the organization's.
+    /// `zh-CN` or `en` in any letter case; else the caller's language, else the organization's.
+    #[param(pattern = "^([Zz][Hh]-[Cc][Nn]|[Ee][Nn])$")]
     pub lang: Option<String>,
 }
 
@@ -111,7 +120,8 @@ pub struct DailyChartQuery {
 #[utoipa::path(get, path = "/api/v1/reports/daily.svg", tag = "reports", security(("bearer" = [])),
     params(DailyChartQuery),
     responses((status = 200, description = "an SVG image", content_type = "image/svg+xml", body = String),
-              (status = 403, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
+              (status = 403, description = "staff may not read reports, or the department is outside the caller's", body = ErrorResponse),
+              (status = 422, description = "a wrong date, department or lang", body = ErrorResponse)))]
 pub async fn daily_svg(
     state: web::Data<AppState>,
     user: AuthUser,

@@ -9,7 +9,7 @@ use crate::db::checkins::{
     self, CheckinRow, Placement, RevisionRow, Submission, SubmitError, SubmitOutcome,
 };
 use crate::db::{db_time, membership, DbConn};
-use crate::domain::day::day_end_utc;
+use crate::domain::day::{day_end_utc, parse_date};
 use crate::domain::expectation::{person_exemption, Exemption, Standing};
 use crate::domain::{Evaluation, FormTemplate};
 use crate::error::{ApiError, FieldErrors};
@@ -93,9 +93,10 @@ pub struct DayView {
 /// A day's form, the check-in of that day if any, and the last one before it.
 /// `GET /api/v1/checkins/today` is what the phone opens every morning.
 #[utoipa::path(get, path = "/api/v1/checkins/{date}", tag = "checkins", security(("bearer" = [])),
-    params(("date" = String, Path, description = "`today` or YYYY-MM-DD")),
-    responses((status = 200, body = DayView), (status = 401, body = ErrorResponse),
-              (status = 422, body = ErrorResponse)))]
+    params(("date" = String, Path, description = "`today` or YYYY-MM-DD", pattern = "^(today|[0-9]{4}-[0-9]{2}-[0-9]{2})$")),
+    responses((status = 200, description = "the day's form and check-in", body = DayView),
+              (status = 400, description = "the date is not `today` or a date as YYYY-MM-DD", body = ErrorResponse),
+              (status = 422, description = "the date is in the future", body = ErrorResponse)))]
 pub async fn day_view(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -143,7 +144,7 @@ fn parse_day(raw: &str, today: NaiveDate) -> Result<NaiveDate, ApiError> {
     if raw == "today" {
         return Ok(today);
     }
-    NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| {
+    parse_date(raw).ok_or_else(|| {
         ApiError::bad_request(
             "invalid_date",
             format!("`{raw}` is not a date: use today or YYYY-MM-DD"),
@@ -151,12 +152,16 @@ fn parse_day(raw: &str, today: NaiveDate) -> Result<NaiveDate, ApiError> {
     })
 }
 
-#[derive(ToSchema)]
+// Documentation only: `parse_submit_body` reads the body; serde's attribute closes the schema.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct SubmitRequest {
-    #[schema(value_type = Object)]
+    #[schema(value_type = crate::routes::openapi::Answers)]
     answers: Map<String, Value>,
-    /// Why an earlier day is corrected; required for that, optional otherwise.
+    /// Why an earlier day is corrected; required for that, optional otherwise. No control
+    /// characters.
+    #[schema(max_length = 500)]
     reason: Option<String>,
 }
 
@@ -189,10 +194,17 @@ fn parse_submit_body(body: Value) -> Result<(Evaluation, Option<String>), ApiErr
     };
     let reason = match body.remove("reason") {
         None | Some(Value::Null) => None,
-        Some(Value::String(r)) if r.trim().chars().count() > MAX_REASON_CHARS => {
+        Some(Value::String(r)) if r.chars().count() > MAX_REASON_CHARS => {
             errors.insert(
                 "reason".into(),
                 format!("must be at most {MAX_REASON_CHARS} characters"),
+            );
+            None
+        }
+        Some(Value::String(r)) if r.chars().any(char::is_control) => {
+            errors.insert(
+                "reason".into(),
+                "must not contain control characters".into(),
             );
             None
         }
@@ -213,12 +225,13 @@ fn parse_submit_body(body: Value) -> Result<(Evaluation, Option<String>), ApiErr
 
 /// Submit or correct the check-in of a day: today, or a late day the organization allows.
 #[utoipa::path(put, path = "/api/v1/checkins/{date}", tag = "checkins", security(("bearer" = [])),
-    params(("date" = String, Path, description = "`today` or YYYY-MM-DD")),
+    params(("date" = String, Path, description = "`today` or YYYY-MM-DD", pattern = "^(today|[0-9]{4}-[0-9]{2}-[0-9]{2})$")),
     request_body = SubmitRequest,
     responses((status = 201, description = "first submission of the day", body = Checkin),
               (status = 200, description = "a correction, or the same answers again", body = Checkin),
-              (status = 400, body = ErrorResponse), (status = 401, body = ErrorResponse),
-              (status = 422, body = ErrorResponse)))]
+              (status = 400, description = "the date is not `today` or a date as YYYY-MM-DD, or the body is not an object", body = ErrorResponse),
+              (status = 409, description = "the check-in was changed at the same moment; try again", body = ErrorResponse),
+              (status = 422, description = "a wrong answer, field or reason, or a day in the future or too far back", body = ErrorResponse)))]
 pub async fn submit(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -312,19 +325,19 @@ pub async fn submit(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RangeQuery {
-    /// First day, YYYY-MM-DD; defaults to 30 days before `to`.
+    /// First day; defaults to 30 days before `to`.
+    #[param(format = Date)]
     pub from: Option<String>,
-    /// Last day, YYYY-MM-DD; defaults to today.
+    /// Last day; defaults to today.
+    #[param(format = Date)]
     pub to: Option<String>,
 }
 
 fn query_day(raw: Option<&str>, name: &str) -> Result<Option<NaiveDate>, ApiError> {
-    raw.map(|r| {
-        NaiveDate::parse_from_str(r, "%Y-%m-%d")
-            .map_err(|_| ApiError::field(name, "must be a date as YYYY-MM-DD"))
-    })
-    .transpose()
+    raw.map(|r| parse_date(r).ok_or_else(|| ApiError::field(name, "must be a date as YYYY-MM-DD")))
+        .transpose()
 }
 
 /// A date range from the query: inclusive, not reversed, at most a year.
@@ -367,7 +380,8 @@ pub struct HistoryDay {
 /// The caller's own check-ins, newest first.
 #[utoipa::path(get, path = "/api/v1/checkins", tag = "checkins", security(("bearer" = [])),
     params(RangeQuery),
-    responses((status = 200, body = History), (status = 422, body = ErrorResponse)))]
+    responses((status = 200, description = "the check-ins of the range", body = History),
+              (status = 422, description = "a date that is not YYYY-MM-DD, a reversed range or one over 366 days", body = ErrorResponse)))]
 pub async fn history(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -441,8 +455,10 @@ pub struct RevisionHistory {
 
 /// Every earlier version of the caller's check-in of a day.
 #[utoipa::path(get, path = "/api/v1/checkins/{date}/revisions", tag = "checkins", security(("bearer" = [])),
-    params(("date" = String, Path, description = "`today` or YYYY-MM-DD")),
-    responses((status = 200, body = RevisionHistory), (status = 404, body = ErrorResponse)))]
+    params(("date" = String, Path, description = "`today` or YYYY-MM-DD", pattern = "^(today|[0-9]{4}-[0-9]{2}-[0-9]{2})$")),
+    responses((status = 200, description = "the check-in and its earlier versions", body = RevisionHistory),
+              (status = 400, description = "the date is not `today` or a date as YYYY-MM-DD", body = ErrorResponse),
+              (status = 404, description = "no check-in that day", body = ErrorResponse)))]
 pub async fn revisions(
     state: web::Data<AppState>,
     user: AuthUser,

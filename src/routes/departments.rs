@@ -13,7 +13,7 @@ use crate::domain::Role;
 use crate::error::ApiError;
 use crate::provisioning::clean_name;
 use crate::routes::openapi::ErrorResponse;
-use crate::routes::{double_option, resource};
+use crate::routes::{double_option, resource, JsonObject};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -89,7 +89,8 @@ impl Snapshot {
 
 /// The department tree (managers: their subtrees), sorted by path.
 #[utoipa::path(get, path = "/api/v1/departments", tag = "people", security(("bearer" = [])),
-    responses((status = 200, body = DepartmentList), (status = 403, body = ErrorResponse)))]
+    responses((status = 200, description = "the departments in the caller's scope", body = DepartmentList),
+              (status = 403, description = "staff may not list departments", body = ErrorResponse)))]
 pub async fn list(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
     user.require(Role::Manager)?;
     let (org_id, user_id, role) = (user.org_id().to_string(), user.id().to_string(), user.role);
@@ -112,7 +113,10 @@ pub async fn list(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResp
 
 /// One department in the caller's scope.
 #[utoipa::path(get, path = "/api/v1/departments/{id}", tag = "people", security(("bearer" = [])),
-    responses((status = 200, body = Department), (status = 404, body = ErrorResponse)))]
+    params(("id" = String, Path, description = "the department's id")),
+    responses((status = 200, description = "the department", body = Department),
+              (status = 403, description = "staff may not read departments", body = ErrorResponse),
+              (status = 404, description = "no such department in the caller's scope", body = ErrorResponse)))]
 pub async fn get_one(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -139,6 +143,8 @@ pub async fn get_one(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewDepartment {
+    /// Not containing `/`, which separates levels in paths.
+    #[schema(min_length = 1, max_length = 100, pattern = "^[^/]*$")]
     pub name: String,
     pub parent_id: Option<String>,
     #[serde(default)]
@@ -148,6 +154,8 @@ pub struct NewDepartment {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DepartmentChange {
+    /// Not containing `/`, which separates levels in paths.
+    #[schema(min_length = 1, max_length = 100, pattern = "^[^/]*$")]
     pub name: Option<String>,
     /// `null` moves the department to the top level.
     #[serde(default, deserialize_with = "double_option")]
@@ -164,7 +172,7 @@ fn department_name(raw: &str) -> Result<String, ApiError> {
             "must not contain `/` (it separates levels in paths)",
         ));
     }
-    if name.chars().count() > MAX_SEGMENT_CHARS {
+    if raw.chars().count() > MAX_SEGMENT_CHARS {
         return Err(ApiError::field(
             "name",
             format!("must be at most {MAX_SEGMENT_CHARS} characters"),
@@ -176,7 +184,13 @@ fn department_name(raw: &str) -> Result<String, ApiError> {
 /// Managers must be active people of the organization who may manage.
 fn check_managers(conn: &mut DbConn, org_id: &str, ids: &[String]) -> Result<(), ApiError> {
     for id in ids {
-        match users::find_in_org(conn, org_id, id)? {
+        // Not an id at all: not worth a query (and PostgreSQL refuses text with a NUL).
+        let found = if id.is_empty() || id.chars().any(char::is_control) {
+            None
+        } else {
+            users::find_in_org(conn, org_id, id)?
+        };
+        match found {
             Some(u) if u.active && u.role.parse::<Role>().is_ok_and(|r| r >= Role::Manager) => {}
             Some(u) if u.active => {
                 return Err(ApiError::field(
@@ -238,12 +252,14 @@ fn check_placement(
 /// Create a department, optionally under a parent and with managers.
 #[utoipa::path(post, path = "/api/v1/departments", tag = "people", security(("bearer" = [])),
     request_body = NewDepartment,
-    responses((status = 201, body = Department), (status = 409, body = ErrorResponse),
-              (status = 422, body = ErrorResponse)))]
+    responses((status = 201, description = "created", body = Department),
+              (status = 403, description = "admins only", body = ErrorResponse),
+              (status = 409, description = "the parent already has a department of that name", body = ErrorResponse),
+              (status = 422, description = "a wrong name, parent, depth or manager", body = ErrorResponse)))]
 pub async fn create(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<NewDepartment>,
+    body: JsonObject<NewDepartment>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
     let body = body.into_inner();
@@ -283,14 +299,18 @@ fn dedup(mut ids: Vec<String>) -> Vec<String> {
 
 /// Rename, move (a cycle is refused) or change the managers of a department.
 #[utoipa::path(patch, path = "/api/v1/departments/{id}", tag = "people", security(("bearer" = [])),
+    params(("id" = String, Path, description = "the department's id")),
     request_body = DepartmentChange,
-    responses((status = 200, body = Department), (status = 404, body = ErrorResponse),
-              (status = 409, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
+    responses((status = 200, description = "changed", body = Department),
+              (status = 403, description = "admins only", body = ErrorResponse),
+              (status = 404, description = "no such department", body = ErrorResponse),
+              (status = 409, description = "the parent already has a department of that name", body = ErrorResponse),
+              (status = 422, description = "a wrong name, parent (a cycle, too deep) or manager", body = ErrorResponse)))]
 pub async fn update(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<String>,
-    body: web::Json<DepartmentChange>,
+    body: JsonObject<DepartmentChange>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
     let change = body.into_inner();
@@ -330,7 +350,11 @@ pub async fn update(
 
 /// Delete an empty department (no people, no sub-departments). Its history stays.
 #[utoipa::path(delete, path = "/api/v1/departments/{id}", tag = "people", security(("bearer" = [])),
-    responses((status = 204), (status = 404, body = ErrorResponse), (status = 409, body = ErrorResponse)))]
+    params(("id" = String, Path, description = "the department's id")),
+    responses((status = 204, description = "deleted; its history stays"),
+              (status = 403, description = "admins only", body = ErrorResponse),
+              (status = 404, description = "no such department", body = ErrorResponse),
+              (status = 409, description = "the department still has people or sub-departments", body = ErrorResponse)))]
 pub async fn delete(
     state: web::Data<AppState>,
     user: AuthUser,

@@ -13,9 +13,10 @@ use crate::db::leaves::{self, LeaveRow};
 use crate::db::organizations::OrganizationRow;
 use crate::db::users::{self, PeopleFilter, UserRow};
 use crate::db::{db_time, is_unique_violation, new_id, DbConn};
+use crate::domain::day::parse_date;
 use crate::domain::department_tree::DepartmentTree;
 use crate::domain::{Email, Role};
-use crate::error::{ApiError, FieldErrors};
+use crate::error::{ApiError, ErrorDetail, FieldErrors};
 use crate::import::{self, ImportReport, LineError};
 use crate::invitations::Inviter;
 use crate::people;
@@ -23,7 +24,7 @@ use crate::provisioning::clean_name;
 use crate::routes::audit;
 use crate::routes::openapi::ErrorResponse;
 use crate::routes::paging::{self, Paging};
-use crate::routes::{double_option, resource};
+use crate::routes::{double_option, resource, JsonObject};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -53,6 +54,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 const MAX_LEAVE_DAYS: i64 = 366;
+const MAX_NOTE_CHARS: usize = 500;
 
 #[derive(Serialize, ToSchema)]
 pub struct Employee {
@@ -126,8 +128,10 @@ pub struct ListQuery {
     pub q: Option<String>,
     /// Only this department and its sub-departments.
     pub department_id: Option<String>,
+    #[param(value_type = Option<Role>)]
     pub role: Option<String>,
-    /// `true` (default), `false` or `all`.
+    /// Active people (the default), deactivated ones, or all.
+    #[param(value_type = Option<ActiveFilter>)]
     pub active: Option<String>,
     /// From 1.
     #[serde(default, deserialize_with = "paging::whole_number")]
@@ -137,6 +141,16 @@ pub struct ListQuery {
     #[serde(default, deserialize_with = "paging::whole_number")]
     #[param(minimum = 1, maximum = 200)]
     pub per_page: Option<i64>,
+}
+
+/// Which people a list holds by their state.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum ActiveFilter {
+    True,
+    False,
+    All,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -150,8 +164,9 @@ pub struct EmployeePage {
 /// People the caller may see, one page at a time.
 #[utoipa::path(get, path = "/api/v1/employees", tag = "people", security(("bearer" = [])),
     params(ListQuery),
-    responses((status = 200, body = EmployeePage), (status = 403, body = ErrorResponse),
-              (status = 422, body = ErrorResponse)))]
+    responses((status = 200, description = "one page of people", body = EmployeePage),
+              (status = 403, description = "staff may not list people, or the department is outside the caller's", body = ErrorResponse),
+              (status = 422, description = "a wrong role, active, page or per_page", body = ErrorResponse)))]
 pub async fn list(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -164,7 +179,7 @@ pub async fn list(
     let role = query
         .role
         .as_deref()
-        .map(|r| r.parse::<Role>().map_err(|p| ApiError::field("role", p)))
+        .map(|r| Role::from_name(r).map_err(|p| ApiError::field("role", p)))
         .transpose()?;
     let active = match query.active.as_deref() {
         None | Some("true") => Some(true),
@@ -260,7 +275,9 @@ fn visible_person_in(
 
 /// One person (managers: within their departments; anyone: themselves).
 #[utoipa::path(get, path = "/api/v1/employees/{id}", tag = "people", security(("bearer" = [])),
-    responses((status = 200, body = Employee), (status = 404, body = ErrorResponse)))]
+    params(("id" = String, Path, description = "the person's id")),
+    responses((status = 200, description = "the person", body = Employee),
+              (status = 404, description = "no such person among those the caller may see", body = ErrorResponse)))]
 pub async fn get_one(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -280,13 +297,20 @@ pub async fn get_one(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewEmployee {
+    #[schema(min_length = 1, max_length = 254)]
     pub email: String,
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
+    #[schema(max_length = 64)]
     pub employee_no: Option<String>,
     /// `staff` when not given.
+    #[schema(value_type = Option<Role>)]
     pub role: Option<String>,
     pub department_id: Option<String>,
+    /// An IANA time zone; the organization's when not given.
     pub timezone: Option<String>,
+    /// `zh-CN` or `en`, in any letter case.
+    #[schema(pattern = "^([Zz][Hh]-[Cc][Nn]|[Ee][Nn])$")]
     pub locale: Option<String>,
     /// Departments this person manages (needs the manager, hr or admin role).
     #[serde(default)]
@@ -298,11 +322,14 @@ pub struct NewEmployee {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EmployeeChange {
+    #[schema(min_length = 1, max_length = 254)]
     pub email: Option<String>,
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 64)]
     pub employee_no: Option<Option<String>>,
+    #[schema(value_type = Option<Role>)]
     pub role: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
@@ -310,8 +337,9 @@ pub struct EmployeeChange {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub timezone: Option<Option<String>>,
+    /// `zh-CN` or `en`, in any letter case; null for the organization's.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = "^([Zz][Hh]-[Cc][Nn]|[Ee][Nn])$")]
     pub locale: Option<Option<String>>,
     pub manager_of: Option<Vec<String>>,
     /// `false` deactivates (tokens revoked, history kept); `true` reactivates.
@@ -397,12 +425,14 @@ fn conflict_on_unique(e: diesel::result::Error) -> ApiError {
 /// Add a person; they get an invitation e-mail unless `invite` is false.
 #[utoipa::path(post, path = "/api/v1/employees", tag = "people", security(("bearer" = [])),
     request_body = NewEmployee,
-    responses((status = 201, body = Employee), (status = 409, body = ErrorResponse),
-              (status = 422, body = ErrorResponse)))]
+    responses((status = 201, description = "added", body = Employee),
+              (status = 403, description = "admins only", body = ErrorResponse),
+              (status = 409, description = "the e-mail or employee number is taken", body = ErrorResponse),
+              (status = 422, description = "a wrong field", body = ErrorResponse)))]
 pub async fn create(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<NewEmployee>,
+    body: JsonObject<NewEmployee>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
     let body = body.into_inner();
@@ -429,7 +459,7 @@ pub async fn create(
                 let role = draft
                     .take(
                         "role",
-                        body.role.as_deref().unwrap_or("staff").parse::<Role>(),
+                        Role::from_name(body.role.as_deref().unwrap_or("staff")),
                     )
                     .unwrap_or(Role::Staff);
                 let department_id = draft.department(body.department_id);
@@ -490,14 +520,17 @@ pub fn inviter<'a>(state: &'a AppState, org: &'a OrganizationRow) -> Inviter<'a>
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct Queued {
+pub struct InvitationQueued {
     pub queued: bool,
 }
 
 /// Send a person a new invitation with a fresh set-password link (admin).
 #[utoipa::path(post, path = "/api/v1/employees/{id}/invite", tag = "people", security(("bearer" = [])),
-    responses((status = 202, body = Queued), (status = 404, body = ErrorResponse),
-              (status = 409, body = ErrorResponse)))]
+    params(("id" = String, Path, description = "the person's id")),
+    responses((status = 202, description = "the invitation is queued", body = InvitationQueued),
+              (status = 403, description = "admins only", body = ErrorResponse),
+              (status = 404, description = "no such person", body = ErrorResponse),
+              (status = 409, description = "the person is deactivated", body = ErrorResponse)))]
 pub async fn resend_invitation(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -521,20 +554,24 @@ pub async fn resend_invitation(
                 .map_err(ApiError::internal)
         })
         .await?;
-    Ok(HttpResponse::Accepted().json(Queued { queued: true }))
+    Ok(HttpResponse::Accepted().json(InvitationQueued { queued: true }))
 }
 
 /// Change a person's details, role, department, zone or managed departments; deactivate or
 /// reactivate them.
 #[utoipa::path(patch, path = "/api/v1/employees/{id}", tag = "people", security(("bearer" = [])),
+    params(("id" = String, Path, description = "the person's id")),
     request_body = EmployeeChange,
-    responses((status = 200, body = Employee), (status = 404, body = ErrorResponse),
-              (status = 409, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
+    responses((status = 200, description = "changed", body = Employee),
+              (status = 403, description = "admins only", body = ErrorResponse),
+              (status = 404, description = "no such person", body = ErrorResponse),
+              (status = 409, description = "the e-mail or employee number is taken, or an admin would demote or deactivate themselves", body = ErrorResponse),
+              (status = 422, description = "a wrong field", body = ErrorResponse)))]
 pub async fn update(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<String>,
-    body: web::Json<EmployeeChange>,
+    body: JsonObject<EmployeeChange>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
     let change = body.into_inner();
@@ -570,7 +607,7 @@ pub async fn update(
                 }
                 let mut role = current.role.parse::<Role>().unwrap_or(Role::Staff);
                 if let Some(r) = &change.role {
-                    if let Some(r) = draft.take("role", r.parse::<Role>()) {
+                    if let Some(r) = draft.take("role", Role::from_name(r)) {
                         role = r;
                         next.role = r.as_str().into();
                     }
@@ -649,8 +686,11 @@ fn deactivate_row(user: &mut UserRow, now: chrono::NaiveDateTime) {
 
 /// Deactivate a person: they can no longer log in; their history stays.
 #[utoipa::path(delete, path = "/api/v1/employees/{id}", tag = "people", security(("bearer" = [])),
-    responses((status = 200, body = Employee), (status = 404, body = ErrorResponse),
-              (status = 409, body = ErrorResponse)))]
+    params(("id" = String, Path, description = "the person's id")),
+    responses((status = 200, description = "deactivated (or already so)", body = Employee),
+              (status = 403, description = "admins only", body = ErrorResponse),
+              (status = 404, description = "no such person", body = ErrorResponse),
+              (status = 409, description = "an admin cannot deactivate themselves", body = ErrorResponse)))]
 pub async fn deactivate(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -716,7 +756,9 @@ pub struct LeaveList {
 
 /// A person's leave, newest first.
 #[utoipa::path(get, path = "/api/v1/employees/{id}/leave", tag = "people", security(("bearer" = [])),
-    responses((status = 200, body = LeaveList), (status = 404, body = ErrorResponse)))]
+    params(("id" = String, Path, description = "the person's id")),
+    responses((status = 200, description = "the person's leave", body = LeaveList),
+              (status = 404, description = "no such person among those the caller may see", body = ErrorResponse)))]
 pub async fn list_leave(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -737,50 +779,91 @@ pub async fn list_leave(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewLeave {
-    pub from: NaiveDate,
-    pub to: NaiveDate,
-    /// annual, sick, personal, parental or other.
+    /// The first day; at most 366 days before `to`.
+    #[schema(value_type = NaiveDate)]
+    pub from: String,
+    /// The last day, not before `from`.
+    #[schema(value_type = NaiveDate)]
+    pub to: String,
+    #[schema(value_type = LeaveKind)]
     pub kind: String,
+    /// No control characters but line breaks and tabs.
+    #[schema(max_length = 500)]
     pub note: Option<String>,
+}
+
+/// What a leave is for.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum LeaveKind {
+    Annual,
+    Sick,
+    Personal,
+    Parental,
+    Other,
 }
 
 /// Record leave (hr and admin): the person is not expected to report on those days.
 #[utoipa::path(post, path = "/api/v1/employees/{id}/leave", tag = "people", security(("bearer" = [])),
+    params(("id" = String, Path, description = "the person's id")),
     request_body = NewLeave,
-    responses((status = 201, body = Leave), (status = 404, body = ErrorResponse),
-              (status = 422, body = ErrorResponse)))]
+    responses((status = 201, description = "recorded", body = Leave),
+              (status = 403, description = "hr and admins only", body = ErrorResponse),
+              (status = 404, description = "no such person", body = ErrorResponse),
+              (status = 422, description = "a wrong date, range, kind or note", body = ErrorResponse)))]
 pub async fn add_leave(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<String>,
-    body: web::Json<NewLeave>,
+    body: JsonObject<NewLeave>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Hr)?;
     let body = body.into_inner();
     let mut errors = FieldErrors::new();
-    if body.to < body.from {
-        errors.insert("to".into(), "must not be before `from`".into());
-    } else if (body.to - body.from).num_days() >= MAX_LEAVE_DAYS {
-        errors.insert(
-            "to".into(),
-            format!("leave may cover at most {MAX_LEAVE_DAYS} days at once"),
-        );
+    let mut day = |field: &str, raw: &str| {
+        let parsed = parse_date(raw);
+        if parsed.is_none() {
+            errors.insert(field.into(), "must be a date as YYYY-MM-DD".into());
+        }
+        parsed
+    };
+    let (from, to) = (day("from", &body.from), day("to", &body.to));
+    if let (Some(from), Some(to)) = (from, to) {
+        if to < from {
+            errors.insert("to".into(), "must not be before `from`".into());
+        } else if (to - from).num_days() >= MAX_LEAVE_DAYS {
+            errors.insert(
+                "to".into(),
+                format!("leave may cover at most {MAX_LEAVE_DAYS} days at once"),
+            );
+        }
     }
     let kind = people::leave_kind(&body.kind)
         .map_err(|p| {
             errors.insert("kind".into(), p);
         })
         .unwrap_or_default();
+    if let Some(note) = &body.note {
+        if note.chars().count() > MAX_NOTE_CHARS {
+            errors.insert(
+                "note".into(),
+                format!("must be at most {MAX_NOTE_CHARS} characters"),
+            );
+        } else if note
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t')
+        {
+            errors.insert("note".into(), "must not contain control characters".into());
+        }
+    }
     let note = body
         .note
         .map(|n| n.trim().to_string())
         .filter(|n| !n.is_empty());
-    if note.as_ref().is_some_and(|n| n.chars().count() > 500) {
-        errors.insert("note".into(), "must be at most 500 characters".into());
-    }
-    if !errors.is_empty() {
+    let (Some(from), Some(to), true) = (from, to, errors.is_empty()) else {
         return Err(ApiError::validation(errors));
-    }
+    };
     let now = db_time(state.clock.now());
     let id = id.into_inner();
     let leave = state
@@ -791,8 +874,8 @@ pub async fn add_leave(
                 id: new_id(),
                 org_id: person.org_id.clone(),
                 user_id: person.id.clone(),
-                start_date: body.from,
-                end_date: body.to,
+                start_date: from,
+                end_date: to,
                 kind,
                 note,
                 created_by: user.id().to_string(),
@@ -807,7 +890,11 @@ pub async fn add_leave(
 
 /// Remove a leave record (hr and admin).
 #[utoipa::path(delete, path = "/api/v1/employees/{id}/leave/{leave_id}", tag = "people", security(("bearer" = [])),
-    responses((status = 204), (status = 404, body = ErrorResponse)))]
+    params(("id" = String, Path, description = "the person's id"),
+           ("leave_id" = String, Path, description = "the leave record's id")),
+    responses((status = 204, description = "removed"),
+              (status = 403, description = "hr and admins only", body = ErrorResponse),
+              (status = 404, description = "no such leave of this person", body = ErrorResponse)))]
 pub async fn delete_leave(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -826,6 +913,7 @@ pub async fn delete_leave(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ImportQuery {
     /// Check the file and report what would change, without writing.
     pub dry_run: Option<bool>,
@@ -836,8 +924,7 @@ pub struct ImportQuery {
 /// The import's answer when some lines are bad: the contract's error and the import result.
 #[derive(Serialize, ToSchema)]
 pub struct ImportFailure {
-    #[schema(value_type = Object)]
-    pub error: serde_json::Value,
+    pub error: ErrorDetail,
     pub created: usize,
     pub updated: usize,
     pub errors: Vec<LineError>,
@@ -849,8 +936,11 @@ pub struct ImportFailure {
 #[utoipa::path(post, path = "/api/v1/employees/import", tag = "people", security(("bearer" = [])),
     params(ImportQuery),
     request_body(content = String, content_type = "text/csv"),
-    responses((status = 200, body = ImportReport), (status = 413, body = ErrorResponse),
-              (status = 415, body = ErrorResponse), (status = 422, body = ImportFailure)))]
+    responses((status = 200, description = "imported, or what would be with `dry_run`", body = ImportReport),
+              (status = 403, description = "admins only", body = ErrorResponse),
+              (status = 413, description = "the file is larger than 32 MiB", body = ErrorResponse),
+              (status = 415, description = "the file is not sent as text/csv", body = ErrorResponse),
+              (status = 422, description = "bad lines, each in `errors`, or a file that is not UTF-8 text; nothing was imported", body = ImportFailure)))]
 pub async fn import_csv(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -877,6 +967,14 @@ pub async fn import_csv(
     let invite = query.invite.unwrap_or(true);
     let org_id = user.org_id().to_string();
     let now = db_time(state.clock.now());
+    if let Err(problem) = import::decode(&body) {
+        return Ok(HttpResponse::UnprocessableEntity().json(ImportFailure {
+            error: ApiError::field("file", problem).detail(),
+            created: 0,
+            updated: 0,
+            errors: Vec::new(),
+        }));
+    }
     let shared = state.clone();
     let report = state
         .db(move |conn| {
@@ -902,14 +1000,15 @@ pub fn import_response(report: ImportReport) -> HttpResponse {
     }
     let count = report.errors.len();
     HttpResponse::UnprocessableEntity().json(ImportFailure {
-        error: serde_json::json!({
-            "code": "invalid_import",
-            "message": format!(
+        error: ErrorDetail {
+            code: "invalid_import",
+            message: format!(
                 "{count} line{} of the file {} errors; nothing was imported",
                 if count == 1 { "" } else { "s" },
                 if count == 1 { "has" } else { "have" }
             ),
-        }),
+            fields: None,
+        },
         created: 0,
         updated: 0,
         errors: report.errors,

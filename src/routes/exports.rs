@@ -40,10 +40,13 @@ const CHANNEL_CHUNKS: usize = 4;
 const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ExportQuery {
-    /// First day, YYYY-MM-DD; defaults to 30 days before `to`.
+    /// First day; defaults to 30 days before `to`.
+    #[param(format = Date)]
     pub from: Option<String>,
-    /// Last day, YYYY-MM-DD, not in the future; defaults to today.
+    /// Last day, not in the future; defaults to today.
+    #[param(format = Date)]
     pub to: Option<String>,
     /// Only this department and its sub-departments.
     pub department_id: Option<String>,
@@ -156,7 +159,8 @@ fn end_stream(result: Result<(), ExportError>, tx: &mpsc::Sender<Chunk>) {
 #[utoipa::path(get, path = "/api/v1/exports/checkins.csv", tag = "exports", security(("bearer" = [])),
     params(ExportQuery),
     responses((status = 200, description = "one row per expected person per day, plus every other check-in", content_type = "text/csv", body = String),
-              (status = 403, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
+              (status = 403, description = "staff may not export, or the department is outside the caller's", body = ErrorResponse),
+              (status = 422, description = "a wrong date, range or department", body = ErrorResponse)))]
 pub async fn checkins_csv(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -217,7 +221,8 @@ fn stream_file(mut file: std::fs::File, tx: mpsc::Sender<Chunk>) {
 #[utoipa::path(get, path = "/api/v1/exports/checkins.xlsx", tag = "exports", security(("bearer" = [])),
     params(ExportQuery),
     responses((status = 200, description = "one row per expected person per day, plus every other check-in", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
-              (status = 403, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
+              (status = 403, description = "staff may not export, or the department is outside the caller's", body = ErrorResponse),
+              (status = 422, description = "a wrong date, range or department", body = ErrorResponse)))]
 pub async fn checkins_xlsx(
     state: web::Data<AppState>,
     user: AuthUser,

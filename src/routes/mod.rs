@@ -16,11 +16,17 @@ pub mod paging;
 pub mod reminders;
 pub mod reports;
 
-use actix_web::dev::ServiceResponse;
+use actix_web::body::MessageBody;
+use actix_web::dev::Payload;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::header;
 use actix_web::middleware::ErrorHandlerResponse;
-use actix_web::{web, HttpRequest, ResponseError};
+use actix_web::middleware::{from_fn, Next};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest, ResponseError};
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
 
 use crate::error::ApiError;
 
@@ -38,6 +44,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(health::configure)
     .service(
         web::scope("/api/v1")
+            .wrap(from_fn(refuse_control_characters))
             .configure(auth::configure)
             .configure(checkins::configure)
             .configure(departments::configure)
@@ -53,7 +60,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
-    let api = match &err {
+    json_payload_error(&err).into()
+}
+
+fn json_payload_error(err: &JsonPayloadError) -> ApiError {
+    match err {
         JsonPayloadError::ContentType => ApiError::UnsupportedMediaType(
             "send the body as JSON with Content-Type: application/json".into(),
         ),
@@ -70,8 +81,66 @@ fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
             ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
         }
         _ => ApiError::bad_request("malformed_body", "the body could not be read"),
-    };
-    api.into()
+    }
+}
+
+/// A JSON object read into `T`. `web::Json` alone would also take an array for a struct (serde
+/// reads `["a", 1]` as its fields in order), which no documented body is.
+pub struct JsonObject<T>(pub T);
+
+impl<T> JsonObject<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for JsonObject<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for JsonObject<T> {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let object = web::Json::<Map<String, Value>>::from_request(req, payload);
+        Box::pin(async move {
+            let object = object.await?.into_inner();
+            from_object(object).map(JsonObject).map_err(Into::into)
+        })
+    }
+}
+
+fn from_object<T: DeserializeOwned>(object: Map<String, Value>) -> Result<T, ApiError> {
+    serde_json::from_value(Value::Object(object))
+        .map_err(|e| json_payload_error(&JsonPayloadError::Deserialize(e)))
+}
+
+/// A JSON object that may be left out: an empty body is `None`; any other must be a JSON object
+/// of the right shape and is refused as a required one would be (415, 400). Give its resource a
+/// `PayloadConfig` of `JSON_LIMIT_BYTES` for the same 413.
+pub fn optional_json<T: DeserializeOwned>(
+    req: &HttpRequest,
+    body: &[u8],
+) -> Result<Option<T>, ApiError> {
+    if body.is_empty() {
+        return Ok(None);
+    }
+    let is_json = req
+        .mime_type()
+        .ok()
+        .flatten()
+        .is_some_and(|m| m.subtype() == "json" || m.suffix().is_some_and(|s| s == "json"));
+    if !is_json {
+        return Err(json_payload_error(&JsonPayloadError::ContentType));
+    }
+    let object = serde_json::from_slice(body)
+        .map_err(|e| json_payload_error(&JsonPayloadError::Deserialize(e)))?;
+    from_object(object).map(Some)
 }
 
 fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
@@ -84,6 +153,50 @@ fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
         format!("the query string is not valid: {err}"),
     )
     .into()
+}
+
+/// A path or query with a control character (`%00`, `%0A`, …) names nothing and searches for
+/// nothing; refused as malformed before any of it reaches the database, which for NUL would
+/// fail on PostgreSQL.
+async fn refuse_control_characters(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if has_control_characters(req.path()) || has_control_characters(req.query_string()) {
+        return Err(ApiError::bad_request(
+            "invalid_address",
+            "the address must not contain control characters",
+        )
+        .into());
+    }
+    next.call(req).await
+}
+
+/// Whether percent-decoded text holds a control character.
+fn has_control_characters(encoded: &str) -> bool {
+    let bytes = encoded.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = bytes
+            .get(i + 1..i + 3)
+            .filter(|_| bytes[i] == b'%')
+            .and_then(|hex| std::str::from_utf8(hex).ok())
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match escaped {
+            Some(byte) => {
+                decoded.push(byte);
+                i += 3;
+            }
+            None => {
+                decoded.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&decoded)
+        .chars()
+        .any(char::is_control)
 }
 
 /// Routes that do not exist answer in the contract's shape too.
@@ -151,4 +264,26 @@ pub fn json_errors<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandler
     Ok(ErrorHandlerResponse::Response(
         ServiceResponse::new(req, response).map_into_right_body(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_control_characters;
+
+    #[test]
+    fn control_characters_are_found_however_they_are_written() {
+        for bad in ["a%00b", "%0a", "q=x%0D", "%7F", "%c2%85", "a\tb"] {
+            assert!(has_control_characters(bad), "{bad}");
+        }
+        for good in [
+            "/api/v1/employees/0190-ab",
+            "q=%E5%BC%A0&page=2",
+            "100%",
+            "%zz",
+            "%2F",
+            "a+b",
+        ] {
+            assert!(!has_control_characters(good), "{good}");
+        }
+    }
 }

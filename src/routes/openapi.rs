@@ -1,29 +1,25 @@
-//! The OpenAPI 3 document, generated from the handlers' annotations.
+//! The OpenAPI 3 document, generated from the handlers' annotations. What every operation of a
+//! kind can answer (401 when it needs a token, 400, 413 and 415 where it reads a body, …) is
+//! added here once, so that no annotation can forget it.
+
+use std::borrow::Cow;
 
 use actix_web::{web, HttpResponse};
-use serde::Serialize;
+use utoipa::openapi::path::{Operation, ParameterIn};
+use utoipa::openapi::request_body::RequestBody;
+use utoipa::openapi::schema::{AdditionalProperties, ArrayBuilder, ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder};
+use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
+use crate::domain::form::{FieldKind, FormTemplate};
 use crate::routes::{
     audit, auth, charts, checkins, departments, employees, exports, health, organization,
-    reminders, reports,
+    reminders, reports, JSON_LIMIT_BYTES,
 };
 
-/// The error shape of every failed request.
-#[derive(Serialize, ToSchema)]
-pub struct ErrorResponse {
-    error: ErrorDetail,
-}
-
-#[derive(Serialize, ToSchema)]
-struct ErrorDetail {
-    /// A stable snake_case code, e.g. `validation_failed`.
-    code: String,
-    message: String,
-    /// Only for validation errors: field path → problem.
-    fields: Option<std::collections::BTreeMap<String, String>>,
-}
+/// The error shape of every failed request: the one `ApiError` renders.
+pub use crate::error::ErrorBody as ErrorResponse;
 
 struct BearerAuth;
 
@@ -39,6 +35,204 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+    }
+}
+
+/// The statuses an operation answers because of what it is, not of what it does.
+struct CommonResponses;
+
+impl CommonResponses {
+    fn add(operation: &mut Operation, status: u16, description: &str) {
+        operation
+            .responses
+            .responses
+            .entry(status.to_string())
+            .or_insert_with(|| {
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        "application/json",
+                        Content::new(Some(Ref::from_schema_name(ErrorResponse::name()))),
+                    )
+                    .build()
+                    .into()
+            });
+    }
+
+    fn takes_json(body: Option<&RefOr<RequestBody>>) -> bool {
+        matches!(body, Some(RefOr::T(body)) if body.content.contains_key("application/json"))
+    }
+}
+
+impl Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let parameters = operation.parameters.as_deref().unwrap_or_default();
+                // `{id}`, `{leave_id}`: the path names an object, which may not exist.
+                let names_an_object = parameters.iter().any(|p| {
+                    matches!(p, RefOr::T(p)
+                        if p.parameter_in == ParameterIn::Path && p.name.ends_with("id"))
+                });
+                if !parameters.is_empty() || operation.request_body.is_some() {
+                    Self::add(
+                        operation,
+                        400,
+                        "malformed: a body that is not JSON or not of the documented shape, or \
+                         a path or query parameter that cannot be read",
+                    );
+                }
+                if operation.security.as_ref().is_some_and(|s| !s.is_empty()) {
+                    Self::add(
+                        operation,
+                        401,
+                        "no token, or one that has expired or was revoked: log in again",
+                    );
+                }
+                if names_an_object {
+                    Self::add(operation, 404, "nothing with this id in your organization");
+                }
+                if Self::takes_json(operation.request_body.as_ref()) {
+                    Self::add(
+                        operation,
+                        413,
+                        &format!("the body is larger than {} KiB", JSON_LIMIT_BYTES / 1024),
+                    );
+                    Self::add(
+                        operation,
+                        415,
+                        "the body is not sent as Content-Type: application/json",
+                    );
+                }
+                if path != "/healthz" {
+                    Self::add(operation, 503, "the database cannot be reached");
+                }
+                // OpenAPI requires a description on every response.
+                for (status, response) in operation.responses.responses.iter_mut() {
+                    if let RefOr::T(response) = response {
+                        if response.description.is_empty() {
+                            response.description = status
+                                .parse::<u16>()
+                                .ok()
+                                .and_then(|s| actix_web::http::StatusCode::from_u16(s).ok())
+                                .and_then(|s| s.canonical_reason())
+                                .unwrap_or("the answer")
+                                .to_string();
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The answers of the day's form, as the form checks them: the schema is made from the form
+/// itself, so the two cannot disagree.
+pub struct Answers;
+
+impl PartialSchema for Answers {
+    fn schema() -> RefOr<Schema> {
+        answers_schema(&FormTemplate::default_form()).into()
+    }
+}
+
+impl ToSchema for Answers {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("Answers")
+    }
+}
+
+fn answers_schema(form: &FormTemplate) -> Schema {
+    let mut answers = ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .description(Some(
+            "One answer per field of the form (`form` in the day view); no others.",
+        ))
+        .additional_properties(Some(AdditionalProperties::<Schema>::FreeForm(false)));
+    for field in &form.fields {
+        let (kind, schema): (Type, Schema) = match &field.kind {
+            FieldKind::Number {
+                min,
+                max,
+                decimals,
+                unit,
+                ..
+            } => (
+                Type::Number,
+                ObjectBuilder::new()
+                    .minimum(Some(*min))
+                    .maximum(Some(*max))
+                    .description(Some(format!("{unit}, kept to {decimals} decimal(s)")))
+                    .build()
+                    .into(),
+            ),
+            FieldKind::MultiChoice { options, .. } => (
+                Type::Array,
+                ArrayBuilder::new()
+                    .items(
+                        ObjectBuilder::new()
+                            .schema_type(Type::String)
+                            .enum_values(Some(options.iter().map(|o| o.value.clone()))),
+                    )
+                    .description(Some("empty for none"))
+                    .build()
+                    .into(),
+            ),
+            FieldKind::SingleChoice { options, .. } => (
+                Type::String,
+                ObjectBuilder::new()
+                    .enum_values(Some(options.iter().map(|o| o.value.clone())))
+                    .build()
+                    .into(),
+            ),
+            FieldKind::Boolean { .. } => (Type::Boolean, ObjectBuilder::new().build().into()),
+            FieldKind::Text { max_length } => (
+                Type::String,
+                ObjectBuilder::new()
+                    .max_length(Some(*max_length))
+                    .description(Some("no control characters but line breaks and tabs"))
+                    .build()
+                    .into(),
+            ),
+        };
+        // A field left out or null is not answered: refused when required.
+        let types = if field.required {
+            vec![kind]
+        } else {
+            vec![kind, Type::Null]
+        };
+        let schema = with_types(schema, types);
+        answers = answers.property(field.key.clone(), schema);
+        if field.required {
+            answers = answers.required(field.key.clone());
+        }
+    }
+    answers.build().into()
+}
+
+/// Sets the `type` of a schema built without one.
+fn with_types(schema: Schema, types: Vec<Type>) -> Schema {
+    let schema_type = match types.as_slice() {
+        [one] => utoipa::openapi::schema::SchemaType::Type(one.clone()),
+        _ => utoipa::openapi::schema::SchemaType::Array(types),
+    };
+    match schema {
+        Schema::Object(mut object) => {
+            object.schema_type = schema_type;
+            Schema::Object(object)
+        }
+        Schema::Array(mut array) => {
+            array.schema_type = schema_type;
+            Schema::Array(array)
+        }
+        other => other,
     }
 }
 
@@ -85,8 +279,8 @@ impl Modify for BearerAuth {
         reminders::remind,
         reminders::list,
     ),
-    components(schemas(ErrorResponse)),
-    modifiers(&BearerAuth)
+    components(schemas(ErrorResponse, employees::ActiveFilter)),
+    modifiers(&BearerAuth, &CommonResponses)
 )]
 pub struct ApiDoc;
 

@@ -50,7 +50,7 @@ impl From<&OrganizationRow> for Organization {
 
 /// The caller's organization: name, zone, working days, holidays, reminder times, late days.
 #[utoipa::path(get, path = "/api/v1/organization", tag = "organization", security(("bearer" = [])),
-    responses((status = 200, body = Organization)))]
+    responses((status = 200, description = "the caller's organization", body = Organization)))]
 pub async fn get_org(user: AuthUser) -> HttpResponse {
     HttpResponse::Ok().json(Organization::from(&user.org))
 }
@@ -140,7 +140,7 @@ fn read_change(
             ),
         ));
     }
-    let late_days_problem = format!("must be a whole number from 0 to {MAX_LATE_DAYS}");
+    let late_days_problem = format!("must be between 0 and {MAX_LATE_DAYS}");
     let body = &mut body;
     let change = OrganizationChange {
         name: typed(body, "name", "must be text", errors),
@@ -315,7 +315,9 @@ fn apply(
 /// Change the organization's settings (admin).
 #[utoipa::path(put, path = "/api/v1/organization", tag = "organization", security(("bearer" = [])),
     request_body = OrganizationChange,
-    responses((status = 200, body = Organization), (status = 422, body = ErrorResponse)))]
+    responses((status = 200, description = "changed", body = Organization),
+              (status = 403, description = "admins only", body = ErrorResponse),
+              (status = 422, description = "wrong fields, each named", body = ErrorResponse)))]
 pub async fn put_org(
     state: web::Data<AppState>,
     user: AuthUser,

@@ -1,7 +1,7 @@
 //! Reminders on demand, and what was queued for a day.
 
-use actix_web::{web, HttpResponse};
-use chrono::{Duration, NaiveDate, NaiveDateTime};
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -13,12 +13,13 @@ use crate::error::ApiError;
 use crate::jobs::reminders::{plan_staff, unreported_on, ONDEMAND};
 use crate::routes::openapi::ErrorResponse;
 use crate::routes::reports::{org_today, parse_date, ReportScope, Today};
-use crate::routes::resource;
+use crate::routes::{optional_json, resource, JSON_LIMIT_BYTES};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         resource("/reminders")
+            .app_data(web::PayloadConfig::new(JSON_LIMIT_BYTES))
             .route(web::post().to(remind))
             .route(web::get().to(list)),
     );
@@ -32,7 +33,8 @@ pub fn ondemand_interval() -> Duration {
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct RemindRequest {
-    /// YYYY-MM-DD in the organization's zone; today when left out.
+    /// In the organization's zone, not in the future; today when left out.
+    #[schema(value_type = Option<NaiveDate>)]
     pub date: Option<String>,
     /// Only this department and its sub-departments.
     pub department_id: Option<String>,
@@ -45,18 +47,22 @@ pub struct Queued {
 }
 
 /// Queue reminders now for the unreported of a day (manager and up, within their scope).
-/// At most one such pass per scope every 10 minutes.
+/// At most one such pass per scope every 10 minutes. The body may be left out (today, the
+/// caller's whole scope).
 #[utoipa::path(post, path = "/api/v1/reminders", tag = "reminders", security(("bearer" = [])),
-    request_body = RemindRequest,
-    responses((status = 202, body = Queued), (status = 403, body = ErrorResponse),
-              (status = 422, body = ErrorResponse), (status = 429, body = ErrorResponse)))]
+    request_body = Option<RemindRequest>,
+    responses((status = 202, description = "queued", body = Queued),
+              (status = 403, description = "staff may not remind, or the department is outside the caller's", body = ErrorResponse),
+              (status = 422, description = "a wrong date or department", body = ErrorResponse),
+              (status = 429, description = "a pass for this scope within the last 10 minutes; see Retry-After", body = ErrorResponse)))]
 pub async fn remind(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: Option<web::Json<RemindRequest>>,
+    req: HttpRequest,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    let body: RemindRequest = optional_json(&req, &body)?.unwrap_or_default();
     user.require(Role::Manager)?;
-    let body = body.map(web::Json::into_inner).unwrap_or_default();
     let Today { today, now } = org_today(&state, &user.org);
     let day = parse_date(body.date.as_deref(), today)?;
     let public_url = state.settings.public_url.clone();
@@ -111,8 +117,10 @@ pub async fn remind(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    /// YYYY-MM-DD in the organization's zone; today when left out.
+    /// In the organization's zone, not in the future; today when left out.
+    #[param(format = Date)]
     pub date: Option<String>,
 }
 
@@ -130,8 +138,8 @@ pub struct ReminderEntry {
     pub status: String,
     pub attempts: i32,
     pub last_error: Option<String>,
-    pub queued_at: NaiveDateTime,
-    pub sent_at: Option<NaiveDateTime>,
+    pub queued_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -143,8 +151,9 @@ pub struct ReminderList {
 /// The reminders queued for a day with their delivery state (managers: their subtree's).
 #[utoipa::path(get, path = "/api/v1/reminders", tag = "reminders", security(("bearer" = [])),
     params(ListQuery),
-    responses((status = 200, body = ReminderList), (status = 403, body = ErrorResponse),
-              (status = 422, body = ErrorResponse)))]
+    responses((status = 200, description = "the day's reminders and digests", body = ReminderList),
+              (status = 403, description = "staff may not read reminders", body = ErrorResponse),
+              (status = 422, description = "a wrong date", body = ErrorResponse)))]
 pub async fn list(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -179,8 +188,8 @@ pub async fn list(
                     },
                     attempts: r.attempts,
                     last_error: r.last_error,
-                    queued_at: r.created_at,
-                    sent_at: r.sent_at,
+                    queued_at: r.created_at.and_utc(),
+                    sent_at: r.sent_at.map(|t| t.and_utc()),
                 })
                 .collect::<Vec<_>>())
         })

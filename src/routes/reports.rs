@@ -30,8 +30,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DayQuery {
-    /// YYYY-MM-DD in the organization's zone; today when left out.
+    /// In the organization's zone, not in the future; today when left out.
+    #[param(format = Date)]
     pub date: Option<String>,
     /// Only this department and its sub-departments.
     pub department_id: Option<String>,
@@ -101,8 +103,8 @@ pub(crate) fn org_today(state: &AppState, org: &OrganizationRow) -> Today {
 pub(crate) fn parse_date(raw: Option<&str>, today: NaiveDate) -> Result<NaiveDate, ApiError> {
     let day = match raw {
         None => today,
-        Some(r) => NaiveDate::parse_from_str(r, "%Y-%m-%d")
-            .map_err(|_| ApiError::field("date", "must be a date as YYYY-MM-DD"))?,
+        Some(r) => crate::domain::day::parse_date(r)
+            .ok_or_else(|| ApiError::field("date", "must be a date as YYYY-MM-DD"))?,
     };
     if day > today {
         return Err(ApiError::field("date", "is in the future"));
@@ -179,8 +181,9 @@ pub(crate) fn rolled_up(scope: &ReportScope, counts: &ByDepartment) -> Vec<Depar
 /// A day's numbers: expected, reported, unreported, abnormal, exempt, per department.
 #[utoipa::path(get, path = "/api/v1/reports/daily", tag = "reports", security(("bearer" = [])),
     params(DayQuery),
-    responses((status = 200, body = DailyReport), (status = 403, body = ErrorResponse),
-              (status = 422, body = ErrorResponse)))]
+    responses((status = 200, description = "the day's numbers", body = DailyReport),
+              (status = 403, description = "staff may not read reports, or the department is outside the caller's", body = ErrorResponse),
+              (status = 422, description = "a wrong date or department", body = ErrorResponse)))]
 pub async fn daily(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -215,9 +218,15 @@ pub async fn daily(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TrendQuery {
+    /// First day; defaults to 30 days before `to`.
+    #[param(format = Date)]
     pub from: Option<String>,
+    /// Last day, not in the future; defaults to today.
+    #[param(format = Date)]
     pub to: Option<String>,
+    /// Only this department and its sub-departments.
     pub department_id: Option<String>,
 }
 
@@ -289,8 +298,9 @@ pub fn trend_days(
 /// Numbers per day for a range (at most 366 days; by default the last 30).
 #[utoipa::path(get, path = "/api/v1/reports/trend", tag = "reports", security(("bearer" = [])),
     params(TrendQuery),
-    responses((status = 200, body = Trend), (status = 403, body = ErrorResponse),
-              (status = 422, body = ErrorResponse)))]
+    responses((status = 200, description = "the numbers of each day", body = Trend),
+              (status = 403, description = "staff may not read reports, or the department is outside the caller's", body = ErrorResponse),
+              (status = 422, description = "a wrong date, range or department", body = ErrorResponse)))]
 pub async fn trend(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -341,8 +351,10 @@ pub struct PeopleList {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    /// YYYY-MM-DD in the organization's zone; today when left out.
+    /// In the organization's zone, not in the future; today when left out.
+    #[param(format = Date)]
     pub date: Option<String>,
+    /// Only this department and its sub-departments.
     pub department_id: Option<String>,
     /// From 1.
     #[serde(default, deserialize_with = "paging::whole_number")]
@@ -450,7 +462,9 @@ where
 /// Who was expected on a day and has not reported, by name, a page at a time.
 #[utoipa::path(get, path = "/api/v1/reports/unreported", tag = "reports", security(("bearer" = [])),
     params(ListQuery),
-    responses((status = 200, body = PeopleList), (status = 403, body = ErrorResponse)))]
+    responses((status = 200, description = "one page of the unreported", body = PeopleList),
+              (status = 403, description = "staff may not read reports, or the department is outside the caller's", body = ErrorResponse),
+              (status = 422, description = "a wrong date, department, page or per_page", body = ErrorResponse)))]
 pub async fn unreported(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -493,7 +507,9 @@ pub async fn unreported(
 /// Who reported something abnormal on a day, with their answers, a page at a time.
 #[utoipa::path(get, path = "/api/v1/reports/abnormal", tag = "reports", security(("bearer" = [])),
     params(ListQuery),
-    responses((status = 200, body = PeopleList), (status = 403, body = ErrorResponse)))]
+    responses((status = 200, description = "one page of the abnormal, with their check-ins", body = PeopleList),
+              (status = 403, description = "staff may not read reports, or the department is outside the caller's", body = ErrorResponse),
+              (status = 422, description = "a wrong date, department, page or per_page", body = ErrorResponse)))]
 pub async fn abnormal(
     state: web::Data<AppState>,
     user: AuthUser,

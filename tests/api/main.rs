@@ -16,6 +16,7 @@ mod invitations;
 mod mail;
 mod migrations;
 mod numbers;
+mod openapi;
 mod paging;
 mod people;
 mod reminders;
