@@ -220,12 +220,7 @@ fn import_employees(
         .ok_or_else(|| anyhow::anyhow!("--org: no organization with the id {org_id}"))?;
     let jwt = JwtKeys::new(&load_or_create_secret(settings)?);
     let now = chrono::Utc::now();
-    let inviter = crate::invitations::Inviter {
-        jwt: &jwt,
-        public_url: &settings.public_url,
-        org: &org,
-        now,
-    };
+    let inviter = crate::invitations::Inviter::new(&jwt, &settings.public_url, &org, now);
     let started = std::time::Instant::now();
     let report = import::import(
         &mut conn,
@@ -261,8 +256,7 @@ fn import_employees(
 }
 
 fn remind(settings: Settings, date: Option<chrono::NaiveDate>) -> anyhow::Result<()> {
-    use crate::db::reminders::Zones;
-    use crate::domain::{LocalCalendar, OrgSettings};
+    use crate::domain::LocalCalendar;
     use crate::jobs::{delivery, reminders};
 
     actix_web::rt::System::new().block_on(async move {
@@ -285,29 +279,13 @@ fn remind(settings: Settings, date: Option<chrono::NaiveDate>) -> anyhow::Result
                     let today =
                         LocalCalendar::new(crate::reports::counts::org_tz(&org), now).today();
                     let day = date.unwrap_or(today);
-                    let settings = OrgSettings::from_stored(&org.settings);
                     let queued = conn.write_transaction(|c| {
-                        if day == today {
-                            return reminders::plan_staff_today(
-                                c,
-                                &org,
-                                &settings,
-                                day,
-                                reminders::ONDEMAND,
-                                Zones::All,
-                                &public_url,
-                                crate::db::db_time(now),
-                            );
-                        }
-                        let targets =
-                            reminders::unreported_on(c, &org, day, today, Zones::All, None)?;
-                        reminders::plan_staff(
+                        reminders::plan_ondemand(
                             c,
                             &org,
-                            &settings,
                             day,
-                            reminders::ONDEMAND,
-                            &targets,
+                            today,
+                            None,
                             &public_url,
                             crate::db::db_time(now),
                         )

@@ -32,7 +32,21 @@ pub struct Inviter<'a> {
     pub now: DateTime<Utc>,
 }
 
-impl Inviter<'_> {
+impl<'a> Inviter<'a> {
+    pub fn new(
+        jwt: &'a JwtKeys,
+        public_url: &'a str,
+        org: &'a OrganizationRow,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            jwt,
+            public_url,
+            org,
+            now,
+        }
+    }
+
     fn locale(&self, user: &UserRow) -> String {
         user.locale
             .clone()

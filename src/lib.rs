@@ -1,6 +1,7 @@
 //! health-checkin: daily health check-ins, reports for managers and HR, reminders by e-mail.
 
 pub mod access;
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod clock;

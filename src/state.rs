@@ -1,5 +1,7 @@
 //! What every request handler can reach: the pool, the clock, the keys and the settings.
 
+use crate::db::organizations::OrganizationRow;
+use crate::invitations::Inviter;
 use std::sync::Arc;
 
 use actix_web::web;
@@ -32,6 +34,11 @@ pub struct AppState {
 pub type SharedState = web::Data<AppState>;
 
 impl AppState {
+    /// Invitation and reset mails of an organization, with links that start now.
+    pub fn inviter<'a>(&'a self, org: &'a OrganizationRow) -> Inviter<'a> {
+        Inviter::new(&self.jwt, &self.settings.public_url, org, self.clock.now())
+    }
+
     pub fn new(
         settings: Settings,
         pool: Pool,

@@ -184,6 +184,39 @@ pub fn plan_staff_today(
 
 /// Who has not reported for `day`: live for today (and the people of the given zones), from
 /// the day's membership for an earlier day.
+/// An on-demand pass for a day: everyone in `departments` (all when `None`) who is expected
+/// and has not reported gets one reminder, once per day however often it is asked for. The
+/// same for the API and the command line; an organization-wide pass for today is one
+/// statement. Call it inside a writing transaction.
+#[allow(clippy::too_many_arguments)]
+pub fn plan_ondemand(
+    conn: &mut DbConn,
+    org: &OrganizationRow,
+    day: NaiveDate,
+    today: NaiveDate,
+    departments: Option<&HashSet<String>>,
+    public_url: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    let settings = OrgSettings::from_stored(&org.settings);
+    if day == today && departments.is_none() {
+        return plan_staff_today(
+            conn,
+            org,
+            &settings,
+            day,
+            ONDEMAND,
+            Zones::All,
+            public_url,
+            now,
+        );
+    }
+    let targets = unreported_on(conn, org, day, today, Zones::All, departments)?;
+    plan_staff(
+        conn, org, &settings, day, ONDEMAND, &targets, public_url, now,
+    )
+}
+
 pub fn unreported_on(
     conn: &mut DbConn,
     org: &OrganizationRow,

@@ -7,5 +7,7 @@ pub mod counts;
 pub mod expected;
 pub mod export;
 pub mod lists;
+pub mod scope;
+pub mod summary;
 
 pub use counts::{day_counts, trend_counts, Counts};

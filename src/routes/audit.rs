@@ -1,112 +1,27 @@
 //! The audit log: who read lists of people and exports, what, in which part of the
 //! organization and when. Entries are written by the handlers that read; admins read them.
 
-use std::collections::HashSet;
-
 use actix_web::{web, HttpResponse};
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AuthUser;
-use crate::db::audit::{self, AuditRow};
-use crate::db::{new_id, DbConn};
+use crate::db::audit::{self};
 use crate::domain::day::day_end_utc;
-use crate::domain::department_tree::DepartmentTree;
 use crate::domain::Role;
 use crate::error::ApiError;
 use crate::reports::counts::org_tz;
-use crate::routes::checkins::{parse_range, RangeQuery};
+use crate::reports::summary::Today;
+use crate::routes::dates::{parse_range, RangeQuery};
 use crate::routes::openapi::ErrorResponse;
 use crate::routes::paging::{self, Paging};
-use crate::routes::reports::{org_today, ReportScope};
 use crate::routes::resource;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/audit").route(web::get().to(list)));
-}
-
-/// The `scope` of an entry for a whole organization.
-pub const ORGANIZATION: &str = "organization";
-
-/// What an entry says about the part of the organization that was read: the department
-/// asked for; `organization`; or, for a manager who asked for none, the departments they
-/// manage (the tops of their subtrees), comma-separated.
-pub(crate) fn scope_text(
-    tree: &DepartmentTree,
-    departments: Option<&HashSet<String>>,
-    department_id: Option<&str>,
-) -> String {
-    if let Some(d) = department_id {
-        return d.to_string();
-    }
-    let Some(ids) = departments else {
-        return ORGANIZATION.to_string();
-    };
-    let mut tops: Vec<&str> = ids
-        .iter()
-        .filter(|id| {
-            tree.get(id)
-                .and_then(|n| n.parent_id.as_deref())
-                .is_none_or(|parent| !ids.contains(parent))
-        })
-        .map(String::as_str)
-        .collect();
-    tops.sort_unstable();
-    tops.join(",")
-}
-
-/// One read of individual-level data.
-pub(crate) struct Read<'a> {
-    pub org_id: &'a str,
-    pub user_id: &'a str,
-    /// e.g. `reports.unreported`, `exports.csv`, `employees.list`.
-    pub action: &'static str,
-    pub scope: String,
-    /// The request's parameters.
-    pub detail: Value,
-    pub at: NaiveDateTime,
-}
-
-pub(crate) fn record(conn: &mut DbConn, read: Read<'_>) -> Result<(), ApiError> {
-    audit::insert(
-        conn,
-        &AuditRow {
-            id: new_id(),
-            org_id: read.org_id.to_string(),
-            user_id: read.user_id.to_string(),
-            action: read.action.to_string(),
-            scope: read.scope,
-            detail: read.detail.to_string(),
-            created_at: read.at,
-        },
-    )?;
-    Ok(())
-}
-
-/// A read through a report's scope.
-pub(crate) fn report_read(
-    conn: &mut DbConn,
-    user: &AuthUser,
-    scope: &ReportScope,
-    department_id: Option<&str>,
-    action: &'static str,
-    detail: Value,
-    at: NaiveDateTime,
-) -> Result<(), ApiError> {
-    record(
-        conn,
-        Read {
-            org_id: user.org_id(),
-            user_id: user.id(),
-            action,
-            scope: scope_text(&scope.tree, scope.departments.as_ref(), department_id),
-            detail,
-            at,
-        },
-    )
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -168,7 +83,7 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
     let query = query.into_inner();
-    let today = org_today(&state, &user.org).today;
+    let today = Today::in_org(&user.org, state.clock.now()).today;
     let (from, to) = parse_range(
         &RangeQuery {
             from: query.from,
@@ -216,32 +131,4 @@ pub async fn list(
         page,
         per_page,
     }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::department_tree::Node;
-
-    #[test]
-    fn a_managers_scope_names_the_tops_of_their_subtrees() {
-        let node = |id: &str, parent: Option<&str>| Node {
-            id: id.into(),
-            parent_id: parent.map(str::to_string),
-            name: id.into(),
-        };
-        let tree = DepartmentTree::new([
-            node("sales", None),
-            node("east", Some("sales")),
-            node("ops", None),
-            node("night", Some("ops")),
-        ]);
-        let ids: HashSet<String> = ["sales", "east", "night"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        assert_eq!(scope_text(&tree, Some(&ids), None), "night,sales");
-        assert_eq!(scope_text(&tree, Some(&ids), Some("east")), "east");
-        assert_eq!(scope_text(&tree, None, None), ORGANIZATION);
-    }
 }

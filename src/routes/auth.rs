@@ -271,7 +271,8 @@ pub async fn forgot_password(
                 if !user.active {
                     return Ok(());
                 }
-                crate::routes::employees::inviter(&shared, &org)
+                shared
+                    .inviter(&org)
                     .reset(conn, &user)
                     .map_err(ApiError::internal)?;
                 tracing::info!(user_id = %user.id, "password reset link queued");

@@ -13,11 +13,11 @@ use crate::error::ApiError;
 use crate::people;
 use crate::reports;
 use crate::reports::charts::{self, DepartmentBar, Lang, TrendPoint};
+use crate::reports::summary::{rolled_up, trend_days, Today};
+use crate::routes::dates::{report_day, report_range};
 use crate::routes::openapi::ErrorResponse;
-use crate::routes::reports::{
-    org_today, parse_date, report_range, rolled_up, trend_days, ReportScope, Today,
-};
 use crate::routes::resource;
+use crate::routes::services::report_scope;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -79,13 +79,13 @@ pub async fn trend_svg(
     user.require(Role::Manager)?;
     let query = query.into_inner();
     let lang = chart_lang(query.lang.as_deref(), &user)?;
-    let today = org_today(&state, &user.org);
+    let today = Today::in_org(&user.org, state.clock.now());
     let (from, to) = report_range(query.from, query.to, today.today)?;
     let department_id = query.department_id;
     let (days, department) = state
         .db(move |conn| {
-            let scope = ReportScope::resolve(conn, &user, department_id.as_deref())?;
-            let days = trend_days(conn, &user, &scope, from, to, &today)?;
+            let scope = report_scope(conn, &user, department_id.as_deref())?;
+            let days = trend_days(conn, &user.org, &scope, from, to, &today)?;
             let department = department_id.map(|d| scope.tree.path(&d));
             Ok((days, department))
         })
@@ -130,12 +130,12 @@ pub async fn daily_svg(
     user.require(Role::Manager)?;
     let query = query.into_inner();
     let lang = chart_lang(query.lang.as_deref(), &user)?;
-    let Today { today, now } = org_today(&state, &user.org);
-    let day = parse_date(query.date.as_deref(), today)?;
+    let Today { today, now } = Today::in_org(&user.org, state.clock.now());
+    let day = report_day(query.date.as_deref(), today)?;
     let department_id = query.department_id;
     let (bars, total, department) = state
         .db(move |conn| {
-            let scope = ReportScope::resolve(conn, &user, department_id.as_deref())?;
+            let scope = report_scope(conn, &user, department_id.as_deref())?;
             let counts = reports::day_counts(conn, &user.org, day, today, now)?;
             let total = scope.total(&counts);
             let rolled = rolled_up(&scope, &counts);

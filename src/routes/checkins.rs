@@ -1,21 +1,21 @@
 use actix_web::{web, HttpResponse};
-use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use crate::auth::AuthUser;
-use crate::db::checkins::{
-    self, CheckinRow, Placement, RevisionRow, Submission, SubmitError, SubmitOutcome,
-};
+use crate::db::checkins::{self, Placement, RevisionRow, Submission, SubmitError, SubmitOutcome};
 use crate::db::{db_time, membership, DbConn};
 use crate::domain::day::{day_end_utc, parse_date};
 use crate::domain::expectation::{person_exemption, Exemption, Standing};
 use crate::domain::{Evaluation, FormTemplate};
 use crate::error::{ApiError, FieldErrors};
 use crate::reports::expected;
+use crate::routes::dates::{parse_range, RangeQuery};
 use crate::routes::openapi::ErrorResponse;
 use crate::routes::resource;
+use crate::routes::views::{stored_json, stored_list, utc, Checkin};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -28,52 +28,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/checkins/{date}/revisions").route(web::get().to(revisions)));
 }
 
-/// Longest history one request returns.
-const MAX_RANGE_DAYS: i64 = 366;
-const DEFAULT_HISTORY_DAYS: i64 = 30;
 const MAX_REASON_CHARS: usize = 500;
-
-#[derive(Serialize, ToSchema)]
-pub struct Checkin {
-    pub id: String,
-    pub date: NaiveDate,
-    #[schema(value_type = Object)]
-    pub answers: Value,
-    pub abnormal: bool,
-    pub abnormal_reasons: Vec<String>,
-    pub revision: i32,
-    pub reason: Option<String>,
-    pub submitted_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-fn utc(t: NaiveDateTime) -> DateTime<Utc> {
-    t.and_utc()
-}
-
-fn stored_json(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or(Value::Null)
-}
-
-fn stored_list(text: &str) -> Vec<String> {
-    serde_json::from_str(text).unwrap_or_default()
-}
-
-impl From<CheckinRow> for Checkin {
-    fn from(row: CheckinRow) -> Self {
-        Self {
-            answers: stored_json(&row.answers),
-            abnormal_reasons: stored_list(&row.abnormal_reasons),
-            id: row.id,
-            date: row.day,
-            abnormal: row.abnormal,
-            revision: row.revision,
-            reason: row.reason,
-            submitted_at: utc(row.submitted_at),
-            updated_at: utc(row.updated_at),
-        }
-    }
-}
 
 #[derive(Serialize, ToSchema)]
 pub struct DayView {
@@ -322,42 +277,6 @@ pub async fn submit(
         }
     };
     Ok(response)
-}
-
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct RangeQuery {
-    /// First day; defaults to 30 days before `to`.
-    #[param(format = Date)]
-    pub from: Option<String>,
-    /// Last day; defaults to today.
-    #[param(format = Date)]
-    pub to: Option<String>,
-}
-
-fn query_day(raw: Option<&str>, name: &str) -> Result<Option<NaiveDate>, ApiError> {
-    raw.map(|r| parse_date(r).ok_or_else(|| ApiError::field(name, "must be a date as YYYY-MM-DD")))
-        .transpose()
-}
-
-/// A date range from the query: inclusive, not reversed, at most a year.
-pub fn parse_range(
-    query: &RangeQuery,
-    today: NaiveDate,
-) -> Result<(NaiveDate, NaiveDate), ApiError> {
-    let to = query_day(query.to.as_deref(), "to")?.unwrap_or(today);
-    let from = query_day(query.from.as_deref(), "from")?
-        .unwrap_or(to - Duration::days(DEFAULT_HISTORY_DAYS - 1));
-    if from > to {
-        return Err(ApiError::field("from", "must not be after `to`"));
-    }
-    if (to - from).num_days() >= MAX_RANGE_DAYS {
-        return Err(ApiError::field(
-            "from",
-            format!("the range may cover at most {MAX_RANGE_DAYS} days"),
-        ));
-    }
-    Ok((from, to))
 }
 
 #[derive(Serialize, ToSchema)]

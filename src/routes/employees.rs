@@ -10,7 +10,6 @@ use crate::access::{scope_in, scope_of, Scope};
 use crate::auth::AuthUser;
 use crate::db::departments;
 use crate::db::leaves::{self, LeaveRow};
-use crate::db::organizations::OrganizationRow;
 use crate::db::users::{self, PeopleFilter, UserRow};
 use crate::db::{db_time, is_unique_violation, new_id, DbConn};
 use crate::domain::day::parse_date;
@@ -18,10 +17,8 @@ use crate::domain::department_tree::DepartmentTree;
 use crate::domain::{Email, Role};
 use crate::error::{ApiError, ErrorDetail, FieldErrors};
 use crate::import::{self, ImportReport, LineError};
-use crate::invitations::Inviter;
 use crate::people;
 use crate::provisioning::clean_name;
-use crate::routes::audit;
 use crate::routes::openapi::ErrorResponse;
 use crate::routes::paging::{self, Paging};
 use crate::routes::{double_option, resource, JsonObject};
@@ -215,13 +212,13 @@ pub async fn list(
                 text: query.q,
             };
             let (rows, total) = users::search(conn, &filter, paging.offset(), per_page)?;
-            audit::record(
+            crate::audit::record(
                 conn,
-                audit::Read {
+                crate::audit::Read {
                     org_id: &filter.org_id,
                     user_id: &user_id,
                     action: "employees.list",
-                    scope: audit::scope_text(
+                    scope: crate::audit::scope_text(
                         &directory.tree,
                         audit_departments.as_ref(),
                         query.department_id.as_deref(),
@@ -498,7 +495,8 @@ pub async fn create(
                 departments::set_managed_by(conn, &org_id, &row.id, &manages)?;
                 directory.set_managed(&row.id, &manages);
                 if invite {
-                    inviter(&shared, &user.org)
+                    shared
+                        .inviter(&user.org)
                         .invite(conn, &row, false)
                         .map_err(ApiError::internal)?;
                 }
@@ -508,15 +506,6 @@ pub async fn create(
         .await?;
     tracing::info!(user_id = %created.id, "person added");
     Ok(HttpResponse::Created().json(created))
-}
-
-pub fn inviter<'a>(state: &'a AppState, org: &'a OrganizationRow) -> Inviter<'a> {
-    Inviter {
-        jwt: &state.jwt,
-        public_url: &state.settings.public_url,
-        org,
-        now: state.clock.now(),
-    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -549,7 +538,8 @@ pub async fn resend_invitation(
                     "this person is deactivated; reactivate them first",
                 ));
             }
-            inviter(&shared, &user.org)
+            shared
+                .inviter(&user.org)
                 .invite(conn, &person, true)
                 .map_err(ApiError::internal)
         })
@@ -979,7 +969,7 @@ pub async fn import_csv(
     let report = state
         .db(move |conn| {
             let text = import::decode(&body).map_err(|e| ApiError::field("file", e))?;
-            let inviter = inviter(&shared, &user.org);
+            let inviter = shared.inviter(&user.org);
             import::import(
                 conn,
                 &org_id,

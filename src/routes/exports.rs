@@ -21,10 +21,11 @@ use crate::db::PooledConn;
 use crate::domain::Role;
 use crate::error::ApiError;
 use crate::reports::export::{CsvChunks, ExportError, ExportSource, XlsxExport};
-use crate::routes::audit;
+use crate::reports::summary::Today;
+use crate::routes::dates::report_range;
 use crate::routes::openapi::ErrorResponse;
-use crate::routes::reports::{org_today, report_range, ReportScope, Today};
 use crate::routes::resource;
+use crate::routes::services::{reader, report_scope};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -69,19 +70,19 @@ async fn prepare(
     action: &'static str,
 ) -> Result<Prepared, ApiError> {
     user.require(Role::Manager)?;
-    let Today { today, now } = org_today(state, &user.org);
+    let Today { today, now } = Today::in_org(&user.org, state.clock.now());
     let (from, to) = report_range(query.from, query.to, today)?;
     let department_id = query.department_id;
     let pool = state.pool.clone();
     web::block(move || {
         let mut conn = pool.get()?;
-        let scope = ReportScope::resolve(&mut conn, &user, department_id.as_deref())?;
+        let scope = report_scope(&mut conn, &user, department_id.as_deref())?;
         let source =
             ExportSource::prepare(&mut conn, &user.org, scope.departments.clone(), from, to)?;
         let detail = json!({"from": from, "to": to, "department_id": department_id});
-        audit::report_read(
+        crate::audit::report_read(
             &mut conn,
-            &user,
+            reader(&user),
             &scope,
             department_id.as_deref(),
             action,

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod charts;
 pub mod checkins;
+pub mod dates;
 pub mod departments;
 pub mod employees;
 pub mod exports;
@@ -15,6 +16,8 @@ pub mod pages;
 pub mod paging;
 pub mod reminders;
 pub mod reports;
+pub mod services;
+pub mod views;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::Payload;

@@ -7,12 +7,14 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AuthUser;
 use crate::db::outbox;
-use crate::db::reminders::{self as db, Zones};
+use crate::db::reminders as db;
 use crate::domain::Role;
 use crate::error::ApiError;
-use crate::jobs::reminders::{plan_staff, unreported_on, ONDEMAND};
+use crate::jobs::reminders::plan_ondemand;
+use crate::reports::summary::Today;
+use crate::routes::dates::report_day;
 use crate::routes::openapi::ErrorResponse;
-use crate::routes::reports::{org_today, parse_date, ReportScope, Today};
+use crate::routes::services::report_scope;
 use crate::routes::{optional_json, resource, JSON_LIMIT_BYTES};
 use crate::state::AppState;
 
@@ -63,12 +65,12 @@ pub async fn remind(
 ) -> Result<HttpResponse, ApiError> {
     let body: RemindRequest = optional_json(&req, &body)?.unwrap_or_default();
     user.require(Role::Manager)?;
-    let Today { today, now } = org_today(&state, &user.org);
-    let day = parse_date(body.date.as_deref(), today)?;
+    let Today { today, now } = Today::in_org(&user.org, state.clock.now());
+    let day = report_day(body.date.as_deref(), today)?;
     let public_url = state.settings.public_url.clone();
     let queued = state
         .db(move |conn| {
-            let scope = ReportScope::resolve(conn, &user, body.department_id.as_deref())?;
+            let scope = report_scope(conn, &user, body.department_id.as_deref())?;
             let scope_key = format!(
                 "{}:{}:{}",
                 user.org_id(),
@@ -92,21 +94,12 @@ pub async fn remind(
                         retry_after_secs: wait as u64,
                     });
                 }
-                let targets = unreported_on(
+                Ok(plan_ondemand(
                     c,
                     &user.org,
                     day,
                     today,
-                    Zones::All,
                     scope.departments.as_ref(),
-                )?;
-                Ok(plan_staff(
-                    c,
-                    &user.org,
-                    &user.settings(),
-                    day,
-                    ONDEMAND,
-                    &targets,
                     &public_url,
                     now,
                 )?)
@@ -160,11 +153,11 @@ pub async fn list(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Manager)?;
-    let today = org_today(&state, &user.org).today;
-    let day = parse_date(query.date.as_deref(), today)?;
+    let today = Today::in_org(&user.org, state.clock.now()).today;
+    let day = report_day(query.date.as_deref(), today)?;
     let reminders = state
         .db(move |conn| {
-            let scope = ReportScope::resolve(conn, &user, None)?;
+            let scope = report_scope(conn, &user, None)?;
             let day_part = format!(":{day}:");
             Ok(db::of_day(conn, user.org_id(), day)?
                 .into_iter()

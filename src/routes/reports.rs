@@ -1,25 +1,22 @@
-use std::collections::HashSet;
-
 use actix_web::{web, HttpResponse};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::access::{scope_in, Scope};
 use crate::auth::AuthUser;
-use crate::db::organizations::OrganizationRow;
-use crate::db::{db_time, departments, DbConn};
-use crate::domain::department_tree::DepartmentTree;
-use crate::domain::{LocalCalendar, Role};
+use crate::db::DbConn;
+use crate::domain::Role;
 use crate::error::ApiError;
-use crate::reports::counts::{org_tz, ByDepartment};
-use crate::reports::{self, lists, Counts};
-use crate::routes::audit;
-use crate::routes::checkins::{parse_range, Checkin, RangeQuery};
+use crate::reports::scope::ReportScope;
+use crate::reports::summary::{rolled_up, trend_days, DepartmentCounts, Today, TrendDay};
+use crate::reports::{self, lists};
+use crate::routes::dates::{report_day, report_range};
 use crate::routes::openapi::ErrorResponse;
 use crate::routes::paging::{self, Paging};
 use crate::routes::resource;
+use crate::routes::services::{reader, report_scope};
+use crate::routes::views::Checkin;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -39,95 +36,6 @@ pub struct DayQuery {
     pub department_id: Option<String>,
 }
 
-/// What the caller may see of the organization, narrowed to a department when asked.
-pub struct ReportScope {
-    pub tree: DepartmentTree,
-    /// `None`: everything, people without a department included.
-    pub departments: Option<HashSet<String>>,
-}
-
-impl ReportScope {
-    pub fn resolve(
-        conn: &mut DbConn,
-        user: &AuthUser,
-        department_id: Option<&str>,
-    ) -> Result<Self, ApiError> {
-        let tree = departments::tree(conn, user.org_id())?;
-        let scope = scope_in(conn, &tree, user.id(), user.role)?;
-        let scope = match department_id {
-            Some(d) => scope.narrowed_to(&tree, d).ok_or_else(|| {
-                if tree.contains(d) {
-                    ApiError::Forbidden("that department is outside the ones you can see".into())
-                } else {
-                    ApiError::field("department_id", "no such department")
-                }
-            })?,
-            None => scope,
-        };
-        let departments = match scope {
-            Scope::Organization => None,
-            Scope::Departments(ids) => Some(ids),
-        };
-        Ok(Self { tree, departments })
-    }
-
-    pub fn covers(&self, department: Option<&str>) -> bool {
-        crate::access::covers(self.departments.as_ref(), department)
-    }
-
-    pub fn total(&self, counts: &ByDepartment) -> Counts {
-        let mut total = Counts::default();
-        for (department, c) in counts {
-            if self.covers(Some(department.as_str()).filter(|d| !d.is_empty())) {
-                total.add(c);
-            }
-        }
-        total
-    }
-}
-
-pub struct Today {
-    pub today: NaiveDate,
-    pub now: NaiveDateTime,
-}
-
-/// Days are counted in the organization's zone.
-pub(crate) fn org_today(state: &AppState, org: &OrganizationRow) -> Today {
-    let now = state.clock.now();
-    Today {
-        today: LocalCalendar::new(org_tz(org), now).today(),
-        now: db_time(now),
-    }
-}
-
-pub(crate) fn parse_date(raw: Option<&str>, today: NaiveDate) -> Result<NaiveDate, ApiError> {
-    let day = match raw {
-        None => today,
-        Some(r) => crate::domain::day::parse_date(r)
-            .ok_or_else(|| ApiError::field("date", "must be a date as YYYY-MM-DD"))?,
-    };
-    if day > today {
-        return Err(ApiError::field("date", "is in the future"));
-    }
-    Ok(day)
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct DepartmentCounts {
-    pub id: String,
-    pub name: String,
-    pub parent_id: Option<String>,
-    pub path: String,
-    pub expected: i64,
-    pub reported: i64,
-    pub unreported: i64,
-    /// Check-ins of people not expected that day (rest day, holiday, leave, not yet joined).
-    pub reported_unexpected: i64,
-    /// Every abnormal check-in, expected or not: at most `reported + reported_unexpected`.
-    pub abnormal: i64,
-    pub exempt: i64,
-}
-
 #[derive(Serialize, ToSchema)]
 pub struct DailyReport {
     pub date: NaiveDate,
@@ -145,39 +53,6 @@ pub struct DailyReport {
     pub departments: Vec<DepartmentCounts>,
 }
 
-pub(crate) fn rolled_up(scope: &ReportScope, counts: &ByDepartment) -> Vec<DepartmentCounts> {
-    let mut ids: Vec<&str> = scope
-        .tree
-        .nodes()
-        .map(|n| n.id.as_str())
-        .filter(|id| scope.covers(Some(id)))
-        .collect();
-    ids.sort_by_key(|id| scope.tree.path(id).to_lowercase());
-    ids.into_iter()
-        .filter_map(|id| {
-            let node = scope.tree.get(id)?;
-            let mut sum = Counts::default();
-            for member in scope.tree.subtree(id) {
-                if let Some(c) = counts.get(&member) {
-                    sum.add(c);
-                }
-            }
-            Some(DepartmentCounts {
-                id: node.id.clone(),
-                name: node.name.clone(),
-                parent_id: node.parent_id.clone(),
-                path: scope.tree.path(id),
-                expected: sum.expected,
-                reported: sum.reported,
-                unreported: sum.unreported(),
-                reported_unexpected: sum.reported_unexpected,
-                abnormal: sum.abnormal,
-                exempt: sum.exempt,
-            })
-        })
-        .collect()
-}
-
 /// A day's numbers: expected, reported, unreported, abnormal, exempt, per department.
 #[utoipa::path(get, path = "/api/v1/reports/daily", tag = "reports", security(("bearer" = [])),
     params(DayQuery),
@@ -190,11 +65,11 @@ pub async fn daily(
     query: web::Query<DayQuery>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Manager)?;
-    let Today { today, now } = org_today(&state, &user.org);
-    let day = parse_date(query.date.as_deref(), today)?;
+    let Today { today, now } = Today::in_org(&user.org, state.clock.now());
+    let day = report_day(query.date.as_deref(), today)?;
     let report = state
         .db(move |conn| {
-            let scope = ReportScope::resolve(conn, &user, query.department_id.as_deref())?;
+            let scope = report_scope(conn, &user, query.department_id.as_deref())?;
             let counts = reports::day_counts(conn, &user.org, day, today, now)?;
             let total = scope.total(&counts);
             let reminded = crate::db::reminders::reminded(conn, user.org_id(), day)?
@@ -231,68 +106,10 @@ pub struct TrendQuery {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct TrendDay {
-    pub date: NaiveDate,
-    pub expected: i64,
-    pub reported: i64,
-    pub unreported: i64,
-    /// Check-ins of people not expected that day.
-    pub reported_unexpected: i64,
-    pub abnormal: i64,
-}
-
-#[derive(Serialize, ToSchema)]
 pub struct Trend {
     pub from: NaiveDate,
     pub to: NaiveDate,
     pub days: Vec<TrendDay>,
-}
-
-/// A range of days for a report: as `parse_range` reads it, and not ending in the future.
-pub(crate) fn report_range(
-    from: Option<String>,
-    to: Option<String>,
-    today: NaiveDate,
-) -> Result<(NaiveDate, NaiveDate), ApiError> {
-    let (from, to) = parse_range(&RangeQuery { from, to }, today)?;
-    if to > today {
-        return Err(ApiError::field("to", "is in the future"));
-    }
-    Ok((from, to))
-}
-
-pub fn trend_days(
-    conn: &mut DbConn,
-    user: &AuthUser,
-    scope: &ReportScope,
-    from: NaiveDate,
-    to: NaiveDate,
-    today: &Today,
-) -> Result<Vec<TrendDay>, ApiError> {
-    let mut by_day = reports::counts::trend_totals(
-        conn,
-        &user.org,
-        from,
-        to,
-        today.today,
-        today.now,
-        scope.departments.as_ref(),
-    )?;
-    Ok(from
-        .iter_days()
-        .take_while(|d| *d <= to)
-        .map(|date| {
-            let total = by_day.remove(&date).unwrap_or_default();
-            TrendDay {
-                date,
-                expected: total.expected,
-                reported: total.reported,
-                unreported: total.unreported(),
-                reported_unexpected: total.reported_unexpected,
-                abnormal: total.abnormal,
-            }
-        })
-        .collect())
 }
 
 /// Numbers per day for a range (at most 366 days; by default the last 30).
@@ -307,13 +124,13 @@ pub async fn trend(
     query: web::Query<TrendQuery>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Manager)?;
-    let today = org_today(&state, &user.org);
+    let today = Today::in_org(&user.org, state.clock.now());
     let query = query.into_inner();
     let (from, to) = report_range(query.from, query.to, today.today)?;
     let days = state
         .db(move |conn| {
-            let scope = ReportScope::resolve(conn, &user, query.department_id.as_deref())?;
-            trend_days(conn, &user, &scope, from, to, &today)
+            let scope = report_scope(conn, &user, query.department_id.as_deref())?;
+            Ok(trend_days(conn, &user.org, &scope, from, to, &today)?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(Trend { from, to, days }))
@@ -424,8 +241,8 @@ where
         + 'static,
 {
     user.require(Role::Manager)?;
-    let Today { today, now } = org_today(&state, &user.org);
-    let day = parse_date(query.date.as_deref(), today)?;
+    let Today { today, now } = Today::in_org(&user.org, state.clock.now());
+    let day = report_day(query.date.as_deref(), today)?;
     let (page, per_page, window) = window(&query)?;
     let request = ListRequest {
         day,
@@ -435,12 +252,12 @@ where
     };
     let (people, total) = state
         .db(move |conn| {
-            let scope = ReportScope::resolve(conn, &user, query.department_id.as_deref())?;
+            let scope = report_scope(conn, &user, query.department_id.as_deref())?;
             let (people, total) = fetch(conn, &user, &scope, &request)?;
             let detail = json!({"date": day, "page": page, "people": people.len()});
-            audit::report_read(
+            crate::audit::report_read(
                 conn,
-                &user,
+                reader(&user),
                 &scope,
                 query.department_id.as_deref(),
                 action,

@@ -1,0 +1,50 @@
+//! Response shapes that more than one handler answers with.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use crate::db::checkins::CheckinRow;
+
+#[derive(Serialize, ToSchema)]
+pub struct Checkin {
+    pub id: String,
+    pub date: NaiveDate,
+    #[schema(value_type = Object)]
+    pub answers: Value,
+    pub abnormal: bool,
+    pub abnormal_reasons: Vec<String>,
+    pub revision: i32,
+    pub reason: Option<String>,
+    pub submitted_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
+    t.and_utc()
+}
+
+pub fn stored_json(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or(Value::Null)
+}
+
+pub fn stored_list(text: &str) -> Vec<String> {
+    serde_json::from_str(text).unwrap_or_default()
+}
+
+impl From<CheckinRow> for Checkin {
+    fn from(row: CheckinRow) -> Self {
+        Self {
+            answers: stored_json(&row.answers),
+            abnormal_reasons: stored_list(&row.abnormal_reasons),
+            id: row.id,
+            date: row.day,
+            abnormal: row.abnormal,
+            revision: row.revision,
+            reason: row.reason,
+            submitted_at: utc(row.submitted_at),
+            updated_at: utc(row.updated_at),
+        }
+    }
+}
