@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::schema::{checkins, leaves, mail_bodies, outbox, reminder_requests, users};
+use super::schema::{checkins, mail_bodies, outbox, reminder_requests, users};
 use super::DbConn;
 
 /// Kinds of the outbox rows reminders write (also their template names).
@@ -56,21 +56,7 @@ pub fn unreported(
     zones: Zones<'_>,
     scope: Option<&HashSet<String>>,
 ) -> QueryResult<Vec<Target>> {
-    let mut query = users::table
-        .filter(users::org_id.eq(org_id))
-        .filter(users::active.eq(true))
-        .filter(diesel::dsl::not(diesel::dsl::exists(
-            checkins::table
-                .filter(checkins::user_id.eq(users::id))
-                .filter(checkins::day.eq(day)),
-        )))
-        .filter(diesel::dsl::not(diesel::dsl::exists(
-            leaves::table
-                .filter(leaves::user_id.eq(users::id))
-                .filter(leaves::start_date.le(day))
-                .filter(leaves::end_date.ge(day)),
-        )))
-        .into_boxed();
+    let mut query = super::users::missing_on(org_id, day, scope);
     match zones {
         Zones::All => {}
         Zones::Organization(tz) => {
@@ -81,9 +67,6 @@ pub fn unreported(
             )
         }
         Zones::Only(tz) => query = query.filter(users::timezone.eq(tz.to_string())),
-    }
-    if let Some(ids) = scope {
-        query = query.filter(users::department_id.eq_any(ids.iter().cloned().collect::<Vec<_>>()));
     }
     query
         .order((users::name.asc(), users::id.asc()))

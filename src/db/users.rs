@@ -363,3 +363,33 @@ pub fn recount_many_open_days(
     }
     Ok(())
 }
+
+/// Active people who have no check-in for `day` and no leave covering it, in their current
+/// department (`departments`: only these): who is missing today. The one place that says so;
+/// the unreported list and reminder planning narrow, order and select from it.
+pub fn missing_on<'a>(
+    org_id: &'a str,
+    day: chrono::NaiveDate,
+    departments: Option<&std::collections::HashSet<String>>,
+) -> users::BoxedQuery<'a, <DbConn as diesel::Connection>::Backend> {
+    use super::schema::{checkins, leaves};
+    let mut query = users::table
+        .filter(users::org_id.eq(org_id))
+        .filter(users::active.eq(true))
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            checkins::table
+                .filter(checkins::user_id.eq(users::id))
+                .filter(checkins::day.eq(day)),
+        )))
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            leaves::table
+                .filter(leaves::user_id.eq(users::id))
+                .filter(leaves::start_date.le(day))
+                .filter(leaves::end_date.ge(day)),
+        )))
+        .into_boxed();
+    if let Some(ids) = departments {
+        query = query.filter(users::department_id.eq_any(ids.iter().cloned().collect::<Vec<_>>()));
+    }
+    query
+}

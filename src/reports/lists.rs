@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use super::expected::{DayReplay, LeaveCalendar};
 use crate::db::checkins::CheckinRow;
 use crate::db::organizations::OrganizationRow;
-use crate::db::schema::{checkins, leaves, users};
+use crate::db::schema::{checkins, users};
 use crate::db::users::UserRow;
 use crate::db::DbConn;
 use crate::domain::expectation::exemption;
@@ -62,25 +62,7 @@ pub fn unreported(
         });
     }
     if day >= today {
-        let mut query = users::table
-            .filter(users::org_id.eq(&org.id))
-            .filter(users::active.eq(true))
-            .filter(diesel::dsl::not(diesel::dsl::exists(
-                checkins::table
-                    .filter(checkins::user_id.eq(users::id))
-                    .filter(checkins::day.eq(day)),
-            )))
-            .filter(diesel::dsl::not(diesel::dsl::exists(
-                leaves::table
-                    .filter(leaves::user_id.eq(users::id))
-                    .filter(leaves::start_date.le(day))
-                    .filter(leaves::end_date.ge(day)),
-            )))
-            .into_boxed();
-        if let Some(ids) = scope {
-            query =
-                query.filter(users::department_id.eq_any(ids.iter().cloned().collect::<Vec<_>>()));
-        }
+        let query = crate::db::users::missing_on(&org.id, day, scope);
         // Walks people in name order and stops at the page's end instead of finding them all.
         let items = query
             .order((users::name.asc(), users::id.asc()))

@@ -28,6 +28,34 @@ pub struct ReportScope {
     pub departments: Option<HashSet<String>>,
 }
 
+/// The departments `user_id` in `role` may read (`None`: the whole organization, people
+/// without a department included), narrowed to `department_id`'s subtree when given: one
+/// answer for every list, report and export, an unknown department and one outside the
+/// caller's alike.
+pub fn visible_departments(
+    conn: &mut DbConn,
+    tree: &DepartmentTree,
+    user_id: &str,
+    role: Role,
+    department_id: Option<&str>,
+) -> Result<Option<HashSet<String>>, ScopeError> {
+    let scope = scope_in(conn, tree, user_id, role)?;
+    let scope = match department_id {
+        Some(d) => scope.narrowed_to(tree, d).ok_or_else(|| {
+            if tree.contains(d) {
+                ScopeError::OutsideScope
+            } else {
+                ScopeError::UnknownDepartment
+            }
+        })?,
+        None => scope,
+    };
+    Ok(match scope {
+        Scope::Organization => None,
+        Scope::Departments(ids) => Some(ids),
+    })
+}
+
 impl ReportScope {
     /// What `user_id` in `role` may read, narrowed to `department_id` when given.
     pub fn resolve(
@@ -38,21 +66,7 @@ impl ReportScope {
         department_id: Option<&str>,
     ) -> Result<Self, ScopeError> {
         let tree = departments::tree(conn, org_id)?;
-        let scope = scope_in(conn, &tree, user_id, role)?;
-        let scope = match department_id {
-            Some(d) => scope.narrowed_to(&tree, d).ok_or_else(|| {
-                if tree.contains(d) {
-                    ScopeError::OutsideScope
-                } else {
-                    ScopeError::UnknownDepartment
-                }
-            })?,
-            None => scope,
-        };
-        let departments = match scope {
-            Scope::Organization => None,
-            Scope::Departments(ids) => Some(ids),
-        };
+        let departments = visible_departments(conn, &tree, user_id, role, department_id)?;
         Ok(Self { tree, departments })
     }
 

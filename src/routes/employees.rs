@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::access::{scope_in, scope_of, Scope};
+use crate::access::{scope_in, scope_of};
 use crate::auth::AuthUser;
 use crate::db::departments;
 use crate::db::leaves::{self, LeaveRow};
@@ -19,6 +19,7 @@ use crate::error::{ApiError, ErrorDetail, FieldErrors};
 use crate::import::{self, ImportReport, LineError};
 use crate::people;
 use crate::provisioning::clean_name;
+use crate::reports::scope::visible_departments;
 use crate::routes::openapi::ErrorResponse;
 use crate::routes::paging::{self, Paging};
 use crate::routes::{double_option, resource, JsonObject};
@@ -190,23 +191,18 @@ pub async fn list(
     let result = state
         .db(move |conn| {
             let directory = Directory::load(conn, &org_id)?;
-            let scope = scope_in(conn, &directory.tree, &user_id, caller_role)?;
-            let scope = match &query.department_id {
-                Some(d) => scope.narrowed_to(&directory.tree, d).ok_or_else(|| {
-                    ApiError::Forbidden("that department is outside the ones you can see".into())
-                })?,
-                None => scope,
-            };
-            let audit_departments = match &scope {
-                Scope::Organization => None,
-                Scope::Departments(ids) => Some(ids.clone()),
-            };
+            let audit_departments = visible_departments(
+                conn,
+                &directory.tree,
+                &user_id,
+                caller_role,
+                query.department_id.as_deref(),
+            )?;
             let filter = PeopleFilter {
                 org_id,
-                departments: match scope {
-                    Scope::Organization => None,
-                    Scope::Departments(ids) => Some(ids.into_iter().collect()),
-                },
+                departments: audit_departments
+                    .as_ref()
+                    .map(|ids| ids.iter().cloned().collect()),
                 role: role.map(|r| r.as_str().to_string()),
                 active,
                 text: query.q,

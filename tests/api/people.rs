@@ -182,6 +182,20 @@ async fn managers_see_the_subtrees_they_manage() {
         )
         .await;
     assert_eq!(filtered.status, StatusCode::FORBIDDEN);
+    // A department that does not exist gets one answer everywhere: 422 naming the parameter.
+    for path in [
+        "/api/v1/employees?department_id=no-such-department",
+        "/api/v1/reports/daily?department_id=no-such-department",
+        "/api/v1/reports/unreported?department_id=no-such-department",
+    ] {
+        let unknown = app.get(path, &boss_token).await;
+        assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+        assert_eq!(
+            unknown.field("department_id"),
+            Some("no such department"),
+            "{path}"
+        );
+    }
     let person = app
         .get(
             &format!("/api/v1/employees/{}", outsider["id"].as_str().unwrap()),
