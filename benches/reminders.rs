@@ -173,6 +173,7 @@ async fn run(label: &str, url: DatabaseUrl, dir: &std::path::Path) -> anyhow::Re
         log_format: LogFormat::Pretty,
         delivery_interval_secs: 0,
         reminder_interval_secs: 0,
+        close_interval_secs: 0,
         smtp_connections: connections,
         static_dir: health_checkin::config::default_static_dir(),
     };

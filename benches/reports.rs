@@ -232,6 +232,7 @@ async fn run(db_label: &str, url: DatabaseUrl, dir: &std::path::Path) -> anyhow:
         delivery_interval_secs: 0,
         static_dir: health_checkin::config::default_static_dir(),
         reminder_interval_secs: 0,
+        close_interval_secs: 0,
         smtp_connections: 8,
     };
     let app = Application::build(settings)?;

@@ -105,6 +105,8 @@ pub struct Settings {
     pub delivery_interval_secs: u64,
     /// Seconds between looks for due reminder passes; 0 turns the scheduler off.
     pub reminder_interval_secs: u64,
+    /// Seconds between looks for a yesterday to close; 0 turns the job off.
+    pub close_interval_secs: u64,
     /// Open SMTP connections, and so mails sent at once by one instance.
     pub smtp_connections: u32,
     /// The web app's files, served at `/`.
@@ -148,6 +150,7 @@ struct FileSettings {
     delivery_interval_secs: Option<u64>,
     static_dir: Option<PathBuf>,
     reminder_interval_secs: Option<u64>,
+    close_interval_secs: Option<u64>,
     smtp_connections: Option<u32>,
 }
 
@@ -277,6 +280,18 @@ impl Settings {
                 "must be between 0 (off) and 3600",
             ));
         }
+        let close_interval_secs = match env("HC_CLOSE_INTERVAL_SECS") {
+            Some(raw) => raw
+                .parse()
+                .map_err(|_| bad("HC_CLOSE_INTERVAL_SECS", "must be a whole number"))?,
+            None => file.close_interval_secs.unwrap_or(60),
+        };
+        if close_interval_secs > 3600 {
+            return Err(bad(
+                "HC_CLOSE_INTERVAL_SECS",
+                "must be between 0 (off) and 3600",
+            ));
+        }
         let smtp_connections = match env("SMTP_CONNECTIONS") {
             Some(raw) => raw
                 .parse()
@@ -303,6 +318,7 @@ impl Settings {
             delivery_interval_secs,
             static_dir,
             reminder_interval_secs,
+            close_interval_secs,
             smtp_connections,
         })
     }
@@ -375,6 +391,17 @@ mod tests {
         assert_eq!(err.setting, "SMTP_CONNECTIONS");
         let err = from_env(&[("HC_REMINDER_INTERVAL_SECS", "9999")]).unwrap_err();
         assert_eq!(err.setting, "HC_REMINDER_INTERVAL_SECS");
+    }
+
+    #[test]
+    fn closing_days_has_its_own_schedule() {
+        assert_eq!(from_env(&[]).unwrap().close_interval_secs, 60);
+        let off = from_env(&[("HC_CLOSE_INTERVAL_SECS", "0")]).unwrap();
+        assert_eq!(off.close_interval_secs, 0);
+        let err = from_env(&[("HC_CLOSE_INTERVAL_SECS", "soon")]).unwrap_err();
+        assert_eq!(err.setting, "HC_CLOSE_INTERVAL_SECS");
+        let err = from_env(&[("HC_CLOSE_INTERVAL_SECS", "3601")]).unwrap_err();
+        assert_eq!(err.setting, "HC_CLOSE_INTERVAL_SECS");
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crate::clock::{SharedClock, SystemClock};
 use crate::config::Settings;
 use crate::db::{self, Pool};
 use crate::email::Mailer;
-use crate::jobs::{delivery, reminders};
+use crate::jobs::{self, delivery, reminders};
 use crate::routes;
 use crate::state::AppState;
 
@@ -49,6 +49,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         let delivery_every = settings.delivery_interval_secs;
         let reminders_every = settings.reminder_interval_secs;
+        let closing_every = settings.close_interval_secs;
         let state = web::Data::new(AppState::new(
             settings,
             pool,
@@ -57,17 +58,30 @@ impl Application {
             mailer,
         ));
         let server = run(listener, state.clone())?;
-        // 0 turns the loop off; tests then run delivery passes themselves.
+        // 0 turns a job off; tests then run its passes themselves.
+        let every = std::time::Duration::from_secs;
         if delivery_every > 0 {
-            delivery::spawn_delivery_loop(
+            jobs::spawn_every(
+                "mail delivery",
+                every(delivery_every),
                 state.clone(),
-                std::time::Duration::from_secs(delivery_every),
+                delivery::delivery_pass,
             );
         }
         if reminders_every > 0 {
-            reminders::spawn_scheduler_loop(
+            jobs::spawn_every(
+                "reminder passes",
+                every(reminders_every),
                 state.clone(),
-                std::time::Duration::from_secs(reminders_every),
+                reminders::plan_due_passes,
+            );
+        }
+        if closing_every > 0 {
+            jobs::spawn_every(
+                "closing days",
+                every(closing_every),
+                state.clone(),
+                jobs::closing::close_yesterday,
             );
         }
         Ok(Self {

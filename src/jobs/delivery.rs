@@ -223,26 +223,18 @@ async fn deliver_one(state: &AppState, row: OutboxRow, token: &str) -> Outcome {
     }
 }
 
-/// Runs `deliver_due` every `every`, and again at once after a full batch. Errors are logged
-/// and the loop carries on.
-pub fn spawn_delivery_loop(state: web::Data<AppState>, every: StdDuration) {
-    tokio::spawn(async move {
-        loop {
-            match deliver_due(&state).await {
-                Ok(report)
-                    if report.claimed as i64 >= batch_size(state.settings.smtp_connections) =>
-                {
-                    continue
-                }
-                Ok(report) if report.claimed > 0 => {
-                    tracing::info!(?report, "mail delivery pass");
-                }
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %format!("{e:#}"), "mail delivery pass failed"),
-            }
-            tokio::time::sleep(every).await;
-        }
-    });
+/// One delivery pass; a full batch asks to run again at once.
+pub async fn delivery_pass(state: web::Data<AppState>) -> anyhow::Result<super::Ran> {
+    let report = deliver_due(&state).await?;
+    Ok(
+        if report.claimed as i64 >= batch_size(state.settings.smtp_connections) {
+            super::Ran::Again
+        } else if report.claimed > 0 {
+            super::Ran::Worked(format!("mail delivery pass: {report:?}"))
+        } else {
+            super::Ran::Idle
+        },
+    )
 }
 
 #[cfg(test)]

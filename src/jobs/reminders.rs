@@ -6,7 +6,6 @@
 //! same pass again, from a restart, another instance or the CLI, inserts nothing.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::time::Duration as StdDuration;
 
 use actix_web::web;
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
@@ -448,31 +447,19 @@ pub async fn run_due_passes(state: &AppState) -> anyhow::Result<Vec<Planned>> {
         .map_err(|e| anyhow::anyhow!("planning reminder passes: {e}"))
 }
 
-/// Looks for due passes every `every`; errors are logged and the loop carries on.
-pub fn spawn_scheduler_loop(state: web::Data<AppState>, every: StdDuration) {
-    tokio::spawn(async move {
-        loop {
-            match run_due_passes(&state).await {
-                Ok(planned) => {
-                    for p in planned.iter().filter(|p| p.queued > 0) {
-                        tracing::info!(org_id = %p.org_id, day = %p.day, pass = %p.pass, digest = p.digest, queued = p.queued, "reminder pass planned");
-                    }
-                }
-                Err(e) => tracing::warn!(error = %format!("{e:#}"), "reminder planning failed"),
-            }
-            // Yesterday's numbers are computed once, here, rather than by the first report.
-            let now = state.clock.now();
-            match state
-                .db(move |c| Ok(crate::reports::counts::close_yesterday(c, now)?))
-                .await
-            {
-                Ok(n) if n > 0 => tracing::info!(organizations = n, "closed yesterday's numbers"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "closing yesterday failed"),
-            }
-            tokio::time::sleep(every).await;
-        }
-    });
+/// One run of the reminder scheduler: the passes due now, planned.
+pub async fn plan_due_passes(state: web::Data<AppState>) -> anyhow::Result<super::Ran> {
+    let planned = run_due_passes(&state).await?;
+    let mut queued = 0;
+    for p in planned.iter().filter(|p| p.queued > 0) {
+        tracing::info!(org_id = %p.org_id, day = %p.day, pass = %p.pass, digest = p.digest, queued = p.queued, "reminder pass planned");
+        queued += p.queued;
+    }
+    Ok(if queued > 0 {
+        super::Ran::Worked(format!("{queued} reminder(s) planned"))
+    } else {
+        super::Ran::Idle
+    })
 }
 
 /// Just claimed, before sending: reminders of people who have reported for that day are

@@ -107,6 +107,7 @@ pub fn settings_for(db: &TestDb) -> Settings {
         static_dir: health_checkin::config::default_static_dir(),
         // Tests plan reminder passes themselves too.
         reminder_interval_secs: 0,
+        close_interval_secs: 0,
         smtp_connections: 8,
     }
 }
