@@ -634,3 +634,29 @@ async fn making_today_a_holiday_and_back_keeps_todays_numbers_whole() {
         "leave still exempts: {after}"
     );
 }
+
+#[tokio::test]
+async fn the_closing_job_closes_yesterday_on_its_own_schedule() {
+    use crate::helpers::{settings_for, spawn_with_settings, TestDb};
+    let db = Arc::new(TestDb::new());
+    let mut settings = settings_for(&db);
+    settings.close_interval_secs = 1;
+    // Tuesday 2020-02-04, 09:00 in Shanghai: Monday is yesterday.
+    let app = spawn_with_settings(db, monday_morning() + Duration::days(1), settings).await;
+    let admin = app.create_org("Acme", "Asia/Shanghai").await;
+    let started = std::time::Instant::now();
+    loop {
+        let closed = app
+            .count_rows("SELECT COUNT(*) AS n FROM closed_days WHERE day = '2020-02-03'")
+            .await;
+        if closed == 1 {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "the job never closed Monday for {}",
+            admin.org_id
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
