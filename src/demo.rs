@@ -84,7 +84,11 @@ pub fn seed(conn: &mut DbConn, now: DateTime<Utc>) -> anyhow::Result<Seeded> {
         name: "Demo Health Co. 示例健康公司".into(),
         timezone: DEMO_TIMEZONE.into(),
         settings: OrgSettings {
-            reminder_times: vec!["09:30".into(), "11:00".into()],
+            reminder_times: ["09:30", "11:00"]
+                .into_iter()
+                .filter_map(crate::domain::org_settings::parse_time)
+                .map(crate::domain::org_settings::ClockTime)
+                .collect(),
             ..OrgSettings::default()
         }
         .to_stored(),

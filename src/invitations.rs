@@ -1,6 +1,7 @@
 //! Mails that carry a set-password link: invitations for new people, reset links for people
 //! who forgot their password. Queued in the caller's transaction, sent by the outbox.
 
+use diesel::QueryResult;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
@@ -9,7 +10,6 @@ use crate::auth::{JwtKeys, Purpose};
 use crate::db::organizations::OrganizationRow;
 use crate::db::users::UserRow;
 use crate::db::{db_time, DbConn};
-use crate::domain::OrgSettings;
 use crate::email::{self, NewMail};
 use crate::provisioning::{set_password_link, INVITATION_DAYS};
 
@@ -47,10 +47,11 @@ impl<'a> Inviter<'a> {
         }
     }
 
-    fn locale(&self, user: &UserRow) -> String {
-        user.locale
-            .clone()
-            .unwrap_or_else(|| OrgSettings::from_stored(&self.org.settings).locale)
+    fn locale(&self, user: &UserRow) -> QueryResult<String> {
+        Ok(match &user.locale {
+            Some(locale) => locale.clone(),
+            None => self.org.settings()?.locale,
+        })
     }
 
     fn queue(
@@ -89,7 +90,7 @@ impl<'a> Inviter<'a> {
             kind,
             dedupe_key,
             to: user.email.clone(),
-            locale: self.locale(user),
+            locale: self.locale(user)?,
             vars,
         };
         Ok(email::enqueue(conn, &mail, db_time(self.now))?)

@@ -34,8 +34,10 @@ impl AuthUser {
         &self.org.id
     }
 
-    pub fn settings(&self) -> OrgSettings {
-        OrgSettings::from_stored(&self.org.settings)
+    /// The organization's settings; stored ones that do not parse are a 500 whose log names
+    /// the organization and the problem.
+    pub fn settings(&self) -> Result<OrgSettings, ApiError> {
+        Ok(self.org.settings()?)
     }
 
     /// The organization's zone, in which reports count days.

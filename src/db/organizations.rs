@@ -16,6 +16,18 @@ pub struct OrganizationRow {
     pub updated_at: NaiveDateTime,
 }
 
+impl OrganizationRow {
+    /// The organization's settings; stored ones that do not parse are an error naming the
+    /// organization and the problem.
+    pub fn settings(&self) -> QueryResult<crate::domain::OrgSettings> {
+        crate::domain::OrgSettings::from_stored(&self.settings).map_err(|e| {
+            diesel::result::Error::DeserializationError(
+                format!("organization {}: {e}", self.id).into(),
+            )
+        })
+    }
+}
+
 pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<OrganizationRow>> {
     organizations::table
         .find(id)

@@ -279,7 +279,7 @@ pub fn recount_person_open_days(
     let tz = own_zone
         .and_then(|z| crate::domain::day::parse_timezone(&z).ok())
         .unwrap_or(org_tz);
-    let settings = crate::domain::OrgSettings::from_stored(&org.settings);
+    let settings = org.settings()?;
     for (id, day, department, expected, abnormal) in rows {
         // Alone on the day: a check-in in flight is counted first, and a closing either
         // happened before (its numbers stand) or waits for this.
@@ -371,7 +371,7 @@ pub fn recount_today(
         return Ok(());
     }
     lock_day(conn, &org.id, today, DayLock::Exclusive)?;
-    let settings = crate::domain::OrgSettings::from_stored(&org.settings);
+    let settings = org.settings()?;
     let today_checkins = checkins::table
         .filter(checkins::org_id.eq(&org.id))
         .filter(checkins::day.eq(today));

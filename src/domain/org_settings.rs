@@ -8,8 +8,9 @@ use utoipa::ToSchema;
 pub struct OrgSettings {
     /// ISO weekday numbers, Monday = 1.
     pub working_days: Vec<u8>,
-    /// Local times of the reminder passes, `HH:MM`.
-    pub reminder_times: Vec<String>,
+    /// Local times of the reminder passes, written `HH:MM`.
+    #[schema(value_type = Vec<String>)]
+    pub reminder_times: Vec<ClockTime>,
     /// How many days back a missed check-in may still be filled in.
     pub late_days: u32,
     pub holidays: Vec<NaiveDate>,
@@ -17,8 +18,41 @@ pub struct OrgSettings {
     pub locale: String,
     /// One of `reminder_times`: from that pass on, managers get one list of their unreported
     /// people instead of the staff getting another reminder.
-    pub escalate_after: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub escalate_after: Option<ClockTime>,
 }
+
+/// A local time of day in the settings, written `HH:MM` wherever it is stored or shown, and
+/// compared as a time, not as text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ClockTime(pub NaiveTime);
+
+impl std::fmt::Display for ClockTime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&format_time(self.0))
+    }
+}
+
+impl Serialize for ClockTime {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for ClockTime {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(deserializer)?;
+        parse_time(&raw)
+            .map(ClockTime)
+            .ok_or_else(|| serde::de::Error::custom(format!("`{raw}` is not a time as HH:MM")))
+    }
+}
+
+/// Stored settings that do not read as settings: an error that says what and where, never a
+/// silent return to the defaults.
+#[derive(Debug, thiserror::Error)]
+#[error("the stored settings do not parse: {0}")]
+pub struct StoredSettingsError(#[from] serde_json::Error);
 
 pub const MAX_LATE_DAYS: u32 = 31;
 pub const MAX_REMINDER_TIMES: usize = 6;
@@ -49,7 +83,9 @@ impl Default for OrgSettings {
     fn default() -> Self {
         Self {
             working_days: vec![1, 2, 3, 4, 5],
-            reminder_times: vec!["09:30".into()],
+            reminder_times: vec![ClockTime(
+                NaiveTime::MIN + chrono::Duration::minutes(9 * 60 + 30),
+            )],
             late_days: 3,
             holidays: Vec::new(),
             locale: "zh-CN".into(),
@@ -59,9 +95,16 @@ impl Default for OrgSettings {
 }
 
 impl OrgSettings {
-    /// Settings written by an older version, or damaged by hand, fall back to the defaults.
-    pub fn from_stored(text: &str) -> Self {
-        serde_json::from_str(text).unwrap_or_default()
+    /// Settings as stored; fields an older version did not write take their defaults, and
+    /// anything that does not parse is an error.
+    pub fn from_stored(text: &str) -> Result<Self, StoredSettingsError> {
+        let settings: Self = serde_json::from_str(text)?;
+        if let Some(day) = settings.working_days.iter().find(|d| !(1..=7).contains(*d)) {
+            return Err(StoredSettingsError(serde::de::Error::custom(format!(
+                "working_days: {day} is not a weekday number from 1 to 7"
+            ))));
+        }
+        Ok(settings)
     }
 
     pub fn to_stored(&self) -> String {
@@ -72,6 +115,35 @@ impl OrgSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stored_settings_read_typed_times_and_never_fall_back_in_silence() {
+        let s = OrgSettings::from_stored(
+            r#"{"reminder_times":["9:30","11:00"],"escalate_after":"11:00"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            s.reminder_times
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
+            ["09:30", "11:00"]
+        );
+        assert!(
+            s.escalate_after > s.reminder_times.first().copied(),
+            "compared as times"
+        );
+        assert_eq!(
+            s.late_days, 3,
+            "a field an older version did not write takes its default"
+        );
+        assert_eq!(OrgSettings::from_stored(&s.to_stored()).unwrap(), s);
+        let bad = OrgSettings::from_stored(r#"{"reminder_times":["25:00"]}"#).unwrap_err();
+        assert!(bad.to_string().contains("`25:00` is not a time"), "{bad}");
+        let bad = OrgSettings::from_stored(r#"{"working_days":[1,9]}"#).unwrap_err();
+        assert!(bad.to_string().contains("working_days: 9"), "{bad}");
+        assert!(OrgSettings::from_stored("not json").is_err());
+    }
 
     #[test]
     fn times_are_read_as_hh_mm_and_stored_with_two_digit_hours() {

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use actix_web::web;
-use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 use diesel::QueryResult;
 
@@ -18,6 +18,7 @@ use crate::db::reminders::{self as db, NewBody, NewReminder, Target, Zones, DIGE
 use crate::db::{db_time, departments, new_id, users, DbConn};
 use crate::domain::day::parse_timezone;
 use crate::domain::expectation::exemption;
+use crate::domain::org_settings::ClockTime;
 use crate::domain::OrgSettings;
 use crate::email::template::{self, escape_html, fill_shared, resolve_locale};
 use crate::email::{enqueue_for_day, NewMail};
@@ -197,7 +198,7 @@ pub fn plan_ondemand(
     public_url: &str,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
-    let settings = OrgSettings::from_stored(&org.settings);
+    let settings = org.settings()?;
     if day == today && departments.is_none() {
         return plan_staff_today(
             conn,
@@ -224,7 +225,7 @@ pub fn unreported_on(
     zones: Zones<'_>,
     scope: Option<&HashSet<String>>,
 ) -> QueryResult<Vec<Target>> {
-    let settings = OrgSettings::from_stored(&org.settings);
+    let settings = org.settings()?;
     if exemption(&settings, day, false).is_some() {
         return Ok(Vec::new());
     }
@@ -354,7 +355,7 @@ fn due_passes(
     settings: &OrgSettings,
     zones: &[String],
     now: DateTime<Utc>,
-) -> Vec<(Option<String>, NaiveDate, String)> {
+) -> Vec<(Option<String>, NaiveDate, ClockTime)> {
     let org_zone = org_tz(org);
     let mut groups: Vec<(Option<String>, Tz)> = vec![(None, org_zone)];
     for zone in zones {
@@ -378,12 +379,12 @@ fn due_passes(
             .reminder_times
             .iter()
             .filter_map(|time| {
-                let at = day.and_time(NaiveTime::parse_from_str(time, "%H:%M").ok()?);
-                (local >= at && local < at + catch_up()).then_some((at, time))
+                let at = day.and_time(time.0);
+                (local >= at && local < at + catch_up()).then_some((at, *time))
             })
             .max();
         if let Some((_, time)) = latest {
-            due.push((name, day, time.clone()));
+            due.push((name, day, time));
         }
     }
     due
@@ -398,18 +399,23 @@ pub fn plan_due(
     let stamp = db_time(now);
     let mut planned = Vec::new();
     for org in crate::db::organizations::all(conn)? {
-        let settings = OrgSettings::from_stored(&org.settings);
+        // One organization's damaged settings must not stop the others' reminders.
+        let settings = match org.settings() {
+            Ok(settings) => settings,
+            Err(e) => {
+                tracing::error!(org_id = %org.id, error = %e, "reminder passes skipped");
+                continue;
+            }
+        };
         if settings.reminder_times.is_empty() {
             continue;
         }
         let zones = db::own_zones(conn, &org.id)?;
         let org_zone = org_tz(&org);
-        for (zone, day, pass) in due_passes(&org, &settings, &zones, now) {
+        for (zone, day, time) in due_passes(&org, &settings, &zones, now) {
             // From the escalation time on, managers get the list instead.
-            let digest = settings
-                .escalate_after
-                .as_ref()
-                .is_some_and(|from| pass.as_str() >= from.as_str());
+            let digest = settings.escalate_after.is_some_and(|from| time >= from);
+            let pass = time.to_string();
             let queued = conn.write_transaction(|c| {
                 if digest {
                     // One digest per manager and day, on the organization's clock.

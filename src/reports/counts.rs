@@ -189,7 +189,7 @@ fn expected_today(
     org: &OrganizationRow,
     today: NaiveDate,
 ) -> QueryResult<ByDepartment> {
-    let settings = OrgSettings::from_stored(&org.settings);
+    let settings = org.settings()?;
     let active: Vec<(String, i64)> = stats::headcount(conn, &org.id)?
         .into_iter()
         .map(|(department, n)| (department, i64::from(n)))
@@ -235,7 +235,11 @@ pub fn close_yesterday(
     for org in &orgs {
         let yesterday = now.with_timezone(&org_tz(org)).date_naive() - Duration::days(1);
         if stats::closed_between(conn, &org.id, yesterday, yesterday)?.is_empty() {
-            close_days(conn, org, yesterday, yesterday, stamp)?;
+            // One organization's damaged settings must not keep the others' days open.
+            if let Err(e) = close_days(conn, org, yesterday, yesterday, stamp) {
+                tracing::error!(org_id = %org.id, error = %e, "closing yesterday failed");
+                continue;
+            }
             closed += 1;
         }
     }
@@ -262,7 +266,7 @@ pub fn close_days(
     let Some(last) = open.last().copied() else {
         return Ok(());
     };
-    let settings = OrgSettings::from_stored(&org.settings);
+    let settings = org.settings()?;
     let mut replay = DayReplay::load(conn, org, last)?;
     for day in open {
         let roster = replay.advance_to(day);

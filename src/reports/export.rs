@@ -247,7 +247,7 @@ impl ExportSource {
             .collect();
         Ok(Self {
             org_id: org.id.clone(),
-            settings: OrgSettings::from_stored(&org.settings),
+            settings: org.settings()?,
             scope,
             tree: tree_of(&all_departments),
             people,

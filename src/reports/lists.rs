@@ -12,7 +12,6 @@ use crate::db::schema::{checkins, users};
 use crate::db::users::UserRow;
 use crate::db::DbConn;
 use crate::domain::expectation::exemption;
-use crate::domain::OrgSettings;
 
 /// A person as a list shows them, with the department they were in that day.
 #[derive(Clone, Debug)]
@@ -54,7 +53,7 @@ pub fn unreported(
     scope: Option<&HashSet<String>>,
     window: Window,
 ) -> QueryResult<Page<Listed>> {
-    let settings = OrgSettings::from_stored(&org.settings);
+    let settings = org.settings()?;
     if exemption(&settings, day, false).is_some() {
         return Ok(Page {
             items: Vec::new(),

@@ -37,7 +37,7 @@ fn chart_lang(raw: Option<&str>, user: &AuthUser) -> Result<Lang, ApiError> {
         .locale
         .as_deref()
         .and_then(Lang::parse)
-        .or_else(|| Lang::parse(&user.settings().locale))
+        .or_else(|| user.settings().ok().and_then(|s| Lang::parse(&s.locale)))
         .unwrap_or(Lang::En))
 }
 

@@ -62,7 +62,7 @@ pub async fn day_view(
     if day > today {
         return Err(ApiError::field("date", "is in the future"));
     }
-    let settings = user.settings();
+    let settings = user.settings()?;
     let tz = user.tz;
     let user_id = user.id().to_string();
     let (checkin, previous, standing) = state
@@ -82,15 +82,15 @@ pub async fn day_view(
         previous: previous.map(Checkin::from),
         expected: exemption.is_none(),
         exemption,
-        earliest_date: earliest_date(&user, today),
+        earliest_date: earliest_date(&user, settings.late_days, today),
         timezone: user.tz.name().to_string(),
     }))
 }
 
 /// The earliest day the person may still fill in: within the organization's late days, and
 /// not before the person joined.
-fn earliest_date(user: &AuthUser, today: NaiveDate) -> NaiveDate {
-    let late = today - Duration::days(i64::from(user.settings().late_days));
+fn earliest_date(user: &AuthUser, late_days: u32, today: NaiveDate) -> NaiveDate {
+    let late = today - Duration::days(i64::from(late_days));
     late.max(expected::first_day(user.user.created_at, user.tz))
 }
 
@@ -196,7 +196,7 @@ pub async fn submit(
     let calendar = user.calendar(&state);
     let today = calendar.today();
     let day = parse_day(&date, today)?;
-    let late_days = user.settings().late_days;
+    let late_days = user.settings()?.late_days;
     if day > today {
         return Err(ApiError::field("date", "is in the future"));
     }
@@ -216,7 +216,7 @@ pub async fn submit(
         ));
     }
     let (evaluation, reason) = parse_submit_body(body.into_inner())?;
-    let settings = user.settings();
+    let settings = user.settings()?;
     let org_tz = user.org_tz();
     let now = db_time(calendar.now);
     let outcome = state
@@ -317,7 +317,7 @@ pub async fn history(
             ))
         })
         .await?;
-    let settings = user.settings();
+    let settings = user.settings()?;
     let mut days: Vec<HistoryDay> = from
         .iter_days()
         .take_while(|d| *d <= to)

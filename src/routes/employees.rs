@@ -591,7 +591,9 @@ pub async fn update(
                         next.employee_no = no;
                     }
                 }
-                let mut role = current.role.parse::<Role>().unwrap_or(Role::Staff);
+                let mut role = current.role.parse::<Role>().map_err(|e| {
+                    ApiError::internal(anyhow::anyhow!("person {}: stored role: {e}", current.id))
+                })?;
                 if let Some(r) = &change.role {
                     if let Some(r) = draft.take("role", Role::from_name(r)) {
                         role = r;

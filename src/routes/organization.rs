@@ -8,9 +8,8 @@ use crate::auth::AuthUser;
 use crate::db::organizations::{self, OrganizationRow};
 use crate::db::{db_time, stats};
 use crate::domain::day::parse_date;
-use crate::domain::org_settings::{
-    format_time, parse_time, MAX_HOLIDAYS, MAX_LATE_DAYS, MAX_REMINDER_TIMES,
-};
+use crate::domain::org_settings::ClockTime as SettingsTime;
+use crate::domain::org_settings::{parse_time, MAX_HOLIDAYS, MAX_LATE_DAYS, MAX_REMINDER_TIMES};
 use crate::domain::{OrgSettings, Role};
 use crate::error::{ApiError, FieldErrors};
 use crate::people;
@@ -37,22 +36,24 @@ pub struct Organization {
     pub settings: OrgSettings,
 }
 
-impl From<&OrganizationRow> for Organization {
-    fn from(row: &OrganizationRow) -> Self {
-        Self {
+impl TryFrom<&OrganizationRow> for Organization {
+    type Error = ApiError;
+
+    fn try_from(row: &OrganizationRow) -> Result<Self, ApiError> {
+        Ok(Self {
             id: row.id.clone(),
             name: row.name.clone(),
             timezone: row.timezone.clone(),
-            settings: OrgSettings::from_stored(&row.settings),
-        }
+            settings: row.settings()?,
+        })
     }
 }
 
 /// The caller's organization: name, zone, working days, holidays, reminder times, late days.
 #[utoipa::path(get, path = "/api/v1/organization", tag = "organization", security(("bearer" = [])),
     responses((status = 200, description = "the caller's organization", body = Organization)))]
-pub async fn get_org(user: AuthUser) -> HttpResponse {
-    HttpResponse::Ok().json(Organization::from(&user.org))
+pub async fn get_org(user: AuthUser) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(Organization::try_from(&user.org)?))
 }
 
 /// Fields left out keep their value, and so does a `null` (but for `escalate_after`, where it
@@ -183,7 +184,7 @@ fn apply(
     change: OrganizationChange,
     mut errors: FieldErrors,
 ) -> Result<(String, String, OrgSettings), ApiError> {
-    let mut settings = OrgSettings::from_stored(&current.settings);
+    let mut settings = current.settings()?;
     let name = match change.name.as_deref().map(clean_name) {
         Some(Ok(n)) => n,
         Some(Err(p)) => {
@@ -238,7 +239,7 @@ fn apply(
         }
         parsed.sort();
         parsed.dedup();
-        settings.reminder_times = parsed.into_iter().map(format_time).collect();
+        settings.reminder_times = parsed.into_iter().map(SettingsTime).collect();
     }
     if let Some(late) = change.late_days {
         match u32::try_from(late).ok().filter(|l| *l <= MAX_LATE_DAYS) {
@@ -286,7 +287,7 @@ fn apply(
         settings.escalate_after = match escalate {
             None => None,
             Some(raw) => match parse_time(&raw) {
-                Some(t) => Some(format_time(t)),
+                Some(t) => Some(SettingsTime(t)),
                 None => {
                     errors.insert(
                         "escalate_after".into(),
@@ -342,5 +343,5 @@ pub async fn put_org(
             })
         })
         .await?;
-    Ok(HttpResponse::Ok().json(Organization::from(&row)))
+    Ok(HttpResponse::Ok().json(Organization::try_from(&row)?))
 }

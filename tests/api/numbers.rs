@@ -660,3 +660,41 @@ async fn the_closing_job_closes_yesterday_on_its_own_schedule() {
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
 }
+
+#[tokio::test]
+async fn damaged_stored_settings_are_an_error_for_their_organization_only() {
+    let app = spawn_app().await;
+    let healthy = app.create_org("Acme", "Asia/Shanghai").await;
+    app.add_person(&healthy.org_id, "staff", None).await;
+    let damaged = app.create_org("Broken", "Asia/Shanghai").await;
+    let damaged_token = app.token_for(&damaged).await;
+    let org_id = damaged.org_id.clone();
+    app.with_db(move |conn| {
+        use health_checkin::db::schema::organizations;
+        diesel::update(organizations::table.find(&org_id))
+            .set(organizations::settings.eq(r#"{"reminder_times":["25:00"]}"#))
+            .execute(conn)
+            .expect("settings damaged")
+    })
+    .await;
+    let r = app.get("/api/v1/organization", &damaged_token).await;
+    assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{:?}", r.body);
+    assert!(
+        !r.body.to_string().contains("25:00"),
+        "no internals in the answer: {:?}",
+        r.body
+    );
+    // The scheduler skips the damaged organization and reminds the other one's people.
+    app.clock.set(monday_morning() + Duration::minutes(40));
+    let planned = health_checkin::jobs::reminders::run_due_passes(&app.state)
+        .await
+        .expect("planning goes on");
+    assert!(
+        planned
+            .iter()
+            .any(|p| p.org_id == healthy.org_id && p.queued > 0),
+        "{} planned",
+        planned.len()
+    );
+    assert!(planned.iter().all(|p| p.org_id != damaged.org_id));
+}
