@@ -81,7 +81,7 @@ impl Application {
                 "closing days",
                 every(closing_every),
                 state.clone(),
-                jobs::closing::close_yesterday,
+                jobs::closing::close_past_days,
             );
         }
         Ok(Self {

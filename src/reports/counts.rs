@@ -53,9 +53,8 @@ pub fn day_counts(
     org: &OrganizationRow,
     day: NaiveDate,
     today: NaiveDate,
-    now: NaiveDateTime,
 ) -> QueryResult<ByDepartment> {
-    Ok(trend_counts(conn, org, day, day, today, now)?
+    Ok(trend_counts(conn, org, day, day, today)?
         .remove(&day)
         .unwrap_or_default())
 }
@@ -67,14 +66,13 @@ pub fn trend_counts(
     from: NaiveDate,
     to: NaiveDate,
     today: NaiveDate,
-    now: NaiveDateTime,
 ) -> QueryResult<HashMap<NaiveDate, ByDepartment>> {
-    let last_closed = to.min(today - Duration::days(1));
-    if from <= last_closed {
-        close_days(conn, org, from, last_closed, now)?;
-    }
+    let open = open_past_days(conn, org, from, to, today)?;
+    let stored = stats::for_days(conn, &org.id, from, to)?
+        .into_iter()
+        .filter(|row| !open.contains(&row.day));
     let mut out: HashMap<NaiveDate, ByDepartment> = HashMap::new();
-    for row in stats::for_days(conn, &org.id, from, to)? {
+    for row in stored.chain(exact_days(conn, org, &open)?) {
         let counts = out
             .entry(row.day)
             .or_default()
@@ -106,15 +104,11 @@ pub fn trend_totals(
     from: NaiveDate,
     to: NaiveDate,
     today: NaiveDate,
-    now: NaiveDateTime,
     departments: Option<&HashSet<String>>,
 ) -> QueryResult<HashMap<NaiveDate, Counts>> {
     use crate::db::schema::day_stats;
     use diesel::dsl::sum;
-    let last_closed = to.min(today - Duration::days(1));
-    if from <= last_closed {
-        close_days(conn, org, from, last_closed, now)?;
-    }
+    let open = open_past_days(conn, org, from, to, today)?;
     type Sums = (
         NaiveDate,
         Option<i64>,
@@ -140,7 +134,8 @@ pub fn trend_totals(
     }
     let base = day_stats::table
         .filter(day_stats::org_id.eq(&org.id))
-        .filter(day_stats::day.between(from, to));
+        .filter(day_stats::day.between(from, to))
+        .filter(day_stats::day.ne_all(open.clone()));
     let rows = match departments {
         None => sums!(base),
         Some(ids) => {
@@ -165,6 +160,20 @@ pub fn trend_totals(
             },
         )
         .collect();
+    for row in exact_days(conn, org, &open)? {
+        let covered = match departments {
+            None => true,
+            Some(ids) => ids.contains(&row.department_id),
+        };
+        if covered {
+            let entry = out.entry(row.day).or_default();
+            entry.expected += i64::from(row.expected);
+            entry.exempt += i64::from(row.exempt);
+            entry.reported += i64::from(row.reported);
+            entry.reported_unexpected += i64::from(row.reported_unexpected);
+            entry.abnormal += i64::from(row.abnormal);
+        }
+    }
     if (from..=to).contains(&today) {
         let entry = out.entry(today).or_default();
         entry.expected = 0;
@@ -223,27 +232,106 @@ fn expected_today(
     Ok(out)
 }
 
-/// Closes yesterday in every organization (each in its own zone), so the first report of a
-/// morning reads stored numbers instead of computing them. Returns how many it closed.
-pub fn close_yesterday(
+/// Closes every past day not closed yet in every organization (each in its own zone), from
+/// its first member's joining to yesterday, so that reports read stored numbers; reports
+/// themselves never write. Returns how many days it closed.
+pub fn close_past_days(
     conn: &mut DbConn,
     now: chrono::DateTime<chrono::Utc>,
 ) -> QueryResult<usize> {
+    use crate::db::schema::membership_history;
     let orgs = crate::db::organizations::all(conn)?;
     let stamp = crate::db::db_time(now);
     let mut closed = 0;
     for org in &orgs {
-        let yesterday = now.with_timezone(&org_tz(org)).date_naive() - Duration::days(1);
-        if stats::closed_between(conn, &org.id, yesterday, yesterday)?.is_empty() {
-            // One organization's damaged settings must not keep the others' days open.
-            if let Err(e) = close_days(conn, org, yesterday, yesterday, stamp) {
-                tracing::error!(org_id = %org.id, error = %e, "closing yesterday failed");
-                continue;
-            }
-            closed += 1;
+        let tz = org_tz(org);
+        let yesterday = now.with_timezone(&tz).date_naive() - Duration::days(1);
+        let first: Option<NaiveDateTime> = membership_history::table
+            .filter(membership_history::org_id.eq(&org.id))
+            .select(diesel::dsl::min(membership_history::valid_from))
+            .first(conn)?;
+        let Some(first) = first.map(|t| t.and_utc().with_timezone(&tz).date_naive()) else {
+            continue;
+        };
+        if first > yesterday {
+            continue;
         }
+        let open = first.iter_days().take_while(|d| *d <= yesterday).count()
+            - stats::closed_between(conn, &org.id, first, yesterday)?.len();
+        if open == 0 {
+            continue;
+        }
+        // One organization's damaged settings must not keep the others' days open.
+        if let Err(e) = close_days(conn, org, first, yesterday, stamp) {
+            tracing::error!(org_id = %org.id, error = %e, "closing days failed");
+            continue;
+        }
+        closed += open;
     }
     Ok(closed)
+}
+
+/// The days of a range before today that are not closed yet.
+fn open_past_days(
+    conn: &mut DbConn,
+    org: &OrganizationRow,
+    from: NaiveDate,
+    to: NaiveDate,
+    today: NaiveDate,
+) -> QueryResult<Vec<NaiveDate>> {
+    let last = to.min(today - Duration::days(1));
+    if from > last {
+        return Ok(Vec::new());
+    }
+    let closed: HashSet<NaiveDate> = stats::closed_between(conn, &org.id, from, last)?
+        .into_iter()
+        .collect();
+    Ok(from
+        .iter_days()
+        .take_while(|d| *d <= last)
+        .filter(|d| !closed.contains(d))
+        .collect())
+}
+
+/// The exact numbers of days not closed yet, computed as closing would and stored nowhere.
+fn exact_days(
+    conn: &mut DbConn,
+    org: &OrganizationRow,
+    days: &[NaiveDate],
+) -> QueryResult<Vec<DayStatsRow>> {
+    let Some(last) = days.last().copied() else {
+        return Ok(Vec::new());
+    };
+    let settings = org.settings()?;
+    let mut replay = DayReplay::load(conn, org, last)?;
+    let mut rows = Vec::new();
+    for day in days {
+        let roster = replay.advance_to(*day);
+        rows.extend(day_rows(conn, org, *day, &settings, roster)?);
+    }
+    Ok(rows)
+}
+
+/// One day's exact rows from its leave and check-ins as they are now.
+fn day_rows(
+    conn: &mut DbConn,
+    org: &OrganizationRow,
+    day: NaiveDate,
+    settings: &OrgSettings,
+    roster: &Roster,
+) -> QueryResult<Vec<DayStatsRow>> {
+    let leave = LeaveCalendar::load(conn, &org.id, day, day)?;
+    let away = leave.away_on(day);
+    let submitted: Vec<(String, bool, Option<String>)> = checkins::table
+        .filter(checkins::org_id.eq(&org.id))
+        .filter(checkins::day.eq(day))
+        .select((
+            checkins::user_id,
+            checkins::abnormal,
+            checkins::department_id,
+        ))
+        .load(conn)?;
+    Ok(exact_day(&org.id, day, settings, roster, &away, &submitted))
 }
 
 /// Computes the exact counts of every day in the range that is not closed yet, replaying
@@ -274,18 +362,7 @@ pub fn close_days(
             // Check-ins and recounts of this day wait, and those already begun are counted,
             // before the day's check-ins and leave are read: none is lost in between.
             stats::lock_day(c, &org.id, day, DayLock::Exclusive)?;
-            let leave = LeaveCalendar::load(c, &org.id, day, day)?;
-            let away = leave.away_on(day);
-            let submitted: Vec<(String, bool, Option<String>)> = checkins::table
-                .filter(checkins::org_id.eq(&org.id))
-                .filter(checkins::day.eq(day))
-                .select((
-                    checkins::user_id,
-                    checkins::abnormal,
-                    checkins::department_id,
-                ))
-                .load(c)?;
-            let rows = exact_day(&org.id, day, &settings, roster, &away, &submitted);
+            let rows = day_rows(c, org, day, &settings, roster)?;
             stats::replace_closed(c, &org.id, day, &rows, now)
         })?;
     }

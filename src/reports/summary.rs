@@ -99,15 +99,8 @@ pub fn trend_days(
     to: NaiveDate,
     today: &Today,
 ) -> QueryResult<Vec<TrendDay>> {
-    let mut by_day = super::counts::trend_totals(
-        conn,
-        org,
-        from,
-        to,
-        today.today,
-        today.now,
-        scope.departments.as_ref(),
-    )?;
+    let mut by_day =
+        super::counts::trend_totals(conn, org, from, to, today.today, scope.departments.as_ref())?;
     Ok(from
         .iter_days()
         .take_while(|d| *d <= to)

@@ -130,13 +130,13 @@ pub async fn daily_svg(
     user.require(Role::Manager)?;
     let query = query.into_inner();
     let lang = chart_lang(query.lang.as_deref(), &user)?;
-    let Today { today, now } = Today::in_org(&user.org, state.clock.now());
+    let Today { today, .. } = Today::in_org(&user.org, state.clock.now());
     let day = report_day(query.date.as_deref(), today)?;
     let department_id = query.department_id;
     let (bars, total, department) = state
         .db(move |conn| {
             let scope = report_scope(conn, &user, department_id.as_deref())?;
-            let counts = reports::day_counts(conn, &user.org, day, today, now)?;
+            let counts = reports::day_counts(conn, &user.org, day, today)?;
             let total = scope.total(&counts);
             let rolled = rolled_up(&scope, &counts);
             let mut bars: Vec<DepartmentBar> = rolled

@@ -1,5 +1,5 @@
 use actix_web::{web, HttpResponse};
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
@@ -65,12 +65,12 @@ pub async fn daily(
     query: web::Query<DayQuery>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Manager)?;
-    let Today { today, now } = Today::in_org(&user.org, state.clock.now());
+    let Today { today, .. } = Today::in_org(&user.org, state.clock.now());
     let day = report_day(query.date.as_deref(), today)?;
     let report = state
         .db(move |conn| {
             let scope = report_scope(conn, &user, query.department_id.as_deref())?;
-            let counts = reports::day_counts(conn, &user.org, day, today, now)?;
+            let counts = reports::day_counts(conn, &user.org, day, today)?;
             let total = scope.total(&counts);
             let reminded = crate::db::reminders::reminded(conn, user.org_id(), day)?
                 .iter()
@@ -217,7 +217,6 @@ fn entry(scope: &ReportScope, listed: lists::Listed, checkin: Option<Checkin>) -
 struct ListRequest {
     day: NaiveDate,
     today: NaiveDate,
-    now: NaiveDateTime,
     window: lists::Window,
 }
 
@@ -244,12 +243,7 @@ where
     let Today { today, now } = Today::in_org(&user.org, state.clock.now());
     let day = report_day(query.date.as_deref(), today)?;
     let (page, per_page, window) = window(&query)?;
-    let request = ListRequest {
-        day,
-        today,
-        now,
-        window,
-    };
+    let request = ListRequest { day, today, window };
     let (people, total) = state
         .db(move |conn| {
             let scope = report_scope(conn, &user, query.department_id.as_deref())?;
@@ -305,9 +299,7 @@ pub async fn unreported(
             let total = match listed.total {
                 Some(total) => total,
                 None => scope
-                    .total(&reports::day_counts(
-                        conn, &user.org, r.day, r.today, r.now,
-                    )?)
+                    .total(&reports::day_counts(conn, &user.org, r.day, r.today)?)
                     .unreported(),
             };
             let people = listed

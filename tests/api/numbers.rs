@@ -50,6 +50,14 @@ async fn daily(app: &TestApp, token: &str, date: &str) -> Value {
     r.body
 }
 
+/// What the closing job does after midnight: every past day not closed yet is closed.
+async fn close_past_days(app: &TestApp) {
+    let now = app.clock_now();
+    app.with_db(move |conn| health_checkin::reports::counts::close_past_days(conn, now))
+        .await
+        .expect("closing");
+}
+
 fn fever() -> Value {
     let mut answers = healthy_answers();
     answers["temperature"] = json!(38.5);
@@ -262,8 +270,16 @@ async fn a_rest_day_counts_who_reported_and_keeps_them_once_closed() {
     assert_eq!(trend.body["days"][0]["reported_unexpected"], 3);
     assert_eq!(trend.body["days"][0]["abnormal"], 2);
 
-    // On Monday, Saturday is closed from the stored rows: the same numbers.
+    // On Monday, Saturday is counted exactly before it is closed, and from the stored rows
+    // once the closing job has run: the same numbers.
     app.clock.set(monday_morning());
+    check(&daily(&app, &admin_token, "2020-02-01").await);
+    close_past_days(&app).await;
+    assert_eq!(
+        app.count_rows("SELECT COUNT(*) AS n FROM closed_days WHERE day = '2020-02-01'")
+            .await,
+        1
+    );
     check(&daily(&app, &admin_token, "2020-02-01").await);
     let trend = app
         .get(
@@ -351,6 +367,7 @@ async fn reporting_then_leaving_or_being_deactivated_the_same_day_moves_the_coun
         .await;
     let live = daily(&app, &admin_token, "2020-02-03").await;
     app.clock.set(monday_morning() + Duration::days(1));
+    close_past_days(&app).await;
     let closed = daily(&app, &admin_token, "2020-02-03").await;
     assert_eq!(numbers(&closed), numbers(&live));
     assert_eq!(numbers(&closed), (2, 1, 1, 2));
@@ -487,8 +504,8 @@ async fn closing_days_while_late_checkins_pour_in_loses_none() {
             }
         }));
     }
-    // Once a third of the check-ins are in, reports close the three days, and the days are
-    // opened and closed again and again while the rest pour in.
+    // Once a third of the check-ins are in, the three days are closed, opened and closed
+    // again and again while the rest pour in, and reports read them all along.
     let closers: Vec<_> = DAYS
         .iter()
         .map(|day| {
@@ -502,6 +519,7 @@ async fn closing_days_while_late_checkins_pour_in_loses_none() {
                 let mut closings = 0;
                 while done.load(Ordering::SeqCst) < PEOPLE {
                     let org_id = org_id.clone();
+                    let now = app.clock_now();
                     app.with_db(move |conn| {
                         use health_checkin::db::schema::closed_days;
                         diesel::delete(
@@ -510,7 +528,18 @@ async fn closing_days_while_late_checkins_pour_in_loses_none() {
                                 .filter(closed_days::day.eq(date)),
                         )
                         .execute(conn)
-                        .expect("reopened")
+                        .expect("reopened");
+                        let org = health_checkin::db::organizations::find(conn, &org_id)
+                            .expect("organization")
+                            .expect("organization exists");
+                        health_checkin::reports::counts::close_days(
+                            conn,
+                            &org,
+                            date,
+                            date,
+                            health_checkin::db::db_time(now),
+                        )
+                        .expect("closed");
                     })
                     .await;
                     daily(&app, &token, day).await;
@@ -534,7 +563,7 @@ async fn closing_days_while_late_checkins_pour_in_loses_none() {
     let closed_days = app
         .count_rows("SELECT COUNT(*) AS n FROM closed_days")
         .await;
-    assert_eq!(closed_days, 3, "the reports closed every day");
+    assert_eq!(closed_days, 3, "every day ends closed");
     for day in days {
         let report = daily(&app, &admin_token, day).await;
         let date = NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap();
@@ -644,6 +673,8 @@ async fn the_closing_job_closes_yesterday_on_its_own_schedule() {
     // Tuesday 2020-02-04, 09:00 in Shanghai: Monday is yesterday.
     let app = spawn_with_settings(db, monday_morning() + Duration::days(1), settings).await;
     let admin = app.create_org("Acme", "Asia/Shanghai").await;
+    // Someone who joined weeks ago: the organization has past days to close.
+    app.add_person(&admin.org_id, "staff", None).await;
     let started = std::time::Instant::now();
     loop {
         let closed = app

@@ -349,7 +349,7 @@ async fn yesterday_is_closed_ahead_of_the_first_report() {
     app.clock.advance(Duration::days(1));
     let now = app.clock_now();
     let closed = app
-        .with_db(move |conn| health_checkin::reports::counts::close_yesterday(conn, now).unwrap())
+        .with_db(move |conn| health_checkin::reports::counts::close_past_days(conn, now).unwrap())
         .await;
     assert_eq!(closed, 1);
     assert_eq!(
@@ -358,7 +358,7 @@ async fn yesterday_is_closed_ahead_of_the_first_report() {
         1
     );
     let again = app
-        .with_db(move |conn| health_checkin::reports::counts::close_yesterday(conn, now).unwrap())
+        .with_db(move |conn| health_checkin::reports::counts::close_past_days(conn, now).unwrap())
         .await;
     assert_eq!(again, 0, "a closed day stays closed");
     let monday = app
