@@ -18,6 +18,7 @@ pub mod people;
 pub mod provisioning;
 pub mod reports;
 pub mod routes;
+pub mod services;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

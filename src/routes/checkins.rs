@@ -1,21 +1,22 @@
 use actix_web::{web, HttpResponse};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use crate::auth::AuthUser;
-use crate::db::checkins::{self, Placement, RevisionRow, Submission, SubmitError, SubmitOutcome};
-use crate::db::{db_time, membership, DbConn};
-use crate::domain::day::{day_end_utc, parse_date};
-use crate::domain::expectation::{person_exemption, Exemption, Standing};
+use crate::db::checkins::{self, RevisionRow, SubmitOutcome};
+use crate::db::db_time;
+use crate::domain::day::parse_date;
+use crate::domain::expectation::Exemption;
 use crate::domain::{Evaluation, FormTemplate};
 use crate::error::{ApiError, FieldErrors};
-use crate::reports::expected;
 use crate::routes::dates::{parse_range, RangeQuery};
 use crate::routes::openapi::ErrorResponse;
 use crate::routes::resource;
+use crate::routes::services::reporter;
 use crate::routes::views::{stored_json, stored_list, utc, Checkin};
+use crate::services::checkins as checkins_service;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -59,39 +60,23 @@ pub async fn day_view(
 ) -> Result<HttpResponse, ApiError> {
     let today = user.calendar(&state).today();
     let day = parse_day(&date, today)?;
-    if day > today {
-        return Err(ApiError::field("date", "is in the future"));
-    }
     let settings = user.settings()?;
-    let tz = user.tz;
-    let user_id = user.id().to_string();
-    let (checkin, previous, standing) = state
+    let (user, found) = state
         .db(move |conn| {
-            Ok((
-                checkins::find_for_day(conn, &user_id, day)?,
-                checkins::latest_before(conn, &user_id, day)?,
-                membership::standing(conn, &user_id, day, tz)?,
-            ))
+            let found = checkins_service::day(conn, &reporter(&user, &settings), day, today)?;
+            Ok((user, found))
         })
         .await?;
-    let exemption = person_exemption(&settings, day, standing);
     Ok(HttpResponse::Ok().json(DayView {
         date: day,
         form: FormTemplate::default_form(),
-        checkin: checkin.map(Checkin::from),
-        previous: previous.map(Checkin::from),
-        expected: exemption.is_none(),
-        exemption,
-        earliest_date: earliest_date(&user, settings.late_days, today),
+        checkin: found.checkin.map(Checkin::from),
+        previous: found.previous.map(Checkin::from),
+        expected: found.exemption.is_none(),
+        exemption: found.exemption,
+        earliest_date: found.earliest_date,
         timezone: user.tz.name().to_string(),
     }))
-}
-
-/// The earliest day the person may still fill in: within the organization's late days, and
-/// not before the person joined.
-fn earliest_date(user: &AuthUser, late_days: u32, today: NaiveDate) -> NaiveDate {
-    let late = today - Duration::days(i64::from(late_days));
-    late.max(expected::first_day(user.user.created_at, user.tz))
 }
 
 /// `today` or `YYYY-MM-DD`.
@@ -196,78 +181,22 @@ pub async fn submit(
     let calendar = user.calendar(&state);
     let today = calendar.today();
     let day = parse_day(&date, today)?;
-    let late_days = user.settings()?.late_days;
-    if day > today {
-        return Err(ApiError::field("date", "is in the future"));
-    }
-    let joined = expected::first_day(user.user.created_at, user.tz);
-    if day < joined {
-        return Err(ApiError::field(
-            "date",
-            format!("is before you joined on {joined}: nothing is owed for it"),
-        ));
-    }
-    if day < today - Duration::days(i64::from(late_days)) {
-        return Err(ApiError::field(
-            "date",
-            format!(
-                "is too far back: the organization accepts check-ins up to {late_days} days late"
-            ),
-        ));
-    }
-    let (evaluation, reason) = parse_submit_body(body.into_inner())?;
     let settings = user.settings()?;
-    let org_tz = user.org_tz();
+    // The day first, then the body: a day that cannot be filled in is named before answers.
+    reporter(&user, &settings).check_fillable(day, today)?;
+    let (evaluation, reason) = parse_submit_body(body.into_inner())?;
     let now = db_time(calendar.now);
     let outcome = state
         .db(move |conn| {
-            let place = |conn: &mut DbConn| -> Result<Placement, SubmitError> {
-                let exemption = match membership::standing(conn, user.id(), day, user.tz)? {
-                    Standing::NotYetJoined => {
-                        return Err(SubmitError::NotOwed("is before you joined".into()))
-                    }
-                    Standing::Inactive => {
-                        return Err(SubmitError::NotOwed(
-                            "is a day your account was deactivated: nothing is owed for it".into(),
-                        ))
-                    }
-                    standing => person_exemption(&settings, day, standing),
-                };
-                // A late check-in counts under the department the person was in that day.
-                let department_id = if day < today {
-                    membership::at(conn, user.id(), day_end_utc(org_tz, day))?
-                        .map(|m| m.department_id)
-                        .unwrap_or_else(|| user.user.department_id.clone())
-                } else {
-                    user.user.department_id.clone()
-                };
-                Ok(Placement {
-                    department_id,
-                    expected: exemption.is_none(),
-                })
-            };
-            let submission = Submission {
-                org_id: user.org_id().to_string(),
-                user_id: user.id().to_string(),
+            Ok(checkins_service::submit(
+                conn,
+                &reporter(&user, &settings),
                 day,
+                today,
                 evaluation,
                 reason,
-                reason_required_for_correction: day < today,
-                submitted_by: user.id().to_string(),
                 now,
-            };
-            checkins::submit(conn, &submission, &place).map_err(|e| match e {
-                SubmitError::NotOwed(message) => ApiError::field("date", message),
-                SubmitError::ReasonRequired => ApiError::field(
-                    "reason",
-                    "is required to correct the check-in of an earlier day",
-                ),
-                SubmitError::LostRace => ApiError::conflict(
-                    "concurrent_update",
-                    "the check-in was changed at the same moment; please try again",
-                ),
-                SubmitError::Db(e) => ApiError::from(e),
-            })
+            )?)
         })
         .await?;
     let response = match outcome {
@@ -307,30 +236,27 @@ pub async fn history(
     query: web::Query<RangeQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (from, to) = parse_range(&query, user.calendar(&state).today())?;
-    let user_id = user.id().to_string();
-    let tz = user.tz;
-    let (rows, standings) = state
+    let settings = user.settings()?;
+    let found = state
         .db(move |conn| {
-            Ok((
-                checkins::history(conn, &user_id, from, to)?,
-                membership::PersonStandings::load(conn, &user_id, tz, from, to)?,
-            ))
+            Ok(checkins_service::history(
+                conn,
+                &reporter(&user, &settings),
+                from,
+                to,
+            )?)
         })
         .await?;
-    let settings = user.settings()?;
-    let mut days: Vec<HistoryDay> = from
-        .iter_days()
-        .take_while(|d| *d <= to)
-        .map(|date| {
-            let exemption = person_exemption(&settings, date, standings.on(date));
-            HistoryDay {
-                date,
-                expected: exemption.is_none(),
-                exemption,
-            }
+    let rows = found.checkins;
+    let days: Vec<HistoryDay> = found
+        .days
+        .into_iter()
+        .map(|(date, exemption)| HistoryDay {
+            date,
+            expected: exemption.is_none(),
+            exemption,
         })
         .collect();
-    days.reverse();
     Ok(HttpResponse::Ok().json(History {
         from,
         to,

@@ -4,8 +4,10 @@
 use crate::audit::Reader;
 use crate::auth::AuthUser;
 use crate::db::DbConn;
+use crate::domain::OrgSettings;
 use crate::error::ApiError;
 use crate::reports::scope::{ReportScope, ScopeError};
+use crate::services::checkins::{CheckinError, Reporter};
 
 impl From<ScopeError> for ApiError {
     fn from(e: ScopeError) -> Self {
@@ -14,6 +16,31 @@ impl From<ScopeError> for ApiError {
             ScopeError::UnknownDepartment => ApiError::field("department_id", e.to_string()),
             ScopeError::Db(e) => ApiError::from(e),
         }
+    }
+}
+
+impl From<CheckinError> for ApiError {
+    fn from(e: CheckinError) -> Self {
+        match e {
+            CheckinError::InFuture
+            | CheckinError::BeforeJoining(_)
+            | CheckinError::TooFarBack(_)
+            | CheckinError::NotOwed(_) => ApiError::field("date", e.to_string()),
+            CheckinError::ReasonRequired => ApiError::field("reason", e.to_string()),
+            CheckinError::LostRace => ApiError::conflict("concurrent_update", e.to_string()),
+            CheckinError::Db(e) => ApiError::from(e),
+        }
+    }
+}
+
+/// The caller as the person checking in.
+pub fn reporter<'a>(user: &'a AuthUser, settings: &'a OrgSettings) -> Reporter<'a> {
+    Reporter {
+        user: &user.user,
+        org: &user.org,
+        tz: user.tz,
+        org_tz: user.org_tz(),
+        settings,
     }
 }
 

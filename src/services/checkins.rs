@@ -1,0 +1,184 @@
+//! The daily check-in: which days a person may still fill in, where a new check-in counts,
+//! and what a day and a range of days look like to the person.
+
+use chrono::{Duration, NaiveDate, NaiveDateTime};
+use chrono_tz::Tz;
+
+use crate::db::checkins::{self, CheckinRow, Placement, Submission, SubmitError, SubmitOutcome};
+use crate::db::membership;
+use crate::db::organizations::OrganizationRow;
+use crate::db::users::UserRow;
+use crate::db::DbConn;
+use crate::domain::day::day_end_utc;
+use crate::domain::expectation::{person_exemption, Exemption, Standing};
+use crate::domain::{Evaluation, OrgSettings};
+use crate::reports::expected::first_day;
+
+/// The person checking in, with their organization, zone and its settings.
+pub struct Reporter<'a> {
+    pub user: &'a UserRow,
+    pub org: &'a OrganizationRow,
+    /// The person's own zone where set, else the organization's.
+    pub tz: Tz,
+    pub org_tz: Tz,
+    pub settings: &'a OrgSettings,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CheckinError {
+    #[error("is in the future")]
+    InFuture,
+    #[error("is before you joined on {0}: nothing is owed for it")]
+    BeforeJoining(NaiveDate),
+    #[error("is too far back: the organization accepts check-ins up to {0} days late")]
+    TooFarBack(u32),
+    /// A day the person owed nothing (deactivated, or not yet joined in their zone).
+    #[error("{0}")]
+    NotOwed(String),
+    #[error("is required to correct the check-in of an earlier day")]
+    ReasonRequired,
+    #[error("the check-in was changed at the same moment; please try again")]
+    LostRace,
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+}
+
+impl From<SubmitError> for CheckinError {
+    fn from(e: SubmitError) -> Self {
+        match e {
+            SubmitError::NotOwed(message) => CheckinError::NotOwed(message),
+            SubmitError::ReasonRequired => CheckinError::ReasonRequired,
+            SubmitError::LostRace => CheckinError::LostRace,
+            SubmitError::Db(e) => CheckinError::Db(e),
+        }
+    }
+}
+
+impl Reporter<'_> {
+    /// The earliest day the person may still fill in: within the organization's late days,
+    /// and not before the person joined.
+    pub fn earliest_date(&self, today: NaiveDate) -> NaiveDate {
+        let late = today - Duration::days(i64::from(self.settings.late_days));
+        late.max(first_day(self.user.created_at, self.tz))
+    }
+
+    /// Whether `day` may be filled in on `today`: not in the future, not before joining, not
+    /// further back than the organization allows.
+    pub fn check_fillable(&self, day: NaiveDate, today: NaiveDate) -> Result<(), CheckinError> {
+        if day > today {
+            return Err(CheckinError::InFuture);
+        }
+        let joined = first_day(self.user.created_at, self.tz);
+        if day < joined {
+            return Err(CheckinError::BeforeJoining(joined));
+        }
+        if day < today - Duration::days(i64::from(self.settings.late_days)) {
+            return Err(CheckinError::TooFarBack(self.settings.late_days));
+        }
+        Ok(())
+    }
+}
+
+/// A day as the person sees it.
+pub struct Day {
+    pub checkin: Option<CheckinRow>,
+    /// The last check-in before the day, whose carried-over answers the form starts from.
+    pub previous: Option<CheckinRow>,
+    pub exemption: Option<Exemption>,
+    pub earliest_date: NaiveDate,
+}
+
+pub fn day(
+    conn: &mut DbConn,
+    r: &Reporter<'_>,
+    day: NaiveDate,
+    today: NaiveDate,
+) -> Result<Day, CheckinError> {
+    if day > today {
+        return Err(CheckinError::InFuture);
+    }
+    let standing = membership::standing(conn, &r.user.id, day, r.tz)?;
+    Ok(Day {
+        checkin: checkins::find_for_day(conn, &r.user.id, day)?,
+        previous: checkins::latest_before(conn, &r.user.id, day)?,
+        exemption: person_exemption(r.settings, day, standing),
+        earliest_date: r.earliest_date(today),
+    })
+}
+
+/// Submits or corrects the check-in of `day`; a new one is placed (department, expected)
+/// inside its transaction, after the day's lock.
+pub fn submit(
+    conn: &mut DbConn,
+    r: &Reporter<'_>,
+    day: NaiveDate,
+    today: NaiveDate,
+    evaluation: Evaluation,
+    reason: Option<String>,
+    now: NaiveDateTime,
+) -> Result<SubmitOutcome, CheckinError> {
+    r.check_fillable(day, today)?;
+    let place = |conn: &mut DbConn| -> Result<Placement, SubmitError> {
+        let exemption = match membership::standing(conn, &r.user.id, day, r.tz)? {
+            Standing::NotYetJoined => {
+                return Err(SubmitError::NotOwed("is before you joined".into()))
+            }
+            Standing::Inactive => {
+                return Err(SubmitError::NotOwed(
+                    "is a day your account was deactivated: nothing is owed for it".into(),
+                ))
+            }
+            standing => person_exemption(r.settings, day, standing),
+        };
+        // A late check-in counts under the department the person was in that day.
+        let department_id = if day < today {
+            membership::at(conn, &r.user.id, day_end_utc(r.org_tz, day))?
+                .map(|m| m.department_id)
+                .unwrap_or_else(|| r.user.department_id.clone())
+        } else {
+            r.user.department_id.clone()
+        };
+        Ok(Placement {
+            department_id,
+            expected: exemption.is_none(),
+        })
+    };
+    let submission = Submission {
+        org_id: r.org.id.clone(),
+        user_id: r.user.id.clone(),
+        day,
+        evaluation,
+        reason,
+        reason_required_for_correction: day < today,
+        submitted_by: r.user.id.clone(),
+        now,
+    };
+    Ok(checkins::submit(conn, &submission, &place)?)
+}
+
+/// A range of the person's days: their check-ins, newest first, and every day with why it
+/// was not owed, if it was not.
+pub struct History {
+    pub checkins: Vec<CheckinRow>,
+    pub days: Vec<(NaiveDate, Option<Exemption>)>,
+}
+
+pub fn history(
+    conn: &mut DbConn,
+    r: &Reporter<'_>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<History, CheckinError> {
+    let rows = checkins::history(conn, &r.user.id, from, to)?;
+    let standings = membership::PersonStandings::load(conn, &r.user.id, r.tz, from, to)?;
+    let mut days: Vec<(NaiveDate, Option<Exemption>)> = from
+        .iter_days()
+        .take_while(|d| *d <= to)
+        .map(|date| (date, person_exemption(r.settings, date, standings.on(date))))
+        .collect();
+    days.reverse();
+    Ok(History {
+        checkins: rows,
+        days,
+    })
+}
