@@ -49,6 +49,9 @@ pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
+/// The error body under the name the API document gives it.
+pub use ErrorBody as ErrorResponse;
+
 /// What went wrong.
 #[derive(Serialize, ToSchema)]
 pub struct ErrorDetail {

@@ -9,7 +9,7 @@ use crate::db::organizations::OrganizationRow;
 use crate::db::users::{self, UserRow};
 use crate::domain::Email;
 use crate::error::ApiError;
-use crate::routes::openapi::ErrorResponse;
+use crate::error::ErrorResponse;
 use crate::routes::{resource, JsonObject};
 use crate::state::AppState;
 

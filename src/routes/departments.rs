@@ -11,8 +11,8 @@ use crate::db::{db_time, new_id, users, DbConn};
 use crate::domain::department_tree::{DepartmentTree, MAX_DEPTH, MAX_SEGMENT_CHARS};
 use crate::domain::Role;
 use crate::error::ApiError;
+use crate::error::ErrorResponse;
 use crate::provisioning::clean_name;
-use crate::routes::openapi::ErrorResponse;
 use crate::routes::{double_option, resource, JsonObject};
 use crate::state::AppState;
 

@@ -24,7 +24,7 @@ pub async fn healthz() -> HttpResponse {
 
 /// The database answers.
 #[utoipa::path(get, path = "/readyz", tag = "operations",
-    responses((status = 200, body = Status), (status = 503, body = crate::routes::openapi::ErrorResponse)))]
+    responses((status = 200, body = Status), (status = 503, body = crate::error::ErrorResponse)))]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     state
         .db(|conn| {

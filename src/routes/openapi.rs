@@ -19,7 +19,7 @@ use crate::routes::{
 };
 
 /// The error shape of every failed request: the one `ApiError` renders.
-pub use crate::error::ErrorBody as ErrorResponse;
+pub use crate::error::ErrorResponse;
 
 struct BearerAuth;
 

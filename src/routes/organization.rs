@@ -11,11 +11,11 @@ use crate::domain::day::parse_date;
 use crate::domain::org_settings::ClockTime as SettingsTime;
 use crate::domain::org_settings::{parse_time, MAX_HOLIDAYS, MAX_LATE_DAYS, MAX_REMINDER_TIMES};
 use crate::domain::{OrgSettings, Role};
+use crate::error::ErrorResponse;
 use crate::error::{ApiError, FieldErrors};
 use crate::people;
 use crate::provisioning::clean_name;
 use crate::reports::counts::org_tz;
-use crate::routes::openapi::ErrorResponse;
 use crate::routes::resource;
 use crate::state::AppState;
 
