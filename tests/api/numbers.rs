@@ -41,6 +41,16 @@ fn assert_consistent(report: &Value) {
     }
 }
 
+/// Expected, reported, reported though not expected, abnormal.
+fn numbers(report: &Value) -> (i64, i64, i64, i64) {
+    (
+        n(report, "expected"),
+        n(report, "reported"),
+        n(report, "reported_unexpected"),
+        n(report, "abnormal"),
+    )
+}
+
 async fn daily(app: &TestApp, token: &str, date: &str) -> Value {
     let r = app
         .get(&format!("/api/v1/reports/daily?date={date}"), token)
@@ -309,14 +319,6 @@ async fn reporting_then_leaving_or_being_deactivated_the_same_day_moves_the_coun
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
     }
-    let numbers = |r: &Value| {
-        (
-            n(r, "expected"),
-            n(r, "reported"),
-            n(r, "reported_unexpected"),
-            n(r, "abnormal"),
-        )
-    };
     // The admin and the two staff are expected; the two staff reported, with a fever.
     let start = daily(&app, &admin_token, "2020-02-03").await;
     assert_eq!(numbers(&start), (3, 2, 0, 2));
@@ -623,14 +625,6 @@ async fn making_today_a_holiday_and_back_keeps_todays_numbers_whole() {
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
     }
-    let numbers = |r: &Value| {
-        (
-            n(r, "expected"),
-            n(r, "reported"),
-            n(r, "reported_unexpected"),
-            n(r, "abnormal"),
-        )
-    };
     // The admin, `well` and `ill` are expected; `away` reported while on leave.
     let before = daily(&app, &admin_token, "2020-02-03").await;
     assert_eq!(numbers(&before), (3, 2, 1, 1));
