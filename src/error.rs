@@ -7,8 +7,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-/// Field path (`answers.temperature`) → what is wrong with it.
-pub type FieldErrors = BTreeMap<String, String>;
+pub use crate::problem::{FieldErrors, Problem};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -59,10 +58,27 @@ pub struct ErrorDetail {
     #[schema(value_type = String)]
     pub code: &'static str,
     pub message: String,
-    /// Only for validation errors: field path (`answers.temperature`) → problem.
+    /// Only for validation errors: field path (`answers.temperature`) → problem, in English.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<BTreeMap<String, String>>)]
-    pub fields: Option<FieldErrors>,
+    pub fields: Option<BTreeMap<String, String>>,
+    /// Only for validation errors: each field's problem as a code and its parameters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<Vec<FieldDetail>>,
+}
+
+/// One field's problem, for a program or a page to say in its own words.
+#[derive(Serialize, ToSchema)]
+pub struct FieldDetail {
+    /// The field's path, e.g. `answers.temperature`.
+    pub field: String,
+    /// A stable snake_case code, e.g. `out_of_range`.
+    #[schema(value_type = String)]
+    pub code: &'static str,
+    /// What the code needs, e.g. `{"min": 34, "max": 43}`.
+    #[schema(value_type = Object)]
+    pub params: serde_json::Map<String, serde_json::Value>,
+    /// The same in English.
+    pub message: String,
 }
 
 impl ApiError {
@@ -95,7 +111,7 @@ impl ApiError {
         }
     }
 
-    pub fn field(path: impl Into<String>, problem: impl Into<String>) -> Self {
+    pub fn field(path: impl Into<String>, problem: impl Into<Problem>) -> Self {
         Self::validation(FieldErrors::from([(path.into(), problem.into())]))
     }
 
@@ -117,7 +133,26 @@ impl ApiError {
             code: self.code(),
             message,
             fields: match self {
-                Self::Validation { fields, .. } => Some(fields.clone()),
+                Self::Validation { fields, .. } => Some(
+                    fields
+                        .iter()
+                        .map(|(path, problem)| (path.clone(), problem.message.clone()))
+                        .collect(),
+                ),
+                _ => None,
+            },
+            details: match self {
+                Self::Validation { fields, .. } => Some(
+                    fields
+                        .iter()
+                        .map(|(path, problem)| FieldDetail {
+                            field: path.clone(),
+                            code: problem.code,
+                            params: problem.params.clone(),
+                            message: problem.message.clone(),
+                        })
+                        .collect(),
+                ),
                 _ => None,
             },
         }

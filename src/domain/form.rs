@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Number, Value};
 use utoipa::ToSchema;
 
-use crate::error::FieldErrors;
+use crate::problem::{FieldErrors, Problem};
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct Label {
@@ -233,10 +233,7 @@ impl FormTemplate {
 
         for key in raw.keys() {
             if !self.fields.iter().any(|f| &f.key == key) {
-                errors.insert(
-                    format!("answers.{key}"),
-                    "is not a field of this form".into(),
-                );
+                errors.insert(format!("answers.{key}"), Problem::unknown_field());
             }
         }
         for field in &self.fields {
@@ -244,7 +241,7 @@ impl FormTemplate {
             let value = match raw.get(&field.key) {
                 None | Some(Value::Null) => {
                     if field.required {
-                        errors.insert(path, "is required".into());
+                        errors.insert(path, Problem::required());
                     }
                     continue;
                 }
@@ -281,7 +278,7 @@ impl FormTemplate {
 
 impl FieldKind {
     /// The value to store and whether it is abnormal, or what is wrong with it.
-    fn check(&self, value: &Value) -> Result<(Value, bool), String> {
+    fn check(&self, value: &Value) -> Result<(Value, bool), Problem> {
         match self {
             FieldKind::Number {
                 min,
@@ -290,9 +287,9 @@ impl FieldKind {
                 abnormal_at_or_above,
                 ..
             } => {
-                let n = value.as_f64().ok_or("must be a number")?;
+                let n = value.as_f64().ok_or_else(Problem::not_a_number)?;
                 if !n.is_finite() || n < *min || n > *max {
-                    return Err(format!("must be between {min:.1} and {max:.1}"));
+                    return Err(Problem::out_of_range(*min, *max));
                 }
                 let scale = 10f64.powi(*decimals as i32);
                 let scaled = (n * scale).round();
@@ -300,19 +297,29 @@ impl FieldKind {
                 // Compare in whole units of the last decimal so 37.3 is never 37.29999.
                 let abnormal =
                     abnormal_at_or_above.is_some_and(|limit| scaled >= (limit * scale).round());
-                let number = Number::from_f64(rounded).ok_or("must be a number")?;
+                let number = Number::from_f64(rounded).ok_or_else(Problem::not_a_number)?;
                 Ok((Value::Number(number), abnormal))
             }
             FieldKind::MultiChoice {
                 options,
                 abnormal_if_any,
             } => {
-                let items = value.as_array().ok_or("must be a list (empty for none)")?;
+                let items = value
+                    .as_array()
+                    .ok_or_else(|| Problem::new("not_a_list", "must be a list (empty for none)"))?;
                 let mut chosen = Vec::new();
                 for item in items {
-                    let v = item.as_str().ok_or("must be a list of option names")?;
+                    let v = item.as_str().ok_or_else(|| {
+                        Problem::new("not_a_list", "must be a list of option names")
+                    })?;
                     if !options.iter().any(|o| o.value == v) {
-                        return Err(format!("`{v}` is not one of {}", option_names(options)));
+                        let names = option_values(options);
+                        return Err(Problem::new(
+                            "not_a_choice",
+                            format!("`{v}` is not one of {}", names.join(", ")),
+                        )
+                        .with("choices", names)
+                        .with("value", v));
                     }
                     chosen.push(v);
                 }
@@ -329,9 +336,11 @@ impl FieldKind {
                 options,
                 abnormal_values,
             } => {
-                let v = value.as_str().ok_or("must be a text value")?;
+                let v = value
+                    .as_str()
+                    .ok_or_else(|| Problem::new("not_text", "must be a text value"))?;
                 if !options.iter().any(|o| o.value == v) {
-                    return Err(format!("must be one of {}", option_names(options)));
+                    return Err(Problem::not_a_choice(&option_values(options)));
                 }
                 Ok((
                     Value::String(v.to_string()),
@@ -339,18 +348,18 @@ impl FieldKind {
                 ))
             }
             FieldKind::Boolean { abnormal_if_true } => {
-                let b = value.as_bool().ok_or("must be true or false")?;
+                let b = value.as_bool().ok_or_else(Problem::not_a_boolean)?;
                 Ok((Value::Bool(b), *abnormal_if_true && b))
             }
             FieldKind::Text { max_length } => {
-                let raw = value.as_str().ok_or("must be text")?;
+                let raw = value.as_str().ok_or_else(Problem::not_text)?;
                 let s = raw.trim();
                 // Counted as sent, spaces included: the limit the OpenAPI document gives.
                 if raw.chars().count() > *max_length {
-                    return Err(format!("must be at most {max_length} characters"));
+                    return Err(Problem::too_long(*max_length));
                 }
                 if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-                    return Err("must not contain control characters".into());
+                    return Err(Problem::control_characters());
                 }
                 Ok((Value::String(s.to_string()), false))
             }
@@ -358,12 +367,8 @@ impl FieldKind {
     }
 }
 
-fn option_names(options: &[Choice]) -> String {
-    options
-        .iter()
-        .map(|o| o.value.as_str())
-        .collect::<Vec<_>>()
-        .join(", ")
+fn option_values(options: &[Choice]) -> Vec<&str> {
+    options.iter().map(|o| o.value.as_str()).collect()
 }
 
 #[cfg(test)]
@@ -451,7 +456,7 @@ mod tests {
         v.as_object_mut().unwrap().remove("health_code");
         v["mood"] = json!("great");
         let errors = evaluate(v).unwrap_err();
-        assert_eq!(errors["answers.health_code"], "is required");
+        assert_eq!(errors["answers.health_code"].code, "required");
         assert!(errors.contains_key("answers.mood"));
     }
 

@@ -11,7 +11,7 @@ use crate::domain::day::parse_date;
 use crate::domain::expectation::Exemption;
 use crate::domain::{Evaluation, FormTemplate};
 use crate::error::ErrorResponse;
-use crate::error::{ApiError, FieldErrors};
+use crate::error::{ApiError, FieldErrors, Problem};
 use crate::routes::dates::{parse_range, RangeQuery};
 use crate::routes::resource;
 use crate::routes::services::reporter;
@@ -124,38 +124,38 @@ fn parse_submit_body(body: Value) -> Result<(Evaluation, Option<String>), ApiErr
             }
         },
         Some(_) => {
-            errors.insert("answers".into(), "must be an object".into());
+            errors.insert(
+                "answers".into(),
+                Problem::new("not_an_object", "must be an object"),
+            );
             None
         }
         None => {
-            errors.insert("answers".into(), "is required".into());
+            errors.insert("answers".into(), Problem::required());
             None
         }
     };
     let reason = match body.remove("reason") {
         None | Some(Value::Null) => None,
         Some(Value::String(r)) if r.chars().count() > MAX_REASON_CHARS => {
-            errors.insert(
-                "reason".into(),
-                format!("must be at most {MAX_REASON_CHARS} characters"),
-            );
+            errors.insert("reason".into(), Problem::too_long(MAX_REASON_CHARS));
             None
         }
         Some(Value::String(r)) if r.chars().any(char::is_control) => {
-            errors.insert(
-                "reason".into(),
-                "must not contain control characters".into(),
-            );
+            errors.insert("reason".into(), Problem::control_characters());
             None
         }
         Some(Value::String(r)) => Some(r.trim().to_string()).filter(|r| !r.is_empty()),
         Some(_) => {
-            errors.insert("reason".into(), "must be text".into());
+            errors.insert("reason".into(), Problem::not_text());
             None
         }
     };
     for unknown in body.keys() {
-        errors.insert(unknown.clone(), "is not a field of this request".into());
+        errors.insert(
+            unknown.clone(),
+            Problem::new("unknown_field", "is not a field of this request"),
+        );
     }
     match evaluation {
         Some(evaluation) if errors.is_empty() => Ok((evaluation, reason)),

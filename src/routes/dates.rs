@@ -5,7 +5,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::domain::day::parse_date;
-use crate::error::ApiError;
+use crate::error::{ApiError, Problem};
 
 /// Longest range one request reads.
 pub const MAX_RANGE_DAYS: i64 = 366;
@@ -23,7 +23,7 @@ pub struct RangeQuery {
 }
 
 fn query_day(raw: Option<&str>, name: &str) -> Result<Option<NaiveDate>, ApiError> {
-    raw.map(|r| parse_date(r).ok_or_else(|| ApiError::field(name, "must be a date as YYYY-MM-DD")))
+    raw.map(|r| parse_date(r).ok_or_else(|| ApiError::field(name, Problem::invalid_date())))
         .transpose()
 }
 
@@ -36,12 +36,19 @@ pub fn parse_range(
     let from = query_day(query.from.as_deref(), "from")?
         .unwrap_or(to - Duration::days(DEFAULT_RANGE_DAYS - 1));
     if from > to {
-        return Err(ApiError::field("from", "must not be after `to`"));
+        return Err(ApiError::field(
+            "from",
+            Problem::new("after_end", "must not be after `to`"),
+        ));
     }
     if (to - from).num_days() >= MAX_RANGE_DAYS {
         return Err(ApiError::field(
             "from",
-            format!("the range may cover at most {MAX_RANGE_DAYS} days"),
+            Problem::new(
+                "range_too_long",
+                format!("the range may cover at most {MAX_RANGE_DAYS} days"),
+            )
+            .with("max_days", MAX_RANGE_DAYS),
         ));
     }
     Ok((from, to))
@@ -51,12 +58,10 @@ pub fn parse_range(
 pub fn report_day(raw: Option<&str>, today: NaiveDate) -> Result<NaiveDate, ApiError> {
     let day = match raw {
         None => today,
-        Some(r) => {
-            parse_date(r).ok_or_else(|| ApiError::field("date", "must be a date as YYYY-MM-DD"))?
-        }
+        Some(r) => parse_date(r).ok_or_else(|| ApiError::field("date", Problem::invalid_date()))?,
     };
     if day > today {
-        return Err(ApiError::field("date", "is in the future"));
+        return Err(ApiError::field("date", Problem::in_future()));
     }
     Ok(day)
 }
@@ -69,7 +74,7 @@ pub fn report_range(
 ) -> Result<(NaiveDate, NaiveDate), ApiError> {
     let (from, to) = parse_range(&RangeQuery { from, to }, today)?;
     if to > today {
-        return Err(ApiError::field("to", "is in the future"));
+        return Err(ApiError::field("to", Problem::in_future()));
     }
     Ok((from, to))
 }

@@ -349,7 +349,7 @@ impl Draft<'_> {
     fn take<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
         result
             .map_err(|problem| {
-                self.errors.insert(field.to_string(), problem);
+                self.errors.insert(field.to_string(), problem.into());
             })
             .ok()
     }
@@ -370,8 +370,10 @@ impl Draft<'_> {
         ids.sort();
         ids.dedup();
         if let Some(bad) = ids.iter().find(|d| !self.tree.contains(d)) {
-            self.errors
-                .insert("manager_of".into(), format!("`{bad}` is not a department"));
+            self.errors.insert(
+                "manager_of".into(),
+                format!("`{bad}` is not a department").into(),
+            );
         } else if !ids.is_empty() && role < Role::Manager {
             self.errors.insert(
                 "manager_of".into(),
@@ -823,20 +825,20 @@ pub async fn add_leave(
         } else if (to - from).num_days() >= MAX_LEAVE_DAYS {
             errors.insert(
                 "to".into(),
-                format!("leave may cover at most {MAX_LEAVE_DAYS} days at once"),
+                format!("leave may cover at most {MAX_LEAVE_DAYS} days at once").into(),
             );
         }
     }
     let kind = people::leave_kind(&body.kind)
         .map_err(|p| {
-            errors.insert("kind".into(), p);
+            errors.insert("kind".into(), p.into());
         })
         .unwrap_or_default();
     if let Some(note) = &body.note {
         if note.chars().count() > MAX_NOTE_CHARS {
             errors.insert(
                 "note".into(),
-                format!("must be at most {MAX_NOTE_CHARS} characters"),
+                format!("must be at most {MAX_NOTE_CHARS} characters").into(),
             );
         } else if note
             .chars()
@@ -996,6 +998,7 @@ pub fn import_response(report: ImportReport) -> HttpResponse {
                 if count == 1 { "has" } else { "have" }
             ),
             fields: None,
+            details: None,
         },
         created: 0,
         updated: 0,

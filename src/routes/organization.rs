@@ -121,7 +121,7 @@ fn typed<T: DeserializeOwned>(
     match body.remove(key) {
         None | Some(Value::Null) => None,
         Some(value) => serde_json::from_value(value)
-            .map_err(|_| errors.insert(key.to_string(), problem.to_string()))
+            .map_err(|_| errors.insert(key.to_string(), problem.to_string().into()))
             .ok(),
     }
 }
@@ -188,7 +188,7 @@ fn apply(
     let name = match change.name.as_deref().map(clean_name) {
         Some(Ok(n)) => n,
         Some(Err(p)) => {
-            errors.insert("name".into(), p);
+            errors.insert("name".into(), p.into());
             current.name.clone()
         }
         None => current.name.clone(),
@@ -196,7 +196,7 @@ fn apply(
     let timezone = match change.timezone.as_deref().map(people::timezone) {
         Some(Ok(tz)) => tz.name().to_string(),
         Some(Err(p)) => {
-            errors.insert("timezone".into(), p);
+            errors.insert("timezone".into(), p.into());
             current.timezone.clone()
         }
         None => current.timezone.clone(),
@@ -222,7 +222,7 @@ fn apply(
         if times.len() > MAX_REMINDER_TIMES {
             errors.insert(
                 "reminder_times".into(),
-                format!("at most {MAX_REMINDER_TIMES} reminder times"),
+                format!("at most {MAX_REMINDER_TIMES} reminder times").into(),
             );
         }
         let mut parsed = Vec::new();
@@ -232,7 +232,7 @@ fn apply(
                 None => {
                     errors.insert(
                         "reminder_times".into(),
-                        format!("`{t}` is not a time as HH:MM"),
+                        format!("`{t}` is not a time as HH:MM").into(),
                     );
                 }
             }
@@ -247,7 +247,7 @@ fn apply(
             None => {
                 errors.insert(
                     "late_days".into(),
-                    format!("must be between 0 and {MAX_LATE_DAYS}"),
+                    format!("must be between 0 and {MAX_LATE_DAYS}").into(),
                 );
             }
         }
@@ -256,7 +256,7 @@ fn apply(
         if raw.len() > MAX_HOLIDAYS {
             errors.insert(
                 "holidays".into(),
-                format!("at most {MAX_HOLIDAYS} holidays"),
+                format!("at most {MAX_HOLIDAYS} holidays").into(),
             );
         }
         let mut holidays = Vec::new();
@@ -266,7 +266,7 @@ fn apply(
                 None => {
                     errors.insert(
                         "holidays".into(),
-                        format!("`{day}` is not a date as YYYY-MM-DD"),
+                        format!("`{day}` is not a date as YYYY-MM-DD").into(),
                     );
                 }
             }
@@ -279,7 +279,7 @@ fn apply(
         match people::locale(locale) {
             Ok(l) => settings.locale = l,
             Err(p) => {
-                errors.insert("locale".into(), p);
+                errors.insert("locale".into(), p.into());
             }
         }
     }
@@ -291,7 +291,7 @@ fn apply(
                 None => {
                     errors.insert(
                         "escalate_after".into(),
-                        format!("`{raw}` is not a time as HH:MM"),
+                        format!("`{raw}` is not a time as HH:MM").into(),
                     );
                     None
                 }

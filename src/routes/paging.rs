@@ -1,6 +1,6 @@
 //! `page` and `per_page` of the paged lists, checked the same way everywhere.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Problem};
 
 /// The default and the largest page of one kind of list.
 #[derive(Clone, Copy, Debug)]
@@ -40,15 +40,12 @@ impl Paging {
         let page = page.unwrap_or(1);
         let per_page = per_page.unwrap_or(limits.default);
         if !(1..=MAX_PAGE).contains(&page) {
-            return Err(ApiError::field(
-                "page",
-                format!("must be between 1 and {MAX_PAGE}"),
-            ));
+            return Err(ApiError::field("page", Problem::out_of_range(1, MAX_PAGE)));
         }
         if !(1..=limits.max).contains(&per_page) {
             return Err(ApiError::field(
                 "per_page",
-                format!("must be between 1 and {}", limits.max),
+                Problem::out_of_range(1, limits.max),
             ));
         }
         Ok(Self { page, per_page })

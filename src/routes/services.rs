@@ -5,7 +5,7 @@ use crate::audit::Reader;
 use crate::auth::AuthUser;
 use crate::db::DbConn;
 use crate::domain::OrgSettings;
-use crate::error::ApiError;
+use crate::error::{ApiError, Problem};
 use crate::reports::scope::{ReportScope, ScopeError};
 use crate::services::checkins::{CheckinError, Reporter};
 
@@ -13,7 +13,10 @@ impl From<ScopeError> for ApiError {
     fn from(e: ScopeError) -> Self {
         match e {
             ScopeError::OutsideScope => ApiError::Forbidden(e.to_string()),
-            ScopeError::UnknownDepartment => ApiError::field("department_id", e.to_string()),
+            ScopeError::UnknownDepartment => ApiError::field(
+                "department_id",
+                Problem::new("unknown_department", e.to_string()),
+            ),
             ScopeError::Db(e) => ApiError::from(e),
         }
     }
@@ -21,12 +24,21 @@ impl From<ScopeError> for ApiError {
 
 impl From<CheckinError> for ApiError {
     fn from(e: CheckinError) -> Self {
+        let message = e.to_string();
         match e {
-            CheckinError::InFuture
-            | CheckinError::BeforeJoining(_)
-            | CheckinError::TooFarBack(_)
-            | CheckinError::NotOwed(_) => ApiError::field("date", e.to_string()),
-            CheckinError::ReasonRequired => ApiError::field("reason", e.to_string()),
+            CheckinError::InFuture => ApiError::field("date", Problem::in_future()),
+            CheckinError::BeforeJoining(joined) => ApiError::field(
+                "date",
+                Problem::new("before_joining", message).with("joined", joined.to_string()),
+            ),
+            CheckinError::TooFarBack(late_days) => ApiError::field(
+                "date",
+                Problem::new("too_far_back", message).with("late_days", late_days),
+            ),
+            CheckinError::NotOwed(_) => ApiError::field("date", Problem::new("not_owed", message)),
+            CheckinError::ReasonRequired => {
+                ApiError::field("reason", Problem::new("required", message))
+            }
             CheckinError::LostRace => ApiError::conflict("concurrent_update", e.to_string()),
             CheckinError::Db(e) => ApiError::from(e),
         }
