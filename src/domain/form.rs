@@ -289,7 +289,7 @@ impl FieldKind {
             } => {
                 let n = value.as_f64().ok_or_else(Problem::not_a_number)?;
                 if !n.is_finite() || n < *min || n > *max {
-                    return Err(Problem::out_of_range(*min, *max));
+                    return Err(Problem::out_of_range(*min, *max).with("decimals", *decimals));
                 }
                 let scale = 10f64.powi(*decimals as i32);
                 let scaled = (n * scale).round();

@@ -3,7 +3,7 @@
 
 import { api, send } from './api.js';
 import { h, clear } from './dom.js';
-import { t, formatDate, errorText } from './i18n.js';
+import { t, formatDate, errorText, problemText, problemLines } from './i18n.js';
 import { field, group, banner, clearErrors, showFieldErrors, showError, select } from './ui.js';
 
 const ROLES = ['staff', 'manager', 'hr', 'admin'];
@@ -24,7 +24,7 @@ async function attempt(formEl, status, call) {
   try {
     return await call();
   } catch (error) {
-    const unplaced = showFieldErrors(formEl, error.fields);
+    const unplaced = showFieldErrors(formEl, error.problems);
     showError(status, error, errorText(error), unplaced);
     return undefined;
   }
@@ -187,9 +187,9 @@ export async function importView(main) {
       const body = response.body || {};
       if (Array.isArray(body.errors) && body.errors.length) {
         clear(status, banner(t('import_errors'), 'error'),
-          h('ul.errors#import-errors', body.errors.map((e) => h('li', h('strong', t('line', { n: e.line })), ' ', e.message))));
+          h('ul.errors#import-errors', body.errors.map((e) => h('li', h('strong', t('line', { n: e.line })), ' ', problemText(e)))));
       } else {
-        const lines = Object.entries(response.fields || {}).map(([k, v]) => `${k}: ${v}`);
+        const lines = problemLines(response);
         showError(status, response, errorText(response), lines);
       }
       doImport.disabled = true;

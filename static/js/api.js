@@ -4,12 +4,16 @@
 const TOKEN_KEY = 'hc.token';
 
 export class ApiError extends Error {
-  constructor(status, code, message, fields = {}, body = null) {
+  constructor(status, code, message, fields = {}, body = null, details = null) {
     super(message || code || `HTTP ${status}`);
     this.status = status;
     this.code = code || '';
     this.fields = fields || {};
     this.body = body;
+    // Field path → {code, params, message}; the codes are what the page translates.
+    this.problems = {};
+    for (const [field, text] of Object.entries(this.fields)) this.problems[field] = { message: text };
+    for (const d of details || []) this.problems[d.field] = { code: d.code, params: d.params, message: d.message };
   }
 }
 
@@ -39,7 +43,7 @@ async function errorFrom(response) {
     body = null;
   }
   const error = (body && body.error) || {};
-  return new ApiError(response.status, error.code, error.message, error.fields, body);
+  return new ApiError(response.status, error.code, error.message, error.fields, body, error.details);
 }
 
 /** Sends a request; resolves to the raw Response when it is 2xx, throws ApiError otherwise. */

@@ -167,7 +167,7 @@ function loginView(main, params) {
     } catch (error) {
       if (error.status === 401) clear(status, banner(t('error_login'), 'error'));
       else {
-        showFieldErrors(form, error.fields);
+        showFieldErrors(form, error.problems);
         clear(status, banner(errorText(error), 'error'));
       }
     }
@@ -192,7 +192,7 @@ function forgotView(main) {
       await api('POST', '/auth/forgot-password', { email: form.email.value.trim() }, { anonymous: true });
       clear(status, banner(t('forgot_sent'), 'ok'));
     } catch (error) {
-      showFieldErrors(form, error.fields);
+      showFieldErrors(form, error.problems);
       clear(status, banner(errorText(error), 'error'));
     }
   });
@@ -228,7 +228,7 @@ function setPasswordView(main, params) {
       setZone(state.me.timezone || state.me.organization.timezone);
       go(home());
     } catch (error) {
-      showFieldErrors(form, error.fields);
+      showFieldErrors(form, error.problems);
       clear(status, banner(errorText(error), 'error'));
     }
   });

@@ -3,7 +3,7 @@
 
 import { api } from './api.js';
 import { h, clear } from './dom.js';
-import { t, label, formatDate, formatTime, addDays, errorText } from './i18n.js';
+import { t, label, formatDate, formatTime, addDays, errorText, problemLines } from './i18n.js';
 import { field, group, banner, clearErrors, showFieldErrors, showError } from './ui.js';
 
 /** An answer as text in the current language. */
@@ -172,7 +172,7 @@ export async function checkinView(main, params) {
       clear(status, banner(t('saved'), 'ok'));
       status.scrollIntoView?.({ block: 'nearest' });
     } catch (error) {
-      const unplaced = formEl ? showFieldErrors(formEl, error.fields) : Object.entries(error.fields || {}).map(([k, v]) => `${k}: ${v}`);
+      const unplaced = formEl ? showFieldErrors(formEl, error.problems) : problemLines(error);
       showError(status, error, errorText(error), unplaced);
     }
   };

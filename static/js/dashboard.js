@@ -3,7 +3,7 @@
 
 import { api, blob, download } from './api.js';
 import { h, clear } from './dom.js';
-import { t, lang, addDays, errorText } from './i18n.js';
+import { t, lang, addDays, errorText, problemLines } from './i18n.js';
 import { banner, showError } from './ui.js';
 import { answersList } from './checkin.js';
 
@@ -137,7 +137,7 @@ function exportsCard(day) {
     try {
       await download(`/exports/checkins.${ext}?${query({ from: from.value, to: to.value })}`, `checkins-${from.value}-${to.value}.${ext}`);
     } catch (error) {
-      const unplaced = Object.entries(error.fields || {}).map(([k, v]) => `${k}: ${v}`);
+      const unplaced = problemLines(error);
       showError(status, error, errorText(error), unplaced);
     }
   };

@@ -1,6 +1,6 @@
 // Two dictionaries, chosen from the browser and switchable; dates in the person's zone.
 
-import { translateServerMessage } from './messages.js';
+import { problemText as problemIn, requestText } from './messages.js';
 
 const en = {
   app_name: 'Health Check-in',
@@ -427,17 +427,24 @@ export function addDays(iso, days) {
   return date.toISOString().slice(0, 10);
 }
 
-/** A message from the server, in the current language when it is a known one. */
-export function serverText(message) {
-  return translateServerMessage(message, current);
+/** A field problem from the server ({code, params, message}) in the current language. */
+export function problemText(problem) {
+  return problemIn(problem, current);
+}
+
+/** The field problems of an error that have no field on the page, as "field: problem" lines. */
+export function problemLines(error, placed = () => false) {
+  return Object.entries((error && error.problems) || {})
+    .filter(([field]) => !placed(field))
+    .map(([field, problem]) => `${field}: ${problemText(problem)}`);
 }
 
 /** An ApiError as a sentence in the current language. */
 export function errorText(error) {
   if (!error) return '';
   if (error.status === 0) return t('error_network');
-  if (error.status === 403) return error.message ? serverText(error.message) : t('error_forbidden');
+  if (error.status === 403 && !error.message) return t('error_forbidden');
   if (error.status === 429) return t('error_rate');
-  if (error.status === 422 && error.fields && Object.keys(error.fields).length) return t('error_fields');
-  return error.message ? serverText(error.message) : t('error_generic', { status: error.status });
+  if (error.status === 422 && Object.keys(error.problems || {}).length) return t('error_fields');
+  return error.message ? requestText(error.code, error.message, current) : t('error_generic', { status: error.status });
 }

@@ -1,7 +1,7 @@
 // Shared pieces: labelled fields with their error line, banners, error placement.
 
 import { h, clear } from './dom.js';
-import { serverText } from './i18n.js';
+import { problemText } from './i18n.js';
 
 export function fieldId(name) {
   return name.replace(/[^a-zA-Z0-9_-]/g, '-');
@@ -45,13 +45,15 @@ export function clearErrors(root) {
 }
 
 /**
- * Puts each of the API's `error.fields` next to its field. Keys without a field on the page
- * are returned as "key: message" lines for a banner.
+ * Puts each field problem (an ApiError's `problems`, or field → sentence already in the page's
+ * language) next to its field. Keys without a field on the page are returned as "key: problem"
+ * lines for a banner.
  */
-export function showFieldErrors(root, fields) {
+export function showFieldErrors(root, problems) {
   const unplaced = [];
   let first = null;
-  for (const [key, message] of Object.entries(fields || {})) {
+  for (const [key, problem] of Object.entries(problems || {})) {
+    const message = typeof problem === 'string' ? problem : problemText(problem);
     let container = null;
     for (let k = key; k && !container; k = k.includes('.') ? k.slice(k.indexOf('.') + 1) : '') {
       container = root.querySelector(`[data-field="${CSS.escape(k)}"]`);
@@ -62,7 +64,7 @@ export function showFieldErrors(root, fields) {
     }
     container.classList.add('invalid');
     const err = container.querySelector('.field-error');
-    const text = serverText(message);
+    const text = message;
     err.textContent = err.textContent ? `${err.textContent}; ${text}` : text;
     const input = container.querySelector('input, select, textarea');
     if (input) input.setAttribute('aria-invalid', 'true');

@@ -14,6 +14,7 @@ mod import;
 mod instances;
 mod invitations;
 mod mail;
+mod messages;
 mod migrations;
 mod numbers;
 mod openapi;

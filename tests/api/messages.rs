@@ -1,0 +1,93 @@
+//! Every code the server can put in an error is one the web app says in both languages, so
+//! no message reaches a Chinese page in English.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn rust_files(dir: &Path, found: &mut Vec<PathBuf>) {
+    for entry in fs::read_dir(dir).expect("source folder reads") {
+        let path = entry.expect("entry reads").path();
+        if path.is_dir() {
+            rust_files(&path, found);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            found.push(path);
+        }
+    }
+}
+
+/// The string literal that follows each `call` in `text`, across line breaks.
+fn literals_after<'a>(text: &'a str, call: &str) -> Vec<&'a str> {
+    text.match_indices(call)
+        .filter_map(|(at, _)| {
+            let rest = text[at + call.len()..].trim_start();
+            let rest = rest.strip_prefix('"')?;
+            rest.find('"').map(|end| &rest[..end])
+        })
+        .collect()
+}
+
+/// The entries of a table of static/js/messages.js: each code with its text.
+fn table<'a>(js: &'a str, name: &str) -> Vec<(&'a str, String)> {
+    let start = js
+        .find(&format!("const {name} = {{\n"))
+        .unwrap_or_else(|| panic!("messages.js has no {name} table"));
+    let body = &js[start..];
+    let body = &body[..body.find("\n};").expect("table ends")];
+    // An entry starts on a line indented by exactly two spaces: `  code: {`.
+    let mut entries: Vec<(&str, String)> = Vec::new();
+    for line in body.lines().skip(1) {
+        let starts_entry = line.starts_with("  ") && !line.starts_with("   ");
+        match line.trim_start().split_once(": {") {
+            Some((code, _)) if starts_entry => entries.push((code, line.to_string())),
+            _ => {
+                if let Some((_, text)) = entries.last_mut() {
+                    text.push_str(line);
+                }
+            }
+        }
+    }
+    entries
+}
+
+#[test]
+fn every_error_code_the_server_sends_is_translated_in_both_languages() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let js = fs::read_to_string(root.join("static/js/messages.js")).expect("messages.js reads");
+    let mut files = Vec::new();
+    rust_files(&root.join("src"), &mut files);
+    let sources: Vec<String> = files
+        .iter()
+        .map(|f| fs::read_to_string(f).expect("source reads"))
+        .collect();
+
+    let check = |table_name: &str, calls: &[&str]| {
+        let entries = table(&js, table_name);
+        for (code, text) in &entries {
+            assert!(
+                text.contains("en:") && text.contains("'zh-CN':"),
+                "{code} in {table_name} lacks a language"
+            );
+        }
+        let mut missing = Vec::new();
+        for source in &sources {
+            for call in calls {
+                for code in literals_after(source, call) {
+                    if !entries.iter().any(|(c, _)| *c == code) && !missing.contains(&code) {
+                        missing.push(code);
+                    }
+                }
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "codes the web app cannot say: {missing:?}"
+        );
+        entries.len()
+    };
+    let field_codes = check("FIELD", &["Problem::new(", "Self::new("]);
+    assert!(field_codes >= 10, "the field table was not read");
+    check(
+        "REQUEST",
+        &["ApiError::conflict(", "ApiError::bad_request("],
+    );
+}
