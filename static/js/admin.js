@@ -1,7 +1,7 @@
 // Admins: people (search, add, edit, deactivate, leave), the CSV import with a preview,
 // the department tree, the organization's settings.
 
-import { api, send } from './api.js';
+import { api, send, path } from './api.js';
 import { h, clear } from './dom.js';
 import { t, formatDate, errorText, problemText, problemLines } from './i18n.js';
 import { field, group, banner, clearErrors, showFieldErrors, showError, select } from './ui.js';
@@ -81,10 +81,10 @@ function personRow(p, depts, reload) {
       p.active
         ? h('button.danger.small', { id: `deactivate-${p.id}`, type: 'button', onclick: async () => {
           if (!confirm(t('deactivate_confirm', { name: p.name }))) return;
-          try { await api('DELETE', `/employees/${p.id}`); reload(); } catch (error) { clear(extra, banner(errorText(error), 'error')); }
+          try { await api('DELETE', path`/employees/${p.id}`); reload(); } catch (error) { clear(extra, banner(errorText(error), 'error')); }
         } }, t('deactivate'))
         : h('button.secondary.small', { type: 'button', onclick: async () => {
-          try { await api('PATCH', `/employees/${p.id}`, { active: true }); reload(); } catch (error) { clear(extra, banner(errorText(error), 'error')); }
+          try { await api('PATCH', path`/employees/${p.id}`, { active: true }); reload(); } catch (error) { clear(extra, banner(errorText(error), 'error')); }
         } }, t('reactivate'))),
     extra);
   show();
@@ -123,7 +123,7 @@ function personForm(p, depts, reload) {
       if (manages.length) body.manager_of = manages;
       body.invite = formEl.invite.checked;
     }
-    const ok = await attempt(formEl, status, () => (p ? api('PATCH', `/employees/${p.id}`, body) : api('POST', '/employees', body)));
+    const ok = await attempt(formEl, status, () => (p ? api('PATCH', path`/employees/${p.id}`, body) : api('POST', '/employees', body)));
     if (ok) reload();
   });
   return formEl;
@@ -133,7 +133,7 @@ async function leaveBox(p, box) {
   const render = async () => {
     let list;
     try {
-      list = await api('GET', `/employees/${p.id}/leave`);
+      list = await api('GET', path`/employees/${p.id}/leave`);
     } catch (error) {
       clear(box, banner(errorText(error), 'error'));
       return;
@@ -150,13 +150,13 @@ async function leaveBox(p, box) {
       e.preventDefault();
       const body = { from: formEl.from.value, to: formEl.to.value, kind: formEl.querySelector('select').value };
       if (formEl.note.value.trim()) body.note = formEl.note.value.trim();
-      const ok = await attempt(formEl, status, () => api('POST', `/employees/${p.id}/leave`, body));
+      const ok = await attempt(formEl, status, () => api('POST', path`/employees/${p.id}/leave`, body));
       if (ok) render();
     });
     clear(box, h('div.card', { id: `leave-card-${p.id}` },
       h('h3', t('leave')),
       items.length ? h('ul.plain', items.map((l) => h('li', `${formatDate(l.from)} – ${formatDate(l.to)} · ${t(`leave_${l.kind}`)}`, l.note ? ` · ${l.note}` : '', ' ',
-        h('button.danger.small', { type: 'button', onclick: async () => { await api('DELETE', `/employees/${p.id}/leave/${l.id}`).catch(() => {}); render(); } }, t('remove'))))) : h('p.muted', t('no_leave')),
+        h('button.danger.small', { type: 'button', onclick: async () => { await api('DELETE', path`/employees/${p.id}/leave/${l.id}`).catch(() => {}); render(); } }, t('remove'))))) : h('p.muted', t('no_leave')),
       status, formEl));
   };
   render();
@@ -259,7 +259,7 @@ export async function departmentsView(main) {
         } }, t('edit')),
         h('button.danger.small', { type: 'button', onclick: async () => {
           if (!confirm(t('delete_confirm', { name: d.name }))) return;
-          try { await api('DELETE', `/departments/${d.id}`); reload(); } catch (error) { clear(status, banner(errorText(error), 'error')); }
+          try { await api('DELETE', path`/departments/${d.id}`); reload(); } catch (error) { clear(status, banner(errorText(error), 'error')); }
         } }, t('delete'))));
     const children = byParent.get(d.id) || [];
     return h('li', row, editor, children.length ? h('ul.tree', children.map(node)) : null);
@@ -294,7 +294,7 @@ function departmentForm(d, list, candidates, excluded, reload) {
     };
     if (d) body.parent_id = parent;
     else if (parent) body.parent_id = parent;
-    const ok = await attempt(formEl, status, () => (d ? api('PATCH', `/departments/${d.id}`, body) : api('POST', '/departments', body)));
+    const ok = await attempt(formEl, status, () => (d ? api('PATCH', path`/departments/${d.id}`, body) : api('POST', '/departments', body)));
     if (ok) reload();
   });
   return formEl;

@@ -72,6 +72,19 @@ export async function send(method, path, { json, body, headers = {}, anonymous =
   throw error;
 }
 
+/**
+ * An API path with every interpolated part encoded as one path segment, so that a value from
+ * the address bar can never reach another endpoint: path`/employees/${id}/leave`.
+ */
+export function path(strings, ...parts) {
+  return strings.reduce((out, s, i) => out + s + (i < parts.length ? encodeURIComponent(String(parts[i])) : ''), '');
+}
+
+/** A day as the API takes it in a path: `today` or YYYY-MM-DD; anything else is `today`. */
+export function dayParam(raw) {
+  return /^(today|\d{4}-\d{2}-\d{2})$/.test(raw || '') ? raw : 'today';
+}
+
 /** JSON in, JSON out. */
 export async function api(method, path, json, options = {}) {
   const response = await send(method, `/api/v1${path}`, { json, ...options });

@@ -1,7 +1,7 @@
 // Staff: today's form prefilled with the last answers that carry over, a one-tap "nothing
 // changed" that sends the form as shown, corrections with a reason, late days, the last 30 days.
 
-import { api } from './api.js';
+import { api, path, dayParam } from './api.js';
 import { h, clear } from './dom.js';
 import { t, label, formatDate, formatTime, addDays, errorText, problemLines } from './i18n.js';
 import { field, group, banner, clearErrors, showFieldErrors, showError } from './ui.js';
@@ -133,8 +133,8 @@ function quickPath(formEl, fresh, carried, previousDate, send) {
 }
 
 export async function checkinView(main, params) {
-  const day = params.get('date') || 'today';
-  const view = await api('GET', `/checkins/${day}`);
+  const day = dayParam(params.get('date'));
+  const view = await api('GET', path`/checkins/${day}`);
   const isToday = day === 'today';
   const title = isToday ? t('checkin_title') : t('checkin_title_day', { date: formatDate(view.date) });
   const status = h('div.status', { role: 'status', 'aria-live': 'polite' });
@@ -166,7 +166,7 @@ export async function checkinView(main, params) {
     const payload = { answers };
     if (reason) payload.reason = reason;
     try {
-      view.checkin = await api('PUT', `/checkins/${view.date}`, payload);
+      view.checkin = await api('PUT', path`/checkins/${view.date}`, payload);
       editing = false;
       render();
       clear(status, banner(t('saved'), 'ok'));
@@ -221,7 +221,7 @@ async function lateDays(view) {
   if (view.earliest_date > yesterday) return null;
   let history;
   try {
-    history = await api('GET', `/checkins?from=${view.earliest_date}&to=${yesterday}`);
+    history = await api('GET', `/checkins?${new URLSearchParams({ from: view.earliest_date, to: yesterday })}`);
   } catch {
     return null;
   }

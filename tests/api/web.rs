@@ -1477,3 +1477,28 @@ async fn the_dashboard_agrees_with_the_reports_for_the_demo_organization() {
     phone.screenshot("history-phone-demo").await;
     phone.close().await;
 }
+
+#[tokio::test]
+async fn a_date_in_the_address_cannot_send_the_browser_to_another_endpoint() {
+    let app = spawn_app().await;
+    let team = team(&app).await;
+    let admin_token = app.token_for(&team.admin).await;
+    let driver = Driver::start().await;
+    let browser = driver.browser(1024, 800).await;
+    browser.login(&app, &team.admin.email, &team.password).await;
+    let audited_before = app.get("/api/v1/audit", &admin_token).await.body["total"].clone();
+
+    // A link crafted to make an HR browser fetch a year's export under its name.
+    browser
+        .open(
+            &app,
+            "#/checkin?date=../exports/checkins.csv%3Ffrom%3D2019-02-01%26to%3D2020-01-31",
+        )
+        .await;
+    // The page falls back to today's form instead.
+    browser.wait_text("h1", "Today’s check-in").await;
+
+    let log = app.get("/api/v1/audit", &admin_token).await.body;
+    assert_eq!(log["total"], audited_before, "{log}");
+    browser.close().await;
+}
