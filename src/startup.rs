@@ -41,6 +41,7 @@ impl Application {
 
     pub fn build_with_clock(settings: Settings, clock: SharedClock) -> anyhow::Result<Self> {
         let pool = prepare_database(&settings)?;
+        warn_about_open_folders(&settings);
         let secret = load_or_create_secret(&settings)?;
         let mailer = Mailer::from_settings(&settings)?;
         tracing::info!(mailer = ?mailer, "mail backend");
@@ -139,4 +140,20 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
     .listen(listener)?
     .run();
     Ok(server)
+}
+
+/// The folders that hold personal data, when other local users can read them.
+fn warn_about_open_folders(settings: &Settings) {
+    let mut folders = vec![settings.data_dir.clone()];
+    if let crate::config::DatabaseUrl::Sqlite(path) = &settings.database_url {
+        folders.extend(
+            path.parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .map(Into::into),
+        );
+    }
+    folders.dedup();
+    for folder in folders.iter().filter(|f| f.is_dir()) {
+        crate::private_files::warn_if_open_to_others(folder);
+    }
 }

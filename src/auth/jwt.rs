@@ -120,7 +120,7 @@ pub fn load_or_create_secret(settings: &Settings) -> anyhow::Result<Vec<u8>> {
     if let Some(secret) = &settings.jwt_secret {
         return Ok(secret.expose().as_bytes().to_vec());
     }
-    std::fs::create_dir_all(&settings.data_dir)?;
+    crate::private_files::private_dir(&settings.data_dir)?;
     read_or_create(&settings.data_dir.join("jwt-secret"))
 }
 

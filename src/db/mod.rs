@@ -39,6 +39,7 @@ pub use conn::DbConn;
 pub type Backend = <DbConn as diesel::Connection>::Backend;
 
 use crate::config::DatabaseUrl;
+use crate::private_files;
 
 pub type Pool = r2d2::Pool<ConnectionManager>;
 pub type PooledConn = r2d2::PooledConnection<ConnectionManager>;
@@ -148,12 +149,14 @@ pub fn connect_one(url: &DatabaseUrl) -> Result<DbConn, DbError> {
 
 fn ensure_sqlite_folder(url: &DatabaseUrl) -> Result<(), DbError> {
     if let DatabaseUrl::Sqlite(path) = url {
+        let folder_error = |cause| DbError::Folder {
+            path: path.display().to_string(),
+            cause,
+        };
         if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(folder).map_err(|cause| DbError::Folder {
-                path: path.display().to_string(),
-                cause,
-            })?;
+            private_files::private_dir(folder).map_err(folder_error)?;
         }
+        private_files::private_file(path).map_err(folder_error)?;
     }
     Ok(())
 }

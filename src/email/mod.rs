@@ -109,7 +109,7 @@ impl Mailer {
             }
             None => {
                 let dir = settings.data_dir.join("outbox");
-                std::fs::create_dir_all(&dir).map_err(|e| {
+                crate::private_files::private_dir(&dir).map_err(|e| {
                     anyhow::anyhow!(
                         "HC_DATA_DIR: cannot create the mail folder {}: {e}",
                         dir.display()
@@ -270,9 +270,9 @@ fn classify(e: &lettre::transport::smtp::Error) -> SendError {
 fn write_eml(dir: &std::path::Path, id: &str, bytes: &[u8]) -> Result<(), SendError> {
     let fail =
         |e: std::io::Error| SendError::Transient(format!("cannot write to {}: {e}", dir.display()));
-    std::fs::create_dir_all(dir).map_err(fail)?;
+    crate::private_files::private_dir(dir).map_err(fail)?;
     let partial = dir.join(format!(".{id}.eml.partial"));
-    std::fs::write(&partial, bytes).map_err(fail)?;
+    crate::private_files::write_private(&partial, bytes).map_err(fail)?;
     std::fs::rename(&partial, dir.join(format!("{id}.eml"))).map_err(fail)
 }
 

@@ -389,3 +389,49 @@ async fn demo_seeds_an_organization_prints_logins_and_serves() {
     assert!(out.status.success());
     assert!(stdout.contains("already seeded"), "{stdout}");
 }
+
+fn mode_of(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+#[tokio::test]
+async fn private_data_is_for_the_owner_alone_and_an_open_folder_is_named() {
+    let db = TestDb::new();
+    // A new SQLite database: its folder and file are created for the owner only.
+    let private = db.dir.path().join("private");
+    let database = private.join("hc.sqlite3");
+    let (out, stdout, stderr) = run(command(&db)
+        .env("DATABASE_URL", format!("sqlite://{}", database.display()))
+        .arg("migrate"));
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert_eq!(mode_of(&private), 0o700);
+    assert_eq!(mode_of(&database), 0o600);
+
+    // A data folder others can read is kept as it is, named in a warning at start, and the
+    // mail outbox made inside it is private.
+    let open = db.dir.path().join("open");
+    std::fs::create_dir(&open).unwrap();
+    std::fs::set_permissions(&open, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let log = db.dir.path().join("serve.log");
+    let child = command(&db)
+        .env("HC_BIND", "127.0.0.1:0")
+        .env("HC_DATA_DIR", &open)
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut child = Killed(child);
+    Lines::of(&mut child.0).wait_for("listening on");
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        logged.contains("other local users can read it") && logged.contains("open"),
+        "{logged}"
+    );
+    assert_eq!(mode_of(&open), 0o755);
+    assert_eq!(mode_of(&open.join("outbox")), 0o700);
+}
