@@ -25,7 +25,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::header;
 use actix_web::middleware::ErrorHandlerResponse;
-use actix_web::middleware::{from_fn, Next};
+use actix_web::middleware::{from_fn, DefaultHeaders, Next};
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest, ResponseError};
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
@@ -47,6 +47,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(health::configure)
     .service(
         web::scope("/api/v1")
+            .wrap(api_headers())
             .wrap(from_fn(refuse_control_characters))
             .configure(auth::configure)
             .configure(checkins::configure)
@@ -60,6 +61,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(reminders::configure)
             .configure(openapi::configure),
     );
+}
+
+/// Answers carry personal data: no cache may keep them, no browser may guess their type, and an
+/// answer opened on its own (an SVG chart) may run or load nothing.
+fn api_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((header::CACHE_CONTROL, "no-store"))
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; frame-ancestors 'none'",
+        ))
 }
 
 fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {

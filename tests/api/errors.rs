@@ -106,3 +106,46 @@ async fn the_openapi_document_covers_every_route() {
     }
     assert!(r.body["components"]["securitySchemes"]["bearer"].is_object());
 }
+
+#[tokio::test]
+async fn api_answers_are_never_cached_sniffed_or_run_on_their_own() {
+    let app = spawn_app().await;
+    let admin = app.create_org("Acme", "Asia/Shanghai").await;
+    let token = app.token_for(&admin).await;
+    let paths = [
+        "/api/v1/me",
+        "/api/v1/employees",
+        "/api/v1/reports/daily?date=not-a-date",
+        "/api/v1/reports/trend.svg",
+        "/api/v1/no-such-thing",
+    ];
+    for path in paths {
+        let response = app
+            .client
+            .get(format!("{}{path}", app.address))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("request is answered");
+        assert_ne!(
+            response.status().as_u16() == 404,
+            path != "/api/v1/no-such-thing",
+            "{path} answers"
+        );
+        let headers = response.headers();
+        let header = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string()
+        };
+        assert_eq!(header("cache-control"), "no-store", "{path}");
+        assert_eq!(header("x-content-type-options"), "nosniff", "{path}");
+        assert!(
+            header("content-security-policy").contains("default-src 'none'"),
+            "{path}: {:?}",
+            header("content-security-policy")
+        );
+    }
+}
