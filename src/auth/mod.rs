@@ -1,6 +1,7 @@
 //! Who is calling: passwords, tokens, and the `AuthUser` extractor with its role checks.
 
 pub mod extractor;
+pub mod hashing;
 pub mod jwt;
 pub mod password;
 pub mod rate_limit;
