@@ -435,3 +435,153 @@ async fn private_data_is_for_the_owner_alone_and_an_open_folder_is_named() {
     assert_eq!(mode_of(&open), 0o755);
     assert_eq!(mode_of(&open.join("outbox")), 0o700);
 }
+
+/// Starts `serve` on the test database; returns the running child and its address.
+fn serve(db: &TestDb) -> (Killed, String) {
+    let child = command(db)
+        .env("HC_BIND", "127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut child = Killed(child);
+    let listening = Lines::of(&mut child.0).wait_for("listening on");
+    let address = format!("http://127.0.0.1:{}", port_of(&listening));
+    (child, address)
+}
+
+#[tokio::test]
+async fn every_acknowledged_check_in_survives_a_kill_in_the_middle_of_a_burst() {
+    use health_checkin::auth::{JwtKeys, Purpose};
+    use health_checkin::db::users::{self, UserRow};
+    use health_checkin::db::{db_time, new_id};
+    use std::sync::Mutex;
+
+    const PEOPLE: usize = 400;
+    let db = Arc::new(TestDb::new());
+    let setup = spawn_on(db.clone(), chrono::Utc::now()).await;
+    let admin = setup.create_org("Acme", "Asia/Shanghai").await;
+    let now = chrono::Utc::now();
+    let joined = db_time(now - chrono::Duration::days(28));
+    let org_id = admin.org_id.clone();
+    let ids: Vec<String> = setup
+        .with_db(move |conn| {
+            (0..PEOPLE)
+                .map(|n| {
+                    let row = UserRow {
+                        id: new_id(),
+                        org_id: org_id.clone(),
+                        email: format!("person-{n}@acme.test"),
+                        name: format!("Person {n}"),
+                        employee_no: None,
+                        role: "staff".into(),
+                        department_id: None,
+                        password_hash: None,
+                        token_version: 0,
+                        active: true,
+                        timezone: None,
+                        locale: None,
+                        created_at: joined,
+                        updated_at: joined,
+                        deactivated_at: None,
+                    };
+                    users::insert(conn, &row).expect("person inserted");
+                    row.id
+                })
+                .collect()
+        })
+        .await;
+    drop(setup);
+    let keys = JwtKeys::new(JWT_SECRET.as_bytes());
+    let people: Vec<(String, String)> = ids
+        .into_iter()
+        .map(|id| {
+            let (token, _) = keys
+                .issue(
+                    &id,
+                    &admin.org_id,
+                    0,
+                    Purpose::Login,
+                    now,
+                    chrono::Duration::hours(1),
+                )
+                .expect("token");
+            (id, token)
+        })
+        .collect();
+
+    let (mut server, address) = serve(&db);
+    let client = reqwest::Client::new();
+    let acknowledged = Arc::new(Mutex::new(Vec::<(String, String, String)>::new()));
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let people = Arc::new(people);
+    let mut senders = Vec::new();
+    for _ in 0..16 {
+        let (client, address, people, next, acknowledged) = (
+            client.clone(),
+            address.clone(),
+            people.clone(),
+            next.clone(),
+            acknowledged.clone(),
+        );
+        senders.push(tokio::spawn(async move {
+            loop {
+                let n = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let Some((id, token)) = people.get(n) else {
+                    return;
+                };
+                let sent = client
+                    .put(format!("{address}/api/v1/checkins/today"))
+                    .bearer_auth(token)
+                    .json(&json!({"answers": crate::helpers::healthy_answers()}))
+                    .send()
+                    .await;
+                let Ok(response) = sent else { return };
+                if !response.status().is_success() {
+                    return;
+                }
+                let Ok(body) = response.json::<serde_json::Value>().await else {
+                    return;
+                };
+                let date = body["date"].as_str().unwrap_or_default().to_string();
+                acknowledged
+                    .lock()
+                    .unwrap()
+                    .push((id.clone(), token.clone(), date));
+            }
+        }));
+    }
+    // Killed without warning once a good part of the burst was acknowledged.
+    let started = std::time::Instant::now();
+    while acknowledged.lock().unwrap().len() < PEOPLE / 4 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "the burst stalled"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    server.0.kill().expect("server killed");
+    let _ = server.0.wait();
+    for sender in senders {
+        sender.await.expect("sender ends");
+    }
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert!(acknowledged.len() < PEOPLE, "the kill came after the burst");
+
+    let (_server, address) = serve(&db);
+    for (id, token, date) in &acknowledged {
+        let day: serde_json::Value = client
+            .get(format!("{address}/api/v1/checkins/{date}"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("answered")
+            .json()
+            .await
+            .expect("json");
+        assert!(
+            day["checkin"].is_object(),
+            "{id}'s acknowledged check-in of {date} is lost: {day}"
+        );
+    }
+}
