@@ -1,5 +1,6 @@
 //! Who is calling: passwords, tokens, and the `AuthUser` extractor with its role checks.
 
+pub mod client;
 pub mod extractor;
 pub mod hashing;
 pub mod jwt;

@@ -12,6 +12,7 @@ macro_rules! insert_batch {
 }
 pub(crate) use insert_batch;
 
+pub mod attempts;
 pub mod audit;
 pub mod checkins;
 mod conn;

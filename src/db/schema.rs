@@ -179,6 +179,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    attempt_windows (rule, key) {
+        rule -> Text,
+        key -> Text,
+        window_start -> Timestamp,
+        hits -> Integer,
+    }
+}
+
+diesel::table! {
     reminder_requests (scope_key) {
         scope_key -> Text,
         org_id -> Text,
