@@ -8,6 +8,7 @@ use crate::domain::OrgSettings;
 use crate::error::{ApiError, Problem};
 use crate::reports::scope::{ReportScope, ScopeError};
 use crate::services::checkins::{CheckinError, Reporter};
+use crate::services::organization::SettingsError;
 
 impl From<ScopeError> for ApiError {
     fn from(e: ScopeError) -> Self {
@@ -41,6 +42,19 @@ impl From<CheckinError> for ApiError {
             }
             CheckinError::LostRace => ApiError::conflict("concurrent_update", e.to_string()),
             CheckinError::Db(e) => ApiError::from(e),
+        }
+    }
+}
+
+impl From<SettingsError> for ApiError {
+    fn from(e: SettingsError) -> Self {
+        match e {
+            SettingsError::UnknownField(_) => {
+                ApiError::bad_request("invalid_body", format!("the body does not fit: {e}"))
+            }
+            SettingsError::Invalid(fields) => ApiError::validation(fields),
+            SettingsError::NotFound => ApiError::not_found("organization"),
+            SettingsError::Db(e) => ApiError::from(e),
         }
     }
 }

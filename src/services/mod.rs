@@ -3,3 +3,4 @@
 //! the same rule. Nothing here knows HTTP.
 
 pub mod checkins;
+pub mod organization;
