@@ -2,6 +2,8 @@ use chrono::{NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::problem::Problem;
+
 /// What an organization decides about its days; stored as JSON text on the organization.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(default)]
@@ -42,9 +44,7 @@ impl Serialize for ClockTime {
 impl<'de> Deserialize<'de> for ClockTime {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let raw = String::deserialize(deserializer)?;
-        parse_time(&raw)
-            .map(ClockTime)
-            .ok_or_else(|| serde::de::Error::custom(format!("`{raw}` is not a time as HH:MM")))
+        read_time(&raw).map_err(serde::de::Error::custom)
     }
 }
 
@@ -72,6 +72,13 @@ pub fn parse_time(raw: &str) -> Option<NaiveTime> {
         return None;
     }
     NaiveTime::from_hms_opt(hour.parse().ok()?, minute.parse().ok()?, 0)
+}
+
+/// `parse_time` as a settings time, or the problem with `raw`: `invalid_time {value}`.
+pub fn read_time(raw: &str) -> Result<ClockTime, Problem> {
+    parse_time(raw).map(ClockTime).ok_or_else(|| {
+        Problem::new("invalid_time", format!("`{raw}` is not a time as HH:MM")).with("value", raw)
+    })
 }
 
 /// A time as settings store it: `09:30`.

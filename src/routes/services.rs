@@ -8,6 +8,8 @@ use crate::domain::OrgSettings;
 use crate::error::{ApiError, Problem};
 use crate::reports::scope::{ReportScope, ScopeError};
 use crate::services::checkins::{CheckinError, Reporter};
+use crate::services::departments::DepartmentError;
+use crate::services::organization::SettingsError;
 
 impl From<ScopeError> for ApiError {
     fn from(e: ScopeError) -> Self {
@@ -41,6 +43,54 @@ impl From<CheckinError> for ApiError {
             }
             CheckinError::LostRace => ApiError::conflict("concurrent_update", e.to_string()),
             CheckinError::Db(e) => ApiError::from(e),
+        }
+    }
+}
+
+impl From<SettingsError> for ApiError {
+    fn from(e: SettingsError) -> Self {
+        match e {
+            SettingsError::UnknownField(_) => {
+                ApiError::bad_request("invalid_body", format!("the body does not fit: {e}"))
+            }
+            SettingsError::Invalid(fields) => ApiError::validation(fields),
+            SettingsError::NotFound => ApiError::not_found("organization"),
+            SettingsError::Db(e) => ApiError::from(e),
+        }
+    }
+}
+
+impl From<DepartmentError> for ApiError {
+    fn from(e: DepartmentError) -> Self {
+        let message = e.to_string();
+        match e {
+            DepartmentError::NotFound => ApiError::not_found("department"),
+            DepartmentError::InvalidName(problem) => ApiError::field("name", problem),
+            DepartmentError::SlashInName => {
+                ApiError::field("name", Problem::new("contains_slash", message))
+            }
+            DepartmentError::NameTooLong(max) => ApiError::field("name", Problem::too_long(max)),
+            DepartmentError::UnknownParent => {
+                ApiError::field("parent_id", Problem::new("unknown_department", message))
+            }
+            DepartmentError::Cycle => ApiError::field("parent_id", Problem::new("cycle", message)),
+            DepartmentError::TooDeep(max) => ApiError::field(
+                "parent_id",
+                Problem::new("too_deep", message).with("max", max),
+            ),
+            DepartmentError::NotAManager { email } => ApiError::field(
+                "manager_ids",
+                Problem::new("not_a_manager", message).with("email", email),
+            ),
+            DepartmentError::NotAnActivePerson(id) => ApiError::field(
+                "manager_ids",
+                Problem::new("not_an_active_person", message).with("id", id),
+            ),
+            DepartmentError::NameTaken { .. } => ApiError::conflict("department_exists", message),
+            DepartmentError::HasPeople { .. } | DepartmentError::HasSubDepartments { .. } => {
+                ApiError::conflict("department_not_empty", message)
+            }
+            DepartmentError::Db(e) => ApiError::from(e),
         }
     }
 }

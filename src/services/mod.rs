@@ -3,3 +3,5 @@
 //! the same rule. Nothing here knows HTTP.
 
 pub mod checkins;
+pub mod departments;
+pub mod organization;

@@ -197,6 +197,15 @@ impl Response {
     pub fn field(&self, name: &str) -> Option<&str> {
         self.body["error"]["fields"][name].as_str()
     }
+
+    /// The code and parameters `error.details` gives for field `name`, as `(code, params)`.
+    pub fn problem(&self, name: &str) -> Option<(&str, &Value)> {
+        let detail = self.body["error"]["details"]
+            .as_array()?
+            .iter()
+            .find(|d| d["field"] == name)?;
+        Some((detail["code"].as_str()?, &detail["params"]))
+    }
 }
 
 impl TestApp {

@@ -7,6 +7,7 @@ mod charts;
 mod checkins;
 mod cli;
 mod day_boundary;
+mod departments;
 mod errors;
 mod exports;
 mod helpers;

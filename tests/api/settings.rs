@@ -148,3 +148,177 @@ async fn good_settings_are_stored_in_one_form() {
     let not_an_object = put(&app, &token, json!(["working_days"])).await;
     assert_eq!(not_an_object.status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn each_wrong_setting_carries_a_code_and_its_parameters() {
+    let app = spawn_app().await;
+    let token = admin(&app).await;
+    let before = app.get("/api/v1/organization", &token).await.body;
+
+    let weekdays = json!({"min": 1, "max": 7});
+    let late_days = json!({"min": 0, "max": 31});
+    let cases = [
+        (
+            json!({"holidays": ["2026-01-01", "2026-13-01"]}),
+            "holidays",
+            "invalid_date",
+            json!({"value": "2026-13-01"}),
+        ),
+        (
+            json!({"holidays": "2026-01-01"}),
+            "holidays",
+            "not_a_list",
+            json!({"items": "date"}),
+        ),
+        (
+            json!({"holidays": [20260101]}),
+            "holidays",
+            "not_a_list",
+            json!({"items": "date"}),
+        ),
+        (
+            json!({"working_days": []}),
+            "working_days",
+            "no_working_day",
+            json!({}),
+        ),
+        (
+            json!({"working_days": [1, 8]}),
+            "working_days",
+            "not_weekdays",
+            weekdays.clone(),
+        ),
+        (
+            json!({"working_days": ["mon"]}),
+            "working_days",
+            "not_weekdays",
+            weekdays,
+        ),
+        (
+            json!({"reminder_times": ["09:30", "25:00"]}),
+            "reminder_times",
+            "invalid_time",
+            json!({"value": "25:00"}),
+        ),
+        (
+            json!({"reminder_times": [930]}),
+            "reminder_times",
+            "not_a_list",
+            json!({"items": "time"}),
+        ),
+        (
+            json!({"reminder_times": ["08:00", "08:00", "08:00", "08:00", "08:00", "08:00", "08:00"]}),
+            "reminder_times",
+            "too_many",
+            json!({"max": 6}),
+        ),
+        (
+            json!({"late_days": 32}),
+            "late_days",
+            "out_of_range",
+            late_days.clone(),
+        ),
+        (
+            json!({"late_days": "3"}),
+            "late_days",
+            "out_of_range",
+            late_days,
+        ),
+        (json!({"name": 5}), "name", "not_text", json!({})),
+        (
+            json!({"timezone": ["Asia/Shanghai"]}),
+            "timezone",
+            "not_text",
+            json!({}),
+        ),
+        (json!({"locale": false}), "locale", "not_text", json!({})),
+        (
+            json!({"escalate_after": 930}),
+            "escalate_after",
+            "not_a_time_or_null",
+            json!({}),
+        ),
+        (
+            json!({"escalate_after": "9:3"}),
+            "escalate_after",
+            "invalid_time",
+            json!({"value": "9:3"}),
+        ),
+        // The organization's reminder time is 09:30.
+        (
+            json!({"escalate_after": "10:00"}),
+            "escalate_after",
+            "not_a_reminder_time",
+            json!({"reminder_times": ["09:30"]}),
+        ),
+        // Checked against the reminder times as changed in the same body.
+        (
+            json!({"reminder_times": ["8:00", "17:00"], "escalate_after": "9:30"}),
+            "escalate_after",
+            "not_a_reminder_time",
+            json!({"reminder_times": ["08:00", "17:00"]}),
+        ),
+    ];
+    for (body, field, code, params) in cases {
+        let r = put(&app, &token, body.clone()).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {}",
+            r.body
+        );
+        assert_eq!(
+            r.problem(field),
+            Some((code, &params)),
+            "{body}: {}",
+            r.body
+        );
+        let details = r.body["error"]["details"].as_array().unwrap();
+        assert_eq!(details.len(), 1, "{body}: only {field} is wrong");
+        assert_eq!(
+            details[0]["message"].as_str(),
+            r.field(field),
+            "{body}: the detail says what `fields` says"
+        );
+    }
+
+    let too_many: Vec<String> = (0..401)
+        .map(|d| {
+            (chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap() + chrono::Duration::days(d))
+                .to_string()
+        })
+        .collect();
+    let r = put(&app, &token, json!({ "holidays": too_many })).await;
+    assert_eq!(
+        r.problem("holidays"),
+        Some(("too_many", &json!({"max": 400}))),
+        "{}",
+        r.body
+    );
+    assert_eq!(r.field("holidays"), Some("at most 400 holidays"));
+
+    // Wrong types and wrong values together, each with its own code.
+    let r = put(
+        &app,
+        &token,
+        json!({"holidays": ["2026-13-01"], "working_days": [], "late_days": "x", "reminder_times": ["noon"]}),
+    )
+    .await;
+    let codes: Vec<(&str, &str)> = r.body["error"]["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["field"].as_str().unwrap(), d["code"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            ("holidays", "invalid_date"),
+            ("late_days", "out_of_range"),
+            ("reminder_times", "invalid_time"),
+            ("working_days", "no_working_day"),
+        ]
+    );
+
+    assert_eq!(app.get("/api/v1/organization", &token).await.body, before);
+}
