@@ -14,7 +14,39 @@ const FIELD = {
   not_text: { en: () => 'must be text', 'zh-CN': () => '须为文字' },
   not_a_boolean: { en: () => 'must be true or false', 'zh-CN': () => '须选择是或否' },
   not_an_object: { en: () => 'must be an object', 'zh-CN': () => '须为对象' },
-  not_a_list: { en: () => 'must be a list', 'zh-CN': () => '须为列表（没有则留空）' },
+  not_a_list: {
+    en: (p) => ({ time: 'must be a list of times as HH:MM', date: 'must be a list of dates as YYYY-MM-DD' }[p.items] || 'must be a list'),
+    'zh-CN': (p) => ({ time: '须为时间列表，格式 HH:MM', date: '须为日期列表，格式 YYYY-MM-DD' }[p.items] || '须为列表（没有则留空）'),
+  },
+  too_many: { en: (p) => `at most ${p.max}`, 'zh-CN': (p) => `最多 ${p.max} 个` },
+  not_weekdays: {
+    en: () => 'must be weekday numbers from 1 (Monday) to 7 (Sunday)',
+    'zh-CN': () => '须为 1（周一）到 7（周日）的数字',
+  },
+  no_working_day: { en: () => 'must name at least one working day', 'zh-CN': () => '至少选择一个工作日' },
+  invalid_time: {
+    en: (p) => (p.value !== undefined ? `“${p.value}” is not a time as HH:MM` : 'must be a time as HH:MM'),
+    'zh-CN': (p) => (p.value !== undefined ? `“${p.value}” 不是 HH:MM 格式的时间` : '须为 HH:MM 格式的时间'),
+  },
+  not_a_time_or_null: { en: () => 'must be a time as HH:MM, or empty', 'zh-CN': () => '须为 HH:MM 格式的时间，或留空' },
+  not_a_reminder_time: {
+    en: (p) => `must be one of the reminder times (${list(p.reminder_times)})`,
+    'zh-CN': (p) => `须为提醒时间之一（${listZh(p.reminder_times)}）`,
+  },
+  contains_slash: { en: () => 'must not contain “/” (it separates levels)', 'zh-CN': () => '不能包含“/”（用于分隔层级）' },
+  cycle: {
+    en: () => 'a department cannot move under itself or one of its sub-departments',
+    'zh-CN': () => '部门不能移到自身或其下级部门之下',
+  },
+  too_deep: { en: (p) => `the tree may be at most ${p.max} levels deep`, 'zh-CN': (p) => `部门最多 ${p.max} 级` },
+  not_a_manager: {
+    en: (p) => `${p.email} has the staff role; make them a manager first`,
+    'zh-CN': (p) => `${p.email} 是普通员工角色，请先设为经理`,
+  },
+  not_an_active_person: {
+    en: () => 'is not an active person of this organization',
+    'zh-CN': () => '不是本组织的在职人员',
+  },
   out_of_range: {
     en: (p) => `must be between ${bound(p.min, p)} and ${bound(p.max, p)}`,
     'zh-CN': (p) => `须在 ${bound(p.min, p)} 到 ${bound(p.max, p)} 之间`,
@@ -27,7 +59,10 @@ const FIELD = {
   },
   control_characters: { en: () => 'must not contain control characters', 'zh-CN': () => '不能包含控制字符' },
   unknown_field: { en: () => 'is not a field of this form', 'zh-CN': () => '不是此表单的字段' },
-  invalid_date: { en: () => 'must be a date as YYYY-MM-DD', 'zh-CN': () => '须为日期，格式 YYYY-MM-DD' },
+  invalid_date: {
+    en: (p) => (p.value !== undefined ? `“${p.value}” is not a date as YYYY-MM-DD` : 'must be a date as YYYY-MM-DD'),
+    'zh-CN': (p) => (p.value !== undefined ? `“${p.value}” 不是 YYYY-MM-DD 格式的日期` : '须为日期，格式 YYYY-MM-DD'),
+  },
   in_future: { en: () => 'is in the future', 'zh-CN': () => '不能是将来的日期' },
   after_end: { en: () => 'must not be after the end date', 'zh-CN': () => '不能晚于结束日期' },
   range_too_long: {
