@@ -83,21 +83,8 @@ pub fn create_organization(
         updated_at: stamp,
     };
     let admin = UserRow {
-        id: new_id(),
-        org_id: org.id.clone(),
-        email: email.to_string(),
-        name: admin_name,
-        employee_no: None,
-        role: Role::Admin.as_str().into(),
-        department_id: None,
         password_hash,
-        token_version: 0,
-        active: true,
-        timezone: None,
-        locale: None,
-        created_at: stamp,
-        updated_at: stamp,
-        deactivated_at: None,
+        ..UserRow::new(&org.id, email.to_string(), admin_name, Role::Admin, stamp)
     };
     organizations::create_with_admin(conn, &org, &admin).map_err(|e| {
         if is_unique_violation(&e) {
