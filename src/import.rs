@@ -229,14 +229,26 @@ pub fn import(
                 .as_ref()
                 .map(|paths| paths.iter().map(|p| resolve(p)).collect());
             let current = existing.get(&plan.email);
-            let role = plan
-                .role
-                .or_else(|| current.and_then(|c| c.role.parse().ok()))
-                .unwrap_or(if managed.as_ref().is_some_and(|m| !m.is_empty()) {
-                    Role::Manager
-                } else {
-                    Role::Staff
-                });
+            // A line without a role keeps the stored one; one that does not read is an
+            // error that names the person, never a role picked in silence.
+            let stored_role = || {
+                current
+                    .map(|c| {
+                        c.role
+                            .parse::<Role>()
+                            .map_err(|e| anyhow::anyhow!("person {}: stored role: {e}", c.id))
+                    })
+                    .transpose()
+            };
+            let role = match plan.role {
+                Some(role) => Some(role),
+                None => stored_role()?,
+            }
+            .unwrap_or(if managed.as_ref().is_some_and(|m| !m.is_empty()) {
+                Role::Manager
+            } else {
+                Role::Staff
+            });
             if managed.as_ref().is_some_and(|m| !m.is_empty()) && role < Role::Manager {
                 let problem = Problem::new(
                     "role_cannot_manage",
