@@ -8,9 +8,11 @@ use clap::{Parser, Subcommand};
 use crate::auth::jwt::{load_or_create_secret, JwtKeys};
 use crate::config::Settings;
 use crate::db::{self, organizations};
+use crate::invitations::{Links, INVITATION_DAYS};
 use crate::provisioning::{create_organization, NewOrganization, ProvisionError};
+use crate::services::people::{self, ImportError, ImportOptions};
 use crate::startup::Application;
-use crate::{demo, import, telemetry};
+use crate::{demo, telemetry};
 
 #[derive(Parser)]
 #[command(
@@ -191,8 +193,7 @@ fn org_create(settings: &Settings, new: NewOrganization) -> anyhow::Result<()> {
     println!("  admin:    {}", created.admin.email);
     match created.set_password_link {
         Some(link) => println!(
-            "The admin sets a password with this one-time link (valid {} days):\n  {link}",
-            crate::provisioning::INVITATION_DAYS
+            "The admin sets a password with this one-time link (valid {INVITATION_DAYS} days):\n  {link}"
         ),
         None => println!("The admin can log in now."),
     }
@@ -208,28 +209,26 @@ fn import_employees(
 ) -> anyhow::Result<()> {
     let bytes =
         std::fs::read(file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
-    anyhow::ensure!(
-        bytes.len() <= import::MAX_IMPORT_BYTES,
-        "{} is larger than {} MiB",
-        file.display(),
-        import::MAX_IMPORT_BYTES / 1024 / 1024
-    );
-    let text = import::decode(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let in_file = |e: ImportError| match e {
+        ImportError::UnknownOrganization(id) => {
+            anyhow::anyhow!("--org: no organization with the id {id}")
+        }
+        ImportError::TooLarge => anyhow::anyhow!(
+            "{} is larger than {} MiB",
+            file.display(),
+            crate::import::MAX_IMPORT_BYTES / 1024 / 1024
+        ),
+        ImportError::Unreadable(problem) => anyhow::anyhow!("{}: {problem}", file.display()),
+        ImportError::Failed(e) => e,
+    };
+    let text = people::read_import(bytes).map_err(in_file)?;
     let mut conn = db::connect_one(&settings.database_url)?;
-    let org = organizations::find(&mut conn, org_id)?
-        .ok_or_else(|| anyhow::anyhow!("--org: no organization with the id {org_id}"))?;
     let jwt = JwtKeys::new(&load_or_create_secret(settings)?);
-    let now = chrono::Utc::now();
-    let inviter = crate::invitations::Inviter::new(&jwt, &settings.public_url, &org, now);
+    let links = Links::new(&jwt, &settings.public_url);
     let started = std::time::Instant::now();
-    let report = import::import(
-        &mut conn,
-        org_id,
-        text,
-        dry_run,
-        db::db_time(now),
-        invite.then_some(&inviter),
-    )?;
+    let options = ImportOptions { dry_run, invite };
+    let report = people::import(&mut conn, org_id, &text, options, links, chrono::Utc::now())
+        .map_err(in_file)?;
     if !report.errors.is_empty() {
         for e in &report.errors {
             eprintln!("line {}: {}", e.line, e.message);

@@ -19,8 +19,13 @@ pub enum ApiError {
     Forbidden(String),
     #[error("{0}")]
     NotFound(String),
+    /// `fields`: the values in the way, if any, each with its problem (e.g. `taken`).
     #[error("{message}")]
-    Conflict { code: &'static str, message: String },
+    Conflict {
+        code: &'static str,
+        message: String,
+        fields: FieldErrors,
+    },
     #[error("{0}")]
     MethodNotAllowed(String),
     #[error("{0}")]
@@ -61,7 +66,8 @@ pub struct ErrorDetail {
     /// Only for validation errors: field path (`answers.temperature`) → problem, in English.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fields: Option<BTreeMap<String, String>>,
-    /// Only for validation errors: each field's problem as a code and its parameters.
+    /// For validation errors, and conflicts that name the value in the way: each field's
+    /// problem as a code and its parameters.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<Vec<FieldDetail>>,
 }
@@ -93,6 +99,21 @@ impl ApiError {
         Self::Conflict {
             code,
             message: message.into(),
+            fields: FieldErrors::new(),
+        }
+    }
+
+    /// A conflict over the value of one field, e.g. an e-mail address someone else has.
+    pub fn conflict_on(
+        code: &'static str,
+        message: impl Into<String>,
+        path: impl Into<String>,
+        problem: Problem,
+    ) -> Self {
+        Self::Conflict {
+            code,
+            message: message.into(),
+            fields: FieldErrors::from([(path.into(), problem)]),
         }
     }
 
@@ -142,19 +163,21 @@ impl ApiError {
                 _ => None,
             },
             details: match self {
-                Self::Validation { fields, .. } => Some(
-                    fields
-                        .iter()
-                        .map(|(path, problem)| FieldDetail {
-                            field: path.clone(),
-                            code: problem.code,
-                            params: problem.params.clone(),
-                            message: problem.message.clone(),
-                        })
-                        .collect(),
-                ),
+                Self::Validation { fields, .. } => Some(fields),
+                Self::Conflict { fields, .. } if !fields.is_empty() => Some(fields),
                 _ => None,
-            },
+            }
+            .map(|fields| {
+                fields
+                    .iter()
+                    .map(|(path, problem)| FieldDetail {
+                        field: path.clone(),
+                        code: problem.code,
+                        params: problem.params.clone(),
+                        message: problem.message.clone(),
+                    })
+                    .collect()
+            }),
         }
     }
 

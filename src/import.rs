@@ -4,18 +4,19 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDateTime;
-use diesel::prelude::*;
+use diesel::QueryResult;
 use serde::Serialize;
+use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use crate::db::departments::{self, DepartmentRow};
-use crate::db::schema::users as users_table;
 use crate::db::users::{self, UserRow};
 use crate::db::{new_id, DbConn};
 use crate::domain::department_tree::{parse_path, Node};
 use crate::domain::{Email, Role};
 use crate::invitations::Inviter;
 use crate::people;
+use crate::problem::Problem;
 use crate::provisioning::clean_name;
 
 pub const MAX_IMPORT_BYTES: usize = 32 * 1024 * 1024;
@@ -31,10 +32,94 @@ const KNOWN_COLUMNS: [&str; 6] = [
 /// E-mails per lookup query: under both databases' limits on bound parameters.
 const LOOKUP_CHUNK: usize = 1_000;
 
-#[derive(Clone, Debug, Serialize, ToSchema, PartialEq, Eq)]
+/// A bad line: its number, what is wrong in English, and the same as codes with their
+/// parameters for a page to say in its own words.
+#[derive(Clone, Debug, Serialize, ToSchema, PartialEq)]
 pub struct LineError {
     pub line: u64,
+    /// Every problem of the line in English, `; ` between them.
     pub message: String,
+    /// The line's problem, e.g. `invalid_email`; `several_problems` when it has more than
+    /// one, each of them in `problems`.
+    #[schema(value_type = String)]
+    pub code: &'static str,
+    /// What the code needs, e.g. `{"value": "boss", "choices": [...]}`; for
+    /// `several_problems`, `{"count": 2}`.
+    #[schema(value_type = Object)]
+    pub params: Map<String, Value>,
+    /// The column (`email`, `role`, …) when what is wrong is in one column.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// Each problem of the line, one or more, in the order of `message`.
+    pub problems: Vec<LineProblem>,
+}
+
+/// One problem of a line.
+#[derive(Clone, Debug, Serialize, ToSchema, PartialEq)]
+pub struct LineProblem {
+    /// The column it is about, when it is about one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    #[schema(value_type = String)]
+    pub code: &'static str,
+    #[schema(value_type = Object)]
+    pub params: Map<String, Value>,
+    /// Its part of the line's `message`.
+    pub message: String,
+}
+
+impl LineProblem {
+    /// A problem said as it is, e.g. `the department path `a//b` has an empty part`.
+    fn new(field: Option<&str>, problem: Problem) -> Self {
+        Self {
+            field: field.map(str::to_string),
+            code: problem.code,
+            params: problem.params,
+            message: problem.message,
+        }
+    }
+
+    /// A problem with a column's value, said after the column: `email is required`.
+    fn in_column(field: &str, problem: Problem) -> Self {
+        let message = format!("{field} {}", problem.message);
+        Self {
+            message,
+            ..Self::new(Some(field), problem)
+        }
+    }
+}
+
+impl LineError {
+    fn new(line: u64, problems: Vec<LineProblem>) -> Self {
+        let message = problems
+            .iter()
+            .map(|p| p.message.as_str())
+            .collect::<Vec<_>>()
+            .join("; ");
+        let field = problems
+            .first()
+            .and_then(|p| p.field.clone())
+            .filter(|f| problems.iter().all(|p| p.field.as_ref() == Some(f)));
+        let (code, params) = match problems.as_slice() {
+            [one] => (one.code, one.params.clone()),
+            several => (
+                "several_problems",
+                Map::from_iter([("count".to_string(), Value::from(several.len()))]),
+            ),
+        };
+        Self {
+            line,
+            message,
+            code,
+            params,
+            field,
+            problems,
+        }
+    }
+
+    fn one(line: u64, problem: LineProblem) -> Self {
+        Self::new(line, vec![problem])
+    }
 }
 
 #[derive(Debug, Default, Serialize, ToSchema)]
@@ -45,31 +130,33 @@ pub struct ImportReport {
     pub departments_created: usize,
     pub dry_run: bool,
     pub errors: Vec<LineError>,
-    /// Ids of the people created, for their invitations.
-    #[serde(skip)]
-    pub created_ids: Vec<String>,
 }
 
 /// The text of an uploaded file: UTF-8 with or without a byte-order mark.
-pub fn decode(bytes: &[u8]) -> Result<&str, String> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    match std::str::from_utf8(bytes) {
-        Ok(text) => Ok(text),
-        Err(_) => {
-            let (_, _, had_errors) = encoding_rs::GBK.decode(bytes);
-            if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
-                Err("the file is UTF-16; save it as CSV UTF-8 and upload it again".into())
-            } else if !had_errors {
-                Err(
-                    "the file is encoded as GBK (as Excel saves CSV on Chinese Windows); \
-                     save it as \"CSV UTF-8\" and upload it again"
-                        .into(),
-                )
-            } else {
-                Err("the file is not UTF-8 text; save it as CSV UTF-8 and upload it again".into())
-            }
-        }
+pub fn decode(mut bytes: Vec<u8>) -> Result<String, Problem> {
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
     }
+    let bytes = match String::from_utf8(bytes) {
+        Ok(text) => return Ok(text),
+        Err(e) => e.into_bytes(),
+    };
+    let not_utf8 = |message: &str| Problem::new("not_utf8", message);
+    let (_, _, had_errors) = encoding_rs::GBK.decode(&bytes);
+    Err(
+        if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+            not_utf8("the file is UTF-16; save it as CSV UTF-8 and upload it again")
+                .with("encoding", "UTF-16")
+        } else if !had_errors {
+            not_utf8(
+                "the file is encoded as GBK (as Excel saves CSV on Chinese Windows); \
+                 save it as \"CSV UTF-8\" and upload it again",
+            )
+            .with("encoding", "GBK")
+        } else {
+            not_utf8("the file is not UTF-8 text; save it as CSV UTF-8 and upload it again")
+        },
+    )
 }
 
 /// One valid line, ready to write.
@@ -131,10 +218,7 @@ pub fn import(
             parent.unwrap_or_default()
         };
 
-        let mut managed_now: HashMap<String, Vec<String>> = HashMap::new();
-        for (department, user) in departments::managers(conn, org_id)? {
-            managed_now.entry(user).or_default().push(department);
-        }
+        let managed_now = departments::managed_per_person(conn, org_id)?;
         let mut to_insert = Vec::new();
         let mut to_update = Vec::new();
         let mut managers: Vec<(String, Vec<String>)> = Vec::new();
@@ -145,21 +229,36 @@ pub fn import(
                 .as_ref()
                 .map(|paths| paths.iter().map(|p| resolve(p)).collect());
             let current = existing.get(&plan.email);
-            let role = plan
-                .role
-                .or_else(|| current.and_then(|c| c.role.parse().ok()))
-                .unwrap_or(if managed.as_ref().is_some_and(|m| !m.is_empty()) {
-                    Role::Manager
-                } else {
-                    Role::Staff
-                });
+            // A line without a role keeps the stored one; one that does not read is an
+            // error that names the person, never a role picked in silence.
+            let stored_role = || {
+                current
+                    .map(|c| {
+                        c.role
+                            .parse::<Role>()
+                            .map_err(|e| anyhow::anyhow!("person {}: stored role: {e}", c.id))
+                    })
+                    .transpose()
+            };
+            let role = match plan.role {
+                Some(role) => Some(role),
+                None => stored_role()?,
+            }
+            .unwrap_or(if managed.as_ref().is_some_and(|m| !m.is_empty()) {
+                Role::Manager
+            } else {
+                Role::Staff
+            });
             if managed.as_ref().is_some_and(|m| !m.is_empty()) && role < Role::Manager {
-                errors.push(LineError {
-                    line: *line,
-                    message: format!(
-                        "role {role} cannot manage departments; use manager, hr or admin"
-                    ),
-                });
+                let problem = Problem::new(
+                    "role_cannot_manage",
+                    format!("role {role} cannot manage departments; use manager, hr or admin"),
+                )
+                .with("role", role.as_str());
+                errors.push(LineError::one(
+                    *line,
+                    LineProblem::new(Some("manager_of"), problem),
+                ));
                 continue;
             }
             let row = match current {
@@ -171,21 +270,9 @@ pub fn import(
                     ..c.clone()
                 },
                 None => UserRow {
-                    id: new_id(),
-                    org_id: org_id.to_string(),
-                    email: plan.email.clone(),
-                    name: plan.name.clone(),
                     employee_no: plan.employee_no.clone(),
-                    role: role.as_str().into(),
                     department_id,
-                    password_hash: None,
-                    token_version: 0,
-                    active: true,
-                    timezone: None,
-                    locale: None,
-                    created_at: now,
-                    updated_at: now,
-                    deactivated_at: None,
+                    ..UserRow::new(org_id, plan.email.clone(), plan.name.clone(), role, now)
                 },
             };
             let mut managers_changed = false;
@@ -219,7 +306,6 @@ pub fn import(
         report.created = to_insert.len();
         report.updated += to_update.len();
         report.departments_created = new_departments.len();
-        report.created_ids = to_insert.iter().map(|u| u.id.clone()).collect();
         if dry_run {
             return Ok(report);
         }
@@ -281,11 +367,7 @@ fn check_against_stored(
         .collect();
     let mut elsewhere = HashSet::new();
     for chunk in outside.chunks(LOOKUP_CHUNK) {
-        let found: Vec<String> = users_table::table
-            .filter(users_table::email.eq_any(chunk))
-            .select(users_table::email)
-            .load(conn)?;
-        elsewhere.extend(found);
+        elsewhere.extend(users::emails_in_use(conn, chunk)?);
     }
     let holders: HashMap<&str, &str> = existing
         .values()
@@ -293,18 +375,24 @@ fn check_against_stored(
         .collect();
     for (line, plan) in planned {
         if elsewhere.contains(&plan.email) {
-            errors.push(LineError {
-                line: *line,
-                message: format!("{} has an account in another organization", plan.email),
-            });
+            let problem = Problem::new(
+                "taken",
+                format!("{} has an account in another organization", plan.email),
+            )
+            .with("value", plan.email.as_str());
+            errors.push(LineError::one(
+                *line,
+                LineProblem::new(Some("email"), problem),
+            ));
         }
         if let Some(no) = &plan.employee_no {
             if let Some(holder) = holders.get(no.as_str()) {
                 if *holder != plan.email {
-                    errors.push(LineError {
-                        line: *line,
-                        message: format!("employee number {no} belongs to {holder}"),
-                    });
+                    let problem = people::employee_no_taken(no, holder);
+                    errors.push(LineError::one(
+                        *line,
+                        LineProblem::new(Some("employee_no"), problem),
+                    ));
                 }
             }
         }
@@ -316,41 +404,68 @@ type Parsed = (HashSet<String>, Vec<(u64, Planned)>);
 
 /// Reads and checks every line on its own; the header decides which columns count.
 fn parse(text: &str) -> Result<Parsed, Vec<LineError>> {
-    let fail = |line, message: String| vec![LineError { line, message }];
+    let fail = |line, problem: Problem| vec![LineError::one(line, LineProblem::new(None, problem))];
+    let header_fail = |column: &str, problem: Problem| {
+        let problem = LineProblem::new(Some(column), problem.with("column", column));
+        vec![LineError::one(1, problem)]
+    };
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
     let header: Vec<String> = reader
         .headers()
-        .map_err(|e| fail(1, format!("the header cannot be read: {e}")))?
+        .map_err(|e| {
+            fail(
+                1,
+                Problem::new("unreadable", format!("the header cannot be read: {e}")),
+            )
+        })?
         .iter()
         .map(|h| h.trim().to_lowercase())
         .collect();
     if header.iter().all(String::is_empty) {
         return Err(fail(
             1,
-            "the file is empty; the first line must be the header".into(),
+            Problem::new(
+                "empty_file",
+                "the file is empty; the first line must be the header",
+            ),
         ));
     }
     let mut columns = HashSet::new();
     for name in &header {
         if !KNOWN_COLUMNS.contains(&name.as_str()) {
-            return Err(fail(
-                1,
+            let problem = Problem::new(
+                "unknown_column",
                 format!(
                     "unknown column `{name}`; the columns are {}",
                     KNOWN_COLUMNS.join(",")
                 ),
-            ));
+            )
+            .with("column", name.as_str())
+            .with("columns", KNOWN_COLUMNS.to_vec());
+            return Err(fail(1, problem));
         }
         if !columns.insert(name.clone()) {
-            return Err(fail(1, format!("the column `{name}` appears twice")));
+            return Err(header_fail(
+                name,
+                Problem::new(
+                    "duplicate_column",
+                    format!("the column `{name}` appears twice"),
+                ),
+            ));
         }
     }
     for required in ["email", "name"] {
         if !columns.contains(required) {
-            return Err(fail(1, format!("the header has no `{required}` column")));
+            return Err(header_fail(
+                required,
+                Problem::new(
+                    "missing_column",
+                    format!("the header has no `{required}` column"),
+                ),
+            ));
         }
     }
     let index = |name: &str| header.iter().position(|h| h == name);
@@ -370,17 +485,19 @@ fn parse(text: &str) -> Result<Parsed, Vec<LineError>> {
         if i >= MAX_IMPORT_LINES {
             return Err(fail(
                 i as u64 + 2,
-                format!("a file may have at most {MAX_IMPORT_LINES} lines"),
+                Problem::new(
+                    "too_many_lines",
+                    format!("a file may have at most {MAX_IMPORT_LINES} lines"),
+                )
+                .with("max", MAX_IMPORT_LINES),
             ));
         }
         let record = match record {
             Ok(r) => r,
             Err(e) => {
                 let line = e.position().map_or(i as u64 + 2, |p| p.line());
-                errors.push(LineError {
-                    line,
-                    message: format!("cannot be read: {e}"),
-                });
+                let problem = Problem::new("unreadable", format!("cannot be read: {e}"));
+                errors.push(LineError::one(line, LineProblem::new(None, problem)));
                 continue;
             }
         };
@@ -389,14 +506,17 @@ fn parse(text: &str) -> Result<Parsed, Vec<LineError>> {
             continue;
         }
         if record.len() != header.len() {
-            errors.push(LineError {
-                line,
-                message: format!(
+            let problem = Problem::new(
+                "wrong_field_count",
+                format!(
                     "has {} fields; the header has {}",
                     record.len(),
                     header.len()
                 ),
-            });
+            )
+            .with("fields", record.len())
+            .with("expected", header.len());
+            errors.push(LineError::one(line, LineProblem::new(None, problem)));
             continue;
         }
         let cell = |i: Option<usize>| i.and_then(|i| record.get(i)).unwrap_or("");
@@ -404,37 +524,49 @@ fn parse(text: &str) -> Result<Parsed, Vec<LineError>> {
         let email = match Email::parse(cell(email_i)) {
             Ok(e) => Some(e.into_string()),
             Err(p) => {
-                problems.push(format!("email {p}"));
+                problems.push(LineProblem::in_column("email", p));
                 None
             }
         };
         if let Some(email) = &email {
             if let Some(first) = emails.insert(email.clone(), line) {
-                problems.push(format!("the e-mail {email} is also on line {first}"));
+                let problem = also_on_line(
+                    format!("the e-mail {email} is also on line {first}"),
+                    email,
+                    first,
+                );
+                problems.push(LineProblem::new(Some("email"), problem));
             }
         }
         let name = clean_name(cell(name_i))
-            .map_err(|p| problems.push(format!("name {p}")))
+            .map_err(|p| problems.push(LineProblem::in_column("name", p)))
             .ok();
         let employee_no = people::employee_no(cell(no_i))
-            .map_err(|p| problems.push(format!("employee_no {p}")))
+            .map_err(|p| problems.push(LineProblem::in_column("employee_no", p)))
             .ok()
             .flatten();
         if let Some(no) = &employee_no {
             if let Some(first) = numbers.insert(no.clone(), line) {
-                problems.push(format!("the employee number {no} is also on line {first}"));
+                let problem = also_on_line(
+                    format!("the employee number {no} is also on line {first}"),
+                    no,
+                    first,
+                );
+                problems.push(LineProblem::new(Some("employee_no"), problem));
             }
         }
         let role = match cell(role_i) {
             "" => None,
             r => r
                 .parse::<Role>()
-                .map_err(|p| problems.push(format!("role {p}")))
+                .map_err(|p| problems.push(LineProblem::in_column("role", p)))
                 .ok(),
         };
         let department = match cell(department_i) {
             "" => None,
-            path => parse_path(path).map_err(|p| problems.push(p)).ok(),
+            path => parse_path(path)
+                .map_err(|p| problems.push(LineProblem::new(Some("department"), p)))
+                .ok(),
         };
         let manager_of = manages_i.map(|_| {
             cell(manages_i)
@@ -442,7 +574,13 @@ fn parse(text: &str) -> Result<Parsed, Vec<LineError>> {
                 .filter(|p| !p.trim().is_empty())
                 .filter_map(|p| {
                     parse_path(p)
-                        .map_err(|e| problems.push(format!("manager_of: {e}")))
+                        .map_err(|e| {
+                            let message = format!("manager_of: {}", e.message);
+                            problems.push(LineProblem {
+                                message,
+                                ..LineProblem::new(Some("manager_of"), e)
+                            })
+                        })
                         .ok()
                 })
                 .collect::<Vec<_>>()
@@ -459,10 +597,7 @@ fn parse(text: &str) -> Result<Parsed, Vec<LineError>> {
                     manager_of,
                 },
             )),
-            _ => errors.push(LineError {
-                line,
-                message: problems.join("; "),
-            }),
+            _ => errors.push(LineError::new(line, problems)),
         }
     }
     if errors.is_empty() {
@@ -472,21 +607,35 @@ fn parse(text: &str) -> Result<Parsed, Vec<LineError>> {
     }
 }
 
+/// A value the file gives twice: the first line that has it.
+fn also_on_line(message: String, value: &str, first: u64) -> Problem {
+    Problem::new("duplicate_in_file", message)
+        .with("value", value)
+        .with("line", first)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn utf8_with_and_without_bom_is_read() {
-        assert_eq!(decode(b"email,name\n").unwrap(), "email,name\n");
-        assert_eq!(decode(b"\xEF\xBB\xBFemail,name\n").unwrap(), "email,name\n");
+        assert_eq!(decode(b"email,name\n".to_vec()).unwrap(), "email,name\n");
+        assert_eq!(
+            decode(b"\xEF\xBB\xBFemail,name\n".to_vec()).unwrap(),
+            "email,name\n"
+        );
     }
 
     #[test]
     fn gbk_is_named() {
         let (gbk, _, _) = encoding_rs::GBK.encode("email,name\nli@a.test,李雷\n");
-        let err = decode(&gbk).unwrap_err();
-        assert!(err.contains("GBK"), "{err}");
+        let err = decode(gbk.into_owned()).unwrap_err();
+        assert!(err.message.contains("GBK"), "{err}");
+        assert_eq!(
+            (err.code, &err.params["encoding"]),
+            ("not_utf8", &"GBK".into())
+        );
     }
 
     #[test]
@@ -505,16 +654,85 @@ mod tests {
         assert!(errors[1].message.contains("name") && errors[1].message.contains("role"));
         assert!(errors[2].message.contains("line 2"));
         assert!(errors[2].message.contains("empty part"));
+
+        let one = &errors[0];
+        assert_eq!(
+            (one.code, one.field.as_deref(), one.message.as_str()),
+            (
+                "invalid_email",
+                Some("email"),
+                "email must be an e-mail address like name@example.com"
+            )
+        );
+        assert_eq!(one.problems.len(), 1);
+        let codes = |e: &LineError| -> Vec<(Option<String>, &str)> {
+            e.problems
+                .iter()
+                .map(|p| (p.field.clone(), p.code))
+                .collect()
+        };
+        assert_eq!(errors[1].code, "several_problems");
+        assert_eq!(errors[1].params["count"], 2);
+        assert_eq!(errors[1].field, None, "two columns");
+        assert_eq!(
+            codes(&errors[1]),
+            [
+                (Some("name".into()), "required"),
+                (Some("role".into()), "not_a_choice")
+            ]
+        );
+        assert_eq!(errors[1].problems[1].params["value"], "boss");
+        assert_eq!(
+            codes(&errors[2]),
+            [
+                (Some("email".into()), "duplicate_in_file"),
+                (Some("department".into()), "empty_part")
+            ]
+        );
+        assert_eq!(errors[2].problems[0].params["line"], 2);
+        let joined: Vec<&str> = errors[2]
+            .problems
+            .iter()
+            .map(|p| p.message.as_str())
+            .collect();
+        assert_eq!(errors[2].message, joined.join("; "));
+    }
+
+    #[test]
+    fn manager_of_names_each_bad_path_under_its_column() {
+        let text = "email,name,manager_of
+a@x.test,A,Sales//East;a/b/c/d/e/f/g/h/i
+";
+        let Err(errors) = parse(text) else {
+            panic!("should fail")
+        };
+        let line = &errors[0];
+        assert_eq!(
+            line.field.as_deref(),
+            Some("manager_of"),
+            "both in one column"
+        );
+        assert_eq!(line.code, "several_problems");
+        assert!(line.message.starts_with("manager_of: the department path"));
+        assert_eq!(line.problems[1].code, "too_deep");
+        assert_eq!(line.problems[1].params["max"], 8);
     }
 
     #[test]
     fn header_problems_are_line_one() {
-        for text in ["", "name\n", "email,name,shoe_size\n", "email,name,email\n"] {
+        for (text, code, field) in [
+            ("", "empty_file", None),
+            ("name\n", "missing_column", Some("email")),
+            ("email,name,shoe_size\n", "unknown_column", None),
+            ("email,name,email\n", "duplicate_column", Some("email")),
+        ] {
             let errors = match parse(text) {
                 Err(e) => e,
                 Ok(_) => panic!("{text:?} should fail"),
             };
             assert_eq!(errors[0].line, 1, "{text:?}");
+            assert_eq!(errors[0].code, code, "{text:?}");
+            assert_eq!(errors[0].field.as_deref(), field, "{text:?}");
         }
     }
 }

@@ -11,9 +11,62 @@ use crate::db::organizations::OrganizationRow;
 use crate::db::users::UserRow;
 use crate::db::{db_time, DbConn};
 use crate::email::{self, NewMail};
-use crate::provisioning::{set_password_link, INVITATION_DAYS};
 
+pub const INVITATION_DAYS: i64 = 7;
 pub const RESET_MINUTES: i64 = 60;
+
+/// What set-password links are signed with and where they lead: the same for the API, the
+/// command line and the tests.
+#[derive(Clone, Copy)]
+pub struct Links<'a> {
+    pub jwt: &'a JwtKeys,
+    pub public_url: &'a str,
+}
+
+impl<'a> Links<'a> {
+    pub fn new(jwt: &'a JwtKeys, public_url: &'a str) -> Self {
+        Self { jwt, public_url }
+    }
+
+    /// The web app's page that takes a token for `user` and asks for a new password.
+    fn link(
+        &self,
+        user: &UserRow,
+        purpose: Purpose,
+        ttl: Duration,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<String> {
+        let (token, _) = self.jwt.issue(
+            &user.id,
+            &user.org_id,
+            user.token_version,
+            purpose,
+            now,
+            ttl,
+        )?;
+        Ok(format!("{}/#/set-password?token={token}", self.public_url))
+    }
+
+    /// An invitation link valid for `INVITATION_DAYS`, for a person told some other way than
+    /// by mail (the first admin of a new organization).
+    pub fn invitation(&self, user: &UserRow, now: DateTime<Utc>) -> anyhow::Result<String> {
+        self.link(
+            user,
+            Purpose::Invitation,
+            Duration::days(INVITATION_DAYS),
+            now,
+        )
+    }
+
+    /// The invitation and reset mails of one organization, with links that start at `now`.
+    pub fn inviter(self, org: &'a OrganizationRow, now: DateTime<Utc>) -> Inviter<'a> {
+        Inviter {
+            links: self,
+            org,
+            now,
+        }
+    }
+}
 
 /// A mail with a set-password link: the token's purpose and lifetime, the template, and the
 /// one template value that differs between kinds.
@@ -26,27 +79,12 @@ struct LinkMail {
 
 /// What it takes to invite people of one organization.
 pub struct Inviter<'a> {
-    pub jwt: &'a JwtKeys,
-    pub public_url: &'a str,
-    pub org: &'a OrganizationRow,
-    pub now: DateTime<Utc>,
+    links: Links<'a>,
+    org: &'a OrganizationRow,
+    now: DateTime<Utc>,
 }
 
-impl<'a> Inviter<'a> {
-    pub fn new(
-        jwt: &'a JwtKeys,
-        public_url: &'a str,
-        org: &'a OrganizationRow,
-        now: DateTime<Utc>,
-    ) -> Self {
-        Self {
-            jwt,
-            public_url,
-            org,
-            now,
-        }
-    }
-
+impl Inviter<'_> {
     fn locale(&self, user: &UserRow) -> QueryResult<String> {
         Ok(match &user.locale {
             Some(locale) => locale.clone(),
@@ -67,20 +105,12 @@ impl<'a> Inviter<'a> {
             ttl,
             extra,
         } = link;
-        let (token, _) = self.jwt.issue(
-            &user.id,
-            &user.org_id,
-            user.token_version,
-            purpose,
-            self.now,
-            ttl,
-        )?;
         let vars = BTreeMap::from([
             ("name".to_string(), user.name.clone()),
             ("org_name".to_string(), self.org.name.clone()),
             (
                 "link".to_string(),
-                set_password_link(self.public_url, &token),
+                self.links.link(user, purpose, ttl, self.now)?,
             ),
             (extra.0.to_string(), extra.1),
         ]);

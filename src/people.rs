@@ -3,46 +3,55 @@
 use chrono_tz::Tz;
 
 use crate::domain::day::parse_timezone;
+use crate::problem::Problem;
 
 pub const LOCALES: [&str; 2] = ["zh-CN", "en"];
 pub const MAX_EMPLOYEE_NO_CHARS: usize = 64;
 pub const LEAVE_KINDS: [&str; 5] = ["annual", "sick", "personal", "parental", "other"];
 
-pub fn employee_no(raw: &str) -> Result<Option<String>, String> {
+pub fn employee_no(raw: &str) -> Result<Option<String>, Problem> {
     let value = raw.trim();
     if value.is_empty() {
         return Ok(None);
     }
     // Counted as sent, spaces included: the limit the API documents.
     if raw.chars().count() > MAX_EMPLOYEE_NO_CHARS {
-        return Err(format!(
-            "must be at most {MAX_EMPLOYEE_NO_CHARS} characters"
-        ));
+        return Err(Problem::too_long(MAX_EMPLOYEE_NO_CHARS));
     }
     if value.chars().any(char::is_control) {
-        return Err("must not contain control characters".into());
+        return Err(Problem::control_characters());
     }
     Ok(Some(value.to_string()))
 }
 
 /// `zh-CN` or `en` in any letter case (the documented pattern), stored as written here.
-pub fn locale(raw: &str) -> Result<String, String> {
+pub fn locale(raw: &str) -> Result<String, Problem> {
     LOCALES
         .iter()
         .find(|l| l.eq_ignore_ascii_case(raw))
         .map(|l| l.to_string())
-        .ok_or_else(|| format!("must be one of {}", LOCALES.join(", ")))
+        .ok_or_else(|| Problem::not_a_choice(&LOCALES))
 }
 
-pub fn timezone(raw: &str) -> Result<Tz, String> {
+pub fn timezone(raw: &str) -> Result<Tz, Problem> {
     parse_timezone(raw)
 }
 
 /// Exactly one of `LEAVE_KINDS`.
-pub fn leave_kind(raw: &str) -> Result<String, String> {
+pub fn leave_kind(raw: &str) -> Result<String, Problem> {
     if LEAVE_KINDS.contains(&raw) {
         Ok(raw.to_string())
     } else {
-        Err(format!("must be one of {}", LEAVE_KINDS.join(", ")))
+        Err(Problem::not_a_choice(&LEAVE_KINDS))
     }
+}
+
+/// An employee number someone else in the organization has.
+pub fn employee_no_taken(number: &str, holder: &str) -> Problem {
+    Problem::new(
+        "taken",
+        format!("employee number {number} belongs to {holder}"),
+    )
+    .with("value", number)
+    .with("holder", holder)
 }

@@ -84,6 +84,11 @@ impl Problem {
         Self::new("in_future", "is in the future")
     }
 
+    /// A department id that names no department of the organization.
+    pub fn unknown_department() -> Self {
+        Self::new("unknown_department", "no such department")
+    }
+
     /// A value that must be one of a fixed set; `choices` are listed for the page to show.
     pub fn not_a_choice(choices: &[&str]) -> Self {
         Self::new(

@@ -1,15 +1,17 @@
-//! Creating an organization with its first administrator (the `org create` command).
+//! Creating an organization with its first administrator (the `org create` command), and
+//! the rule for a display name that people, departments and organizations share.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
-use crate::auth::{password, JwtKeys, Purpose};
+use crate::auth::{password, JwtKeys};
 use crate::db::organizations::{self, OrganizationRow};
 use crate::db::users::UserRow;
-use crate::db::{is_unique_violation, new_id, DbConn};
+use crate::db::{db_time, is_unique_violation, new_id, DbConn};
 use crate::domain::day::parse_timezone;
 use crate::domain::{Email, OrgSettings, Role};
+use crate::invitations::Links;
+use crate::problem::Problem;
 
-pub const INVITATION_DAYS: i64 = 7;
 pub const MAX_NAME_CHARS: usize = 200;
 
 pub struct NewOrganization {
@@ -29,10 +31,11 @@ pub struct CreatedOrganization {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProvisionError {
+    /// `field` names the command's option.
     #[error("{field}: {problem}")]
     Invalid {
         field: &'static str,
-        problem: String,
+        problem: Problem,
     },
     #[error("an account with the e-mail {0} already exists")]
     EmailTaken(String),
@@ -40,26 +43,8 @@ pub enum ProvisionError {
     Other(#[from] anyhow::Error),
 }
 
-fn invalid(field: &'static str, problem: impl Into<String>) -> ProvisionError {
-    ProvisionError::Invalid {
-        field,
-        problem: problem.into(),
-    }
-}
-
-pub fn clean_name(raw: &str) -> Result<String, String> {
-    let name = raw.trim();
-    if name.is_empty() {
-        return Err("is required".into());
-    }
-    // Counted as sent, spaces included: the limit the API documents.
-    if raw.chars().count() > MAX_NAME_CHARS {
-        return Err(format!("must be at most {MAX_NAME_CHARS} characters"));
-    }
-    if name.chars().any(char::is_control) {
-        return Err("must not contain control characters".into());
-    }
-    Ok(name.to_string())
+fn invalid(field: &'static str) -> impl FnOnce(Problem) -> ProvisionError {
+    move |problem| ProvisionError::Invalid { field, problem }
 }
 
 pub fn create_organization(
@@ -69,11 +54,11 @@ pub fn create_organization(
     now: DateTime<Utc>,
     new: NewOrganization,
 ) -> Result<CreatedOrganization, ProvisionError> {
-    let name = clean_name(&new.name).map_err(|p| invalid("--name", p))?;
-    let tz = parse_timezone(&new.timezone).map_err(|p| invalid("--timezone", p))?;
-    let email = Email::parse(&new.admin_email).map_err(|p| invalid("--admin-email", p))?;
+    let name = clean_name(&new.name).map_err(invalid("--name"))?;
+    let tz = parse_timezone(&new.timezone).map_err(invalid("--timezone"))?;
+    let email = Email::parse(&new.admin_email).map_err(invalid("--admin-email"))?;
     let admin_name = match &new.admin_name {
-        Some(n) => clean_name(n).map_err(|p| invalid("--admin-name", p))?,
+        Some(n) => clean_name(n).map_err(invalid("--admin-name"))?,
         None => email
             .as_str()
             .split('@')
@@ -83,13 +68,12 @@ pub fn create_organization(
     };
     let password_hash = match &new.admin_password {
         Some(pw) => {
-            password::check_strength(pw, email.as_str())
-                .map_err(|p| invalid("--admin-password", p))?;
+            password::check_strength(pw, email.as_str()).map_err(invalid("--admin-password"))?;
             Some(password::hash(pw)?)
         }
         None => None,
     };
-    let stamp = crate::db::db_time(now);
+    let stamp = db_time(now);
     let org = OrganizationRow {
         id: new_id(),
         name,
@@ -99,21 +83,8 @@ pub fn create_organization(
         updated_at: stamp,
     };
     let admin = UserRow {
-        id: new_id(),
-        org_id: org.id.clone(),
-        email: email.to_string(),
-        name: admin_name,
-        employee_no: None,
-        role: Role::Admin.as_str().into(),
-        department_id: None,
         password_hash,
-        token_version: 0,
-        active: true,
-        timezone: None,
-        locale: None,
-        created_at: stamp,
-        updated_at: stamp,
-        deactivated_at: None,
+        ..UserRow::new(&org.id, email.to_string(), admin_name, Role::Admin, stamp)
     };
     organizations::create_with_admin(conn, &org, &admin).map_err(|e| {
         if is_unique_violation(&e) {
@@ -122,18 +93,9 @@ pub fn create_organization(
             ProvisionError::Other(e.into())
         }
     })?;
-    let set_password_link = if admin.password_hash.is_none() {
-        let (token, _) = jwt.issue(
-            &admin.id,
-            &org.id,
-            admin.token_version,
-            Purpose::Invitation,
-            now,
-            Duration::days(INVITATION_DAYS),
-        )?;
-        Some(set_password_link(public_url, &token))
-    } else {
-        None
+    let set_password_link = match admin.password_hash {
+        None => Some(Links::new(jwt, public_url).invitation(&admin, now)?),
+        Some(_) => None,
     };
     Ok(CreatedOrganization {
         org,
@@ -142,7 +104,17 @@ pub fn create_organization(
     })
 }
 
-/// The web app's page that takes the token and asks for a new password.
-pub fn set_password_link(public_url: &str, token: &str) -> String {
-    format!("{public_url}/#/set-password?token={token}")
+pub fn clean_name(raw: &str) -> Result<String, Problem> {
+    let name = raw.trim();
+    if name.is_empty() {
+        return Err(Problem::required());
+    }
+    // Counted as sent, spaces included: the limit the API documents.
+    if raw.chars().count() > MAX_NAME_CHARS {
+        return Err(Problem::too_long(MAX_NAME_CHARS));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(Problem::control_characters());
+    }
+    Ok(name.to_string())
 }

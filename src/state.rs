@@ -1,7 +1,5 @@
 //! What every request handler can reach: the pool, the clock, the keys and the settings.
 
-use crate::db::organizations::OrganizationRow;
-use crate::invitations::Inviter;
 use std::sync::Arc;
 
 use actix_web::web;
@@ -14,6 +12,7 @@ use crate::config::Settings;
 use crate::db::{DbConn, Pool};
 use crate::email::Mailer;
 use crate::error::ApiError;
+use crate::invitations::Links;
 
 /// Failed logins allowed per e-mail address in `LOGIN_WINDOW_MINUTES`.
 const LOGIN_FAILURES_ALLOWED: usize = 10;
@@ -34,9 +33,9 @@ pub struct AppState {
 pub type SharedState = web::Data<AppState>;
 
 impl AppState {
-    /// Invitation and reset mails of an organization, with links that start now.
-    pub fn inviter<'a>(&'a self, org: &'a OrganizationRow) -> Inviter<'a> {
-        Inviter::new(&self.jwt, &self.settings.public_url, org, self.clock.now())
+    /// What set-password links are signed with and where they lead.
+    pub fn links(&self) -> Links<'_> {
+        Links::new(&self.jwt, &self.settings.public_url)
     }
 
     pub fn new(

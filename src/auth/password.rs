@@ -6,8 +6,12 @@ use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::Argon2;
 
+use crate::problem::Problem;
+
 pub const MIN_PASSWORD_CHARS: usize = 8;
 pub const MAX_PASSWORD_CHARS: usize = 256;
+/// Different characters a password needs at the least.
+pub const MIN_DISTINCT_CHARS: usize = 4;
 
 const COMMON_PASSWORDS: &[&str] = &[
     "password",
@@ -60,28 +64,38 @@ fn dummy_hash() -> Option<&'static str> {
         .as_deref()
 }
 
-/// What a new password must be; the error says what to change.
-pub fn check_strength(password: &str, email: &str) -> Result<(), String> {
+/// What a new password must be; the problem says what to change.
+pub fn check_strength(password: &str, email: &str) -> Result<(), Problem> {
     let chars = password.chars().count();
     if chars < MIN_PASSWORD_CHARS {
-        return Err(format!("must be at least {MIN_PASSWORD_CHARS} characters"));
+        return Err(Problem::too_short(MIN_PASSWORD_CHARS));
     }
     if chars > MAX_PASSWORD_CHARS {
-        return Err(format!("must be at most {MAX_PASSWORD_CHARS} characters"));
+        return Err(Problem::too_long(MAX_PASSWORD_CHARS));
     }
     let lower = password.to_lowercase();
     if COMMON_PASSWORDS.contains(&lower.as_str()) {
-        return Err("is one of the most common passwords; choose another".into());
+        return Err(Problem::new(
+            "common_password",
+            "is one of the most common passwords; choose another",
+        ));
     }
     let mut distinct: Vec<char> = password.chars().collect();
     distinct.sort_unstable();
     distinct.dedup();
-    if distinct.len() < 4 {
-        return Err("needs more variety (at least 4 different characters)".into());
+    if distinct.len() < MIN_DISTINCT_CHARS {
+        return Err(Problem::new(
+            "too_few_distinct_characters",
+            format!("needs more variety (at least {MIN_DISTINCT_CHARS} different characters)"),
+        )
+        .with("min", MIN_DISTINCT_CHARS));
     }
     let local_part = email.split('@').next().unwrap_or_default().to_lowercase();
     if local_part.len() >= 3 && lower.contains(&local_part) {
-        return Err("must not contain your e-mail name".into());
+        return Err(Problem::new(
+            "contains_email_name",
+            "must not contain your e-mail name",
+        ));
     }
     Ok(())
 }
@@ -104,10 +118,15 @@ mod tests {
 
     #[test]
     fn weak_passwords_are_refused() {
-        assert!(check_strength("short", "a@b.c").is_err());
-        assert!(check_strength("password123", "a@b.c").is_err());
-        assert!(check_strength("aaaaaaaaaaaa", "a@b.c").is_err());
-        assert!(check_strength("zhangwei-2020", "zhangwei@acme.test").is_err());
+        let code = |password: &str, email: &str| check_strength(password, email).unwrap_err().code;
+        assert_eq!(code("short", "a@b.c"), "too_short");
+        assert_eq!(code(&"long".repeat(65), "a@b.c"), "too_long");
+        assert_eq!(code("password123", "a@b.c"), "common_password");
+        assert_eq!(code("aaaaaaaaaaaa", "a@b.c"), "too_few_distinct_characters");
+        assert_eq!(
+            code("zhangwei-2020", "zhangwei@acme.test"),
+            "contains_email_name"
+        );
         assert!(check_strength("Spring-rain-42", "zhangwei@acme.test").is_ok());
     }
 }

@@ -102,6 +102,18 @@ pub fn managers(conn: &mut DbConn, org_id: &str) -> QueryResult<Vec<(String, Str
         .load(conn)
 }
 
+/// Person → the departments they manage directly, for everyone who manages any.
+pub fn managed_per_person(
+    conn: &mut DbConn,
+    org_id: &str,
+) -> QueryResult<std::collections::HashMap<String, Vec<String>>> {
+    let mut managed = std::collections::HashMap::<String, Vec<String>>::new();
+    for (department, user) in managers(conn, org_id)? {
+        managed.entry(user).or_default().push(department);
+    }
+    Ok(managed)
+}
+
 /// The departments a person manages directly.
 pub fn managed_by(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<String>> {
     department_managers::table

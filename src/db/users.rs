@@ -25,6 +25,36 @@ pub struct UserRow {
     pub deactivated_at: Option<NaiveDateTime>,
 }
 
+impl UserRow {
+    /// A new, active person in `role` who has not set a password yet; the caller fills in
+    /// the rest.
+    pub fn new(
+        org_id: &str,
+        email: String,
+        name: String,
+        role: crate::domain::Role,
+        now: NaiveDateTime,
+    ) -> Self {
+        Self {
+            id: super::new_id(),
+            org_id: org_id.to_string(),
+            email,
+            name,
+            employee_no: None,
+            role: role.as_str().to_string(),
+            department_id: None,
+            password_hash: None,
+            token_version: 0,
+            active: true,
+            timezone: None,
+            locale: None,
+            created_at: now,
+            updated_at: now,
+            deactivated_at: None,
+        }
+    }
+}
+
 /// Where a person is from a moment on; see `membership_history`.
 #[derive(Insertable)]
 #[diesel(table_name = membership_history)]
@@ -329,6 +359,14 @@ pub fn save_without_recount(
             users::deactivated_at.eq(user.deactivated_at),
         ))
         .execute(conn)
+}
+
+/// Which of `emails` have an account, in any organization.
+pub fn emails_in_use(conn: &mut DbConn, emails: &[&str]) -> QueryResult<Vec<String>> {
+    users::table
+        .filter(users::email.eq_any(emails))
+        .select(users::email)
+        .load(conn)
 }
 
 /// Every person of the organization, for imports that match by e-mail.

@@ -3,10 +3,16 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
-pub fn parse_timezone(name: &str) -> Result<Tz, String> {
-    name.trim()
-        .parse::<Tz>()
-        .map_err(|_| format!("`{name}` is not an IANA time zone such as Asia/Shanghai"))
+use crate::problem::Problem;
+
+pub fn parse_timezone(name: &str) -> Result<Tz, Problem> {
+    name.trim().parse::<Tz>().map_err(|_| {
+        Problem::new(
+            "invalid_timezone",
+            format!("`{name}` is not an IANA time zone such as Asia/Shanghai"),
+        )
+        .with("value", name)
+    })
 }
 
 /// What `parse_date` reads, as the OpenAPI document's `pattern` for dates.
@@ -104,6 +110,8 @@ mod tests {
 
     #[test]
     fn unknown_zone_is_refused() {
-        assert!(parse_timezone("Mars/Olympus").is_err());
+        let problem = parse_timezone("Mars/Olympus").unwrap_err();
+        assert_eq!(problem.code, "invalid_timezone");
+        assert_eq!(problem.params["value"], "Mars/Olympus");
     }
 }

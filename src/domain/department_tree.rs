@@ -3,6 +3,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::problem::Problem;
+
 /// Deepest nesting accepted, so that paths stay readable and walks stay short.
 pub const MAX_DEPTH: usize = 8;
 pub const MAX_SEGMENT_CHARS: usize = 100;
@@ -135,27 +137,37 @@ impl DepartmentTree {
 }
 
 /// Splits and checks `Sales/East`: no blank segments, not too deep, not too long.
-pub fn parse_path(raw: &str) -> Result<Vec<String>, String> {
+pub fn parse_path(raw: &str) -> Result<Vec<String>, Problem> {
     let trimmed = raw.trim();
     if trimmed.is_empty() {
-        return Err("the department path is blank".into());
+        return Err(Problem::new("required", "the department path is blank"));
     }
     let segments: Vec<String> = trimmed.split('/').map(|s| s.trim().to_string()).collect();
     if segments.iter().any(String::is_empty) {
-        return Err(format!("the department path `{trimmed}` has an empty part"));
+        return Err(Problem::new(
+            "empty_part",
+            format!("the department path `{trimmed}` has an empty part"),
+        )
+        .with("path", trimmed));
     }
     if segments.len() > MAX_DEPTH {
-        return Err(format!(
-            "the department path `{trimmed}` is deeper than {MAX_DEPTH} levels"
-        ));
+        return Err(Problem::new(
+            "too_deep",
+            format!("the department path `{trimmed}` is deeper than {MAX_DEPTH} levels"),
+        )
+        .with("path", trimmed)
+        .with("max", MAX_DEPTH));
     }
     if let Some(long) = segments
         .iter()
         .find(|s| s.chars().count() > MAX_SEGMENT_CHARS)
     {
-        return Err(format!(
-            "the department name `{long}` is longer than {MAX_SEGMENT_CHARS} characters"
-        ));
+        return Err(Problem::new(
+            "too_long",
+            format!("the department name `{long}` is longer than {MAX_SEGMENT_CHARS} characters"),
+        )
+        .with("value", long.as_str())
+        .with("max", MAX_SEGMENT_CHARS));
     }
     Ok(segments)
 }
@@ -206,9 +218,11 @@ mod tests {
 
     #[test]
     fn bad_paths_are_refused() {
-        assert!(parse_path("  ").is_err());
-        assert!(parse_path("Sales//East").is_err());
-        assert!(parse_path("a/b/c/d/e/f/g/h/i").is_err());
+        let code = |raw: &str| parse_path(raw).unwrap_err().code;
+        assert_eq!(code("  "), "required");
+        assert_eq!(code("Sales//East"), "empty_part");
+        assert_eq!(code("a/b/c/d/e/f/g/h/i"), "too_deep");
+        assert_eq!(code(&"x".repeat(MAX_SEGMENT_CHARS + 1)), "too_long");
         assert_eq!(parse_path(" Sales / East ").unwrap(), vec!["Sales", "East"]);
     }
 }

@@ -1,5 +1,7 @@
 use std::fmt;
 
+use crate::problem::Problem;
+
 /// A lower-cased, trimmed e-mail address that has one `@` with text on both sides.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Email(String);
@@ -7,17 +9,17 @@ pub struct Email(String);
 pub const MAX_EMAIL_LEN: usize = 254;
 
 impl Email {
-    pub fn parse(raw: &str) -> Result<Self, String> {
+    pub fn parse(raw: &str) -> Result<Self, Problem> {
         let value = raw.trim().to_lowercase();
         if value.is_empty() {
-            return Err("is required".into());
+            return Err(Problem::required());
         }
         // Both as sent (the API's documented length) and as stored, which lower-casing may lengthen.
         if raw.chars().count() > MAX_EMAIL_LEN || value.len() > MAX_EMAIL_LEN {
-            return Err(format!("must be at most {MAX_EMAIL_LEN} characters"));
+            return Err(Problem::too_long(MAX_EMAIL_LEN));
         }
         let Some((local, domain)) = value.split_once('@') else {
-            return Err("must be an e-mail address like name@example.com".into());
+            return Err(not_an_address());
         };
         let domain_ok = !domain.is_empty()
             && !domain.contains('@')
@@ -28,7 +30,7 @@ impl Email {
             || !domain_ok
             || value.chars().any(|c| c.is_whitespace() || c.is_control())
         {
-            return Err("must be an e-mail address like name@example.com".into());
+            return Err(not_an_address());
         }
         Ok(Self(value))
     }
@@ -40,6 +42,13 @@ impl Email {
     pub fn into_string(self) -> String {
         self.0
     }
+}
+
+fn not_an_address() -> Problem {
+    Problem::new(
+        "invalid_email",
+        "must be an e-mail address like name@example.com",
+    )
 }
 
 impl fmt::Display for Email {
@@ -72,7 +81,13 @@ mod tests {
             "a@.acme",
             "a@acme..test",
         ] {
-            assert!(Email::parse(bad).is_err(), "{bad:?} should be refused");
+            let problem = Email::parse(bad).expect_err(bad);
+            let expected = if bad.is_empty() {
+                "required"
+            } else {
+                "invalid_email"
+            };
+            assert_eq!(problem.code, expected, "{bad:?}");
         }
     }
 }

@@ -3,14 +3,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::jwt::TokenError;
-use crate::auth::{password, AuthUser, Purpose};
-use crate::db::organizations::OrganizationRow;
-use crate::db::users::{self, UserRow};
+use crate::auth::{AuthUser, Purpose};
 use crate::domain::Email;
 use crate::error::ApiError;
 use crate::error::ErrorResponse;
 use crate::routes::{resource, JsonObject};
+use crate::services::accounts::{self, Account};
+use crate::services::invitations;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -48,7 +47,8 @@ pub struct Me {
 }
 
 impl Me {
-    pub fn new(user: &UserRow, org: &OrganizationRow) -> Self {
+    pub fn new(account: &Account) -> Self {
+        let Account { user, org } = account;
         Self {
             id: user.id.clone(),
             name: user.name.clone(),
@@ -77,8 +77,6 @@ pub struct Session {
     pub user: Me,
 }
 
-const WRONG_CREDENTIALS: &str = "the e-mail or password is wrong";
-
 /// Exchange an e-mail and password for a bearer token.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, description = "logged in", body = Session),
@@ -95,46 +93,23 @@ pub async fn login(
         .login_failures
         .hit(&key, now)
         .map_err(|retry_after_secs| ApiError::RateLimited { retry_after_secs })?;
-    let email = Email::parse(&email).ok();
     let found = state
-        .db(move |conn| match email {
-            Some(email) => Ok(users::find_with_email_and_org(conn, email.as_str())?),
-            None => Ok(None),
-        })
+        .db(move |conn| Ok(accounts::find_login(conn, &email)?))
         .await?;
-    let (user, org, ok) = web::block(move || {
-        let ok = password::verify(
-            &password,
-            found.as_ref().and_then(|(u, _)| u.password_hash.as_deref()),
-        );
-        match found {
-            Some((user, org)) => (Some(user), Some(org), ok),
-            None => (None, None, false),
-        }
-    })
-    .await?;
-    let (Some(user), Some(org), true) = (user, org, ok) else {
-        return Err(ApiError::Unauthorized(WRONG_CREDENTIALS.into()));
-    };
-    if !user.active {
-        return Err(ApiError::Unauthorized(WRONG_CREDENTIALS.into()));
-    }
+    // The password check is slow on purpose: it runs off the pool, found or not.
+    let account = web::block(move || accounts::check_login(found, &password)).await??;
     state.login_failures.forget(&key);
-    tracing::info!(user_id = %user.id, "logged in");
-    Ok(HttpResponse::Ok().json(issue_session(&state, &user, &org)?))
+    tracing::info!(user_id = %account.user.id, "logged in");
+    Ok(HttpResponse::Ok().json(issue_session(&state, &account)?))
 }
 
-pub fn issue_session(
-    state: &AppState,
-    user: &UserRow,
-    org: &OrganizationRow,
-) -> Result<Session, ApiError> {
+pub fn issue_session(state: &AppState, account: &Account) -> Result<Session, ApiError> {
     let (token, expires_at) = state
         .jwt
         .issue(
-            &user.id,
-            &org.id,
-            user.token_version,
+            &account.user.id,
+            &account.org.id,
+            account.user.token_version,
             Purpose::Login,
             state.clock.now(),
             state.session_ttl(),
@@ -143,7 +118,7 @@ pub fn issue_session(
     Ok(Session {
         token,
         expires_at,
-        user: Me::new(user, org),
+        user: Me::new(account),
     })
 }
 
@@ -151,7 +126,8 @@ pub fn issue_session(
 #[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = [])),
     responses((status = 200, description = "the caller", body = Me)))]
 pub async fn me(user: AuthUser) -> HttpResponse {
-    HttpResponse::Ok().json(Me::new(&user.user, &user.org))
+    let AuthUser { user, org, .. } = user;
+    HttpResponse::Ok().json(Me::new(&Account { user, org }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -174,58 +150,17 @@ pub async fn set_password(
 ) -> Result<HttpResponse, ApiError> {
     let SetPasswordRequest { token, password } = body.into_inner();
     let now = state.clock.now();
-    let claims = [Purpose::Invitation, Purpose::Reset]
-        .into_iter()
-        .map(|purpose| state.jwt.verify(&token, purpose, now))
-        .find(|r| !matches!(r, Err(TokenError::WrongPurpose)))
-        .unwrap_or(Err(TokenError::WrongPurpose))
-        .map_err(|e| match e {
-            TokenError::Expired => {
-                ApiError::Unauthorized("this link has expired; ask for a new one".into())
-            }
-            _ => ApiError::Unauthorized("this link is not valid".into()),
-        })?;
-    let user_id = claims.sub.clone();
-    let found = state
-        .db(move |conn| Ok(users::find_with_org(conn, &user_id)?))
+    let claims = accounts::link_claims(&state.jwt, &token, now)?;
+    let holder = state
+        .db(move |conn| Ok(accounts::link_holder(conn, &claims)?))
         .await?;
-    let Some((user, org)) = found.filter(|(u, _)| u.active && u.org_id == claims.org) else {
-        return Err(ApiError::Unauthorized("this link is not valid".into()));
-    };
-    if user.token_version != claims.ver {
-        return Err(ApiError::Unauthorized(
-            "this link was already used; ask for a new one".into(),
-        ));
-    }
-    password::check_strength(&password, &user.email)
-        .map_err(|problem| ApiError::field("password", problem))?;
-    let hash = web::block(move || password::hash(&password))
-        .await?
-        .map_err(ApiError::internal)?;
-    let user_id = user.id.clone();
-    let version = claims.ver;
-    let changed = state
-        .db(move |conn| {
-            Ok(users::set_password(
-                conn,
-                &user_id,
-                version,
-                &hash,
-                crate::db::db_time(now),
-            )?)
-        })
+    // Hashing is slow on purpose: it runs off the pool, between the two steps that need it.
+    let new = web::block(move || holder.with_password(&password)).await??;
+    let account = state
+        .db(move |conn| Ok(accounts::set_password(conn, new, now)?))
         .await?;
-    if !changed {
-        return Err(ApiError::Unauthorized(
-            "this link was already used; ask for a new one".into(),
-        ));
-    }
-    let user = UserRow {
-        token_version: version + 1,
-        ..user
-    };
-    tracing::info!(user_id = %user.id, "password set");
-    Ok(HttpResponse::Ok().json(issue_session(&state, &user, &org)?))
+    tracing::info!(user_id = %account.user.id, "password set");
+    Ok(HttpResponse::Ok().json(issue_session(&state, &account)?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -263,21 +198,7 @@ pub async fn forgot_password(
     if let Ok(email) = Email::parse(&body.email) {
         let shared = state.clone();
         state
-            .db(move |conn| {
-                let Some((user, org)) = users::find_with_email_and_org(conn, email.as_str())?
-                else {
-                    return Ok(());
-                };
-                if !user.active {
-                    return Ok(());
-                }
-                shared
-                    .inviter(&org)
-                    .reset(conn, &user)
-                    .map_err(ApiError::internal)?;
-                tracing::info!(user_id = %user.id, "password reset link queued");
-                Ok(())
-            })
+            .db(move |conn| Ok(invitations::send_reset(conn, shared.links(), &email, now)?))
             .await?;
     }
     Ok(HttpResponse::Accepted().json(Accepted {

@@ -7,9 +7,12 @@ use crate::db::DbConn;
 use crate::domain::OrgSettings;
 use crate::error::{ApiError, Problem};
 use crate::reports::scope::{ReportScope, ScopeError};
+use crate::services::accounts::AccountError;
 use crate::services::checkins::{CheckinError, Reporter};
 use crate::services::departments::DepartmentError;
+use crate::services::invitations::InvitationError;
 use crate::services::organization::SettingsError;
+use crate::services::people::{Caller, ImportError, PeopleError};
 
 impl From<ScopeError> for ApiError {
     fn from(e: ScopeError) -> Self {
@@ -126,5 +129,79 @@ pub fn reader(user: &AuthUser) -> Reader<'_> {
     Reader {
         org_id: user.org_id(),
         user_id: user.id(),
+    }
+}
+
+impl From<PeopleError> for ApiError {
+    fn from(e: PeopleError) -> Self {
+        let message = e.to_string();
+        match e {
+            PeopleError::NotFound => ApiError::not_found("person"),
+            PeopleError::LeaveNotFound => ApiError::not_found("leave"),
+            PeopleError::Invalid(fields) => ApiError::validation(fields),
+            PeopleError::EmailTaken(email) => ApiError::conflict_on(
+                "email_taken",
+                message.clone(),
+                "email",
+                Problem::new("taken", message).with("value", email),
+            ),
+            PeopleError::EmployeeNoTaken(problem) => {
+                ApiError::conflict_on("employee_no_taken", message, "employee_no", problem)
+            }
+            PeopleError::AlreadyExists => ApiError::conflict("already_exists", message),
+            PeopleError::CannotDemoteSelf | PeopleError::CannotDeactivateSelf => {
+                ApiError::conflict("cannot_change_self", message)
+            }
+            PeopleError::StoredRole { .. } => ApiError::internal(anyhow::anyhow!(message)),
+            PeopleError::Scope(e) => e.into(),
+            PeopleError::Invitation(e) => e.into(),
+            PeopleError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<InvitationError> for ApiError {
+    fn from(e: InvitationError) -> Self {
+        match e {
+            InvitationError::NotFound => ApiError::not_found("person"),
+            InvitationError::Inactive => ApiError::conflict("inactive", e.to_string()),
+            InvitationError::Queue(e) => ApiError::internal(e),
+            InvitationError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<AccountError> for ApiError {
+    fn from(e: AccountError) -> Self {
+        match e {
+            AccountError::WrongCredentials
+            | AccountError::LinkExpired
+            | AccountError::LinkInvalid
+            | AccountError::LinkUsed => ApiError::Unauthorized(e.to_string()),
+            AccountError::WeakPassword(problem) => ApiError::field("password", problem),
+            AccountError::Internal(e) => ApiError::internal(e),
+            AccountError::Db(e) => e.into(),
+        }
+    }
+}
+
+/// An import's own problems; its bad lines are a report, not an error.
+impl From<ImportError> for ApiError {
+    fn from(e: ImportError) -> Self {
+        match e {
+            ImportError::Unreadable(problem) => ApiError::field("file", problem),
+            ImportError::TooLarge => ApiError::PayloadTooLarge(e.to_string()),
+            ImportError::UnknownOrganization(_) => ApiError::not_found("organization"),
+            ImportError::Failed(e) => ApiError::internal(e),
+        }
+    }
+}
+
+/// The caller, as the people rules see them.
+pub fn caller(user: &AuthUser) -> Caller<'_> {
+    Caller {
+        org: &user.org,
+        id: user.id(),
+        role: user.role,
     }
 }

@@ -97,3 +97,52 @@ async fn a_deactivated_person_cannot_log_in() {
     let r = app.login(&staff.email, PASSWORD).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn a_weak_password_is_refused_with_a_code_and_the_link_stays_good() {
+    let app = spawn_app().await;
+    let admin = app.create_org("Acme", "Asia/Shanghai").await;
+    let staff = app.add_person(&admin.org_id, "staff", None).await;
+    let (link, _) = app
+        .state
+        .jwt
+        .issue(
+            &staff.id,
+            &staff.org_id,
+            0,
+            health_checkin::auth::Purpose::Invitation,
+            app.clock_now(),
+            chrono::Duration::days(1),
+        )
+        .unwrap();
+    let email_name = staff.email.split('@').next().unwrap().to_string();
+    for (password, code, params) in [
+        ("short", "too_short", json!({"min": 8})),
+        (&"long".repeat(65), "too_long", json!({"max": 256})),
+        ("Password123", "common_password", json!({})),
+        ("abababab", "too_few_distinct_characters", json!({"min": 4})),
+        (
+            &format!("{email_name}-2020"),
+            "contains_email_name",
+            json!({}),
+        ),
+    ] {
+        let r = app
+            .post(
+                "/api/v1/auth/set-password",
+                &json!({"token": link, "password": password}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{password}");
+        assert_eq!(r.problem("password"), Some((code, &params)), "{password}");
+        assert!(r.field("password").is_some(), "{password}");
+    }
+    let r = app
+        .post(
+            "/api/v1/auth/set-password",
+            &json!({"token": link, "password": "Spring-rain-42"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["user"]["id"], staff.id);
+}

@@ -229,3 +229,138 @@ async fn the_command_line_import_is_the_same_import() {
     );
     assert_eq!(people_count(&app).await, 3);
 }
+
+/// Each bad line carries codes and parameters beside its English message, in a dry run too.
+#[tokio::test]
+async fn bad_lines_carry_codes_and_parameters() {
+    let app = spawn_app().await;
+    let (_, token) = admin(&app).await;
+    let other = app.create_org("Other", "UTC").await;
+    let csv = format!(
+        "{HEADER}\
+         bad-email,Bad,,,,\n\
+         y@acme.test,,,,emperor,\n\
+         w@acme.test,W,,A//B,,\n"
+    );
+    for path in [
+        "/api/v1/employees/import",
+        "/api/v1/employees/import?dry_run=true",
+    ] {
+        let r = app.post_csv(path, &token, csv.clone()).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+        let errors = r.body["errors"].as_array().unwrap();
+        let email = &errors[0];
+        assert_eq!(email["line"], 2);
+        assert_eq!(
+            email["message"],
+            "email must be an e-mail address like name@example.com"
+        );
+        assert_eq!(email["code"], "invalid_email", "{path}");
+        assert_eq!(email["field"], "email");
+        assert_eq!(email["params"], json!({}));
+
+        let several = &errors[1];
+        assert_eq!(several["code"], "several_problems");
+        assert_eq!(several["params"], json!({"count": 2}));
+        assert!(several.get("field").is_none(), "two columns: {several}");
+        let problems = several["problems"].as_array().unwrap();
+        assert_eq!(
+            (&problems[0]["field"], &problems[0]["code"]),
+            (&json!("name"), &json!("required"))
+        );
+        assert_eq!(problems[1]["field"], "role");
+        assert_eq!(problems[1]["code"], "not_a_choice");
+        assert_eq!(problems[1]["params"]["value"], "emperor");
+        assert_eq!(
+            several["message"],
+            format!(
+                "{}; {}",
+                problems[0]["message"].as_str().unwrap(),
+                problems[1]["message"].as_str().unwrap()
+            )
+        );
+
+        let path_problem = &errors[2];
+        assert_eq!(path_problem["field"], "department");
+        assert_eq!(path_problem["code"], "empty_part");
+        assert_eq!(path_problem["params"], json!({"path": "A//B"}));
+    }
+
+    // Lines only the database refuses.
+    app.post_csv(
+        "/api/v1/employees/import",
+        &token,
+        format!("{HEADER}held@acme.test,Held,E7,,,\n"),
+    )
+    .await;
+    let csv = format!(
+        "{HEADER}z@acme.test,Z,,,staff,Sales\n{},Elsewhere,,,,\nn@acme.test,N,E7,,,\n",
+        other.email
+    );
+    let r = app.post_csv("/api/v1/employees/import", &token, csv).await;
+    let errors = r.body["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 3, "{errors:?}");
+    assert_eq!(
+        (
+            &errors[0]["code"],
+            &errors[0]["field"],
+            &errors[0]["params"]
+        ),
+        (
+            &json!("role_cannot_manage"),
+            &json!("manager_of"),
+            &json!({"role": "staff"})
+        )
+    );
+    assert_eq!(
+        (
+            &errors[1]["code"],
+            &errors[1]["field"],
+            &errors[1]["params"]
+        ),
+        (
+            &json!("taken"),
+            &json!("email"),
+            &json!({"value": other.email})
+        )
+    );
+    assert_eq!(
+        (
+            &errors[2]["code"],
+            &errors[2]["field"],
+            &errors[2]["params"]
+        ),
+        (
+            &json!("taken"),
+            &json!("employee_no"),
+            &json!({"value": "E7", "holder": "held@acme.test"})
+        )
+    );
+
+    let header = app
+        .post_csv("/api/v1/employees/import", &token, "email,name,shoe_size\n")
+        .await;
+    let line = &header.body["errors"][0];
+    assert_eq!(line["code"], "unknown_column");
+    assert_eq!(line["params"]["column"], "shoe_size");
+    assert_eq!(
+        line["params"]["columns"],
+        json!([
+            "email",
+            "name",
+            "employee_no",
+            "department",
+            "role",
+            "manager_of"
+        ])
+    );
+
+    let (gbk, _, _) = encoding_rs::GBK.encode("email,name\nli@acme.test,李雷\n");
+    let r = app
+        .post_csv("/api/v1/employees/import", &token, gbk.into_owned())
+        .await;
+    assert_eq!(
+        r.problem("file"),
+        Some(("not_utf8", &json!({"encoding": "GBK"})))
+    );
+}

@@ -477,3 +477,205 @@ async fn organization_settings_are_validated_and_unchanged_on_error() {
     let today = app.get("/api/v1/checkins/today", &token).await;
     assert_eq!(today.body["date"], "2020-02-02");
 }
+
+/// Each refused field of a person as a code and its parameters, beside the English sentence.
+#[tokio::test]
+async fn a_persons_refused_fields_carry_codes_and_parameters() {
+    let app = spawn_app().await;
+    let (_, token) = admin_session(&app).await;
+    let sales = department(&app, &token, "Sales", None).await;
+    let r = app
+        .post_as(
+            "/api/v1/employees",
+            &token,
+            &json!({
+                "email": "x", "name": "  ", "employee_no": "E".repeat(65), "role": "boss",
+                "department_id": "no-such-department", "timezone": "Nowhere", "locale": "fr",
+                "manager_of": [sales, "gone"]
+            }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    let no_params = json!({});
+    for (field, code, params) in [
+        ("email", "invalid_email", &no_params),
+        ("name", "required", &no_params),
+        ("employee_no", "too_long", &json!({"max": 64})),
+        (
+            "role",
+            "not_a_choice",
+            &json!({"choices": ["staff", "manager", "hr", "admin"], "value": "boss"}),
+        ),
+        ("department_id", "unknown_department", &no_params),
+        ("timezone", "invalid_timezone", &json!({"value": "Nowhere"})),
+        (
+            "locale",
+            "not_a_choice",
+            &json!({"choices": ["zh-CN", "en"]}),
+        ),
+        (
+            "manager_of",
+            "unknown_department",
+            &json!({"value": "gone"}),
+        ),
+    ] {
+        assert_eq!(r.problem(field), Some((code, params)), "{field}");
+    }
+    // The English sentences stay as they were.
+    assert_eq!(
+        r.field("role"),
+        Some("`boss` is not one of staff, manager, hr, admin")
+    );
+    assert_eq!(r.field("department_id"), Some("no such department"));
+
+    let staff_manager = app
+        .post_as(
+            "/api/v1/employees",
+            &token,
+            &json!({"email": "s@acme.test", "name": "S", "manager_of": [sales]}),
+        )
+        .await;
+    assert_eq!(
+        staff_manager.problem("manager_of"),
+        Some(("role_cannot_manage", &json!({"role": "staff"})))
+    );
+
+    let boss = employee(&app, &token, json!({"email": "boss@acme.test", "name": "Boss", "role": "manager", "manager_of": [sales]})).await;
+    let demoted = app
+        .patch(
+            &format!("/api/v1/employees/{}", boss["id"].as_str().unwrap()),
+            &token,
+            &json!({"role": "staff", "email": "boss@"}),
+        )
+        .await;
+    assert_eq!(demoted.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        demoted.problem("role"),
+        Some(("manages_departments", &no_params))
+    );
+    assert_eq!(
+        demoted.problem("email"),
+        Some(("invalid_email", &no_params))
+    );
+
+    for (query, field, choices) in [
+        (
+            "role=boss",
+            "role",
+            json!(["staff", "manager", "hr", "admin"]),
+        ),
+        ("active=maybe", "active", json!(["true", "false", "all"])),
+    ] {
+        let r = app.get(&format!("/api/v1/employees?{query}"), &token).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{query}");
+        let (code, params) = r.problem(field).unwrap_or(("", &Value::Null));
+        assert_eq!(code, "not_a_choice", "{query}");
+        assert_eq!(params["choices"], choices, "{query}");
+    }
+}
+
+/// A taken e-mail or employee number stays a 409 with its own code, and names the field.
+#[tokio::test]
+async fn a_taken_email_or_number_names_its_field() {
+    let app = spawn_app().await;
+    let (_, token) = admin_session(&app).await;
+    let first = employee(
+        &app,
+        &token,
+        json!({"email": "li@acme.test", "name": "Li", "employee_no": "E1"}),
+    )
+    .await;
+    let other = app.create_org("Other", "UTC").await;
+    let elsewhere = app
+        .post_as(
+            "/api/v1/employees",
+            &token,
+            &json!({"email": other.email.to_uppercase(), "name": "Twice"}),
+        )
+        .await;
+    assert_eq!(elsewhere.status, StatusCode::CONFLICT);
+    assert_eq!(elsewhere.code(), "email_taken");
+    assert_eq!(
+        elsewhere.body["error"]["message"],
+        format!("{} already has an account", other.email)
+    );
+    assert!(
+        elsewhere.body["error"].get("fields").is_none(),
+        "a conflict is no validation error"
+    );
+    assert_eq!(
+        elsewhere.problem("email"),
+        Some(("taken", &json!({"value": other.email})))
+    );
+
+    let second = employee(
+        &app,
+        &token,
+        json!({"email": "wang@acme.test", "name": "Wang"}),
+    )
+    .await;
+    let number = app
+        .patch(
+            &format!("/api/v1/employees/{}", second["id"].as_str().unwrap()),
+            &token,
+            &json!({"employee_no": " E1 "}),
+        )
+        .await;
+    assert_eq!(number.status, StatusCode::CONFLICT);
+    assert_eq!(number.code(), "employee_no_taken");
+    assert_eq!(
+        number.body["error"]["message"],
+        "employee number E1 belongs to li@acme.test"
+    );
+    assert_eq!(
+        number.problem("employee_no"),
+        Some(("taken", &json!({"value": "E1", "holder": first["email"]})))
+    );
+}
+
+#[tokio::test]
+async fn refused_leave_carries_codes_and_parameters() {
+    let app = spawn_app().await;
+    let (admin, token) = admin_session(&app).await;
+    let leave = |body: Value| {
+        let (app, token, id) = (&app, &token, admin.id.clone());
+        async move {
+            app.post_as(&format!("/api/v1/employees/{id}/leave"), token, &body)
+                .await
+        }
+    };
+    let r = leave(
+        json!({"from": "2020-02-30", "to": "2020-02-07", "kind": "beach", "note": "x".repeat(501)}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let no_params = json!({});
+    assert_eq!(r.problem("from"), Some(("invalid_date", &no_params)));
+    assert_eq!(r.problem("to"), None, "a range needs both ends");
+    let kinds = json!({"choices": ["annual", "sick", "personal", "parental", "other"]});
+    assert_eq!(r.problem("kind"), Some(("not_a_choice", &kinds)));
+    assert_eq!(r.problem("note"), Some(("too_long", &json!({"max": 500}))));
+
+    let reversed =
+        leave(json!({"from": "2020-02-07", "to": "2020-02-01", "kind": "sick", "note": "a\u{7}b"}))
+            .await;
+    assert_eq!(reversed.problem("to"), Some(("before_start", &no_params)));
+    assert_eq!(reversed.field("to"), Some("must not be before `from`"));
+    assert_eq!(
+        reversed.problem("note"),
+        Some(("control_characters", &no_params))
+    );
+
+    let long = leave(json!({"from": "2020-01-01", "to": "2021-01-01", "kind": "annual"})).await;
+    assert_eq!(
+        long.problem("to"),
+        Some(("range_too_long", &json!({"max_days": 366})))
+    );
+    let year = leave(json!({"from": "2020-01-01", "to": "2020-12-31", "kind": "annual"})).await;
+    assert_eq!(
+        year.status,
+        StatusCode::CREATED,
+        "366 days: {:?}",
+        year.body
+    );
+}

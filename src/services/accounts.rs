@@ -1,0 +1,137 @@
+//! Accounts: logging in, and setting a password through an invitation or reset link.
+//!
+//! Each is split where a password hash is computed: the hash is slow on purpose, so it runs
+//! without holding a database connection, between the steps that need one.
+
+use chrono::{DateTime, Utc};
+
+use crate::auth::jwt::{Claims, TokenError};
+use crate::auth::{password, JwtKeys, Purpose};
+use crate::db::organizations::OrganizationRow;
+use crate::db::users::{self, UserRow};
+use crate::db::{db_time, DbConn};
+use crate::domain::Email;
+use crate::problem::Problem;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    /// The one answer for an unknown address, a wrong password and a deactivated account.
+    #[error("the e-mail or password is wrong")]
+    WrongCredentials,
+    #[error("this link has expired; ask for a new one")]
+    LinkExpired,
+    #[error("this link is not valid")]
+    LinkInvalid,
+    #[error("this link was already used; ask for a new one")]
+    LinkUsed,
+    #[error("{0}")]
+    WeakPassword(Problem),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+}
+
+/// A person with their organization.
+pub struct Account {
+    pub user: UserRow,
+    pub org: OrganizationRow,
+}
+
+impl Account {
+    fn of((user, org): (UserRow, OrganizationRow)) -> Self {
+        Self { user, org }
+    }
+}
+
+/// Logging in, first step: the account of the address given, if it names one.
+pub fn find_login(conn: &mut DbConn, email: &str) -> Result<Option<Account>, AccountError> {
+    let Ok(email) = Email::parse(email) else {
+        return Ok(None);
+    };
+    Ok(users::find_with_email_and_org(conn, email.as_str())?.map(Account::of))
+}
+
+/// Logging in, second step: the password checked against the account found, or against a
+/// stand-in when none was, so that both take the same time.
+pub fn check_login(found: Option<Account>, password: &str) -> Result<Account, AccountError> {
+    let stored = found.as_ref().and_then(|a| a.user.password_hash.as_deref());
+    let matches = password::verify(password, stored);
+    match found {
+        Some(account) if matches && account.user.active => Ok(account),
+        _ => Err(AccountError::WrongCredentials),
+    }
+}
+
+/// What an invitation or reset link says, when it is one and still in time.
+pub fn link_claims(jwt: &JwtKeys, token: &str, now: DateTime<Utc>) -> Result<Claims, AccountError> {
+    [Purpose::Invitation, Purpose::Reset]
+        .into_iter()
+        .map(|purpose| jwt.verify(token, purpose, now))
+        .find(|r| !matches!(r, Err(TokenError::WrongPurpose)))
+        .unwrap_or(Err(TokenError::WrongPurpose))
+        .map_err(|e| match e {
+            TokenError::Expired => AccountError::LinkExpired,
+            _ => AccountError::LinkInvalid,
+        })
+}
+
+/// The account a link was made for, while the link is unused.
+pub struct LinkHolder {
+    account: Account,
+    /// The account's token version the link carries; setting a password moves past it.
+    version: i32,
+}
+
+/// Setting a password, first step: the active account the link is for.
+pub fn link_holder(conn: &mut DbConn, claims: &Claims) -> Result<LinkHolder, AccountError> {
+    let account = users::find_with_org(conn, &claims.sub)?
+        .map(Account::of)
+        .filter(|a| a.user.active && a.user.org_id == claims.org)
+        .ok_or(AccountError::LinkInvalid)?;
+    if account.user.token_version != claims.ver {
+        return Err(AccountError::LinkUsed);
+    }
+    Ok(LinkHolder {
+        account,
+        version: claims.ver,
+    })
+}
+
+/// A new password, checked and hashed, for the account of a link.
+pub struct NewPassword {
+    holder: LinkHolder,
+    hash: String,
+}
+
+impl LinkHolder {
+    /// Setting a password, second step: refused when too weak, else hashed.
+    pub fn with_password(self, password: &str) -> Result<NewPassword, AccountError> {
+        password::check_strength(password, &self.account.user.email)
+            .map_err(AccountError::WeakPassword)?;
+        let hash = password::hash(password)?;
+        Ok(NewPassword { holder: self, hash })
+    }
+}
+
+/// Setting a password, last step: stored unless the link was used meanwhile. The link and
+/// every session from before stop working.
+pub fn set_password(
+    conn: &mut DbConn,
+    new: NewPassword,
+    now: DateTime<Utc>,
+) -> Result<Account, AccountError> {
+    let NewPassword { holder, hash } = new;
+    let LinkHolder {
+        mut account,
+        version,
+    } = holder;
+    let changed = conn.write_transaction(|conn| {
+        users::set_password(conn, &account.user.id, version, &hash, db_time(now))
+    })?;
+    if !changed {
+        return Err(AccountError::LinkUsed);
+    }
+    account.user.token_version = version + 1;
+    Ok(account)
+}
