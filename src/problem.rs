@@ -119,10 +119,3 @@ impl From<String> for Problem {
         Self::new("invalid", message)
     }
 }
-
-/// A helper's problem, whether the helper answers a `Problem` or (until it gains its codes) a
-/// bare sentence; generic, so that it stays right, and lint-clean, once every helper answers
-/// a `Problem`.
-pub fn problem_of(problem: impl Into<Problem>) -> Problem {
-    problem.into()
-}

@@ -59,22 +59,18 @@ impl AuthUser {
     }
 }
 
-fn unauthorized(message: &str) -> ApiError {
-    ApiError::Unauthorized(message.into())
-}
-
 pub fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
     let value = req
         .headers()
         .get(header::AUTHORIZATION)
-        .ok_or_else(|| unauthorized("log in first: the Authorization header is missing"))?
+        .ok_or_else(|| ApiError::unauthorized("log in first: the Authorization header is missing"))?
         .to_str()
-        .map_err(|_| unauthorized("the Authorization header is not readable"))?;
+        .map_err(|_| ApiError::unauthorized("the Authorization header is not readable"))?;
     let (scheme, token) = value
         .split_once(' ')
-        .ok_or_else(|| unauthorized("the Authorization header must be `Bearer TOKEN`"))?;
+        .ok_or_else(|| ApiError::unauthorized("the Authorization header must be `Bearer TOKEN`"))?;
     if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
-        return Err(unauthorized(
+        return Err(ApiError::unauthorized(
             "the Authorization header must be `Bearer TOKEN`",
         ));
     }
@@ -86,18 +82,22 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, Api
         .jwt
         .verify(token, Purpose::Login, state.clock.now())
         .map_err(|e| match e {
-            TokenError::Expired => unauthorized("your session has expired; log in again"),
-            _ => unauthorized("the token is not valid; log in again"),
+            TokenError::Expired => ApiError::unauthorized("your session has expired; log in again"),
+            _ => ApiError::unauthorized("the token is not valid; log in again"),
         })?;
     let user_id = claims.sub.clone();
     let found = state
         .db(move |conn| Ok(users::find_with_org(conn, &user_id)?))
         .await?;
     let Some((user, org)) = found else {
-        return Err(unauthorized("the token is not valid; log in again"));
+        return Err(ApiError::unauthorized(
+            "the token is not valid; log in again",
+        ));
     };
     if !user.active || user.token_version != claims.ver || user.org_id != claims.org {
-        return Err(unauthorized("this session was signed out; log in again"));
+        return Err(ApiError::unauthorized(
+            "this session was signed out; log in again",
+        ));
     }
     let role = user
         .role

@@ -261,7 +261,7 @@ pub fn json_errors<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandler
     let status = res.status();
     let api = match status.as_u16() {
         400 => ApiError::bad_request("bad_request", "the request is malformed"),
-        401 => ApiError::Unauthorized("log in first".into()),
+        401 => ApiError::unauthorized("log in first"),
         403 => ApiError::forbidden(),
         404 => ApiError::NotFound(format!("no such route: {}", res.request().path())),
         405 => ApiError::MethodNotAllowed(format!(

@@ -171,13 +171,21 @@ impl From<InvitationError> for ApiError {
     }
 }
 
+fn link_refused(code: &'static str, e: AccountError) -> ApiError {
+    ApiError::Unauthorized {
+        code,
+        message: e.to_string(),
+    }
+}
+
 impl From<AccountError> for ApiError {
     fn from(e: AccountError) -> Self {
         match e {
-            AccountError::WrongCredentials
-            | AccountError::LinkExpired
-            | AccountError::LinkInvalid
-            | AccountError::LinkUsed => ApiError::Unauthorized(e.to_string()),
+            AccountError::WrongCredentials => ApiError::unauthorized(e.to_string()),
+            // The set-password page says which, in the page's language.
+            AccountError::LinkExpired => link_refused("link_expired", e),
+            AccountError::LinkInvalid => link_refused("link_invalid", e),
+            AccountError::LinkUsed => link_refused("link_used", e),
             AccountError::WeakPassword(problem) => ApiError::field("password", problem),
             AccountError::Internal(e) => ApiError::internal(e),
             AccountError::Db(e) => e.into(),

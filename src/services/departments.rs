@@ -11,7 +11,7 @@ use crate::db::departments::{self, DepartmentRow};
 use crate::db::{db_time, new_id, users, DbConn};
 use crate::domain::department_tree::{DepartmentTree, MAX_DEPTH, MAX_SEGMENT_CHARS};
 use crate::domain::Role;
-use crate::problem::{problem_of, Problem};
+use crate::problem::Problem;
 use crate::provisioning::clean_name;
 
 #[derive(Debug, thiserror::Error)]
@@ -225,7 +225,7 @@ impl Snapshot {
 
 /// A name that is one level of a path: `/` separates levels.
 fn department_name(raw: &str) -> Result<String, DepartmentError> {
-    let name = clean_name(raw).map_err(|p| DepartmentError::InvalidName(problem_of(p)))?;
+    let name = clean_name(raw).map_err(DepartmentError::InvalidName)?;
     if name.contains('/') {
         return Err(DepartmentError::SlashInName);
     }

@@ -12,7 +12,7 @@ use crate::domain::day::parse_date;
 use crate::domain::org_settings::{read_time, MAX_HOLIDAYS, MAX_LATE_DAYS, MAX_REMINDER_TIMES};
 use crate::domain::OrgSettings;
 use crate::people;
-use crate::problem::{problem_of, FieldErrors, Problem};
+use crate::problem::{FieldErrors, Problem};
 use crate::provisioning::clean_name;
 use crate::reports::counts::org_tz;
 
@@ -133,13 +133,13 @@ impl SettingsChange {
         let mut settings = current.settings()?;
         let name = self
             .name
-            .and_then(|raw| checked(&mut errors, "name", clean_name(&raw).map_err(problem_of)))
+            .and_then(|raw| checked(&mut errors, "name", clean_name(&raw)))
             .unwrap_or_else(|| current.name.clone());
         let timezone = self
             .timezone
             .and_then(|raw| {
                 let zone = people::timezone(&raw).map(|tz| tz.name().to_string());
-                checked(&mut errors, "timezone", zone.map_err(problem_of))
+                checked(&mut errors, "timezone", zone)
             })
             .unwrap_or_else(|| current.timezone.clone());
         if let Some(days) = self.working_days {
@@ -186,11 +186,7 @@ impl SettingsChange {
             );
         }
         if let Some(raw) = self.locale {
-            if let Some(locale) = checked(
-                &mut errors,
-                "locale",
-                people::locale(&raw).map_err(problem_of),
-            ) {
+            if let Some(locale) = checked(&mut errors, "locale", people::locale(&raw)) {
                 settings.locale = locale;
             }
         }

@@ -30,6 +30,11 @@ async function attempt(formEl, status, call) {
   }
 }
 
+/** An import line's problems, each with its column, in the page's language. */
+function lineProblems(line) {
+  return (line.problems || [line]).map((p) => (p.field ? `${p.field}: ` : '') + problemText(p)).join('; ');
+}
+
 // ---------- people ----------
 
 export async function peopleView(main, params) {
@@ -187,7 +192,7 @@ export async function importView(main) {
       const body = response.body || {};
       if (Array.isArray(body.errors) && body.errors.length) {
         clear(status, banner(t('import_errors'), 'error'),
-          h('ul.errors#import-errors', body.errors.map((e) => h('li', h('strong', t('line', { n: e.line })), ' ', problemText(e)))));
+          h('ul.errors#import-errors', body.errors.map((e) => h('li', h('strong', t('line', { n: e.line })), ' ', lineProblems(e)))));
       } else {
         const lines = problemLines(response);
         showError(status, response, errorText(response), lines);

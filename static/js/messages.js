@@ -38,7 +38,10 @@ const FIELD = {
     en: () => 'a department cannot move under itself or one of its sub-departments',
     'zh-CN': () => '部门不能移到自身或其下级部门之下',
   },
-  too_deep: { en: (p) => `the tree may be at most ${p.max} levels deep`, 'zh-CN': (p) => `部门最多 ${p.max} 级` },
+  too_deep: {
+    en: (p) => (p.path ? `the department path “${p.path}” is deeper than ${p.max} levels` : `the tree may be at most ${p.max} levels deep`),
+    'zh-CN': (p) => (p.path ? `部门路径“${p.path}”超过 ${p.max} 级` : `部门最多 ${p.max} 级`),
+  },
   not_a_manager: {
     en: (p) => `${p.email} has the staff role; make them a manager first`,
     'zh-CN': (p) => `${p.email} 是普通员工角色，请先设为经理`,
@@ -51,7 +54,10 @@ const FIELD = {
     en: (p) => `must be between ${bound(p.min, p)} and ${bound(p.max, p)}`,
     'zh-CN': (p) => `须在 ${bound(p.min, p)} 到 ${bound(p.max, p)} 之间`,
   },
-  too_long: { en: (p) => `must be at most ${p.max} characters`, 'zh-CN': (p) => `最多 ${p.max} 个字符` },
+  too_long: {
+    en: (p) => (p.value !== undefined ? `“${p.value}” is longer than ${p.max} characters` : `must be at most ${p.max} characters`),
+    'zh-CN': (p) => (p.value !== undefined ? `“${p.value}” 超过 ${p.max} 个字符` : `最多 ${p.max} 个字符`),
+  },
   too_short: { en: (p) => `must be at least ${p.min} characters`, 'zh-CN': (p) => `至少 ${p.min} 个字符` },
   not_a_choice: {
     en: (p) => (p.value !== undefined ? `“${p.value}” is not one of ${list(p.choices)}` : `must be one of ${list(p.choices)}`),
@@ -69,7 +75,69 @@ const FIELD = {
     en: (p) => `the range may cover at most ${p.max_days} days`,
     'zh-CN': (p) => `日期范围最多 ${p.max_days} 天`,
   },
-  unknown_department: { en: () => 'no such department', 'zh-CN': () => '没有这个部门' },
+  unknown_department: {
+    en: (p) => (p.value !== undefined ? `“${p.value}” is not a department` : 'no such department'),
+    'zh-CN': (p) => (p.value !== undefined ? `“${p.value}” 不是部门` : '没有这个部门'),
+  },
+  invalid_email: {
+    en: () => 'must be an e-mail address like name@example.com',
+    'zh-CN': () => '须为电子邮件地址，如 name@example.com',
+  },
+  invalid_timezone: {
+    en: (p) => `“${p.value}” is not an IANA time zone such as Asia/Shanghai`,
+    'zh-CN': (p) => `“${p.value}” 不是 IANA 时区（如 Asia/Shanghai）`,
+  },
+  role_cannot_manage: {
+    en: () => 'only a manager, hr or admin can manage departments',
+    'zh-CN': () => '只有经理、人事或管理员可以负责部门',
+  },
+  manages_departments: {
+    en: () => 'this person manages departments; remove them as manager first',
+    'zh-CN': () => '此人负责部门，请先取消其部门负责人身份',
+  },
+  taken: {
+    en: (p) => (p.holder ? `“${p.value}” belongs to ${p.holder}` : `“${p.value}” is already in use`),
+    'zh-CN': (p) => (p.holder ? `“${p.value}” 已属于 ${p.holder}` : `“${p.value}” 已被使用`),
+  },
+  before_start: { en: () => 'must not be before the start date', 'zh-CN': () => '不能早于开始日期' },
+  common_password: {
+    en: () => 'is one of the most common passwords; choose another',
+    'zh-CN': () => '这是最常见的密码之一，请换一个',
+  },
+  too_few_distinct_characters: {
+    en: (p) => `needs more variety (at least ${p.min} different characters)`,
+    'zh-CN': (p) => `需要更多变化（至少 ${p.min} 个不同字符）`,
+  },
+  contains_email_name: { en: () => 'must not contain your e-mail name', 'zh-CN': () => '不能包含邮箱的用户名部分' },
+  not_utf8: {
+    en: (p) => (p.encoding ? `the file looks like ${p.encoding}; save it as UTF-8` : 'the file is not UTF-8 text; save it as UTF-8'),
+    'zh-CN': (p) => (p.encoding ? `文件似乎是 ${p.encoding} 编码，请另存为 UTF-8` : '文件不是 UTF-8 文本，请另存为 UTF-8'),
+  },
+  several_problems: { en: (p) => `${p.count} problems`, 'zh-CN': (p) => `${p.count} 处问题` },
+  unreadable: { en: () => 'cannot be read as CSV', 'zh-CN': () => '无法按 CSV 读取' },
+  empty_file: {
+    en: () => 'the file is empty; the first line must be the header',
+    'zh-CN': () => '文件是空的；第一行须为表头',
+  },
+  unknown_column: {
+    en: (p) => `unknown column “${p.column}”; the columns are ${list(p.columns)}`,
+    'zh-CN': (p) => `未知的列“${p.column}”；可用的列为 ${listZh(p.columns)}`,
+  },
+  duplicate_column: { en: (p) => `the column “${p.column}” appears twice`, 'zh-CN': (p) => `列“${p.column}”出现了两次` },
+  missing_column: { en: (p) => `the header has no “${p.column}” column`, 'zh-CN': (p) => `表头缺少“${p.column}”列` },
+  too_many_lines: { en: (p) => `a file may have at most ${p.max} lines`, 'zh-CN': (p) => `文件最多 ${p.max} 行` },
+  wrong_field_count: {
+    en: (p) => `has ${p.fields} fields; the header has ${p.expected}`,
+    'zh-CN': (p) => `有 ${p.fields} 个字段，表头有 ${p.expected} 个`,
+  },
+  duplicate_in_file: {
+    en: (p) => `“${p.value}” is also on line ${p.line}`,
+    'zh-CN': (p) => `“${p.value}” 在第 ${p.line} 行也出现了`,
+  },
+  empty_part: {
+    en: (p) => `the department path “${p.path}” has an empty part`,
+    'zh-CN': (p) => `部门路径“${p.path}”有空的层级`,
+  },
   before_joining: {
     en: (p) => `is before you joined on ${p.joined}: nothing is owed for it`,
     'zh-CN': (p) => `早于您加入的日期（${p.joined}），无需填报`,
@@ -112,6 +180,9 @@ const REQUEST = {
     en: () => 'you cannot take away your own admin role or deactivate yourself',
     'zh-CN': () => '不能取消自己的管理员角色或停用自己',
   },
+  link_expired: { en: () => 'this link has expired; ask for a new one', 'zh-CN': () => '此链接已过期，请重新申请' },
+  link_used: { en: () => 'this link was already used; ask for a new one', 'zh-CN': () => '此链接已经用过，请重新申请' },
+  link_invalid: { en: () => 'this link is not valid', 'zh-CN': () => '此链接无效' },
   forbidden: { en: () => 'your role does not allow this', 'zh-CN': () => '您没有权限执行此操作' },
   not_found: { en: () => 'not found', 'zh-CN': () => '未找到' },
   unauthorized: { en: () => 'log in first', 'zh-CN': () => '请先登录' },

@@ -68,6 +68,7 @@ async fn a_new_person_follows_the_invitation_link_and_logs_in() {
         )
         .await;
     assert_eq!(reused.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(reused.code(), "link_used");
 
     // A resend carries a fresh link; the old one stays spent.
     let resend = app
@@ -109,10 +110,19 @@ async fn an_expired_invitation_link_is_refused() {
         )
         .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(r.code(), "link_expired");
     assert!(r.body["error"]["message"]
         .as_str()
         .unwrap()
         .contains("expired"));
+    let forged = app
+        .post(
+            "/api/v1/auth/set-password",
+            &json!({"token": "not-a-link", "password": "Plum-blossom-88"}),
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(forged.code(), "link_invalid");
 }
 
 #[tokio::test]

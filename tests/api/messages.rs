@@ -88,6 +88,11 @@ fn every_error_code_the_server_sends_is_translated_in_both_languages() {
     assert!(field_codes >= 10, "the field table was not read");
     check(
         "REQUEST",
-        &["ApiError::conflict(", "ApiError::bad_request("],
+        &[
+            "ApiError::conflict(",
+            "ApiError::conflict_on(",
+            "ApiError::bad_request(",
+            "link_refused(",
+        ],
     );
 }
