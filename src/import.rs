@@ -352,8 +352,9 @@ fn differs(a: &UserRow, b: &UserRow) -> bool {
         != (&b.name, &b.employee_no, &b.role, &b.department_id)
 }
 
-/// Problems only the database can reveal: e-mails of other organizations, employee numbers
-/// already held by someone else.
+/// Problems only the database can reveal: e-mails that already have an account (addresses are
+/// one account on the whole server; which organization holds it is never said), employee
+/// numbers already held by someone else.
 fn check_against_stored(
     conn: &mut DbConn,
     existing: &HashMap<String, UserRow>,
@@ -375,11 +376,7 @@ fn check_against_stored(
         .collect();
     for (line, plan) in planned {
         if elsewhere.contains(&plan.email) {
-            let problem = Problem::new(
-                "taken",
-                format!("{} has an account in another organization", plan.email),
-            )
-            .with("value", plan.email.as_str());
+            let problem = people::email_taken(&plan.email);
             errors.push(LineError::one(
                 *line,
                 LineProblem::new(Some("email"), problem),

@@ -46,6 +46,13 @@ pub fn leave_kind(raw: &str) -> Result<String, Problem> {
     }
 }
 
+/// An address that already has an account. Logins are by e-mail alone, so an address is one
+/// account on the whole server; the answer is the same whether the account is in the
+/// caller's organization or another, and never says which.
+pub fn email_taken(email: &str) -> Problem {
+    Problem::new("taken", format!("{email} already has an account")).with("value", email)
+}
+
 /// An employee number someone else in the organization has.
 pub fn employee_no_taken(number: &str, holder: &str) -> Problem {
     Problem::new(

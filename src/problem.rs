@@ -76,6 +76,23 @@ impl Problem {
         Self::new("control_characters", "must not contain control characters")
     }
 
+    /// Embedding, override or isolate characters (U+202A–U+202E, U+2066–U+2069), which make a
+    /// text read in another order than it is stored.
+    pub fn bidi_controls() -> Self {
+        Self::new(
+            "bidi_controls",
+            "must not contain bidirectional control characters (U+202A–U+202E, U+2066–U+2069)",
+        )
+    }
+
+    /// Text made only of characters that show nothing (zero-width spaces, fillers): blank.
+    pub fn only_invisible_characters() -> Self {
+        Self::new(
+            "only_invisible_characters",
+            "must have a visible character; this one has only invisible ones",
+        )
+    }
+
     pub fn unknown_field() -> Self {
         Self::new("unknown_field", "is not a field of this form")
     }

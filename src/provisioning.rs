@@ -8,6 +8,7 @@ use crate::db::organizations::{self, OrganizationRow};
 use crate::db::users::UserRow;
 use crate::db::{db_time, is_unique_violation, new_id, DbConn};
 use crate::domain::day::parse_timezone;
+use crate::domain::text::check_name_characters;
 use crate::domain::{Email, OrgSettings, Role};
 use crate::invitations::Links;
 use crate::problem::Problem;
@@ -104,6 +105,8 @@ pub fn create_organization(
     })
 }
 
+/// A display name: trimmed, not blank, at most `MAX_NAME_CHARS`, without control or
+/// bidirectional control characters, and with something to see.
 pub fn clean_name(raw: &str) -> Result<String, Problem> {
     let name = raw.trim();
     if name.is_empty() {
@@ -113,8 +116,6 @@ pub fn clean_name(raw: &str) -> Result<String, Problem> {
     if raw.chars().count() > MAX_NAME_CHARS {
         return Err(Problem::too_long(MAX_NAME_CHARS));
     }
-    if name.chars().any(char::is_control) {
-        return Err(Problem::control_characters());
-    }
+    check_name_characters(name)?;
     Ok(name.to_string())
 }

@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::domain::text::check_name_characters;
 use crate::problem::Problem;
 
 /// Deepest nesting accepted, so that paths stay readable and walks stay short.
@@ -149,6 +150,12 @@ pub fn parse_path(raw: &str) -> Result<Vec<String>, Problem> {
             format!("the department path `{trimmed}` has an empty part"),
         )
         .with("path", trimmed));
+    }
+    for segment in &segments {
+        check_name_characters(segment).map_err(|p| Problem {
+            message: format!("in the department path `{trimmed}`, a name {}", p.message),
+            ..p.with("path", trimmed)
+        })?;
     }
     if segments.len() > MAX_DEPTH {
         return Err(Problem::new(

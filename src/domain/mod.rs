@@ -7,6 +7,7 @@ pub mod expectation;
 pub mod form;
 pub mod org_settings;
 pub mod role;
+pub mod text;
 
 pub use day::LocalCalendar;
 pub use email::Email;

@@ -272,7 +272,7 @@ impl From<EmployeeChange> for PersonChange {
     request_body = NewEmployee,
     responses((status = 201, description = "added", body = Employee),
               (status = 403, description = "admins only", body = ErrorResponse),
-              (status = 409, description = "the e-mail or employee number is taken (`email_taken`, `employee_no_taken`; `details` names the field with code `taken`)", body = ErrorResponse),
+              (status = 409, description = "the e-mail already has an account, here or in another organization (an address is one account on the server; which organization is never said), or the employee number is taken (`email_taken`, `employee_no_taken`; `details` names the field with code `taken`)", body = ErrorResponse),
               (status = 422, description = "a wrong field", body = ErrorResponse)))]
 pub async fn create(
     state: web::Data<AppState>,
@@ -342,7 +342,7 @@ pub async fn resend_invitation(
     responses((status = 200, description = "changed", body = Employee),
               (status = 403, description = "admins only", body = ErrorResponse),
               (status = 404, description = "no such person", body = ErrorResponse),
-              (status = 409, description = "the e-mail or employee number is taken (`details` names the field with code `taken`), or an admin would demote or deactivate themselves", body = ErrorResponse),
+              (status = 409, description = "the e-mail already has an account, here or in another organization, or the employee number is taken (`email_taken`, `employee_no_taken`; `details` names the field with code `taken`), or an admin would demote or deactivate themselves", body = ErrorResponse),
               (status = 422, description = "a wrong field", body = ErrorResponse)))]
 pub async fn update(
     state: web::Data<AppState>,

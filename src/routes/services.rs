@@ -141,9 +141,9 @@ impl From<PeopleError> for ApiError {
             PeopleError::Invalid(fields) => ApiError::validation(fields),
             PeopleError::EmailTaken(email) => ApiError::conflict_on(
                 "email_taken",
-                message.clone(),
+                message,
                 "email",
-                Problem::new("taken", message).with("value", email),
+                crate::people::email_taken(&email),
             ),
             PeopleError::EmployeeNoTaken(problem) => {
                 ApiError::conflict_on("employee_no_taken", message, "employee_no", problem)

@@ -63,7 +63,18 @@ const FIELD = {
     en: (p) => (p.value !== undefined ? `“${p.value}” is not one of ${list(p.choices)}` : `must be one of ${list(p.choices)}`),
     'zh-CN': (p) => (p.value !== undefined ? `“${p.value}” 不是以下之一：${listZh(p.choices)}` : `须为以下之一：${listZh(p.choices)}`),
   },
-  control_characters: { en: () => 'must not contain control characters', 'zh-CN': () => '不能包含控制字符' },
+  control_characters: {
+    en: (p) => `${p.path ? `in the department path “${p.path}”, a name ` : ''}must not contain control characters`,
+    'zh-CN': (p) => `${p.path ? `部门路径“${p.path}”中的名称` : ''}不能包含控制字符`,
+  },
+  bidi_controls: {
+    en: (p) => `${p.path ? `in the department path “${p.path}”, a name ` : ''}must not contain bidirectional control characters`,
+    'zh-CN': (p) => `${p.path ? `部门路径“${p.path}”中的名称` : ''}不能包含双向文字控制字符`,
+  },
+  only_invisible_characters: {
+    en: (p) => `${p.path ? `in the department path “${p.path}”, a name ` : ''}must have a visible character`,
+    'zh-CN': (p) => `${p.path ? `部门路径“${p.path}”中的名称` : ''}须含有可见字符，不能只有不可见字符`,
+  },
   unknown_field: { en: () => 'is not a field of this form', 'zh-CN': () => '不是此表单的字段' },
   invalid_date: {
     en: (p) => (p.value !== undefined ? `“${p.value}” is not a date as YYYY-MM-DD` : 'must be a date as YYYY-MM-DD'),
@@ -82,6 +93,10 @@ const FIELD = {
   invalid_email: {
     en: () => 'must be an e-mail address like name@example.com',
     'zh-CN': () => '须为电子邮件地址，如 name@example.com',
+  },
+  ip_address_domain: {
+    en: () => 'must have a domain name after @, not an IP address',
+    'zh-CN': () => '@ 后须为域名，不能是 IP 地址',
   },
   invalid_timezone: {
     en: (p) => `“${p.value}” is not an IANA time zone such as Asia/Shanghai`,

@@ -17,6 +17,7 @@ mod invitations;
 mod mail;
 mod messages;
 mod migrations;
+mod names;
 mod numbers;
 mod openapi;
 mod paging;
