@@ -35,6 +35,51 @@ pub struct Claims {
     pub exp: i64,
     pub iss: String,
     pub aud: String,
+    /// What a set-password link is bound to; session tokens have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<LinkBinding>,
+}
+
+impl Claims {
+    fn new(
+        user_id: &str,
+        org_id: &str,
+        token_version: i32,
+        purpose: Purpose,
+        now: DateTime<Utc>,
+        expires: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            sub: user_id.to_string(),
+            org: org_id.to_string(),
+            purpose,
+            ver: token_version,
+            iat: now.timestamp(),
+            exp: expires.timestamp(),
+            iss: ISSUER.into(),
+            aud: AUDIENCE.into(),
+            link: None,
+        }
+    }
+}
+
+/// What ties a set-password link to the mail it went out in: the address it was sent to and
+/// its number among the person's links of its kind. A change of address, or a newer link of
+/// the same kind, ends it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkBinding {
+    /// A keyed hash of the address, so that the link does not reveal it.
+    pub to: String,
+    pub n: i32,
+}
+
+/// Whom a set-password link is for, and which of their links of its kind it is.
+pub struct LinkTarget<'a> {
+    pub user_id: &'a str,
+    pub org_id: &'a str,
+    pub token_version: i32,
+    pub email: &'a str,
+    pub number: i32,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -78,18 +123,59 @@ impl JwtKeys {
         ttl: Duration,
     ) -> anyhow::Result<(String, DateTime<Utc>)> {
         let expires = now + ttl;
+        let claims = Claims::new(user_id, org_id, token_version, purpose, now, expires);
+        Ok((self.sign(&claims)?, expires))
+    }
+
+    /// The token of a set-password link of `purpose` for `target`, bound to their address and
+    /// the link's number.
+    pub fn issue_link(
+        &self,
+        target: &LinkTarget<'_>,
+        purpose: Purpose,
+        now: DateTime<Utc>,
+        ttl: Duration,
+    ) -> anyhow::Result<String> {
         let claims = Claims {
-            sub: user_id.to_string(),
-            org: org_id.to_string(),
-            purpose,
-            ver: token_version,
-            iat: now.timestamp(),
-            exp: expires.timestamp(),
-            iss: ISSUER.into(),
-            aud: AUDIENCE.into(),
+            link: Some(LinkBinding {
+                to: self.address_tag(target.email)?,
+                n: target.number,
+            }),
+            ..Claims::new(
+                target.user_id,
+                target.org_id,
+                target.token_version,
+                purpose,
+                now,
+                now + ttl,
+            )
         };
-        let token = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?;
-        Ok((token, expires))
+        self.sign(&claims)
+    }
+
+    fn sign(&self, claims: &Claims) -> anyhow::Result<String> {
+        Ok(encode(
+            &Header::new(Algorithm::HS256),
+            claims,
+            &self.encoding,
+        )?)
+    }
+
+    /// A keyed hash of an address (HMAC-SHA256 with the token secret, 128 bits of it).
+    fn address_tag(&self, email: &str) -> anyhow::Result<String> {
+        let message = format!("set-password link to {email}");
+        let mut tag =
+            jsonwebtoken::crypto::sign(message.as_bytes(), &self.encoding, Algorithm::HS256)?;
+        tag.truncate(22);
+        Ok(tag)
+    }
+
+    /// The link of `claims` was sent to `email`.
+    pub fn sent_to(&self, claims: &Claims, email: &str) -> bool {
+        match (&claims.link, self.address_tag(email)) {
+            (Some(link), Ok(tag)) => link.to == tag,
+            _ => false,
+        }
     }
 
     pub fn verify(
@@ -186,6 +272,30 @@ mod tests {
             other.verify(&token, Purpose::Login, now).unwrap_err(),
             TokenError::Invalid
         );
+    }
+
+    #[test]
+    fn a_link_knows_the_address_it_went_to_without_saying_it() {
+        let now = Utc::now();
+        let target = LinkTarget {
+            user_id: "u1",
+            org_id: "o1",
+            token_version: 0,
+            email: "li@acme.test",
+            number: 2,
+        };
+        let token = keys()
+            .issue_link(&target, Purpose::Reset, now, Duration::hours(1))
+            .unwrap();
+        let claims = keys().verify(&token, Purpose::Reset, now).unwrap();
+        assert_eq!(claims.link.as_ref().map(|l| l.n), Some(2));
+        assert!(keys().sent_to(&claims, "li@acme.test"));
+        assert!(!keys().sent_to(&claims, "lei@acme.test"));
+        let (login, _) = keys()
+            .issue("u1", "o1", 0, Purpose::Reset, now, Duration::hours(1))
+            .unwrap();
+        let unbound = keys().verify(&login, Purpose::Reset, now).unwrap();
+        assert!(!keys().sent_to(&unbound, "li@acme.test"));
     }
 
     #[test]

@@ -73,6 +73,9 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         deactivated_at -> Nullable<Timestamp>,
+        /// The number of the latest invitation link, and of the latest reset link.
+        invitation_link -> Integer,
+        reset_link -> Integer,
     }
 }
 

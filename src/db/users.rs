@@ -163,6 +163,38 @@ pub fn set_password(
     Ok(changed == 1)
 }
 
+/// The kinds of set-password links, each numbered on its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkKind {
+    Invitation,
+    Reset,
+}
+
+/// Counts one more link of `kind` for the person and returns its number; the links of that
+/// kind before it stop working.
+pub fn next_link_number(conn: &mut DbConn, user_id: &str, kind: LinkKind) -> QueryResult<i32> {
+    let person = users::table.find(user_id);
+    match kind {
+        LinkKind::Invitation => diesel::update(person)
+            .set(users::invitation_link.eq(users::invitation_link + 1))
+            .execute(conn)?,
+        LinkKind::Reset => diesel::update(person)
+            .set(users::reset_link.eq(users::reset_link + 1))
+            .execute(conn)?,
+    };
+    latest_link_number(conn, user_id, kind)
+}
+
+/// The number of the person's latest link of `kind` (0 for the first invitation of a person
+/// just added).
+pub fn latest_link_number(conn: &mut DbConn, user_id: &str, kind: LinkKind) -> QueryResult<i32> {
+    let person = users::table.find(user_id);
+    match kind {
+        LinkKind::Invitation => person.select(users::invitation_link).first(conn),
+        LinkKind::Reset => person.select(users::reset_link).first(conn),
+    }
+}
+
 pub fn find_with_email_and_org(
     conn: &mut DbConn,
     email: &str,

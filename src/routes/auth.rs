@@ -142,7 +142,7 @@ pub struct SetPasswordRequest {
 /// Set a password from an invitation or reset link; the link works once. Logs the person in.
 #[utoipa::path(post, path = "/api/v1/auth/set-password", tag = "auth", request_body = SetPasswordRequest,
     responses((status = 200, description = "the password is set and the person logged in", body = Session),
-              (status = 401, description = "the link is not valid, has expired or was used", body = ErrorResponse),
+              (status = 401, description = "the link is not valid or was sent to an address the person no longer has (`link_invalid`), has expired (`link_expired`), was used (`link_used`), or a newer link of its kind was sent (`link_superseded`)", body = ErrorResponse),
               (status = 422, description = "the password is too weak (`fields.password`)", body = ErrorResponse)))]
 pub async fn set_password(
     state: web::Data<AppState>,
@@ -151,13 +151,15 @@ pub async fn set_password(
     let SetPasswordRequest { token, password } = body.into_inner();
     let now = state.clock.now();
     let claims = accounts::link_claims(&state.jwt, &token, now)?;
+    let shared = state.clone();
     let holder = state
-        .db(move |conn| Ok(accounts::link_holder(conn, &claims)?))
+        .db(move |conn| Ok(accounts::link_holder(conn, &shared.jwt, claims)?))
         .await?;
     // Hashing is slow on purpose: it runs off the pool, between the two steps that need it.
     let new = web::block(move || holder.with_password(&password)).await??;
+    let shared = state.clone();
     let account = state
-        .db(move |conn| Ok(accounts::set_password(conn, new, now)?))
+        .db(move |conn| Ok(accounts::set_password(conn, &shared.jwt, new, now)?))
         .await?;
     tracing::info!(user_id = %account.user.id, "password set");
     Ok(HttpResponse::Ok().json(issue_session(&state, &account)?))

@@ -186,6 +186,7 @@ impl From<AccountError> for ApiError {
             AccountError::LinkExpired => link_refused("link_expired", e),
             AccountError::LinkInvalid => link_refused("link_invalid", e),
             AccountError::LinkUsed => link_refused("link_used", e),
+            AccountError::LinkSuperseded => link_refused("link_superseded", e),
             AccountError::WeakPassword(problem) => ApiError::field("password", problem),
             AccountError::Internal(e) => ApiError::internal(e),
             AccountError::Db(e) => e.into(),

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use crate::auth::jwt::{Claims, TokenError};
 use crate::auth::{password, JwtKeys, Purpose};
 use crate::db::organizations::OrganizationRow;
-use crate::db::users::{self, UserRow};
+use crate::db::users::{self, LinkKind, UserRow};
 use crate::db::{db_time, DbConn};
 use crate::domain::Email;
 use crate::problem::Problem;
@@ -24,6 +24,8 @@ pub enum AccountError {
     LinkInvalid,
     #[error("this link was already used; ask for a new one")]
     LinkUsed,
+    #[error("a newer link was sent; use the one in the latest e-mail")]
+    LinkSuperseded,
     #[error("{0}")]
     WeakPassword(Problem),
     #[error(transparent)]
@@ -76,26 +78,48 @@ pub fn link_claims(jwt: &JwtKeys, token: &str, now: DateTime<Utc>) -> Result<Cla
         })
 }
 
-/// The account a link was made for, while the link is unused.
+/// The account a link was made for, while the link can be used.
 pub struct LinkHolder {
     account: Account,
-    /// The account's token version the link carries; setting a password moves past it.
-    version: i32,
+    /// What the link says; checked again when the password is stored.
+    claims: Claims,
 }
 
 /// Setting a password, first step: the active account the link is for.
-pub fn link_holder(conn: &mut DbConn, claims: &Claims) -> Result<LinkHolder, AccountError> {
+pub fn link_holder(
+    conn: &mut DbConn,
+    jwt: &JwtKeys,
+    claims: Claims,
+) -> Result<LinkHolder, AccountError> {
+    let account = check_link(conn, jwt, &claims)?;
+    Ok(LinkHolder { account, claims })
+}
+
+/// The active account of a link that can still be used: sent to the address the person has
+/// now, not used (a password set since moves their token version past the link's), and
+/// the latest link of its kind.
+fn check_link(conn: &mut DbConn, jwt: &JwtKeys, claims: &Claims) -> Result<Account, AccountError> {
     let account = users::find_with_org(conn, &claims.sub)?
         .map(Account::of)
         .filter(|a| a.user.active && a.user.org_id == claims.org)
         .ok_or(AccountError::LinkInvalid)?;
+    // Links from before links were bound have no address, and are refused with the others.
+    if !jwt.sent_to(claims, &account.user.email) {
+        return Err(AccountError::LinkInvalid);
+    }
     if account.user.token_version != claims.ver {
         return Err(AccountError::LinkUsed);
     }
-    Ok(LinkHolder {
-        account,
-        version: claims.ver,
-    })
+    let kind = match claims.purpose {
+        Purpose::Invitation => LinkKind::Invitation,
+        Purpose::Reset => LinkKind::Reset,
+        Purpose::Login => return Err(AccountError::LinkInvalid),
+    };
+    let latest = users::latest_link_number(conn, &account.user.id, kind)?;
+    if claims.link.as_ref().map(|l| l.n) != Some(latest) {
+        return Err(AccountError::LinkSuperseded);
+    }
+    Ok(account)
 }
 
 /// A new password, checked and hashed, for the account of a link.
@@ -114,24 +138,24 @@ impl LinkHolder {
     }
 }
 
-/// Setting a password, last step: stored unless the link was used meanwhile. The link and
+/// Setting a password, last step: stored if the link can still be used (it may have been
+/// used, replaced or had its address changed while the password was hashed). The link and
 /// every session from before stop working.
 pub fn set_password(
     conn: &mut DbConn,
+    jwt: &JwtKeys,
     new: NewPassword,
     now: DateTime<Utc>,
 ) -> Result<Account, AccountError> {
     let NewPassword { holder, hash } = new;
-    let LinkHolder {
-        mut account,
-        version,
-    } = holder;
-    let changed = conn.write_transaction(|conn| {
-        users::set_password(conn, &account.user.id, version, &hash, db_time(now))
-    })?;
-    if !changed {
-        return Err(AccountError::LinkUsed);
-    }
-    account.user.token_version = version + 1;
-    Ok(account)
+    let claims = holder.claims;
+    conn.write_transaction(|conn| {
+        let mut account = check_link(conn, jwt, &claims)?;
+        let version = claims.ver;
+        if !users::set_password(conn, &account.user.id, version, &hash, db_time(now))? {
+            return Err(AccountError::LinkUsed);
+        }
+        account.user.token_version = version + 1;
+        Ok(account)
+    })
 }

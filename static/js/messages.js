@@ -198,6 +198,10 @@ const REQUEST = {
   link_expired: { en: () => 'this link has expired; ask for a new one', 'zh-CN': () => '此链接已过期，请重新申请' },
   link_used: { en: () => 'this link was already used; ask for a new one', 'zh-CN': () => '此链接已经用过，请重新申请' },
   link_invalid: { en: () => 'this link is not valid', 'zh-CN': () => '此链接无效' },
+  link_superseded: {
+    en: () => 'a newer link was sent; use the one in the latest e-mail',
+    'zh-CN': () => '已发送了更新的链接，请使用最新邮件中的链接',
+  },
   forbidden: { en: () => 'your role does not allow this', 'zh-CN': () => '您没有权限执行此操作' },
   not_found: { en: () => 'not found', 'zh-CN': () => '未找到' },
   unauthorized: { en: () => 'log in first', 'zh-CN': () => '请先登录' },

@@ -103,18 +103,9 @@ async fn a_weak_password_is_refused_with_a_code_and_the_link_stays_good() {
     let app = spawn_app().await;
     let admin = app.create_org("Acme", "Asia/Shanghai").await;
     let staff = app.add_person(&admin.org_id, "staff", None).await;
-    let (link, _) = app
-        .state
-        .jwt
-        .issue(
-            &staff.id,
-            &staff.org_id,
-            0,
-            health_checkin::auth::Purpose::Invitation,
-            app.clock_now(),
-            chrono::Duration::days(1),
-        )
-        .unwrap();
+    let link = app
+        .link_for(&staff.id, health_checkin::auth::Purpose::Invitation)
+        .await;
     let email_name = staff.email.split('@').next().unwrap().to_string();
     for (password, code, params) in [
         ("short", "too_short", json!({"min": 8})),

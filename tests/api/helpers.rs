@@ -5,9 +5,11 @@ use actix_web::web;
 use chrono::{DateTime, TimeZone, Utc};
 use diesel::prelude::*;
 use diesel::Connection;
+use health_checkin::auth::jwt::LinkTarget;
+use health_checkin::auth::Purpose;
 use health_checkin::clock::ManualClock;
 use health_checkin::config::{DatabaseUrl, LogFormat, Settings};
-use health_checkin::db::users::{self, UserRow};
+use health_checkin::db::users::{self, LinkKind, UserRow};
 use health_checkin::db::{db_time, new_id};
 use health_checkin::jobs::delivery::{deliver_due, DeliveryReport};
 use health_checkin::provisioning::{create_organization, NewOrganization};
@@ -449,31 +451,8 @@ impl TestApp {
 
 /// Gives a person created through the API a password, as their invitation link would.
 pub async fn login_as(app: &TestApp, employee: &Value) -> String {
-    let id = employee["id"].as_str().unwrap().to_string();
-    let org_id = app
-        .with_db({
-            let id = id.clone();
-            move |conn| {
-                health_checkin::db::users::find_with_org(conn, &id)
-                    .unwrap()
-                    .unwrap()
-                    .0
-                    .org_id
-            }
-        })
-        .await;
-    let (token, _) = app
-        .state
-        .jwt
-        .issue(
-            &id,
-            &org_id,
-            0,
-            health_checkin::auth::Purpose::Invitation,
-            app.clock_now(),
-            chrono::Duration::days(1),
-        )
-        .unwrap();
+    let id = employee["id"].as_str().unwrap();
+    let token = app.link_for(id, Purpose::Invitation).await;
     let r = app
         .post(
             "/api/v1/auth/set-password",
@@ -482,6 +461,41 @@ pub async fn login_as(app: &TestApp, employee: &Value) -> String {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     r.body["token"].as_str().unwrap().to_string()
+}
+
+impl TestApp {
+    /// The token of the person's latest set-password link of `purpose`, as their mail has
+    /// it: bound to their address and the link's number, valid for a day.
+    pub async fn link_for(&self, person_id: &str, purpose: Purpose) -> String {
+        let kind = match purpose {
+            Purpose::Reset => LinkKind::Reset,
+            _ => LinkKind::Invitation,
+        };
+        let id = person_id.to_string();
+        let (user, number) = self
+            .with_db(move |conn| {
+                let (user, _) = users::find_with_org(conn, &id).unwrap().unwrap();
+                let number = users::latest_link_number(conn, &id, kind).unwrap();
+                (user, number)
+            })
+            .await;
+        let target = LinkTarget {
+            user_id: &user.id,
+            org_id: &user.org_id,
+            token_version: user.token_version,
+            email: &user.email,
+            number,
+        };
+        self.state
+            .jwt
+            .issue_link(
+                &target,
+                purpose,
+                self.clock_now(),
+                chrono::Duration::days(1),
+            )
+            .unwrap()
+    }
 }
 
 pub fn healthy_answers() -> Value {

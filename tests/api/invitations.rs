@@ -216,3 +216,153 @@ async fn forgot_password_answers_the_same_and_sends_a_working_link() {
     assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(limited.code(), "rate_limited");
 }
+
+/// The token of the latest mail to `to`.
+fn latest_token_to(smtp: &TestSmtp, to: &str) -> String {
+    let mails = smtp.received();
+    let mail = mails
+        .iter()
+        .rev()
+        .find(|m| m.to == [to.to_string()])
+        .unwrap_or_else(|| panic!("no mail to {to}"));
+    token_in(mail)
+}
+
+#[tokio::test]
+async fn a_link_sent_to_an_address_the_person_no_longer_has_is_refused() {
+    let smtp = TestSmtp::start();
+    let app = spawn_app_with_smtp(smtp.port()).await;
+    let admin = app.create_org("Acme", "Asia/Shanghai").await;
+    let token = app.token_for(&admin).await;
+    // A typo: the invitation goes to someone else's mailbox.
+    let typo = "li.lei@acme.tset";
+    let person = app
+        .post_as(
+            "/api/v1/employees",
+            &token,
+            &json!({"email": typo, "name": "Li Lei"}),
+        )
+        .await;
+    assert_eq!(person.status, StatusCode::CREATED);
+    let id = person.body["id"].as_str().unwrap().to_string();
+    app.deliver().await;
+    let to_typo = latest_token_to(&smtp, typo);
+
+    let fixed = app
+        .patch(
+            &format!("/api/v1/employees/{id}"),
+            &token,
+            &json!({"email": "li.lei@acme.test"}),
+        )
+        .await;
+    assert_eq!(fixed.status, StatusCode::OK, "{:?}", fixed.body);
+    let set = |link: String| {
+        let app = &app;
+        async move {
+            app.post(
+                "/api/v1/auth/set-password",
+                &json!({"token": link, "password": "Plum-blossom-88"}),
+            )
+            .await
+        }
+    };
+    let refused = set(to_typo).await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(refused.code(), "link_invalid");
+
+    // A new invitation goes to the address as it is now, and works.
+    let resend = app
+        .post_as(
+            &format!("/api/v1/employees/{id}/invite"),
+            &token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(resend.status, StatusCode::ACCEPTED);
+    app.deliver().await;
+    let ok = set(latest_token_to(&smtp, "li.lei@acme.test")).await;
+    assert_eq!(ok.status, StatusCode::OK, "{:?}", ok.body);
+
+    // The same for a reset link: asked for, then the address changes before it is used.
+    app.clock.advance(Duration::minutes(1));
+    app.post(
+        "/api/v1/auth/forgot-password",
+        &json!({"email": "li.lei@acme.test"}),
+    )
+    .await;
+    app.deliver().await;
+    let reset = latest_token_to(&smtp, "li.lei@acme.test");
+    app.patch(
+        &format!("/api/v1/employees/{id}"),
+        &token,
+        &json!({"email": "lei.li@acme.test"}),
+    )
+    .await;
+    let refused = set(reset).await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(refused.code(), "link_invalid");
+    assert_eq!(
+        app.login("lei.li@acme.test", "Plum-blossom-88")
+            .await
+            .status,
+        StatusCode::OK,
+        "the password set through the good link stays"
+    );
+}
+
+#[tokio::test]
+async fn only_the_latest_link_of_each_kind_works() {
+    let smtp = TestSmtp::start();
+    let app = spawn_app_with_smtp(smtp.port()).await;
+    let admin = app.create_org("Acme", "Asia/Shanghai").await;
+    let token = app.token_for(&admin).await;
+    let email = "new@acme.test";
+    let person = app
+        .post_as(
+            "/api/v1/employees",
+            &token,
+            &json!({"email": email, "name": "New"}),
+        )
+        .await;
+    let id = person.body["id"].as_str().unwrap().to_string();
+    app.deliver().await;
+    let first = latest_token_to(&smtp, email);
+    app.clock.advance(Duration::minutes(1));
+    app.post_as(
+        &format!("/api/v1/employees/{id}/invite"),
+        &token,
+        &json!({}),
+    )
+    .await;
+    app.deliver().await;
+    let second = latest_token_to(&smtp, email);
+    assert_ne!(first, second);
+
+    // Two reset links: the second ends the first, and neither ends the invitation.
+    for _ in 0..2 {
+        app.clock.advance(Duration::minutes(1));
+        app.post("/api/v1/auth/forgot-password", &json!({"email": email}))
+            .await;
+        app.deliver().await;
+    }
+    let mails: Vec<String> = smtp.received().iter().map(token_in).collect();
+    assert_eq!(mails.len(), 4, "two invitations, then two reset mails");
+    let resets = &mails[2..];
+
+    let set = |link: &str, password: &str| {
+        let body = json!({"token": link, "password": password});
+        let app = &app;
+        async move { app.post("/api/v1/auth/set-password", &body).await }
+    };
+    for old in [&first, &resets[0]] {
+        let r = set(old, "Plum-blossom-88").await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(r.code(), "link_superseded");
+    }
+    let r = set(&second, "Plum-blossom-88").await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    // Setting a password spends every link from before it, as before.
+    let r = set(&resets[1], "Lotus-pond-64").await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(r.code(), "link_used");
+}

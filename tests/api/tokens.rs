@@ -132,19 +132,7 @@ async fn a_new_password_or_deactivation_revokes_earlier_tokens() {
     let app = spawn_app().await;
     let (staff, token) = app.staff().await;
     // A reset link sets a new password: the session from before it stops working.
-    let reset = app
-        .state
-        .jwt
-        .issue(
-            &staff.id,
-            &staff.org_id,
-            0,
-            Purpose::Reset,
-            app.clock_now(),
-            Duration::hours(1),
-        )
-        .unwrap()
-        .0;
+    let reset = app.link_for(&staff.id, Purpose::Reset).await;
     let r = app
         .post(
             "/api/v1/auth/set-password",
