@@ -64,7 +64,13 @@ fn run(label: &str, url: DatabaseUrl, text: &str) -> anyhow::Result<()> {
         ("same file again", false),
     ] {
         let started = Instant::now();
-        let report = import::import(&mut conn, &org, text, dry_run, db_time(Utc::now()), None)?;
+        let run = import::Run {
+            org_id: &org,
+            actor: None,
+            dry_run,
+            now: db_time(Utc::now()),
+        };
+        let report = import::import(&mut conn, &run, text, None)?;
         let took = started.elapsed();
         anyhow::ensure!(
             report.errors.is_empty(),

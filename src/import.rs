@@ -6,9 +6,10 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDateTime;
 use diesel::QueryResult;
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
 
+use crate::audit::{self, Change, Changes, Target, TargetKind};
 use crate::db::departments::{self, DepartmentRow};
 use crate::db::users::{self, UserRow};
 use crate::db::{new_id, DbConn};
@@ -169,14 +170,41 @@ struct Planned {
     manager_of: Option<Vec<Vec<String>>>,
 }
 
+/// One import: into which organization, by whom (none from the command line), whether it
+/// only checks and counts, and when.
+pub struct Run<'a> {
+    pub org_id: &'a str,
+    pub actor: Option<&'a str>,
+    pub dry_run: bool,
+    pub now: NaiveDateTime,
+}
+
+impl Run<'_> {
+    /// The audit log's entry for a change this import makes on `line`.
+    fn change<'t>(&'t self, id: &'t str, target: Target<'t>, line: u64) -> Change<'t> {
+        let action = match target.kind {
+            TargetKind::Department => "departments.import",
+            _ => "employees.import",
+        };
+        Change::new(self.org_id, self.actor, action, target, self.now)
+            .with_detail(json!({"import": id, "line": line}))
+    }
+}
+
+/// Imports people, all or nothing. Each person created or changed and each department
+/// created is an entry of the audit log, with the import's id and the line that did it.
 pub fn import(
     conn: &mut DbConn,
-    org_id: &str,
+    run: &Run<'_>,
     text: &str,
-    dry_run: bool,
-    now: NaiveDateTime,
     inviter: Option<&Inviter<'_>>,
 ) -> anyhow::Result<ImportReport> {
+    let Run {
+        org_id,
+        dry_run,
+        now,
+        ..
+    } = *run;
     let mut report = ImportReport {
         dry_run,
         ..ImportReport::default()
@@ -188,6 +216,7 @@ pub fn import(
             return Ok(report);
         }
     };
+    let import_id = new_id();
     conn.write_transaction(|conn| -> anyhow::Result<ImportReport> {
         let existing: HashMap<String, UserRow> = users::all_in_org(conn, org_id)?
             .into_iter()
@@ -195,8 +224,8 @@ pub fn import(
             .collect();
         let mut errors = check_against_stored(conn, &existing, &planned)?;
         let mut tree = departments::tree(conn, org_id)?;
-        let mut new_departments = Vec::new();
-        let mut resolve = |segments: &[String]| -> String {
+        let mut new_departments: Vec<(u64, Node)> = Vec::new();
+        let mut resolve = |line: u64, segments: &[String]| -> String {
             let mut parent: Option<String> = None;
             for segment in segments {
                 let found = tree
@@ -208,7 +237,7 @@ pub fn import(
                         parent_id: parent.clone(),
                         name: segment.clone(),
                     };
-                    new_departments.push(node.clone());
+                    new_departments.push((line, node.clone()));
                     let id = node.id.clone();
                     tree.insert(node);
                     id
@@ -222,12 +251,14 @@ pub fn import(
         let mut to_insert = Vec::new();
         let mut to_update = Vec::new();
         let mut managers: Vec<(String, Vec<String>)> = Vec::new();
+        // Each person's changes with the line that makes them, for the audit log.
+        let mut changed: Vec<(u64, &str, Changes)> = Vec::new();
         for (line, plan) in &planned {
-            let department_id = plan.department.as_deref().map(&mut resolve);
+            let department_id = plan.department.as_deref().map(|d| resolve(*line, d));
             let managed: Option<Vec<String>> = plan
                 .manager_of
                 .as_ref()
-                .map(|paths| paths.iter().map(|p| resolve(p)).collect());
+                .map(|paths| paths.iter().map(|p| resolve(*line, p)).collect());
             let current = existing.get(&plan.email);
             // A line without a role keeps the stored one; one that does not read is an
             // error that names the person, never a role picked in silence.
@@ -275,16 +306,20 @@ pub fn import(
                     ..UserRow::new(org_id, plan.email.clone(), plan.name.clone(), role, now)
                 },
             };
-            let mut managers_changed = false;
+            let mut changes = audit::person_changes(current, &row);
             if let Some(mut m) = managed.filter(|_| columns.contains("manager_of")) {
                 m.sort();
                 m.dedup();
                 let mut before = managed_now.get(&row.id).cloned().unwrap_or_default();
                 before.sort();
                 if m != before {
-                    managers_changed = true;
+                    changes.field("manager_of", before, &m);
                     managers.push((row.id.clone(), m));
                 }
+            }
+            if changes.is_empty() {
+                report.unchanged += 1;
+                continue;
             }
             match current {
                 None => to_insert.push(row),
@@ -292,9 +327,9 @@ pub fn import(
                     updated_at: now,
                     ..row
                 }),
-                Some(_) if managers_changed => report.updated += 1,
-                Some(_) => report.unchanged += 1,
+                Some(_) => report.updated += 1,
             }
+            changed.push((*line, &plan.email, changes));
         }
         if !errors.is_empty() {
             errors.sort_by_key(|e| e.line);
@@ -309,19 +344,23 @@ pub fn import(
         if dry_run {
             return Ok(report);
         }
-        for node in &new_departments {
-            departments::insert(
-                conn,
-                &DepartmentRow {
-                    id: node.id.clone(),
-                    org_id: org_id.to_string(),
-                    parent_id: node.parent_id.clone(),
-                    name: node.name.clone(),
-                    created_at: now,
-                    updated_at: now,
-                    archived_at: None,
-                },
-            )?;
+        let mut entries = Vec::with_capacity(changed.len() + new_departments.len());
+        for (line, node) in &new_departments {
+            let row = DepartmentRow {
+                id: node.id.clone(),
+                org_id: org_id.to_string(),
+                parent_id: node.parent_id.clone(),
+                name: node.name.clone(),
+                created_at: now,
+                updated_at: now,
+                archived_at: None,
+            };
+            departments::insert(conn, &row)?;
+            let mut changes = Changes::default();
+            changes.field("name", None::<()>, &row.name);
+            changes.field("parent_id", None::<()>, &row.parent_id);
+            let entry = run.change(&import_id, Target::department(&row), *line);
+            entries.push(entry.with_changes(changes).into_row());
         }
         users::insert_many(conn, &to_insert)?;
         if let Some(inviter) = inviter {
@@ -343,6 +382,20 @@ pub fn import(
         for (user_id, department_ids) in &managers {
             departments::set_managed_by(conn, org_id, user_id, department_ids)?;
         }
+        // Each person as the import leaves them.
+        let people: HashMap<&str, &UserRow> = existing
+            .values()
+            .chain(&to_update)
+            .chain(&to_insert)
+            .map(|u| (u.email.as_str(), u))
+            .collect();
+        for (line, email, changes) in changed {
+            if let Some(person) = people.get(email) {
+                let entry = run.change(&import_id, Target::person(person), line);
+                entries.push(entry.with_changes(changes).into_row());
+            }
+        }
+        audit::record_changes(conn, &entries)?;
         Ok(report)
     })
 }

@@ -1,4 +1,7 @@
-//! The audit log: one entry for every read of individual-level data.
+//! The audit log: one entry for every read of individual-level data and every change to
+//! people, departments, leave and the organization's settings.
+
+use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -11,15 +14,22 @@ use super::DbConn;
 pub struct AuditRow {
     pub id: String,
     pub org_id: String,
-    /// Who read.
-    pub user_id: String,
-    /// What, e.g. `reports.unreported` or `exports.csv`.
+    /// Who read or changed; none for the command line or an anonymous request.
+    pub user_id: Option<String>,
+    /// What, e.g. `reports.unreported`, `exports.csv` or `employees.update`.
     pub action: String,
     /// A department id, or `organization`.
     pub scope: String,
     /// The request's parameters, as JSON text.
     pub detail: String,
     pub created_at: NaiveDateTime,
+    /// `person`, `department` or `organization`: what one person's read or a change was about.
+    pub target_kind: Option<String>,
+    pub target_id: Option<String>,
+    /// The target's name when the entry was written.
+    pub target_name: Option<String>,
+    /// A change's fields, each `{"before", "after"}`, as JSON text; none for a read.
+    pub changes: Option<String>,
 }
 
 pub fn insert(conn: &mut DbConn, row: &AuditRow) -> QueryResult<usize> {
@@ -28,34 +38,80 @@ pub fn insert(conn: &mut DbConn, row: &AuditRow) -> QueryResult<usize> {
         .execute(conn)
 }
 
-/// An entry with its actor's name and e-mail.
-pub type Entry = (AuditRow, String, String);
+/// Rows per INSERT: under both databases' limits on bound parameters (11 per row).
+const INSERT_CHUNK: usize = 2_000;
 
-/// One page of an organization's entries in `[from, until)`, newest first, and how many
-/// there are in all.
+/// Many entries at once, as an import writes them.
+pub fn insert_many(conn: &mut DbConn, rows: &[AuditRow]) -> QueryResult<()> {
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        insert_batch!(conn, audit_log::table, chunk)?;
+    }
+    Ok(())
+}
+
+/// An entry with its actor's name and e-mail, when it has an actor.
+pub type Entry = (AuditRow, Option<(String, String)>);
+
+/// Which entries a page holds.
+pub struct EntryFilter<'a> {
+    pub org_id: &'a str,
+    pub from: NaiveDateTime,
+    pub until: NaiveDateTime,
+    /// Only reads (`Some(false)`) or only changes (`Some(true)`).
+    pub changes: Option<bool>,
+    /// Only entries about this person, department or organization.
+    pub target_id: Option<&'a str>,
+}
+
+fn filtered<'a>(
+    filter: &EntryFilter<'a>,
+) -> audit_log::BoxedQuery<'a, <DbConn as diesel::Connection>::Backend> {
+    let mut query = audit_log::table
+        .filter(audit_log::org_id.eq(filter.org_id))
+        .filter(audit_log::created_at.ge(filter.from))
+        .filter(audit_log::created_at.lt(filter.until))
+        .into_boxed();
+    match filter.changes {
+        Some(true) => query = query.filter(audit_log::changes.is_not_null()),
+        Some(false) => query = query.filter(audit_log::changes.is_null()),
+        None => {}
+    }
+    if let Some(target) = filter.target_id {
+        query = query.filter(audit_log::target_id.eq(target));
+    }
+    query
+}
+
+/// One page of the entries `filter` picks, newest first, and how many there are in all.
 pub fn page(
     conn: &mut DbConn,
-    org_id: &str,
-    from: NaiveDateTime,
-    until: NaiveDateTime,
+    filter: &EntryFilter<'_>,
     offset: i64,
     limit: i64,
 ) -> QueryResult<(Vec<Entry>, i64)> {
-    let in_range = audit_log::org_id
-        .eq(org_id.to_string())
-        .and(audit_log::created_at.ge(from))
-        .and(audit_log::created_at.lt(until));
-    let total = audit_log::table
-        .filter(in_range.clone())
-        .count()
-        .get_result(conn)?;
-    let rows = audit_log::table
-        .inner_join(users::table.on(users::id.eq(audit_log::user_id)))
-        .filter(in_range)
+    let total = filtered(filter).count().get_result(conn)?;
+    let rows: Vec<AuditRow> = filtered(filter)
         .order((audit_log::created_at.desc(), audit_log::id.desc()))
         .offset(offset)
         .limit(limit)
-        .select((AuditRow::as_select(), users::name, users::email))
+        .select(AuditRow::as_select())
         .load(conn)?;
-    Ok((rows, total))
+    let mut actor_ids: Vec<&str> = rows.iter().filter_map(|r| r.user_id.as_deref()).collect();
+    actor_ids.sort_unstable();
+    actor_ids.dedup();
+    let actors: HashMap<String, (String, String)> = users::table
+        .filter(users::id.eq_any(&actor_ids))
+        .select((users::id, users::name, users::email))
+        .load::<(String, String, String)>(conn)?
+        .into_iter()
+        .map(|(id, name, email)| (id, (name, email)))
+        .collect();
+    let entries = rows
+        .into_iter()
+        .map(|row| {
+            let actor = row.user_id.as_ref().and_then(|id| actors.get(id)).cloned();
+            (row, actor)
+        })
+        .collect();
+    Ok((entries, total))
 }

@@ -114,6 +114,14 @@ pub fn managed_per_person(
     Ok(managed)
 }
 
+/// The people who manage a department directly.
+pub fn managers_of(conn: &mut DbConn, department_id: &str) -> QueryResult<Vec<String>> {
+    department_managers::table
+        .filter(department_managers::department_id.eq(department_id))
+        .select(department_managers::user_id)
+        .load(conn)
+}
+
 /// The departments a person manages directly.
 pub fn managed_by(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<String>> {
     department_managers::table

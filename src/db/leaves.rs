@@ -54,8 +54,14 @@ pub fn on_leave(conn: &mut DbConn, user_id: &str, day: NaiveDate) -> QueryResult
 }
 
 /// Removes leave, and counts the person's check-ins of its open days as expected again where
-/// nothing else exempts them. Call it inside a writing transaction.
-pub fn delete(conn: &mut DbConn, org_id: &str, user_id: &str, id: &str) -> QueryResult<usize> {
+/// nothing else exempts them; its first and last day, when there was such leave. Call it
+/// inside a writing transaction.
+pub fn delete(
+    conn: &mut DbConn,
+    org_id: &str,
+    user_id: &str,
+    id: &str,
+) -> QueryResult<Option<(NaiveDate, NaiveDate)>> {
     let span: Option<(NaiveDate, NaiveDate)> = leaves::table
         .filter(leaves::org_id.eq(org_id))
         .filter(leaves::user_id.eq(user_id))
@@ -64,9 +70,9 @@ pub fn delete(conn: &mut DbConn, org_id: &str, user_id: &str, id: &str) -> Query
         .first(conn)
         .optional()?;
     let Some((start, end)) = span else {
-        return Ok(0);
+        return Ok(None);
     };
-    let removed = diesel::delete(
+    diesel::delete(
         leaves::table
             .filter(leaves::org_id.eq(org_id))
             .filter(leaves::user_id.eq(user_id))
@@ -74,5 +80,5 @@ pub fn delete(conn: &mut DbConn, org_id: &str, user_id: &str, id: &str) -> Query
     )
     .execute(conn)?;
     stats::recount_person_open_days(conn, org_id, user_id, start, Some(end))?;
-    Ok(removed)
+    Ok(Some((start, end)))
 }

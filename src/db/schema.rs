@@ -230,11 +230,15 @@ diesel::table! {
     audit_log (id) {
         id -> Text,
         org_id -> Text,
-        user_id -> Text,
+        user_id -> Nullable<Text>,
         action -> Text,
         scope -> Text,
         detail -> Text,
         created_at -> Timestamp,
+        target_kind -> Nullable<Text>,
+        target_id -> Nullable<Text>,
+        target_name -> Nullable<Text>,
+        changes -> Nullable<Text>,
     }
 }
 

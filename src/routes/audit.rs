@@ -1,5 +1,6 @@
-//! The audit log: who read lists of people and exports, what, in which part of the
-//! organization and when. Entries are written by the handlers that read; admins read them.
+//! The audit log: who read lists of people, a person's record or leave and exports, and who
+//! changed people, departments, leave and settings, field by field. Entries are written where
+//! the reads and changes happen; admins read them.
 
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
@@ -8,11 +9,12 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AuthUser;
-use crate::db::audit::{self};
+use crate::db::audit::{self, AuditRow, EntryFilter};
 use crate::domain::day::day_end_utc;
 use crate::domain::Role;
 use crate::error::ApiError;
 use crate::error::ErrorResponse;
+use crate::problem::Problem;
 use crate::reports::counts::org_tz;
 use crate::reports::summary::Today;
 use crate::routes::dates::{parse_range, RangeQuery};
@@ -41,7 +43,22 @@ pub struct AuditQuery {
     #[serde(default, deserialize_with = "paging::whole_number")]
     #[param(minimum = 1, maximum = 200)]
     pub per_page: Option<i64>,
+    /// Only reads of personal data, or only changes.
+    #[param(value_type = Option<EntryKind>)]
+    pub kind: Option<String>,
+    /// Only entries about this person, department or organization.
+    pub target_id: Option<String>,
 }
+
+/// A read of personal data, or a change.
+#[derive(Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum EntryKind {
+    Read,
+    Change,
+}
+
+const ENTRY_KINDS: [&str; 2] = ["read", "change"];
 
 #[derive(Serialize, ToSchema)]
 pub struct Actor {
@@ -50,16 +67,47 @@ pub struct Actor {
     pub email: String,
 }
 
+/// What one person's read or a change was about, named as it was then.
+#[derive(Serialize, ToSchema)]
+pub struct Target {
+    /// `person`, `department` or `organization`.
+    pub kind: String,
+    pub id: String,
+    pub name: String,
+}
+
+/// One field of a change.
+#[derive(Serialize, ToSchema)]
+pub struct FieldChange {
+    #[schema(value_type = Object)]
+    pub before: Value,
+    #[schema(value_type = Object)]
+    pub after: Value,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct AuditEntry {
     pub id: String,
+    pub kind: EntryKind,
+    /// What was read or done, e.g. `reports.unreported`, `employees.get`, `employees.update`,
+    /// `departments.create`, `leave.add`, `organization.update`.
     pub action: String,
     /// A department id, `organization`, or the departments a manager manages.
     pub scope: String,
+    /// The request's parameters, or what else tells what happened (the import and line a
+    /// change came from, the link a password was set with).
     #[schema(value_type = Object)]
     pub detail: Value,
     pub created_at: DateTime<Utc>,
-    pub actor: Actor,
+    /// Who read or changed; null for the command line (`import-employees`) and for a reset
+    /// link asked for by anyone who knew the address.
+    pub actor: Option<Actor>,
+    /// The person, department or organization; null for reads of lists and exports.
+    pub target: Option<Target>,
+    /// For a change, each changed field with its value before and after (e.g.
+    /// `{"email": {"before": "a@x.test", "after": "b@x.test"}}`); null for a read.
+    #[schema(value_type = Option<std::collections::HashMap<String, FieldChange>>)]
+    pub changes: Option<Value>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -70,12 +118,12 @@ pub struct AuditPage {
     pub per_page: i64,
 }
 
-/// Who read lists of people and exports (admin), newest first.
+/// Who read personal data and who changed what (admin), newest first.
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", security(("bearer" = [])),
     params(AuditQuery),
     responses((status = 200, description = "one page of entries", body = AuditPage),
               (status = 403, description = "admins only", body = ErrorResponse),
-              (status = 422, description = "a wrong date, range, page or per_page", body = ErrorResponse)))]
+              (status = 422, description = "a wrong date, range, page, per_page or kind", body = ErrorResponse)))]
 pub async fn list(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -93,42 +141,76 @@ pub async fn list(
     )?;
     let paging = Paging::parse(query.page, query.per_page, paging::PEOPLE)?;
     let Paging { page, per_page } = paging;
+    let kind = match query.kind.as_deref() {
+        None => None,
+        Some("read") => Some(EntryKind::Read),
+        Some("change") => Some(EntryKind::Change),
+        Some(_) => return Err(ApiError::field("kind", Problem::not_a_choice(&ENTRY_KINDS))),
+    };
     let tz = org_tz(&user.org);
     // From the start of `from` (the end of the day before) to the end of `to`.
     let start = day_end_utc(tz, from.pred_opt().unwrap_or(from));
     let until = day_end_utc(tz, to);
     let org_id = user.org_id().to_string();
+    let target_id = query.target_id;
     let (rows, total) = state
         .db(move |conn| {
-            Ok(audit::page(
-                conn,
-                &org_id,
-                start,
+            let filter = EntryFilter {
+                org_id: &org_id,
+                from: start,
                 until,
-                paging.offset(),
-                per_page,
-            )?)
+                changes: kind.map(|k| k == EntryKind::Change),
+                target_id: target_id.as_deref(),
+            };
+            Ok(audit::page(conn, &filter, paging.offset(), per_page)?)
         })
         .await?;
-    let entries = rows
-        .into_iter()
-        .map(|(row, name, email)| AuditEntry {
-            detail: serde_json::from_str(&row.detail).unwrap_or(Value::Null),
-            created_at: row.created_at.and_utc(),
-            actor: Actor {
-                id: row.user_id,
-                name,
-                email,
-            },
-            id: row.id,
-            action: row.action,
-            scope: row.scope,
-        })
-        .collect();
+    let entries = rows.into_iter().map(entry).collect();
     Ok(HttpResponse::Ok().json(AuditPage {
         entries,
         total,
         page,
         per_page,
     }))
+}
+
+fn entry((row, actor): (AuditRow, Option<(String, String)>)) -> AuditEntry {
+    let AuditRow {
+        id,
+        user_id,
+        action,
+        scope,
+        detail,
+        created_at,
+        target_kind,
+        target_id,
+        target_name,
+        changes,
+        ..
+    } = row;
+    let json = |text: &str| serde_json::from_str(text).unwrap_or(Value::Null);
+    AuditEntry {
+        id,
+        kind: if changes.is_some() {
+            EntryKind::Change
+        } else {
+            EntryKind::Read
+        },
+        action,
+        scope,
+        detail: json(&detail),
+        created_at: created_at.and_utc(),
+        actor: user_id
+            .zip(actor)
+            .map(|(id, (name, email))| Actor { id, name, email }),
+        target: match (target_kind, target_id) {
+            (Some(kind), Some(id)) => Some(Target {
+                kind,
+                id,
+                name: target_name.unwrap_or_default(),
+            }),
+            _ => None,
+        },
+        changes: changes.as_deref().map(json),
+    }
 }

@@ -6,6 +6,7 @@ use crate::auth::AuthUser;
 use crate::domain::Role;
 use crate::error::ApiError;
 use crate::error::ErrorResponse;
+use crate::routes::services::caller;
 use crate::routes::{double_option, resource, JsonObject};
 use crate::services::departments as departments_service;
 use crate::state::AppState;
@@ -129,20 +130,19 @@ pub async fn create(
     body: JsonObject<NewDepartment>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
-    let body = body.into_inner();
-    let org_id = user.org_id().to_string();
+    let NewDepartment {
+        name,
+        parent_id,
+        manager_ids,
+    } = body.into_inner();
+    let new = departments_service::NewDepartment {
+        name,
+        parent_id,
+        manager_ids,
+    };
     let now = state.clock.now();
     let created = state
-        .db(move |conn| {
-            Ok(departments_service::create(
-                conn,
-                &org_id,
-                &body.name,
-                body.parent_id,
-                body.manager_ids,
-                now,
-            )?)
-        })
+        .db(move |conn| Ok(departments_service::create(conn, &caller(&user), new, now)?))
         .await?;
     Ok(HttpResponse::Created().json(Department::from(created)))
 }
@@ -163,19 +163,25 @@ pub async fn update(
     body: JsonObject<DepartmentChange>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
-    let change = body.into_inner();
-    let org_id = user.org_id().to_string();
+    let DepartmentChange {
+        name,
+        parent_id,
+        manager_ids,
+    } = body.into_inner();
+    let change = departments_service::DepartmentChange {
+        name,
+        parent_id,
+        manager_ids,
+    };
     let id = id.into_inner();
     let now = state.clock.now();
     let updated = state
         .db(move |conn| {
             Ok(departments_service::update(
                 conn,
-                &org_id,
+                &caller(&user),
                 &id,
-                change.name.as_deref(),
-                change.parent_id,
-                change.manager_ids,
+                change,
                 now,
             )?)
         })
@@ -196,11 +202,10 @@ pub async fn delete(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
-    let org_id = user.org_id().to_string();
     let id = id.into_inner();
     let now = state.clock.now();
     state
-        .db(move |conn| Ok(departments_service::delete(conn, &org_id, &id, now)?))
+        .db(move |conn| Ok(departments_service::delete(conn, &caller(&user), &id, now)?))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

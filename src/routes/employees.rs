@@ -178,8 +178,9 @@ pub async fn get_one(
     user: AuthUser,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    let now = state.clock.now();
     let person = state
-        .db(move |conn| Ok(people::get(conn, &caller(&user), &id)?))
+        .db(move |conn| Ok(people::get(conn, &caller(&user), &id, now)?))
         .await?;
     Ok(HttpResponse::Ok().json(Employee::from(person)))
 }
@@ -325,7 +326,7 @@ pub async fn resend_invitation(
             Ok(invitations::resend(
                 conn,
                 shared.links(),
-                &user.org,
+                &caller(&user),
                 &id,
                 now,
             )?)
@@ -418,8 +419,9 @@ pub async fn list_leave(
     user: AuthUser,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    let now = state.clock.now();
     let leave = state
-        .db(move |conn| Ok(people::leave(conn, &caller(&user), &id)?))
+        .db(move |conn| Ok(people::leave(conn, &caller(&user), &id, now)?))
         .await?;
     Ok(HttpResponse::Ok().json(LeaveList {
         leave: leave.into_iter().map(Leave::from).collect(),
@@ -497,8 +499,17 @@ pub async fn delete_leave(
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Hr)?;
     let (id, leave_id) = path.into_inner();
+    let now = state.clock.now();
     state
-        .db(move |conn| Ok(people::delete_leave(conn, &caller(&user), &id, &leave_id)?))
+        .db(move |conn| {
+            Ok(people::delete_leave(
+                conn,
+                &caller(&user),
+                &id,
+                &leave_id,
+                now,
+            )?)
+        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -574,10 +585,9 @@ pub async fn import_csv(
     let shared = state.clone();
     let report = state
         .db(move |conn| {
-            let org_id = user.org_id();
-            Ok(people::import(
+            Ok(people::import_by(
                 conn,
-                org_id,
+                &caller(&user),
                 &text,
                 options,
                 shared.links(),

@@ -8,6 +8,7 @@ use crate::domain::{OrgSettings, Role};
 use crate::error::ApiError;
 use crate::error::ErrorResponse;
 use crate::routes::resource;
+use crate::routes::services::caller;
 use crate::services::organization::{self as organization_service, Profile, SettingsChange};
 use crate::state::AppState;
 
@@ -102,12 +103,14 @@ pub async fn put_org(
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
     let change = SettingsChange::from_json(body.into_inner())?;
-    let org_id = user.org_id().to_string();
     let now = state.clock.now();
     let changed = state
         .db(move |conn| {
             Ok(organization_service::change_settings(
-                conn, &org_id, change, now,
+                conn,
+                &caller(&user),
+                change,
+                now,
             )?)
         })
         .await?;

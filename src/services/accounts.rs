@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::audit::{self, Change, Target};
 use crate::auth::jwt::{Claims, TokenError};
 use crate::auth::{password, JwtKeys, Purpose};
 use crate::db::organizations::OrganizationRow;
@@ -149,13 +150,24 @@ pub fn set_password(
 ) -> Result<Account, AccountError> {
     let NewPassword { holder, hash } = new;
     let claims = holder.claims;
+    let now = db_time(now);
     conn.write_transaction(|conn| {
         let mut account = check_link(conn, jwt, &claims)?;
         let version = claims.ver;
-        if !users::set_password(conn, &account.user.id, version, &hash, db_time(now))? {
+        if !users::set_password(conn, &account.user.id, version, &hash, now)? {
             return Err(AccountError::LinkUsed);
         }
         account.user.token_version = version + 1;
+        let person = &account.user;
+        let entry = Change::new(
+            &person.org_id,
+            Some(&person.id),
+            "employees.set_password",
+            Target::person(person),
+            now,
+        );
+        let link = serde_json::to_value(claims.purpose).unwrap_or_default();
+        audit::record_change(conn, entry.with_detail(serde_json::json!({ "link": link })))?;
         Ok(account)
     })
 }

@@ -4,15 +4,17 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 
 use crate::access::scope_in;
+use crate::audit::{self, Changes, Target};
 use crate::db::departments::{self, DepartmentRow};
 use crate::db::{db_time, new_id, users, DbConn};
 use crate::domain::department_tree::{DepartmentTree, MAX_DEPTH, MAX_SEGMENT_CHARS};
 use crate::domain::Role;
 use crate::problem::Problem;
 use crate::provisioning::clean_name;
+use crate::services::people::Caller;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DepartmentError {
@@ -93,59 +95,126 @@ pub fn get(
         .ok_or(DepartmentError::NotFound)
 }
 
+/// A department as given for a new one: its name, where it goes, its managers.
+pub struct NewDepartment {
+    pub name: String,
+    pub parent_id: Option<String>,
+    pub manager_ids: Vec<String>,
+}
+
+/// A change to a department: a field left out (`None`) keeps its value; `parent_id:
+/// Some(None)` moves it to the top level.
+pub struct DepartmentChange {
+    pub name: Option<String>,
+    pub parent_id: Option<Option<String>>,
+    pub manager_ids: Option<Vec<String>>,
+}
+
+/// A department's fields and managers as the audit log names them (none for no department).
+fn department_changes(
+    before: Option<(&DepartmentRow, &[String])>,
+    after: Option<(&DepartmentRow, &[String])>,
+) -> Changes {
+    let mut changes = Changes::default();
+    let name = |d: Option<(&DepartmentRow, &[String])>| d.map(|(row, _)| row.name.clone());
+    let parent =
+        |d: Option<(&DepartmentRow, &[String])>| d.and_then(|(row, _)| row.parent_id.clone());
+    let managers =
+        |d: Option<(&DepartmentRow, &[String])>| d.map(|(_, m)| m.to_vec()).unwrap_or_default();
+    changes.field("name", name(before), name(after));
+    changes.field("parent_id", parent(before), parent(after));
+    changes.field("manager_ids", managers(before), managers(after));
+    changes
+}
+
+/// A change by the caller to `department`, for the audit log.
+fn change_by<'a>(
+    caller: &'a Caller<'_>,
+    action: &'static str,
+    department: &'a DepartmentRow,
+    changes: Changes,
+    now: NaiveDateTime,
+) -> audit::Change<'a> {
+    let target = Target::department(department);
+    audit::Change::new(&caller.org.id, Some(caller.id), action, target, now).with_changes(changes)
+}
+
 /// A new department under `parent_id` (or at the top level), with its managers.
 pub fn create(
     conn: &mut DbConn,
-    org_id: &str,
-    name: &str,
-    parent_id: Option<String>,
-    manager_ids: Vec<String>,
+    caller: &Caller<'_>,
+    new: NewDepartment,
     now: DateTime<Utc>,
 ) -> Result<Department, DepartmentError> {
-    let name = department_name(name)?;
+    let name = department_name(&new.name)?;
+    let org_id = &caller.org.id;
     let now = db_time(now);
     conn.write_transaction(|conn| {
         let tree = departments::tree(conn, org_id)?;
-        check_placement(&tree, None, &name, parent_id.as_deref())?;
-        check_managers(conn, org_id, &manager_ids)?;
+        check_placement(&tree, None, &name, new.parent_id.as_deref())?;
+        check_managers(conn, org_id, &new.manager_ids)?;
         let row = DepartmentRow {
             id: new_id(),
             org_id: org_id.to_string(),
-            parent_id,
+            parent_id: new.parent_id,
             name,
             created_at: now,
             updated_at: now,
             archived_at: None,
         };
         departments::insert(conn, &row)?;
-        departments::set_managers(conn, org_id, &row.id, &dedup(manager_ids))?;
+        let managers = dedup(new.manager_ids);
+        departments::set_managers(conn, org_id, &row.id, &managers)?;
+        let changes = department_changes(None, Some((&row, &managers)));
+        audit::record_change(
+            conn,
+            change_by(caller, "departments.create", &row, changes, now),
+        )?;
         Ok(Snapshot::load(conn, org_id)?.describe(&row))
     })
 }
 
-/// Renames, moves (`parent_id: Some(None)` to the top level) or changes the managers of a
-/// department; a field left out (`None`) keeps its value.
+/// Renames, moves or changes the managers of a department.
 pub fn update(
     conn: &mut DbConn,
-    org_id: &str,
+    caller: &Caller<'_>,
     id: &str,
-    name: Option<&str>,
-    parent_id: Option<Option<String>>,
-    manager_ids: Option<Vec<String>>,
+    change: DepartmentChange,
     now: DateTime<Utc>,
 ) -> Result<Department, DepartmentError> {
-    let name = name.map(department_name).transpose()?;
+    let name = change.name.as_deref().map(department_name).transpose()?;
+    let org_id = &caller.org.id;
     let now = db_time(now);
     conn.write_transaction(|conn| {
         let current = departments::find(conn, org_id, id)?.ok_or(DepartmentError::NotFound)?;
         let tree = departments::tree(conn, org_id)?;
-        let name = name.unwrap_or(current.name);
-        let parent = parent_id.unwrap_or(current.parent_id);
-        check_placement(&tree, Some(id), &name, parent.as_deref())?;
-        departments::update(conn, id, &name, parent.as_deref(), now)?;
-        if let Some(managers) = manager_ids {
-            check_managers(conn, org_id, &managers)?;
-            departments::set_managers(conn, org_id, id, &dedup(managers))?;
+        let next = DepartmentRow {
+            name: name.unwrap_or_else(|| current.name.clone()),
+            parent_id: change
+                .parent_id
+                .unwrap_or_else(|| current.parent_id.clone()),
+            updated_at: now,
+            ..current.clone()
+        };
+        check_placement(&tree, Some(id), &next.name, next.parent_id.as_deref())?;
+        departments::update(conn, id, &next.name, next.parent_id.as_deref(), now)?;
+        let managers_before = dedup(departments::managers_of(conn, id)?);
+        let managers = match change.manager_ids {
+            Some(managers) => {
+                check_managers(conn, org_id, &managers)?;
+                let managers = dedup(managers);
+                departments::set_managers(conn, org_id, id, &managers)?;
+                managers
+            }
+            None => managers_before.clone(),
+        };
+        let changes =
+            department_changes(Some((&current, &managers_before)), Some((&next, &managers)));
+        if !changes.is_empty() {
+            audit::record_change(
+                conn,
+                change_by(caller, "departments.update", &next, changes, now),
+            )?;
         }
         let snap = Snapshot::load(conn, org_id)?;
         snap.rows
@@ -159,10 +228,11 @@ pub fn update(
 /// Deletes a department without people or sub-departments; its history stays.
 pub fn delete(
     conn: &mut DbConn,
-    org_id: &str,
+    caller: &Caller<'_>,
     id: &str,
     now: DateTime<Utc>,
 ) -> Result<(), DepartmentError> {
+    let org_id = &caller.org.id;
     let now = db_time(now);
     conn.write_transaction(|conn| {
         let department = departments::find(conn, org_id, id)?.ok_or(DepartmentError::NotFound)?;
@@ -179,7 +249,13 @@ pub fn delete(
                 name: department.name,
             });
         }
+        let managers = dedup(departments::managers_of(conn, id)?);
         departments::archive(conn, id, now)?;
+        let changes = department_changes(Some((&department, &managers)), None);
+        audit::record_change(
+            conn,
+            change_by(caller, "departments.delete", &department, changes, now),
+        )?;
         Ok(())
     })
 }

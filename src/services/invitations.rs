@@ -3,11 +3,13 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::audit::{self, Change, Target};
 use crate::db::organizations::OrganizationRow;
 use crate::db::users::{self, UserRow};
-use crate::db::DbConn;
+use crate::db::{db_time, DbConn};
 use crate::domain::Email;
 use crate::invitations::Links;
+use crate::services::people::Caller;
 
 #[derive(Debug, thiserror::Error)]
 pub enum InvitationError {
@@ -34,14 +36,16 @@ pub fn send(
     Ok(())
 }
 
-/// A new invitation with a fresh link for a person of `org` who is still active.
+/// A new invitation with a fresh link for a person of the caller's organization who is
+/// still active; the invitation links sent before stop working.
 pub fn resend(
     conn: &mut DbConn,
     links: Links<'_>,
-    org: &OrganizationRow,
+    caller: &Caller<'_>,
     person_id: &str,
     now: DateTime<Utc>,
 ) -> Result<(), InvitationError> {
+    let (org, actor) = (caller.org, caller.id);
     conn.write_transaction(|conn| {
         let person =
             users::find_in_org(conn, &org.id, person_id)?.ok_or(InvitationError::NotFound)?;
@@ -49,6 +53,15 @@ pub fn resend(
             return Err(InvitationError::Inactive);
         }
         links.inviter(org, now).invite(conn, &person, true)?;
+        let target = Target::person(&person);
+        let entry = Change::new(
+            &org.id,
+            Some(actor),
+            "employees.invite",
+            target,
+            db_time(now),
+        );
+        audit::record_change(conn, entry)?;
         Ok(())
     })
 }
@@ -69,6 +82,10 @@ pub fn send_reset(
             return Ok(None);
         }
         links.inviter(&org, now).reset(conn, &user)?;
+        // Asked for by anyone who knew the address: no actor.
+        let target = Target::person(&user);
+        let entry = Change::new(&org.id, None, "employees.reset_link", target, db_time(now));
+        audit::record_change(conn, entry)?;
         Ok::<_, InvitationError>(Some(user.id))
     })?;
     if let Some(user_id) = queued_for {

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+use crate::audit::{self, Change, Changes, Target};
 use crate::db::organizations::{self, OrganizationRow};
 use crate::db::{db_time, stats, DbConn};
 use crate::domain::day::parse_date;
@@ -15,6 +16,7 @@ use crate::people;
 use crate::problem::{FieldErrors, Problem};
 use crate::provisioning::clean_name;
 use crate::reports::counts::org_tz;
+use crate::services::people::Caller;
 
 /// The fields of a settings change, as a change may name them.
 pub const CHANGE_FIELDS: [&str; 8] = [
@@ -221,10 +223,11 @@ impl SettingsChange {
 /// stopped being one expects those who were active and not on leave.
 pub fn change_settings(
     conn: &mut DbConn,
-    org_id: &str,
+    caller: &Caller<'_>,
     change: SettingsChange,
     now: DateTime<Utc>,
 ) -> Result<Profile, SettingsError> {
+    let org_id = &caller.org.id;
     let now = db_time(now);
     conn.write_transaction(|conn| {
         let current = organizations::find(conn, org_id)?.ok_or(SettingsError::NotFound)?;
@@ -236,8 +239,14 @@ pub fn change_settings(
             timezone,
             settings: stored,
             updated_at: now,
-            ..current
+            ..current.clone()
         };
+        let changes = settings_changes(&current, &changed);
+        if !changes.is_empty() {
+            let target = Target::organization(&changed);
+            let entry = Change::new(org_id, Some(caller.id), "organization.update", target, now);
+            audit::record_change(conn, entry.with_changes(changes))?;
+        }
         let today = now.and_utc().with_timezone(&org_tz(&changed)).date_naive();
         stats::recount_today(conn, &changed, today)?;
         Ok(Profile {
@@ -247,6 +256,20 @@ pub fn change_settings(
             settings,
         })
     })
+}
+
+/// The name, zone and each setting that differ between two versions of the organization.
+fn settings_changes(before: &OrganizationRow, after: &OrganizationRow) -> Changes {
+    let mut changes = Changes::default();
+    changes.field("name", &before.name, &after.name);
+    changes.field("timezone", &before.timezone, &after.timezone);
+    // Read as settings, so that a stored form from an older version compares field by field.
+    let object = |row: &OrganizationRow| match row.settings().map(serde_json::to_value) {
+        Ok(Ok(Value::Object(settings))) => settings,
+        _ => Map::new(),
+    };
+    changes.fields_of(&object(before), &object(after));
+    changes
 }
 
 /// Takes `key` out of `object` as a `T`; a value of another type is `problem` for `key`.

@@ -5,9 +5,10 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::json;
 
 use crate::access::{scope_in, scope_of};
-use crate::audit;
+use crate::audit::{self, Changes, Target};
 use crate::db::departments;
 use crate::db::leaves;
 use crate::db::organizations::{self, OrganizationRow};
@@ -95,13 +96,19 @@ impl Directory {
             .insert(user_id.to_string(), departments.to_vec());
     }
 
+    /// The departments a person manages, sorted.
+    fn person_manages(&self, user_id: &str) -> Vec<String> {
+        let mut manages = self.managed.get(user_id).cloned().unwrap_or_default();
+        manages.sort();
+        manages
+    }
+
     fn manages_any(&self, user_id: &str) -> bool {
         self.managed.get(user_id).is_some_and(|m| !m.is_empty())
     }
 
     fn person(&self, user: UserRow) -> Person {
-        let mut manages = self.managed.get(&user.id).cloned().unwrap_or_default();
-        manages.sort();
+        let manages = self.person_manages(&user.id);
         let department_path = user
             .department_id
             .as_deref()
@@ -142,10 +149,47 @@ fn find_person(conn: &mut DbConn, org_id: &str, id: &str) -> Result<UserRow, Peo
     users::find_in_org(conn, org_id, id)?.ok_or(PeopleError::NotFound)
 }
 
-pub fn get(conn: &mut DbConn, caller: &Caller<'_>, id: &str) -> Result<Person, PeopleError> {
+/// One person the caller may see; a read of someone else is written to the audit log.
+pub fn get(
+    conn: &mut DbConn,
+    caller: &Caller<'_>,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<Person, PeopleError> {
     let directory = Directory::load(conn, &caller.org.id)?;
     let person = visible_person(conn, Some(&directory.tree), caller, id)?;
+    record_read(conn, caller, &person, "employees.get", json!({}), now)?;
     Ok(directory.person(person))
+}
+
+/// A read of one person's data by someone else: written to the audit log. Reading one's own
+/// is not.
+fn record_read(
+    conn: &mut DbConn,
+    caller: &Caller<'_>,
+    person: &UserRow,
+    action: &'static str,
+    detail: serde_json::Value,
+    now: DateTime<Utc>,
+) -> diesel::QueryResult<()> {
+    if person.id == caller.id {
+        return Ok(());
+    }
+    let reader = audit::Reader {
+        org_id: &caller.org.id,
+        user_id: caller.id,
+    };
+    audit::person_read(conn, reader, person, action, detail, db_time(now))
+}
+
+/// A change made by the caller to `target`, for the audit log.
+fn change_by<'a>(
+    caller: &'a Caller<'_>,
+    action: &'static str,
+    target: Target<'a>,
+    now: chrono::NaiveDateTime,
+) -> audit::Change<'a> {
+    audit::Change::new(&caller.org.id, Some(caller.id), action, target, now)
 }
 
 /// Which people a list holds by their state.
@@ -485,6 +529,19 @@ pub fn create(
         if let Some(links) = invite {
             invitations::send(conn, links, caller.org, &next, now)?;
         }
+        let mut changes = audit::person_changes(None, &next);
+        if !manages.is_empty() {
+            changes.field("manager_of", None::<()>, &manages);
+        }
+        let entry = change_by(
+            caller,
+            "employees.create",
+            Target::person(&next),
+            next.created_at,
+        )
+        .with_changes(changes)
+        .with_detail(json!({"invited": invite.is_some()}));
+        audit::record_change(conn, entry)?;
         Ok(directory.person(next))
     })
 }
@@ -521,9 +578,16 @@ pub fn update(
         next.updated_at = now;
         check_unique(conn, &next)?;
         users::save(conn, &current, &next).map_err(already_exists)?;
+        let mut changes = audit::person_changes(Some(&current), &next);
         if let Some(manages) = manages {
+            changes.field("manager_of", directory.person_manages(id), &manages);
             departments::set_managed_by(conn, &caller.org.id, id, &manages)?;
             directory.set_managed(id, &manages);
+        }
+        if !changes.is_empty() {
+            let entry = change_by(caller, "employees.update", Target::person(&next), now)
+                .with_changes(changes);
+            audit::record_change(conn, entry)?;
         }
         Ok(directory.person(next))
     })
@@ -556,20 +620,32 @@ pub fn deactivate(
             deactivate_row(&mut person, now);
             person.updated_at = now;
             users::save(conn, &before, &person)?;
+            let mut changes = audit::person_changes(Some(&before), &person);
+            let mut managed = departments::managed_by(conn, id)?;
+            managed.sort();
+            changes.field("manager_of", managed, Vec::<String>::new());
             departments::set_managed_by(conn, org_id, id, &[])?;
+            let entry = change_by(caller, "employees.deactivate", Target::person(&person), now)
+                .with_changes(changes);
+            audit::record_change(conn, entry)?;
         }
         Ok(Directory::load(conn, org_id)?.person(person))
     })
 }
 
-/// A person's leave, newest first, when the caller may see the person.
+/// A person's leave, newest first, when the caller may see the person; a read of someone
+/// else's is written to the audit log.
 pub fn leave(
     conn: &mut DbConn,
     caller: &Caller<'_>,
     person_id: &str,
+    now: DateTime<Utc>,
 ) -> Result<Vec<LeaveRow>, PeopleError> {
     let person = visible_person(conn, None, caller, person_id)?;
-    Ok(leaves::for_user(conn, &person.id)?)
+    let leave = leaves::for_user(conn, &person.id)?;
+    let detail = json!({"leave": leave.len()});
+    record_read(conn, caller, &person, "leave.list", detail, now)?;
+    Ok(leave)
 }
 
 /// Leave as checked: a range of at most `MAX_LEAVE_DAYS`, a kind, a note.
@@ -653,8 +729,8 @@ pub fn add_leave(
         let person = find_person(conn, &caller.org.id, person_id)?;
         let row = LeaveRow {
             id: new_id(),
-            org_id: person.org_id,
-            user_id: person.id,
+            org_id: person.org_id.clone(),
+            user_id: person.id.clone(),
             start_date: entry.from,
             end_date: entry.to,
             kind: entry.kind,
@@ -663,6 +739,11 @@ pub fn add_leave(
             created_at: db_time(now),
         };
         leaves::insert(conn, &row)?;
+        let changes = leave_changes((None, None), (Some(row.start_date), Some(row.end_date)));
+        let entry = change_by(caller, "leave.add", Target::person(&person), row.created_at)
+            .with_changes(changes)
+            .with_detail(json!({"leave_id": row.id}));
+        audit::record_change(conn, entry)?;
         Ok(row)
     })
 }
@@ -673,13 +754,36 @@ pub fn delete_leave(
     caller: &Caller<'_>,
     person_id: &str,
     leave_id: &str,
+    now: DateTime<Utc>,
 ) -> Result<(), PeopleError> {
-    let removed =
-        conn.write_transaction(|c| leaves::delete(c, &caller.org.id, person_id, leave_id))?;
-    if removed == 0 {
-        return Err(PeopleError::LeaveNotFound);
-    }
-    Ok(())
+    conn.write_transaction(|conn| {
+        let (from, to) = leaves::delete(conn, &caller.org.id, person_id, leave_id)?
+            .ok_or(PeopleError::LeaveNotFound)?;
+        let person = find_person(conn, &caller.org.id, person_id)?;
+        let changes = leave_changes((Some(from), Some(to)), (None, None));
+        let entry = change_by(
+            caller,
+            "leave.delete",
+            Target::person(&person),
+            db_time(now),
+        )
+        .with_changes(changes)
+        .with_detail(json!({"leave_id": leave_id}));
+        audit::record_change(conn, entry)?;
+        Ok(())
+    })
+}
+
+/// A leave's days before and after a change. What it is for and its note are health data
+/// and are never written to the audit log.
+fn leave_changes(
+    before: (Option<NaiveDate>, Option<NaiveDate>),
+    after: (Option<NaiveDate>, Option<NaiveDate>),
+) -> Changes {
+    let mut changes = Changes::default();
+    changes.field("from", before.0, after.0);
+    changes.field("to", before.1, after.1);
+    changes
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -710,11 +814,42 @@ pub fn read_import(bytes: Vec<u8>) -> Result<String, ImportError> {
     import::decode(bytes).map_err(ImportError::Unreadable)
 }
 
-/// Imports people into an organization, all or nothing: a report with no `errors` was
-/// written (unless a dry run), one with errors was not.
+/// Imports people into an organization from the command line, all or nothing: a report with
+/// no `errors` was written (unless a dry run), one with errors was not. Its changes are in
+/// the audit log without an actor.
 pub fn import(
     conn: &mut DbConn,
     org_id: &str,
+    text: &str,
+    options: ImportOptions,
+    links: Links<'_>,
+    now: DateTime<Utc>,
+) -> Result<ImportReport, ImportError> {
+    import_into(conn, (org_id, None), text, options, links, now)
+}
+
+/// `import` into the caller's organization, with the caller as the actor of its changes.
+pub fn import_by(
+    conn: &mut DbConn,
+    caller: &Caller<'_>,
+    text: &str,
+    options: ImportOptions,
+    links: Links<'_>,
+    now: DateTime<Utc>,
+) -> Result<ImportReport, ImportError> {
+    import_into(
+        conn,
+        (&caller.org.id, Some(caller.id)),
+        text,
+        options,
+        links,
+        now,
+    )
+}
+
+fn import_into(
+    conn: &mut DbConn,
+    (org_id, actor): (&str, Option<&str>),
     text: &str,
     options: ImportOptions,
     links: Links<'_>,
@@ -724,12 +859,11 @@ pub fn import(
         .map_err(anyhow::Error::from)?
         .ok_or_else(|| ImportError::UnknownOrganization(org_id.to_string()))?;
     let inviter = options.invite.then(|| links.inviter(&org, now));
-    Ok(import::import(
-        conn,
-        &org.id,
-        text,
-        options.dry_run,
-        db_time(now),
-        inviter.as_ref(),
-    )?)
+    let run = import::Run {
+        org_id: &org.id,
+        actor,
+        dry_run: options.dry_run,
+        now: db_time(now),
+    };
+    Ok(import::import(conn, &run, text, inviter.as_ref())?)
 }
