@@ -45,6 +45,7 @@ impl From<CheckinError> for ApiError {
                 ApiError::field("reason", Problem::new("required", message))
             }
             CheckinError::LostRace => ApiError::conflict("concurrent_update", e.to_string()),
+            CheckinError::NotFound => ApiError::not_found("check-in"),
             CheckinError::Db(e) => ApiError::from(e),
         }
     }
