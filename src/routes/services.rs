@@ -8,6 +8,7 @@ use crate::domain::OrgSettings;
 use crate::error::{ApiError, Problem};
 use crate::reports::scope::{ReportScope, ScopeError};
 use crate::services::accounts::AccountError;
+use crate::services::audit::AuditError;
 use crate::services::checkins::{CheckinError, Reporter};
 use crate::services::departments::DepartmentError;
 use crate::services::invitations::InvitationError;
@@ -95,6 +96,14 @@ impl From<DepartmentError> for ApiError {
                 ApiError::conflict("department_not_empty", message)
             }
             DepartmentError::Db(e) => ApiError::from(e),
+        }
+    }
+}
+
+impl From<AuditError> for ApiError {
+    fn from(e: AuditError) -> Self {
+        match e {
+            AuditError::Db(e) => ApiError::from(e),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! the same rule. Nothing here knows HTTP.
 
 pub mod accounts;
+pub mod audit;
 pub mod checkins;
 pub mod departments;
 pub mod invitations;
