@@ -1,19 +1,23 @@
 //! Where the features' own errors become HTTP answers, in one place, and the small adapters
 //! that hand a handler's caller to the features.
 
-use crate::audit::Reader;
+use chrono::NaiveDate;
+
 use crate::auth::AuthUser;
 use crate::db::DbConn;
 use crate::domain::OrgSettings;
 use crate::error::{ApiError, Problem};
 use crate::reports::scope::{ReportScope, ScopeError};
 use crate::services::accounts::AccountError;
+use crate::reports::summary::Today;
 use crate::services::audit::AuditError;
 use crate::services::checkins::{CheckinError, Reporter};
 use crate::services::departments::DepartmentError;
 use crate::services::invitations::InvitationError;
 use crate::services::organization::SettingsError;
 use crate::services::people::{Caller, ImportError, PeopleError};
+use crate::services::reporting::{self, ReportError, TrendDays, Viewer};
+use crate::state::AppState;
 
 impl From<ScopeError> for ApiError {
     fn from(e: ScopeError) -> Self {
@@ -108,6 +112,15 @@ impl From<AuditError> for ApiError {
     }
 }
 
+impl From<ReportError> for ApiError {
+    fn from(e: ReportError) -> Self {
+        match e {
+            ReportError::Scope(e) => ApiError::from(e),
+            ReportError::Db(e) => ApiError::from(e),
+        }
+    }
+}
+
 /// The caller as the person checking in.
 pub fn reporter<'a>(user: &'a AuthUser, settings: &'a OrgSettings) -> Reporter<'a> {
     Reporter {
@@ -134,11 +147,12 @@ pub fn report_scope(
     )?)
 }
 
-/// The caller, as the audit log names a reader.
-pub fn reader(user: &AuthUser) -> Reader<'_> {
-    Reader {
-        org_id: user.org_id(),
+/// The caller as a reader of reports.
+pub fn viewer(user: &AuthUser) -> Viewer<'_> {
+    Viewer {
+        org: &user.org,
         user_id: user.id(),
+        role: user.role,
     }
 }
 
@@ -214,4 +228,26 @@ pub fn caller(user: &AuthUser) -> Caller<'_> {
         id: user.id(),
         role: user.role,
     }
+}
+
+/// A range's numbers over what the caller may see, for the trend as numbers and as a chart.
+pub async fn trend(
+    state: &AppState,
+    user: AuthUser,
+    department_id: Option<String>,
+    (from, to): (NaiveDate, NaiveDate),
+    today: Today,
+) -> Result<TrendDays, ApiError> {
+    state
+        .db(move |conn| {
+            Ok(reporting::trend(
+                conn,
+                &viewer(&user),
+                department_id.as_deref(),
+                from,
+                to,
+                &today,
+            )?)
+        })
+        .await
 }

@@ -9,3 +9,4 @@ pub mod departments;
 pub mod invitations;
 pub mod organization;
 pub mod people;
+pub mod reporting;
