@@ -4,10 +4,9 @@
 use chrono::NaiveDate;
 
 use crate::auth::AuthUser;
-use crate::db::DbConn;
 use crate::domain::OrgSettings;
 use crate::error::{ApiError, Problem};
-use crate::reports::scope::{ReportScope, ScopeError};
+use crate::reports::scope::ScopeError;
 use crate::services::accounts::AccountError;
 use crate::reports::summary::Today;
 use crate::services::audit::AuditError;
@@ -16,6 +15,7 @@ use crate::services::departments::DepartmentError;
 use crate::services::invitations::InvitationError;
 use crate::services::organization::SettingsError;
 use crate::services::people::{Caller, ImportError, PeopleError};
+use crate::services::reminders::ReminderError;
 use crate::services::reporting::{self, ReportError, TrendDays, Viewer};
 use crate::state::AppState;
 
@@ -121,6 +121,18 @@ impl From<ReportError> for ApiError {
     }
 }
 
+impl From<ReminderError> for ApiError {
+    fn from(e: ReminderError) -> Self {
+        match e {
+            ReminderError::TooSoon { retry_after_secs } => {
+                ApiError::RateLimited { retry_after_secs }
+            }
+            ReminderError::Scope(e) => ApiError::from(e),
+            ReminderError::Db(e) => ApiError::from(e),
+        }
+    }
+}
+
 /// The caller as the person checking in.
 pub fn reporter<'a>(user: &'a AuthUser, settings: &'a OrgSettings) -> Reporter<'a> {
     Reporter {
@@ -130,21 +142,6 @@ pub fn reporter<'a>(user: &'a AuthUser, settings: &'a OrgSettings) -> Reporter<'
         org_tz: user.org_tz(),
         settings,
     }
-}
-
-/// What the caller may read, narrowed to `department_id` when given.
-pub fn report_scope(
-    conn: &mut DbConn,
-    user: &AuthUser,
-    department_id: Option<&str>,
-) -> Result<ReportScope, ApiError> {
-    Ok(ReportScope::resolve(
-        conn,
-        user.org_id(),
-        user.id(),
-        user.role,
-        department_id,
-    )?)
 }
 
 /// The caller as a reader of reports.

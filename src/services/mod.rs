@@ -9,4 +9,5 @@ pub mod departments;
 pub mod invitations;
 pub mod organization;
 pub mod people;
+pub mod reminders;
 pub mod reporting;
