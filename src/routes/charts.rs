@@ -15,7 +15,7 @@ use crate::reports::charts::{self, Lang, TrendPoint};
 use crate::reports::summary::Today;
 use crate::routes::dates::{report_day, report_range};
 use crate::routes::resource;
-use crate::routes::services::{self, viewer};
+use crate::routes::services::{self, caller};
 use crate::services::reporting;
 use crate::state::AppState;
 
@@ -131,7 +131,7 @@ pub async fn daily_svg(
         .db(move |conn| {
             Ok(reporting::daily_bars(
                 conn,
-                &viewer(&user),
+                &caller(&user),
                 query.department_id.as_deref(),
                 day,
                 &today,

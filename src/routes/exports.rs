@@ -31,7 +31,7 @@ use crate::reports::export::ExportError;
 use crate::reports::summary::Today;
 use crate::routes::dates::report_range;
 use crate::routes::resource;
-use crate::routes::services::viewer;
+use crate::routes::services::caller;
 use crate::services::reporting::{self, Export, ExportFormat};
 use crate::state::AppState;
 
@@ -80,7 +80,7 @@ async fn prepare(
         .with_own_connection(move |conn| {
             Ok(reporting::export(
                 conn,
-                &viewer(&user),
+                &caller(&user),
                 query.department_id.as_deref(),
                 from,
                 to,

@@ -11,7 +11,7 @@ use crate::error::ApiError;
 use crate::error::ErrorResponse;
 use crate::reports::summary::Today;
 use crate::routes::dates::report_day;
-use crate::routes::services::viewer;
+use crate::routes::services::caller;
 use crate::routes::views::utc;
 use crate::routes::{optional_json, resource, JSON_LIMIT_BYTES};
 use crate::services::reminders::{self, Asker};
@@ -64,8 +64,8 @@ pub async fn remind(
     let public_url = state.settings.public_url.clone();
     let queued = state
         .db(move |conn| {
-            let asker = Asker::Viewer {
-                viewer: &viewer(&user),
+            let asker = Asker::Person {
+                caller: &caller(&user),
                 department_id: body.department_id.as_deref(),
             };
             Ok(reminders::remind_now(
@@ -127,7 +127,7 @@ pub async fn list(
     let today = Today::in_org(&user.org, state.clock.now()).today;
     let day = report_day(query.date.as_deref(), today)?;
     let found = state
-        .db(move |conn| Ok(reminders::of_day(conn, &viewer(&user), day)?))
+        .db(move |conn| Ok(reminders::of_day(conn, &caller(&user), day)?))
         .await?;
     let reminders = found
         .into_iter()

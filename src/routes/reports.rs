@@ -12,7 +12,7 @@ use crate::reports::summary::{DepartmentCounts, Today, TrendDay};
 use crate::routes::dates::{report_day, report_range};
 use crate::routes::paging::{self, Paging};
 use crate::routes::resource;
-use crate::routes::services::{self, viewer};
+use crate::routes::services::{self, caller};
 use crate::routes::views::Checkin;
 use crate::services::reporting::{self, ListRequest, Listing};
 use crate::state::AppState;
@@ -69,7 +69,7 @@ pub async fn daily(
         .db(move |conn| {
             Ok(reporting::daily(
                 conn,
-                &viewer(&user),
+                &caller(&user),
                 query.department_id.as_deref(),
                 day,
                 &today,
@@ -204,7 +204,7 @@ async fn people_list(
             };
             Ok(reporting::people(
                 conn,
-                &viewer(&user),
+                &caller(&user),
                 list,
                 &request,
                 &today,

@@ -7,8 +7,8 @@ use crate::auth::AuthUser;
 use crate::domain::OrgSettings;
 use crate::error::{ApiError, Problem};
 use crate::reports::scope::ScopeError;
-use crate::services::accounts::AccountError;
 use crate::reports::summary::Today;
+use crate::services::accounts::AccountError;
 use crate::services::audit::AuditError;
 use crate::services::checkins::{CheckinError, Reporter};
 use crate::services::departments::DepartmentError;
@@ -16,7 +16,7 @@ use crate::services::invitations::InvitationError;
 use crate::services::organization::SettingsError;
 use crate::services::people::{Caller, ImportError, PeopleError};
 use crate::services::reminders::ReminderError;
-use crate::services::reporting::{self, ReportError, TrendDays, Viewer};
+use crate::services::reporting::{self, ReportError, TrendDays};
 use crate::state::AppState;
 
 impl From<ScopeError> for ApiError {
@@ -144,15 +144,6 @@ pub fn reporter<'a>(user: &'a AuthUser, settings: &'a OrgSettings) -> Reporter<'
     }
 }
 
-/// The caller as a reader of reports.
-pub fn viewer(user: &AuthUser) -> Viewer<'_> {
-    Viewer {
-        org: &user.org,
-        user_id: user.id(),
-        role: user.role,
-    }
-}
-
 impl From<PeopleError> for ApiError {
     fn from(e: PeopleError) -> Self {
         let message = e.to_string();
@@ -218,7 +209,7 @@ impl From<ImportError> for ApiError {
     }
 }
 
-/// The caller, as the people rules see them.
+/// The caller, as the features' rules see them.
 pub fn caller(user: &AuthUser) -> Caller<'_> {
     Caller {
         org: &user.org,
@@ -239,7 +230,7 @@ pub async fn trend(
         .db(move |conn| {
             Ok(reporting::trend(
                 conn,
-                &viewer(&user),
+                &caller(&user),
                 department_id.as_deref(),
                 from,
                 to,

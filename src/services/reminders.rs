@@ -23,7 +23,7 @@ use crate::email::{enqueue_for_day, NewMail};
 use crate::reports::lists;
 use crate::reports::scope::ScopeError;
 use crate::reports::summary::Today;
-use crate::services::reporting::Viewer;
+use crate::services::Caller;
 
 /// The pass name of on-demand (API and command line) passes, in their dedupe keys.
 pub const ONDEMAND: &str = "ondemand";
@@ -48,8 +48,8 @@ pub enum ReminderError {
 pub enum Asker<'a> {
     /// A manager or admin: within what they may read, narrowed to `department_id` when
     /// given; at most one pass per scope every `ondemand_interval`.
-    Viewer {
-        viewer: &'a Viewer<'a>,
+    Person {
+        caller: &'a Caller<'a>,
         department_id: Option<&'a str>,
     },
     /// The operator, from the command line: the whole organization, as often as asked.
@@ -67,23 +67,23 @@ pub fn remind_now(
     public_url: &str,
 ) -> Result<usize, ReminderError> {
     let (org, departments, limit_key) = match asker {
-        Asker::Viewer {
-            viewer,
+        Asker::Person {
+            caller,
             department_id,
         } => {
-            let scope = viewer.scope(conn, *department_id)?;
+            let scope = caller.report_scope(conn, *department_id)?;
             // One limit per department asked for, and per person unless they see it all.
             let limit_key = format!(
                 "{}:{}:{}",
-                viewer.org.id,
+                caller.org.id,
                 department_id.unwrap_or("*"),
                 if scope.departments.is_none() {
                     "organization"
                 } else {
-                    viewer.user_id
+                    caller.id
                 }
             );
-            (viewer.org, scope.departments, Some(limit_key))
+            (caller.org, scope.departments, Some(limit_key))
         }
         Asker::Operator(org) => (*org, None, None),
     };
@@ -158,14 +158,14 @@ pub struct DayReminder {
     pub row: Listed,
 }
 
-/// The reminders and digests queued for `day` to people the viewer may see, oldest first.
+/// The reminders and digests queued for `day` to people the caller may see, oldest first.
 pub fn of_day(
     conn: &mut DbConn,
-    viewer: &Viewer<'_>,
+    caller: &Caller<'_>,
     day: NaiveDate,
 ) -> Result<Vec<DayReminder>, ReminderError> {
-    let scope = viewer.scope(conn, None)?;
-    Ok(db::of_day(conn, &viewer.org.id, day)?
+    let scope = caller.report_scope(conn, None)?;
+    Ok(db::of_day(conn, &caller.org.id, day)?
         .into_iter()
         .filter(|r| scope.covers(r.department_id.as_deref()))
         .map(|mut row| {

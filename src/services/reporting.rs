@@ -15,7 +15,6 @@ use crate::db::reminders;
 use crate::db::stats::NO_DEPARTMENT;
 use crate::db::users::UserRow;
 use crate::db::DbConn;
-use crate::domain::Role;
 use crate::reports::charts::DepartmentBar;
 use crate::reports::counts::ByDepartment;
 use crate::reports::export::{CsvChunks, ExportError, ExportSource, XlsxExport};
@@ -23,29 +22,13 @@ use crate::reports::lists::{self, Listed, Window};
 use crate::reports::scope::{ReportScope, ScopeError};
 use crate::reports::summary::{rolled_up, trend_days, DepartmentCounts, Today, TrendDay};
 use crate::reports::{self, Counts};
+use crate::services::Caller;
 
-/// Who reads: what they may see follows from their role and the departments they manage.
-pub struct Viewer<'a> {
-    pub org: &'a OrganizationRow,
-    pub user_id: &'a str,
-    pub role: Role,
-}
-
-impl Viewer<'_> {
-    /// What the viewer may read, narrowed to `department_id` when given.
-    pub fn scope(
-        &self,
-        conn: &mut DbConn,
-        department_id: Option<&str>,
-    ) -> Result<ReportScope, ScopeError> {
-        ReportScope::resolve(conn, &self.org.id, self.user_id, self.role, department_id)
-    }
-
-    fn reader(&self) -> Reader<'_> {
-        Reader {
-            org_id: &self.org.id,
-            user_id: self.user_id,
-        }
+/// The caller, as the audit log names a reader.
+fn reader<'a>(caller: &'a Caller<'_>) -> Reader<'a> {
+    Reader {
+        org_id: &caller.org.id,
+        user_id: caller.id,
     }
 }
 
@@ -57,7 +40,7 @@ pub enum ReportError {
     Db(#[from] diesel::result::Error),
 }
 
-/// A day's numbers over what the viewer may see.
+/// A day's numbers over what the caller may see.
 pub struct Daily {
     pub total: Counts,
     /// People in scope with a reminder queued that day (any pass).
@@ -68,13 +51,13 @@ pub struct Daily {
 
 pub fn daily(
     conn: &mut DbConn,
-    viewer: &Viewer<'_>,
+    caller: &Caller<'_>,
     department_id: Option<&str>,
     day: NaiveDate,
     today: &Today,
 ) -> Result<Daily, ReportError> {
-    let (scope, counts) = day_in_scope(conn, viewer, department_id, day, today)?;
-    let reminded = reminders::reminded(conn, &viewer.org.id, day)?
+    let (scope, counts) = day_in_scope(conn, caller, department_id, day, today)?;
+    let reminded = reminders::reminded(conn, &caller.org.id, day)?
         .iter()
         .filter(|(_, department)| scope.covers(department.as_deref()))
         .count() as i64;
@@ -85,16 +68,16 @@ pub fn daily(
     })
 }
 
-/// What the viewer may see, and a day's counts per department.
+/// What the caller may see, and a day's counts per department.
 fn day_in_scope(
     conn: &mut DbConn,
-    viewer: &Viewer<'_>,
+    caller: &Caller<'_>,
     department_id: Option<&str>,
     day: NaiveDate,
     today: &Today,
 ) -> Result<(ReportScope, ByDepartment), ReportError> {
-    let scope = viewer.scope(conn, department_id)?;
-    let counts = reports::day_counts(conn, viewer.org, day, today.today)?;
+    let scope = caller.report_scope(conn, department_id)?;
+    let counts = reports::day_counts(conn, caller.org, day, today.today)?;
     Ok((scope, counts))
 }
 
@@ -111,12 +94,12 @@ pub struct DailyBars {
 /// bar of their own, so that the bars add up to the total.
 pub fn daily_bars(
     conn: &mut DbConn,
-    viewer: &Viewer<'_>,
+    caller: &Caller<'_>,
     department_id: Option<&str>,
     day: NaiveDate,
     today: &Today,
 ) -> Result<DailyBars, ReportError> {
-    let (scope, counts) = day_in_scope(conn, viewer, department_id, day, today)?;
+    let (scope, counts) = day_in_scope(conn, caller, department_id, day, today)?;
     let rolled = rolled_up(&scope, &counts);
     let mut bars: Vec<DepartmentBar> = rolled
         .iter()
@@ -160,7 +143,7 @@ pub fn daily_bars(
     })
 }
 
-/// The numbers of each day of a range over what the viewer may see.
+/// The numbers of each day of a range over what the caller may see.
 pub struct TrendDays {
     pub days: Vec<TrendDay>,
     /// The path of the department asked for.
@@ -169,15 +152,15 @@ pub struct TrendDays {
 
 pub fn trend(
     conn: &mut DbConn,
-    viewer: &Viewer<'_>,
+    caller: &Caller<'_>,
     department_id: Option<&str>,
     from: NaiveDate,
     to: NaiveDate,
     today: &Today,
 ) -> Result<TrendDays, ReportError> {
-    let scope = viewer.scope(conn, department_id)?;
+    let scope = caller.report_scope(conn, department_id)?;
     Ok(TrendDays {
-        days: trend_days(conn, viewer.org, &scope, from, to, today)?,
+        days: trend_days(conn, caller.org, &scope, from, to, today)?,
         department: department_id.map(|d| scope.tree.path(d)),
     })
 }
@@ -231,19 +214,19 @@ impl Listing {
     }
 }
 
-/// One page of a list within the viewer's scope, its departments named; the read is written
+/// One page of a list within the caller's scope, its departments named; the read is written
 /// in the audit log.
 pub fn people(
     conn: &mut DbConn,
-    viewer: &Viewer<'_>,
+    caller: &Caller<'_>,
     list: Listing,
     request: &ListRequest<'_>,
     today: &Today,
 ) -> Result<PeoplePage, ReportError> {
-    let scope = viewer.scope(conn, request.department_id)?;
+    let scope = caller.report_scope(conn, request.department_id)?;
     let (found, total) = match list {
-        Listing::Unreported => unreported(conn, viewer.org, &scope, request, today.today)?,
-        Listing::Abnormal => abnormal(conn, viewer.org, &scope, request)?,
+        Listing::Unreported => unreported(conn, caller.org, &scope, request, today.today)?,
+        Listing::Abnormal => abnormal(conn, caller.org, &scope, request)?,
     };
     let people: Vec<ListedPerson> = found
         .into_iter()
@@ -262,7 +245,7 @@ pub fn people(
     let detail = json!({"date": request.day, "page": request.page, "people": people.len()});
     report_read(
         conn,
-        viewer.reader(),
+        reader(caller),
         &scope,
         request.department_id,
         list.action(),
@@ -351,19 +334,19 @@ pub struct Export {
 /// made from, on `conn`, which the export then keeps for its rows.
 pub fn export(
     mut conn: DbConn,
-    viewer: &Viewer<'_>,
+    caller: &Caller<'_>,
     department_id: Option<&str>,
     from: NaiveDate,
     to: NaiveDate,
     format: ExportFormat,
     today: &Today,
 ) -> Result<Export, ReportError> {
-    let scope = viewer.scope(&mut conn, department_id)?;
-    let source = ExportSource::prepare(&mut conn, viewer.org, scope.departments.clone(), from, to)?;
+    let scope = caller.report_scope(&mut conn, department_id)?;
+    let source = ExportSource::prepare(&mut conn, caller.org, scope.departments.clone(), from, to)?;
     let detail: Value = json!({"from": from, "to": to, "department_id": department_id});
     report_read(
         &mut conn,
-        viewer.reader(),
+        reader(caller),
         &scope,
         department_id,
         format.action(),
