@@ -175,6 +175,7 @@ async fn run(label: &str, url: DatabaseUrl, dir: &std::path::Path) -> anyhow::Re
         reminder_interval_secs: 0,
         close_interval_secs: 0,
         smtp_connections: connections,
+        export_send_timeout_secs: health_checkin::config::DEFAULT_EXPORT_SEND_TIMEOUT_SECS,
         static_dir: health_checkin::config::default_static_dir(),
     };
     let mailer = Mailer::from_settings(&settings)?;

@@ -234,6 +234,7 @@ async fn run(db_label: &str, url: DatabaseUrl, dir: &std::path::Path) -> anyhow:
         reminder_interval_secs: 0,
         close_interval_secs: 0,
         smtp_connections: 8,
+        export_send_timeout_secs: health_checkin::config::DEFAULT_EXPORT_SEND_TIMEOUT_SECS,
     };
     let app = Application::build(settings)?;
     let pool = app.state().pool.clone();

@@ -109,6 +109,8 @@ pub struct Settings {
     pub close_interval_secs: u64,
     /// Open SMTP connections, and so mails sent at once by one instance.
     pub smtp_connections: u32,
+    /// Seconds an export waits for a client that stopped reading before it gives up.
+    pub export_send_timeout_secs: u64,
     /// The web app's files, served at `/`.
     pub static_dir: PathBuf,
 }
@@ -152,12 +154,16 @@ struct FileSettings {
     reminder_interval_secs: Option<u64>,
     close_interval_secs: Option<u64>,
     smtp_connections: Option<u32>,
+    export_send_timeout_secs: Option<u64>,
 }
 
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
 /// lettre waits about 40 ms per message on one connection: 64 connections make ~1,600 mails/s at most.
 pub const DEFAULT_SMTP_CONNECTIONS: u32 = 64;
 pub const MAX_SMTP_CONNECTIONS: u32 = 256;
+/// Long enough for a client busy with something else, short enough that a vanished one does
+/// not keep a database connection.
+pub const DEFAULT_EXPORT_SEND_TIMEOUT_SECS: u64 = 30;
 
 impl Settings {
     /// Reads the process environment and, when given, a TOML file.
@@ -304,6 +310,20 @@ impl Settings {
                 format!("must be between 1 and {MAX_SMTP_CONNECTIONS}"),
             ));
         }
+        let export_send_timeout_secs = match env("HC_EXPORT_SEND_TIMEOUT_SECS") {
+            Some(raw) => raw
+                .parse()
+                .map_err(|_| bad("HC_EXPORT_SEND_TIMEOUT_SECS", "must be a whole number"))?,
+            None => file
+                .export_send_timeout_secs
+                .unwrap_or(DEFAULT_EXPORT_SEND_TIMEOUT_SECS),
+        };
+        if !(1..=3600).contains(&export_send_timeout_secs) {
+            return Err(bad(
+                "HC_EXPORT_SEND_TIMEOUT_SECS",
+                "must be between 1 and 3600",
+            ));
+        }
         Ok(Self {
             bind,
             data_dir,
@@ -320,6 +340,7 @@ impl Settings {
             reminder_interval_secs,
             close_interval_secs,
             smtp_connections,
+            export_send_timeout_secs,
         })
     }
 }
@@ -402,6 +423,22 @@ mod tests {
         assert_eq!(err.setting, "HC_CLOSE_INTERVAL_SECS");
         let err = from_env(&[("HC_CLOSE_INTERVAL_SECS", "3601")]).unwrap_err();
         assert_eq!(err.setting, "HC_CLOSE_INTERVAL_SECS");
+    }
+
+    #[test]
+    fn the_export_send_timeout_is_a_setting() {
+        assert_eq!(
+            from_env(&[]).unwrap().export_send_timeout_secs,
+            DEFAULT_EXPORT_SEND_TIMEOUT_SECS
+        );
+        let set = from_env(&[("HC_EXPORT_SEND_TIMEOUT_SECS", "5")]).unwrap();
+        assert_eq!(set.export_send_timeout_secs, 5);
+        let file = Settings::from_sources(Some("export_send_timeout_secs = 90"), |_| None).unwrap();
+        assert_eq!(file.export_send_timeout_secs, 90);
+        for bad in ["0", "soon", "3601"] {
+            let err = from_env(&[("HC_EXPORT_SEND_TIMEOUT_SECS", bad)]).unwrap_err();
+            assert_eq!(err.setting, "HC_EXPORT_SEND_TIMEOUT_SECS", "{bad}");
+        }
     }
 
     #[test]

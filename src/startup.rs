@@ -100,6 +100,15 @@ impl Application {
         self.state.clone()
     }
 
+    /// Whether the database has no organization yet, as on the very first start.
+    pub async fn first_start(&self) -> bool {
+        let count = self
+            .state
+            .db(|conn| Ok(db::organizations::count(conn)?))
+            .await;
+        matches!(count, Ok(0))
+    }
+
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }

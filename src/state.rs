@@ -9,7 +9,7 @@ use crate::auth::rate_limit::RateLimiter;
 use crate::auth::JwtKeys;
 use crate::clock::SharedClock;
 use crate::config::Settings;
-use crate::db::{DbConn, Pool};
+use crate::db::{ConnectionManager, DbConn, Pool};
 use crate::email::Mailer;
 use crate::error::ApiError;
 use crate::invitations::Links;
@@ -70,6 +70,25 @@ impl AppState {
         web::block(move || {
             let mut conn = pool.get()?;
             work(&mut conn)
+        })
+        .await?
+    }
+
+    /// Runs `work` on the blocking pool with a connection of its own, opened outside the pool
+    /// and set up as the pool's are, which `work` may keep: for work that lasts as long as a
+    /// client takes (a download), which must not hold one of the pool's connections meanwhile.
+    pub async fn with_own_connection<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(DbConn) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let manager = ConnectionManager::new(self.settings.database_url.clone());
+        web::block(move || {
+            let conn = manager.establish().map_err(|e| {
+                tracing::warn!(error = %e, "no database connection available");
+                ApiError::Unavailable
+            })?;
+            work(conn)
         })
         .await?
     }

@@ -55,6 +55,12 @@ pub enum ExportError {
     /// The receiving side is gone (the client disconnected): stop quietly.
     #[error("the export was abandoned")]
     Closed,
+    /// The client stopped reading for longer than the send timeout: the export was given up.
+    #[error("the client read nothing for {0} s")]
+    Stalled(u64),
+    /// The export stopped before its end (given up, or failed without saying why).
+    #[error("the export stopped before its end")]
+    Unfinished,
 }
 
 impl From<csv::Error> for ExportError {

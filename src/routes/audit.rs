@@ -8,16 +8,15 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AuthUser;
-use crate::db::audit::{self};
-use crate::domain::day::day_end_utc;
 use crate::domain::Role;
 use crate::error::ApiError;
 use crate::error::ErrorResponse;
-use crate::reports::counts::org_tz;
 use crate::reports::summary::Today;
 use crate::routes::dates::{parse_range, RangeQuery};
 use crate::routes::paging::{self, Paging};
 use crate::routes::resource;
+use crate::routes::views::{stored_json, utc};
+use crate::services::audit;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -93,28 +92,24 @@ pub async fn list(
     )?;
     let paging = Paging::parse(query.page, query.per_page, paging::PEOPLE)?;
     let Paging { page, per_page } = paging;
-    let tz = org_tz(&user.org);
-    // From the start of `from` (the end of the day before) to the end of `to`.
-    let start = day_end_utc(tz, from.pred_opt().unwrap_or(from));
-    let until = day_end_utc(tz, to);
-    let org_id = user.org_id().to_string();
-    let (rows, total) = state
+    let found = state
         .db(move |conn| {
             Ok(audit::page(
                 conn,
-                &org_id,
-                start,
-                until,
+                &user.org,
+                from,
+                to,
                 paging.offset(),
                 per_page,
             )?)
         })
         .await?;
-    let entries = rows
+    let entries = found
+        .entries
         .into_iter()
         .map(|(row, name, email)| AuditEntry {
-            detail: serde_json::from_str(&row.detail).unwrap_or(Value::Null),
-            created_at: row.created_at.and_utc(),
+            detail: stored_json(&row.detail),
+            created_at: utc(row.created_at),
             actor: Actor {
                 id: row.user_id,
                 name,
@@ -127,7 +122,7 @@ pub async fn list(
         .collect();
     Ok(HttpResponse::Ok().json(AuditPage {
         entries,
-        total,
+        total: found.total,
         page,
         per_page,
     }))

@@ -109,6 +109,7 @@ pub fn settings_for(db: &TestDb) -> Settings {
         reminder_interval_secs: 0,
         close_interval_secs: 0,
         smtp_connections: 8,
+        export_send_timeout_secs: health_checkin::config::DEFAULT_EXPORT_SEND_TIMEOUT_SECS,
     }
 }
 
