@@ -23,10 +23,9 @@ impl From<ScopeError> for ApiError {
     fn from(e: ScopeError) -> Self {
         match e {
             ScopeError::OutsideScope => ApiError::Forbidden(e.to_string()),
-            ScopeError::UnknownDepartment => ApiError::field(
-                "department_id",
-                Problem::new("unknown_department", e.to_string()),
-            ),
+            ScopeError::UnknownDepartment => {
+                ApiError::field("department_id", Problem::unknown_department())
+            }
             ScopeError::Db(e) => ApiError::from(e),
         }
     }
