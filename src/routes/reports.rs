@@ -8,7 +8,7 @@ use crate::domain::Role;
 use crate::error::ApiError;
 use crate::error::ErrorResponse;
 use crate::reports::lists::Window;
-use crate::reports::summary::{DepartmentCounts, Today, TrendDay};
+use crate::reports::summary::{DayNumbers, DepartmentCounts, Today, TrendDay};
 use crate::routes::dates::{report_day, report_range};
 use crate::routes::paging::{self, Paging};
 use crate::routes::resource;
@@ -37,14 +37,8 @@ pub struct DayQuery {
 #[derive(Serialize, ToSchema)]
 pub struct DailyReport {
     pub date: NaiveDate,
-    pub expected: i64,
-    pub reported: i64,
-    pub unreported: i64,
-    /// Check-ins of people not expected that day (rest day, holiday, leave, not yet joined).
-    pub reported_unexpected: i64,
-    /// Every abnormal check-in, expected or not: at most `reported + reported_unexpected`.
-    pub abnormal: i64,
-    pub exempt: i64,
+    #[serde(flatten)]
+    pub numbers: DayNumbers,
     /// People in scope with a reminder queued that day (any pass).
     pub reminded: i64,
     /// Every department in scope, each counting its whole subtree.
@@ -79,12 +73,7 @@ pub async fn daily(
     let total = daily.total;
     Ok(HttpResponse::Ok().json(DailyReport {
         date: day,
-        expected: total.expected,
-        reported: total.reported,
-        unreported: total.unreported(),
-        reported_unexpected: total.reported_unexpected,
-        abnormal: total.abnormal,
-        exempt: total.exempt,
+        numbers: DayNumbers::from(&total),
         reminded: daily.reminded,
         departments: daily.departments,
     }))

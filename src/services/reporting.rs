@@ -114,8 +114,8 @@ pub fn daily_bars(
             id: d.id.clone(),
             name: d.name.clone(),
             direct: false,
-            expected: d.expected,
-            reported: d.reported,
+            expected: d.numbers.expected,
+            reported: d.numbers.reported,
         })
         .collect();
     let direct_key = match (department_id, &scope.departments) {

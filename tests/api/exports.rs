@@ -848,9 +848,15 @@ async fn an_unread_export_holds_no_connection_of_the_pool() {
 #[tokio::test]
 async fn an_export_whose_client_stops_reading_is_given_up_and_cut() {
     let (app, token) = app_for_a_long_export(4, 1).await;
+    // How long the server takes to produce the whole file on this machine now: an unread
+    // export must wait longer than that, or it may still be producing, not yet stuck.
+    let started = std::time::Instant::now();
+    let first = download(&app, A_YEAR, &token).await;
+    assert_eq!(first.status, StatusCode::OK);
+    let producing = started.elapsed();
     let mut export = start_export(&app, &token).await;
-    // Longer than the send timeout without reading: the export gives up.
-    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    // Longer than producing plus the send timeout without reading: the export gives up.
+    tokio::time::sleep(producing * 2 + std::time::Duration::from_secs(3)).await;
     let mut read = 0;
     let ending = loop {
         match export.chunk().await {
