@@ -11,6 +11,7 @@ use crate::services::accounts::AccountError;
 use crate::services::checkins::{CheckinError, Reporter};
 use crate::services::departments::DepartmentError;
 use crate::services::invitations::InvitationError;
+use crate::services::limits::LimitError;
 use crate::services::organization::SettingsError;
 use crate::services::people::{Caller, ImportError, PeopleError};
 
@@ -187,6 +188,7 @@ impl From<AccountError> for ApiError {
             AccountError::LinkInvalid => link_refused("link_invalid", e),
             AccountError::LinkUsed => link_refused("link_used", e),
             AccountError::WeakPassword(problem) => ApiError::field("password", problem),
+            AccountError::Limited(e) => e.into(),
             AccountError::Internal(e) => ApiError::internal(e),
             AccountError::Db(e) => e.into(),
         }
@@ -211,5 +213,14 @@ pub fn caller(user: &AuthUser) -> Caller<'_> {
         org: &user.org,
         id: user.id(),
         role: user.role,
+    }
+}
+
+impl From<LimitError> for ApiError {
+    fn from(e: LimitError) -> Self {
+        match e {
+            LimitError::Exceeded { retry_after_secs } => ApiError::RateLimited { retry_after_secs },
+            LimitError::Db(e) => e.into(),
+        }
     }
 }

@@ -6,5 +6,6 @@ pub mod accounts;
 pub mod checkins;
 pub mod departments;
 pub mod invitations;
+pub mod limits;
 pub mod organization;
 pub mod people;

@@ -14,6 +14,7 @@ mod helpers;
 mod import;
 mod instances;
 mod invitations;
+mod limits;
 mod mail;
 mod messages;
 mod migrations;
