@@ -1,10 +1,10 @@
-//! Forgetting what no longer counts: limit windows that have passed, so that the table does
-//! not grow with time.
+//! Forgetting what no longer counts: limit windows that have passed and revoked tokens that
+//! have expired, so that neither table grows with time.
 
 use actix_web::web;
 
 use super::Ran;
-use crate::services::limits;
+use crate::services::{limits, sessions};
 use crate::state::AppState;
 
 /// How often the job runs; what it removes only takes room, never changes an answer.
@@ -13,12 +13,19 @@ pub const EVERY: std::time::Duration = std::time::Duration::from_secs(5 * 60);
 pub async fn forget_expired(state: web::Data<AppState>) -> anyhow::Result<Ran> {
     let now = state.clock.now();
     let login_limits = state.login_limits();
-    let windows = state
-        .db(move |conn| Ok(limits::purge_expired(conn, login_limits, now)?))
+    let (windows, tokens) = state
+        .db(move |conn| {
+            Ok((
+                limits::purge_expired(conn, login_limits, now)?,
+                sessions::purge_expired(conn, now)?,
+            ))
+        })
         .await
         .map_err(|e| anyhow::anyhow!("forgetting what expired: {e}"))?;
-    Ok(if windows > 0 {
-        Ran::Worked(format!("forgot {windows} passed limit window(s)"))
+    Ok(if windows + tokens > 0 {
+        Ran::Worked(format!(
+            "forgot {windows} passed limit window(s) and {tokens} expired revoked token(s)"
+        ))
     } else {
         Ran::Idle
     })

@@ -15,7 +15,7 @@ use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 use crate::domain::form::{FieldKind, FormTemplate};
 use crate::routes::{
     audit, auth, charts, checkins, departments, employees, exports, health, organization,
-    reminders, reports, JSON_LIMIT_BYTES,
+    reminders, reports, sessions, JSON_LIMIT_BYTES,
 };
 
 /// The error shape of every failed request: the one `ApiError` renders.
@@ -246,6 +246,9 @@ fn with_types(schema: Schema, types: Vec<Type>) -> Schema {
         auth::set_password,
         auth::forgot_password,
         auth::me,
+        sessions::logout,
+        sessions::sign_out_everywhere,
+        sessions::sign_out_person_everywhere,
         checkins::day_view,
         checkins::submit,
         checkins::history,

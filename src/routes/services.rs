@@ -14,6 +14,7 @@ use crate::services::invitations::InvitationError;
 use crate::services::limits::LimitError;
 use crate::services::organization::SettingsError;
 use crate::services::people::{Caller, ImportError, PeopleError};
+use crate::services::sessions::SessionError;
 
 impl From<ScopeError> for ApiError {
     fn from(e: ScopeError) -> Self {
@@ -221,6 +222,15 @@ impl From<LimitError> for ApiError {
         match e {
             LimitError::Exceeded { retry_after_secs } => ApiError::RateLimited { retry_after_secs },
             LimitError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<SessionError> for ApiError {
+    fn from(e: SessionError) -> Self {
+        match e {
+            SessionError::NotFound => ApiError::not_found("person"),
+            SessionError::Db(e) => e.into(),
         }
     }
 }

@@ -9,3 +9,4 @@ pub mod invitations;
 pub mod limits;
 pub mod organization;
 pub mod people;
+pub mod sessions;

@@ -25,6 +25,7 @@ mod people;
 mod reminders;
 mod reports;
 mod roles;
+mod sessions;
 mod settings;
 mod smtp;
 mod tokens;
