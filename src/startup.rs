@@ -85,6 +85,12 @@ impl Application {
                 jobs::closing::close_past_days,
             );
         }
+        jobs::spawn_every(
+            "forgetting what expired",
+            jobs::expiry::EVERY,
+            state.clone(),
+            jobs::expiry::forget_expired,
+        );
         Ok(Self {
             port,
             server,

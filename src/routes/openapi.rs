@@ -11,7 +11,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
 
 use crate::routes::{
     audit, auth, charts, checkins, departments, employees, exports, health, organization,
-    reminders, reports, JSON_LIMIT_BYTES,
+    reminders, reports, sessions, JSON_LIMIT_BYTES,
 };
 
 /// The error shape of every failed request: the one `ApiError` renders.
@@ -139,6 +139,9 @@ impl Modify for CommonResponses {
         auth::set_password,
         auth::forgot_password,
         auth::me,
+        sessions::logout,
+        sessions::sign_out_everywhere,
+        sessions::sign_out_person_everywhere,
         checkins::day_view,
         checkins::submit,
         checkins::history,

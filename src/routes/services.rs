@@ -13,10 +13,12 @@ use crate::services::audit::AuditError;
 use crate::services::checkins::{CheckinError, Reporter};
 use crate::services::departments::DepartmentError;
 use crate::services::invitations::InvitationError;
+use crate::services::limits::LimitError;
 use crate::services::organization::SettingsError;
 use crate::services::people::{Caller, ImportError, PeopleError};
 use crate::services::reminders::ReminderError;
 use crate::services::reporting::{self, ReportError, TrendDays};
+use crate::services::sessions::SessionError;
 use crate::state::AppState;
 
 impl From<ScopeError> for ApiError {
@@ -198,6 +200,7 @@ impl From<AccountError> for ApiError {
             AccountError::LinkInvalid => link_refused("link_invalid", e),
             AccountError::LinkUsed => link_refused("link_used", e),
             AccountError::WeakPassword(problem) => ApiError::field("password", problem),
+            AccountError::Limited(e) => e.into(),
             AccountError::Internal(e) => ApiError::internal(e),
             AccountError::Db(e) => e.into(),
         }
@@ -245,4 +248,22 @@ pub async fn trend(
             )?)
         })
         .await
+}
+
+impl From<LimitError> for ApiError {
+    fn from(e: LimitError) -> Self {
+        match e {
+            LimitError::Exceeded { retry_after_secs } => ApiError::RateLimited { retry_after_secs },
+            LimitError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<SessionError> for ApiError {
+    fn from(e: SessionError) -> Self {
+        match e {
+            SessionError::NotFound => ApiError::not_found("person"),
+            SessionError::Db(e) => e.into(),
+        }
+    }
 }

@@ -12,10 +12,12 @@ pub mod audit;
 pub mod checkins;
 pub mod departments;
 pub mod invitations;
+pub mod limits;
 pub mod organization;
 pub mod people;
 pub mod reminders;
 pub mod reporting;
+pub mod sessions;
 
 /// Who is asking, for the rules that depend on it: what they may see, what they may not do
 /// to themselves.
