@@ -234,6 +234,10 @@ async fn run(db_label: &str, url: DatabaseUrl, dir: &std::path::Path) -> anyhow:
         reminder_interval_secs: 0,
         close_interval_secs: 0,
         smtp_connections: 8,
+        export_send_timeout_secs: health_checkin::config::DEFAULT_EXPORT_SEND_TIMEOUT_SECS,
+        trusted_proxies: Default::default(),
+        login_failures_per_client: health_checkin::config::DEFAULT_LOGIN_FAILURES_PER_CLIENT,
+        auth_requests_per_minute: health_checkin::config::DEFAULT_AUTH_REQUESTS_PER_MINUTE,
     };
     let app = Application::build(settings)?;
     let pool = app.state().pool.clone();

@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 
 use crate::auth::jwt::{load_or_create_secret, JwtKeys};
 use crate::config::Settings;
-use crate::db::{self, organizations};
+use crate::db;
 use crate::invitations::{Links, INVITATION_DAYS};
 use crate::provisioning::{create_organization, NewOrganization, ProvisionError};
 use crate::services::people::{self, ImportError, ImportOptions};
@@ -143,15 +143,13 @@ pub fn init_tls() {
 fn serve(settings: Settings) -> anyhow::Result<()> {
     actix_web::rt::System::new().block_on(async move {
         let app = Application::build(settings.clone())?;
-        let state = app.state();
         let host = settings.bind.rsplit_once(':').map_or("127.0.0.1", |(h, _)| h);
         println!(
             "health-checkin listening on http://{host}:{} ({})",
             app.port(),
             settings.database_url.backend_name()
         );
-        let organizations = state.db(|conn| Ok(organizations::count(conn)?)).await;
-        if matches!(organizations, Ok(0)) {
+        if app.first_start().await {
             println!(
                 "No organization yet. Create the first one with:\n  \
                  health-checkin org create --name \"Acme\" --timezone Asia/Shanghai --admin-email hr@acme.test\n\
@@ -255,54 +253,43 @@ fn import_employees(
 }
 
 fn remind(settings: Settings, date: Option<chrono::NaiveDate>) -> anyhow::Result<()> {
-    use crate::domain::LocalCalendar;
-    use crate::jobs::{delivery, reminders};
+    use crate::jobs::delivery::{self, Delivery};
+    use crate::services::reminders;
 
     actix_web::rt::System::new().block_on(async move {
         let pool = crate::startup::prepare_database(&settings)?;
-        let secret = load_or_create_secret(&settings)?;
         let mailer = crate::email::Mailer::from_settings(&settings)?;
-        let state = crate::state::AppState::new(
-            settings,
-            pool,
-            std::sync::Arc::new(crate::clock::SystemClock),
-            JwtKeys::new(&secret),
-            mailer,
-        );
         let now = chrono::Utc::now();
-        let public_url = state.settings.public_url.clone();
-        let planned = state
-            .db(move |conn| {
-                let mut planned = Vec::new();
-                for org in organizations::all(conn)? {
-                    let today =
-                        LocalCalendar::new(crate::reports::counts::org_tz(&org), now).today();
-                    let day = date.unwrap_or(today);
-                    let queued = conn.write_transaction(|c| {
-                        reminders::plan_ondemand(
-                            c,
-                            &org,
-                            day,
-                            today,
-                            None,
-                            &public_url,
-                            crate::db::db_time(now),
-                        )
-                    })?;
-                    planned.push((org.name, day, queued));
-                }
-                Ok(planned)
-            })
-            .await
-            .map_err(|e| anyhow::anyhow!("planning reminders: {e}"))?;
-        for (org, day, queued) in &planned {
-            println!("{org}: {queued} reminder(s) queued for {day}");
+        let public_url = settings.public_url.clone();
+        let planner = pool.clone();
+        let reminded = actix_web::web::block(move || -> anyhow::Result<_> {
+            let mut conn = planner.get()?;
+            Ok(reminders::remind_every_organization(
+                &mut conn,
+                date,
+                &public_url,
+                now,
+            )?)
+        })
+        .await?
+        .map_err(|e| anyhow::anyhow!("planning reminders: {e}"))?;
+        for r in &reminded {
+            println!(
+                "{}: {} reminder(s) queued for {}",
+                r.org_name, r.queued, r.day
+            );
         }
+        let outbox = Delivery {
+            pool: &pool,
+            mailer: &mailer,
+            clock: &crate::clock::SystemClock,
+            connections: settings.smtp_connections,
+        };
         let mut sent = 0;
         let mut failed = 0;
         let mut retrying = 0;
         loop {
-            let report = delivery::deliver_due(&state).await?;
+            let report = delivery::deliver(&outbox).await?;
             sent += report.sent;
             failed += report.failed;
             retrying += report.retrying;

@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::auth::client::TrustedProxies;
+
 /// A value that never shows up in logs or `Debug` output.
 #[derive(Clone, Deserialize)]
 #[serde(transparent)]
@@ -109,8 +111,17 @@ pub struct Settings {
     pub close_interval_secs: u64,
     /// Open SMTP connections, and so mails sent at once by one instance.
     pub smtp_connections: u32,
+    /// Seconds an export waits for a client that stopped reading before it gives up.
+    pub export_send_timeout_secs: u64,
     /// The web app's files, served at `/`.
     pub static_dir: PathBuf,
+    /// Our own proxies: only their forwarded headers name the client; empty trusts none.
+    pub trusted_proxies: TrustedProxies,
+    /// Failed logins from one client address in 15 minutes before it must wait.
+    pub login_failures_per_client: u32,
+    /// Anonymous requests (log in, set a password, forgot password) one client may send per
+    /// minute, at once or spread out, before the in-memory guard refuses them; 0 turns it off.
+    pub auth_requests_per_minute: u32,
 }
 
 /// Where the web app's files are unless `HC_STATIC_DIR` says otherwise: the repository's
@@ -152,12 +163,23 @@ struct FileSettings {
     reminder_interval_secs: Option<u64>,
     close_interval_secs: Option<u64>,
     smtp_connections: Option<u32>,
+    export_send_timeout_secs: Option<u64>,
+    trusted_proxies: Option<String>,
+    login_failures_per_client: Option<u32>,
+    auth_requests_per_minute: Option<u32>,
 }
 
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
 /// lettre waits about 40 ms per message on one connection: 64 connections make ~1,600 mails/s at most.
 pub const DEFAULT_SMTP_CONNECTIONS: u32 = 64;
 pub const MAX_SMTP_CONNECTIONS: u32 = 256;
+/// Long enough for a client busy with something else, short enough that a vanished one does
+/// not keep a database connection.
+pub const DEFAULT_EXPORT_SEND_TIMEOUT_SECS: u64 = 30;
+pub const DEFAULT_LOGIN_FAILURES_PER_CLIENT: u32 = 50;
+pub const MAX_LOGIN_FAILURES_PER_CLIENT: u32 = 100_000;
+pub const DEFAULT_AUTH_REQUESTS_PER_MINUTE: u32 = 300;
+pub const MAX_AUTH_REQUESTS_PER_MINUTE: u32 = 1_000_000;
 
 impl Settings {
     /// Reads the process environment and, when given, a TOML file.
@@ -304,6 +326,53 @@ impl Settings {
                 format!("must be between 1 and {MAX_SMTP_CONNECTIONS}"),
             ));
         }
+        let export_send_timeout_secs = match env("HC_EXPORT_SEND_TIMEOUT_SECS") {
+            Some(raw) => raw
+                .parse()
+                .map_err(|_| bad("HC_EXPORT_SEND_TIMEOUT_SECS", "must be a whole number"))?,
+            None => file
+                .export_send_timeout_secs
+                .unwrap_or(DEFAULT_EXPORT_SEND_TIMEOUT_SECS),
+        };
+        if !(1..=3600).contains(&export_send_timeout_secs) {
+            return Err(bad(
+                "HC_EXPORT_SEND_TIMEOUT_SECS",
+                "must be between 1 and 3600",
+            ));
+        }
+        let trusted_proxies = env("HC_TRUSTED_PROXIES")
+            .or(file.trusted_proxies)
+            .map(|raw| TrustedProxies::parse(&raw).map_err(|p| bad("HC_TRUSTED_PROXIES", p)))
+            .transpose()?
+            .unwrap_or_default();
+        let login_failures_per_client = match env("HC_LOGIN_FAILURES_PER_CLIENT") {
+            Some(raw) => raw
+                .parse()
+                .map_err(|_| bad("HC_LOGIN_FAILURES_PER_CLIENT", "must be a whole number"))?,
+            None => file
+                .login_failures_per_client
+                .unwrap_or(DEFAULT_LOGIN_FAILURES_PER_CLIENT),
+        };
+        if !(1..=MAX_LOGIN_FAILURES_PER_CLIENT).contains(&login_failures_per_client) {
+            return Err(bad(
+                "HC_LOGIN_FAILURES_PER_CLIENT",
+                format!("must be between 1 and {MAX_LOGIN_FAILURES_PER_CLIENT}"),
+            ));
+        }
+        let auth_requests_per_minute = match env("HC_AUTH_REQUESTS_PER_MINUTE") {
+            Some(raw) => raw
+                .parse()
+                .map_err(|_| bad("HC_AUTH_REQUESTS_PER_MINUTE", "must be a whole number"))?,
+            None => file
+                .auth_requests_per_minute
+                .unwrap_or(DEFAULT_AUTH_REQUESTS_PER_MINUTE),
+        };
+        if auth_requests_per_minute > MAX_AUTH_REQUESTS_PER_MINUTE {
+            return Err(bad(
+                "HC_AUTH_REQUESTS_PER_MINUTE",
+                format!("must be between 0 (off) and {MAX_AUTH_REQUESTS_PER_MINUTE}"),
+            ));
+        }
         Ok(Self {
             bind,
             data_dir,
@@ -320,6 +389,10 @@ impl Settings {
             reminder_interval_secs,
             close_interval_secs,
             smtp_connections,
+            export_send_timeout_secs,
+            trusted_proxies,
+            login_failures_per_client,
+            auth_requests_per_minute,
         })
     }
 }
@@ -405,6 +478,22 @@ mod tests {
     }
 
     #[test]
+    fn the_export_send_timeout_is_a_setting() {
+        assert_eq!(
+            from_env(&[]).unwrap().export_send_timeout_secs,
+            DEFAULT_EXPORT_SEND_TIMEOUT_SECS
+        );
+        let set = from_env(&[("HC_EXPORT_SEND_TIMEOUT_SECS", "5")]).unwrap();
+        assert_eq!(set.export_send_timeout_secs, 5);
+        let file = Settings::from_sources(Some("export_send_timeout_secs = 90"), |_| None).unwrap();
+        assert_eq!(file.export_send_timeout_secs, 90);
+        for bad in ["0", "soon", "3601"] {
+            let err = from_env(&[("HC_EXPORT_SEND_TIMEOUT_SECS", bad)]).unwrap_err();
+            assert_eq!(err.setting, "HC_EXPORT_SEND_TIMEOUT_SECS", "{bad}");
+        }
+    }
+
+    #[test]
     fn delivery_interval_defaults_to_five_seconds_and_zero_turns_it_off() {
         assert_eq!(from_env(&[]).unwrap().delivery_interval_secs, 5);
         let off = from_env(&[("HC_DELIVERY_INTERVAL_SECS", "0")]).unwrap();
@@ -423,6 +512,41 @@ mod tests {
         assert!(default_static_dir().ends_with("static"));
         let s = from_env(&[("HC_STATIC_DIR", "/srv/hc/static")]).unwrap();
         assert_eq!(s.static_dir, PathBuf::from("/srv/hc/static"));
+    }
+
+    #[test]
+    fn limits_are_settings_and_a_bad_proxy_list_names_its_setting() {
+        let defaults = from_env(&[]).unwrap();
+        assert_eq!(defaults.trusted_proxies, TrustedProxies::default());
+        assert_eq!(defaults.login_failures_per_client, 50);
+        assert_eq!(defaults.auth_requests_per_minute, 300);
+        let set = from_env(&[
+            ("HC_TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1"),
+            ("HC_LOGIN_FAILURES_PER_CLIENT", "200"),
+            ("HC_AUTH_REQUESTS_PER_MINUTE", "0"),
+        ])
+        .unwrap();
+        assert!(set.trusted_proxies.trusts("10.1.2.3".parse().unwrap()));
+        assert!(set.trusted_proxies.trusts("127.0.0.1".parse().unwrap()));
+        assert!(!set.trusted_proxies.trusts("192.0.2.1".parse().unwrap()));
+        assert_eq!(
+            (set.login_failures_per_client, set.auth_requests_per_minute),
+            (200, 0)
+        );
+        let file = Settings::from_sources(Some("trusted_proxies = \"::1\""), |_| None).unwrap();
+        assert!(file.trusted_proxies.trusts("::1".parse().unwrap()));
+        for (setting, value) in [
+            ("HC_TRUSTED_PROXIES", "proxy.internal"),
+            ("HC_TRUSTED_PROXIES", "10.0.0.0/33"),
+            ("HC_LOGIN_FAILURES_PER_CLIENT", "0"),
+            ("HC_LOGIN_FAILURES_PER_CLIENT", "many"),
+            ("HC_AUTH_REQUESTS_PER_MINUTE", "-1"),
+        ] {
+            let err = from_env(&[(setting, value)]).unwrap_err();
+            assert_eq!(err.setting, setting, "{value}");
+        }
+        let err = from_env(&[("HC_TRUSTED_PROXIES", "10.0.0.0/8, nonsense")]).unwrap_err();
+        assert!(err.problem.contains("nonsense"), "{}", err.problem);
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod error;
 pub mod import;
 pub mod invitations;
 pub mod jobs;
+pub mod markup;
 pub mod people;
 pub mod private_files;
 pub mod problem;

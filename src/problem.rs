@@ -123,16 +123,3 @@ impl fmt::Display for Problem {
 }
 
 impl std::error::Error for Problem {}
-
-// TEMPORARY while every site gains its code: a bare sentence is a problem without one.
-impl From<&str> for Problem {
-    fn from(message: &str) -> Self {
-        Self::new("invalid", message)
-    }
-}
-
-impl From<String> for Problem {
-    fn from(message: String) -> Self {
-        Self::new("invalid", message)
-    }
-}

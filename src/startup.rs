@@ -85,6 +85,12 @@ impl Application {
                 jobs::closing::close_past_days,
             );
         }
+        jobs::spawn_every(
+            "forgetting what expired",
+            jobs::expiry::EVERY,
+            state.clone(),
+            jobs::expiry::forget_expired,
+        );
         Ok(Self {
             port,
             server,
@@ -98,6 +104,15 @@ impl Application {
 
     pub fn state(&self) -> web::Data<AppState> {
         self.state.clone()
+    }
+
+    /// Whether the database has no organization yet, as on the very first start.
+    pub async fn first_start(&self) -> bool {
+        let count = self
+            .state
+            .db(|conn| Ok(db::organizations::count(conn)?))
+            .await;
+        matches!(count, Ok(0))
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {

@@ -5,28 +5,24 @@ use std::sync::Arc;
 use actix_web::web;
 use chrono::Duration;
 
-use crate::auth::rate_limit::RateLimiter;
+use crate::auth::flood_guard::FloodGuard;
 use crate::auth::JwtKeys;
 use crate::clock::SharedClock;
 use crate::config::Settings;
-use crate::db::{DbConn, Pool};
+use crate::db::{ConnectionManager, DbConn, Pool};
 use crate::email::Mailer;
 use crate::error::ApiError;
 use crate::invitations::Links;
-
-/// Failed logins allowed per e-mail address in `LOGIN_WINDOW_MINUTES`.
-const LOGIN_FAILURES_ALLOWED: usize = 10;
-const LOGIN_WINDOW_MINUTES: i64 = 15;
+use crate::services::limits::LoginLimits;
 
 pub struct AppState {
     pub settings: Settings,
     pub pool: Pool,
     pub clock: SharedClock,
     pub jwt: JwtKeys,
-    pub login_failures: RateLimiter,
-    /// Reset requests per e-mail address, and per client address.
-    pub reset_per_email: RateLimiter,
-    pub reset_per_client: RateLimiter,
+    /// Keeps one client's flood of anonymous requests off the pool (the limits themselves
+    /// are in the database).
+    pub flood_guard: FloodGuard,
     pub mailer: Mailer,
 }
 
@@ -45,17 +41,13 @@ impl AppState {
         jwt: JwtKeys,
         mailer: Mailer,
     ) -> Self {
+        let flood_guard = FloodGuard::new(settings.auth_requests_per_minute, clock.clone());
         Self {
             settings,
             pool,
             clock,
             jwt,
-            login_failures: RateLimiter::new(
-                LOGIN_FAILURES_ALLOWED,
-                Duration::minutes(LOGIN_WINDOW_MINUTES),
-            ),
-            reset_per_email: RateLimiter::new(3, Duration::hours(1)),
-            reset_per_client: RateLimiter::new(30, Duration::hours(1)),
+            flood_guard,
             mailer,
         }
     }
@@ -74,8 +66,34 @@ impl AppState {
         .await?
     }
 
+    /// Runs `work` on the blocking pool with a connection of its own, opened outside the pool
+    /// and set up as the pool's are, which `work` may keep: for work that lasts as long as a
+    /// client takes (a download), which must not hold one of the pool's connections meanwhile.
+    pub async fn with_own_connection<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(DbConn) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let manager = ConnectionManager::new(self.settings.database_url.clone());
+        web::block(move || {
+            let conn = manager.establish().map_err(|e| {
+                tracing::warn!(error = %e, "no database connection available");
+                ApiError::Unavailable
+            })?;
+            work(conn)
+        })
+        .await?
+    }
+
     pub fn session_ttl(&self) -> Duration {
         Duration::hours(self.settings.session_hours)
+    }
+
+    /// The login limits the settings set.
+    pub fn login_limits(&self) -> LoginLimits {
+        LoginLimits {
+            failures_per_client: self.settings.login_failures_per_client,
+        }
     }
 }
 

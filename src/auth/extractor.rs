@@ -6,10 +6,12 @@ use std::pin::Pin;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use super::jwt::{Purpose, TokenError};
 use crate::db::organizations::OrganizationRow;
+use crate::db::sessions;
 use crate::db::users::{self, UserRow};
 use crate::domain::day::parse_timezone;
 use crate::domain::{LocalCalendar, OrgSettings, Role};
@@ -23,6 +25,15 @@ pub struct AuthUser {
     pub role: Role,
     /// The person's own zone where set, else the organization's.
     pub tz: Tz,
+    /// The token this request came with.
+    pub token: SessionToken,
+}
+
+/// A login token by its id, and when it expires by itself.
+#[derive(Clone, Debug)]
+pub struct SessionToken {
+    pub id: String,
+    pub expires_at: DateTime<Utc>,
 }
 
 impl AuthUser {
@@ -85,19 +96,28 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, Api
             TokenError::Expired => ApiError::unauthorized("your session has expired; log in again"),
             _ => ApiError::unauthorized("the token is not valid; log in again"),
         })?;
-    let user_id = claims.sub.clone();
-    let found = state
-        .db(move |conn| Ok(users::find_with_org(conn, &user_id)?))
+    let signed_out = || ApiError::unauthorized("this session was signed out; log in again");
+    // A session from before tokens had ids could not be ended alone: it must log in again.
+    let token = SessionToken {
+        id: claims.jti.clone().ok_or_else(signed_out)?,
+        expires_at: DateTime::from_timestamp(claims.exp, 0)
+            .ok_or_else(|| ApiError::unauthorized("the token is not valid; log in again"))?,
+    };
+    let (user_id, token_id) = (claims.sub.clone(), token.id.clone());
+    // The person and the revocation in one trip to the pool; the second is a key lookup.
+    let (found, revoked) = state
+        .db(move |conn| {
+            let found = users::find_with_org(conn, &user_id)?;
+            Ok((found, sessions::is_revoked(conn, &token_id)?))
+        })
         .await?;
     let Some((user, org)) = found else {
         return Err(ApiError::unauthorized(
             "the token is not valid; log in again",
         ));
     };
-    if !user.active || user.token_version != claims.ver || user.org_id != claims.org {
-        return Err(ApiError::unauthorized(
-            "this session was signed out; log in again",
-        ));
+    if revoked || !user.active || user.token_version != claims.ver || user.org_id != claims.org {
+        return Err(signed_out());
     }
     let role = user
         .role
@@ -114,6 +134,7 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, Api
         org,
         role,
         tz,
+        token,
     })
 }
 

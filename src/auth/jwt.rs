@@ -31,6 +31,10 @@ pub struct Claims {
     pub purpose: Purpose,
     /// The user's token version when the token was issued.
     pub ver: i32,
+    /// This token's own id, by which logging out revokes it alone. Tokens from before ids
+    /// were given have none: a session without one is refused, a link is not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jti: Option<String>,
     pub iat: i64,
     pub exp: i64,
     pub iss: String,
@@ -54,6 +58,7 @@ impl Claims {
             org: org_id.to_string(),
             purpose,
             ver: token_version,
+            jti: Some(token_id()),
             iat: now.timestamp(),
             exp: expires.timestamp(),
             iss: ISSUER.into(),
@@ -201,6 +206,13 @@ impl JwtKeys {
     }
 }
 
+/// 128 random bits in hex.
+fn token_id() -> String {
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
 /// The configured secret, or one generated on first start and kept in the data folder.
 pub fn load_or_create_secret(settings: &Settings) -> anyhow::Result<Vec<u8>> {
     if let Some(secret) = &settings.jwt_secret {
@@ -257,6 +269,12 @@ mod tests {
             .unwrap();
         let claims = keys().verify(&token, Purpose::Login, now).unwrap();
         assert_eq!((claims.sub.as_str(), claims.ver), ("u1", 3));
+        let (again, _) = keys()
+            .issue("u1", "o1", 3, Purpose::Login, now, Duration::hours(1))
+            .unwrap();
+        let again = keys().verify(&again, Purpose::Login, now).unwrap();
+        assert_eq!(claims.jti.as_ref().map(String::len), Some(32));
+        assert_ne!(claims.jti, again.jti, "every token has its own id");
         assert_eq!(
             keys().verify(&token, Purpose::Reset, now).unwrap_err(),
             TokenError::WrongPurpose

@@ -2,10 +2,10 @@
 
 pub mod client;
 pub mod extractor;
+pub mod flood_guard;
 pub mod hashing;
 pub mod jwt;
 pub mod password;
-pub mod rate_limit;
 
 pub use extractor::AuthUser;
 pub use jwt::{JwtKeys, Purpose};

@@ -23,6 +23,23 @@ pub fn hit(
     key: &str,
     now: NaiveDateTime,
 ) -> QueryResult<Result<(), NaiveDateTime>> {
+    // Another request may forget or purge the row between two steps; then start over, which
+    // finds no row and inserts one.
+    for _ in 0..3 {
+        if let Some(counted) = hit_once(conn, window, key, now)? {
+            return Ok(counted);
+        }
+    }
+    Err(diesel::result::Error::NotFound)
+}
+
+/// One try of `hit`; `None` when the row went away under it.
+fn hit_once(
+    conn: &mut DbConn,
+    window: Window,
+    key: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<Result<(), NaiveDateTime>>> {
     let row = (
         attempt_windows::rule.eq(window.rule),
         attempt_windows::key.eq(key),
@@ -42,7 +59,7 @@ pub fn hit(
             .execute(c)?,
     };
     if inserted == 1 {
-        return Ok(Ok(()));
+        return Ok(Some(Ok(())));
     }
     let this_key = attempt_windows::table
         .filter(attempt_windows::rule.eq(window.rule))
@@ -56,16 +73,32 @@ pub fn hit(
             ))
             .execute(conn)?;
     if restarted == 1 {
-        return Ok(Ok(()));
+        return Ok(Some(Ok(())));
     }
     let counted = diesel::update(this_key.filter(attempt_windows::hits.lt(window.allowed)))
         .set(attempt_windows::hits.eq(attempt_windows::hits + 1))
         .execute(conn)?;
     if counted == 1 {
-        return Ok(Ok(()));
+        return Ok(Some(Ok(())));
     }
-    let started: NaiveDateTime = this_key.select(attempt_windows::window_start).first(conn)?;
-    Ok(Err(started + window.length))
+    let started: Option<NaiveDateTime> = this_key
+        .select(attempt_windows::window_start)
+        .first(conn)
+        .optional()?;
+    Ok(started.map(|started| Err(started + window.length)))
+}
+
+/// Takes back one attempt counted in the current window (one that turned out to be allowed
+/// after all, such as a login that succeeded).
+pub fn take_back(conn: &mut DbConn, window: Window, key: &str) -> QueryResult<usize> {
+    diesel::update(
+        attempt_windows::table
+            .filter(attempt_windows::rule.eq(window.rule))
+            .filter(attempt_windows::key.eq(key))
+            .filter(attempt_windows::hits.gt(0)),
+    )
+    .set(attempt_windows::hits.eq(attempt_windows::hits - 1))
+    .execute(conn)
 }
 
 /// Whether another attempt would be allowed now, without counting one.
@@ -90,17 +123,21 @@ pub fn check(
 }
 
 /// Forgets the attempts counted for `key` (a login that succeeded).
-pub fn forget(conn: &mut DbConn, rule: &str, key: &str) -> QueryResult<usize> {
+pub fn forget(conn: &mut DbConn, window: Window, key: &str) -> QueryResult<usize> {
     diesel::delete(
         attempt_windows::table
-            .filter(attempt_windows::rule.eq(rule))
+            .filter(attempt_windows::rule.eq(window.rule))
             .filter(attempt_windows::key.eq(key)),
     )
     .execute(conn)
 }
 
-/// Drops windows that started before `cutoff`; they count for nothing any more.
-pub fn purge_before(conn: &mut DbConn, cutoff: NaiveDateTime) -> QueryResult<usize> {
-    diesel::delete(attempt_windows::table.filter(attempt_windows::window_start.lt(cutoff)))
-        .execute(conn)
+/// Drops the windows of `window`'s rule that have passed; they count for nothing any more.
+pub fn purge_expired(conn: &mut DbConn, window: Window, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(
+        attempt_windows::table
+            .filter(attempt_windows::rule.eq(window.rule))
+            .filter(attempt_windows::window_start.le(now - window.length)),
+    )
+    .execute(conn)
 }

@@ -23,6 +23,7 @@ pub mod organizations;
 pub mod outbox;
 pub mod reminders;
 pub mod schema;
+pub mod sessions;
 pub mod stats;
 pub mod users;
 

@@ -12,6 +12,24 @@ use super::DbConn;
 /// Kinds of the outbox rows reminders write (also their template names).
 pub const REMINDER: &str = "reminder";
 pub const DIGEST: &str = "reminder_digest";
+/// How the dedupe keys of digests start (not with their kind: keys stay as first written).
+pub const DIGEST_KEY: &str = "digest";
+
+/// A reminder's dedupe key, `{prefix}:{person}:{day}:{pass}`: one row per person, day and
+/// pass. `pass_of` reads the pass back; the SQL below matches a pass by `pass_suffix`.
+pub fn dedupe_key(prefix: &str, person_id: &str, day: NaiveDate, pass: &str) -> String {
+    format!("{prefix}:{person_id}{}", pass_suffix(day, pass))
+}
+
+/// How the dedupe key of every row of a day's pass ends.
+pub fn pass_suffix(day: NaiveDate, pass: &str) -> String {
+    format!(":{day}:{pass}")
+}
+
+/// The pass a dedupe key of `day` names.
+pub fn pass_of(key: &str, day: NaiveDate) -> Option<&str> {
+    key.split_once(&format!(":{day}:")).map(|(_, pass)| pass)
+}
 
 /// Rows per INSERT: under SQLite's and PostgreSQL's limits on bound parameters.
 const INSERT_CHUNK: usize = 1_000;
@@ -92,7 +110,7 @@ pub fn already_queued(
         .filter(outbox::org_id.eq(org_id))
         .filter(outbox::day.eq(day))
         .filter(outbox::kind.eq(kind))
-        .filter(outbox::dedupe_key.like(format!("%:{day}:{pass}")))
+        .filter(outbox::dedupe_key.like(format!("%{}", pass_suffix(day, pass))))
         .filter(outbox::user_id.is_not_null())
         .select(outbox::user_id.assume_not_null())
         .load::<String>(conn)?
@@ -382,7 +400,7 @@ pub fn insert_pass(conn: &mut DbConn, p: &PassRows<'_>) -> QueryResult<usize> {
     };
     let sql = sql.replace("{skip_queued}", &skip_queued);
     let prefix = format!("{}-", super::new_id());
-    let suffix = format!(":{}:{}", p.day, p.pass);
+    let suffix = pass_suffix(p.day, p.pass);
     macro_rules! run {
         ($c:expr, $sql:expr) => {{
             let mut q = diesel::sql_query($sql).into_boxed();
@@ -449,7 +467,7 @@ fn pass_started(
             .filter(outbox::org_id.eq(org_id))
             .filter(outbox::day.eq(day))
             .filter(outbox::kind.eq(kind))
-            .filter(outbox::dedupe_key.like(format!("%:{day}:{pass}"))),
+            .filter(outbox::dedupe_key.like(format!("%{}", pass_suffix(day, pass)))),
     ))
     .get_result(conn)
 }

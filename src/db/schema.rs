@@ -191,6 +191,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    revoked_tokens (jti) {
+        jti -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     reminder_requests (scope_key) {
         scope_key -> Text,
         org_id -> Text,

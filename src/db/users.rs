@@ -195,6 +195,27 @@ pub fn latest_link_number(conn: &mut DbConn, user_id: &str, kind: LinkKind) -> Q
     }
 }
 
+/// Bumps the token version of a person of `org_id`, which revokes every token issued to them
+/// before. Returns false when there is no such person.
+pub fn bump_token_version(
+    conn: &mut DbConn,
+    org_id: &str,
+    user_id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let changed = diesel::update(
+        users::table
+            .filter(users::org_id.eq(org_id))
+            .filter(users::id.eq(user_id)),
+    )
+    .set((
+        users::token_version.eq(users::token_version + 1),
+        users::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
 pub fn find_with_email_and_org(
     conn: &mut DbConn,
     email: &str,

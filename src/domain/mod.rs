@@ -1,5 +1,6 @@
 //! Types that parse instead of validate: once a value of these types exists, it is good.
 
+pub mod answers;
 pub mod day;
 pub mod department_tree;
 pub mod email;

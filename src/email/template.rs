@@ -165,20 +165,7 @@ pub fn fill_shared(body: &str, vars: &BTreeMap<String, String>, html: bool) -> S
     out
 }
 
-pub fn escape_html(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    for c in raw.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            other => out.push(other),
-        }
-    }
-    out
-}
+pub use crate::markup::escape as escape_html;
 
 #[cfg(test)]
 mod tests {

@@ -9,9 +9,10 @@ use anyhow::Context;
 use chrono::{DateTime, Duration, Utc};
 use futures_util::stream::{self, StreamExt};
 
+use crate::clock::Clock;
 use crate::db::outbox::{self, OutboxRow};
-use crate::db::{db_time, new_id};
-use crate::email::{OutgoingMail, SendError};
+use crate::db::{db_time, new_id, DbConn, Pool};
+use crate::email::{Mailer, OutgoingMail, SendError};
 use crate::jobs::reminders;
 use crate::state::AppState;
 
@@ -70,14 +71,55 @@ fn with_jitter(delay: Duration) -> Duration {
     delay + Duration::milliseconds(rand::random_range(0..=spread))
 }
 
-/// One pass: claims up to `BATCH` due mails and sends them. Uses `state.clock`, so tests move
-/// time instead of waiting. Errors of single mails are recorded and logged, not returned.
+/// What delivering the outbox needs: the database, the one mailer, the clock, and how many
+/// mails may be sent at once.
+pub struct Delivery<'a> {
+    pub pool: &'a Pool,
+    pub mailer: &'a Mailer,
+    pub clock: &'a dyn Clock,
+    pub connections: u32,
+}
+
+impl<'a> Delivery<'a> {
+    /// The server's pool, mailer, clock and SMTP connections.
+    pub fn of(state: &'a AppState) -> Self {
+        Self {
+            pool: &state.pool,
+            mailer: &state.mailer,
+            clock: state.clock.as_ref(),
+            connections: state.settings.smtp_connections,
+        }
+    }
+
+    /// Runs `work` with a connection of the pool on the blocking threads.
+    async fn db<T, F>(&self, work: F) -> anyhow::Result<T>
+    where
+        F: FnOnce(&mut DbConn) -> diesel::QueryResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || -> anyhow::Result<T> {
+            let mut conn = pool.get()?;
+            Ok(work(&mut conn)?)
+        })
+        .await?
+    }
+}
+
+/// One pass with the server's pool, mailer and clock (see `deliver`).
 pub async fn deliver_due(state: &AppState) -> anyhow::Result<DeliveryReport> {
-    let now = state.clock.now();
+    deliver(&Delivery::of(state)).await
+}
+
+/// One pass: claims up to a batch of due mails and sends them. Uses the given clock, so
+/// tests move time instead of waiting. Errors of single mails are recorded and logged, not
+/// returned.
+pub async fn deliver(delivery: &Delivery<'_>) -> anyhow::Result<DeliveryReport> {
+    let now = delivery.clock.now();
     let token = new_id();
     let claim_token = token.clone();
-    let connections = state.settings.smtp_connections.max(1);
-    let (claimed, rows, cancelled) = state
+    let connections = delivery.connections.max(1);
+    let (claimed, rows, cancelled) = delivery
         .db(move |c| {
             let rows = outbox::claim_due(
                 c,
@@ -99,7 +141,7 @@ pub async fn deliver_due(state: &AppState) -> anyhow::Result<DeliveryReport> {
         ..DeliveryReport::default()
     };
     let outcomes: Vec<Outcome> = stream::iter(rows)
-        .map(|row| deliver_one(state, row, &token))
+        .map(|row| deliver_one(delivery, row, &token))
         .buffer_unordered(connections as usize)
         .collect()
         .await;
@@ -114,10 +156,10 @@ pub async fn deliver_due(state: &AppState) -> anyhow::Result<DeliveryReport> {
         })
         .collect();
     if !sent.is_empty() {
-        let at = db_time(state.clock.now());
+        let at = db_time(delivery.clock.now());
         let (ids, token) = (sent.clone(), token.clone());
-        match state
-            .db(move |c| Ok(outbox::mark_sent_many(c, &ids, &token, at)?))
+        match delivery
+            .db(move |c| outbox::mark_sent_many(c, &ids, &token, at))
             .await
         {
             Ok(recorded) => {
@@ -147,11 +189,11 @@ pub async fn deliver_due(state: &AppState) -> anyhow::Result<DeliveryReport> {
     Ok(report)
 }
 
-async fn deliver_one(state: &AppState, row: OutboxRow, token: &str) -> Outcome {
+async fn deliver_one(delivery: &Delivery<'_>, row: OutboxRow, token: &str) -> Outcome {
     // A row that waited in this batch past its lease may already belong to another sender.
     if row
         .lease_until
-        .is_none_or(|until| db_time(state.clock.now()) >= until)
+        .is_none_or(|until| db_time(delivery.clock.now()) >= until)
     {
         tracing::warn!(outbox_id = %row.id, "lease ran out before sending; left for the next pass");
         return Outcome::Skipped;
@@ -165,14 +207,14 @@ async fn deliver_one(state: &AppState, row: OutboxRow, token: &str) -> Outcome {
         // When it was written, so that every try of the row is the same message.
         date: DateTime::<Utc>::from_naive_utc_and_offset(row.created_at, Utc),
     };
-    let result = match tokio::time::timeout(SEND_TIMEOUT, state.mailer.send(&mail)).await {
+    let result = match tokio::time::timeout(SEND_TIMEOUT, delivery.mailer.send(&mail)).await {
         Ok(result) => result,
         Err(_) => Err(SendError::Transient(format!(
             "no answer within {} s",
             SEND_TIMEOUT.as_secs()
         ))),
     };
-    let now = state.clock.now();
+    let now = delivery.clock.now();
     let (id, token) = (row.id.clone(), token.to_string());
     let (outcome, recorded) = match result {
         Ok(()) => {
@@ -183,8 +225,8 @@ async fn deliver_one(state: &AppState, row: OutboxRow, token: &str) -> Outcome {
             tracing::warn!(outbox_id = %row.id, kind = %row.kind, error = %reply, "mail refused; not retried");
             (
                 Outcome::Failed,
-                state
-                    .db(move |c| Ok(outbox::mark_failed(c, &id, &token, &reply)?))
+                delivery
+                    .db(move |c| outbox::mark_failed(c, &id, &token, &reply))
                     .await,
             )
         }
@@ -193,8 +235,8 @@ async fn deliver_one(state: &AppState, row: OutboxRow, token: &str) -> Outcome {
             let reply = format!("gave up after {} attempts: {reply}", row.attempts);
             (
                 Outcome::Failed,
-                state
-                    .db(move |c| Ok(outbox::mark_failed(c, &id, &token, &reply)?))
+                delivery
+                    .db(move |c| outbox::mark_failed(c, &id, &token, &reply))
                     .await,
             )
         }
@@ -203,8 +245,8 @@ async fn deliver_one(state: &AppState, row: OutboxRow, token: &str) -> Outcome {
             tracing::info!(outbox_id = %row.id, kind = %row.kind, error = %reply, attempts = row.attempts, next_attempt_at = %next, "mail not sent; will retry");
             (
                 Outcome::Retrying,
-                state
-                    .db(move |c| Ok(outbox::mark_retry(c, &id, &token, &reply, next)?))
+                delivery
+                    .db(move |c| outbox::mark_retry(c, &id, &token, &reply, next))
                     .await,
             )
         }

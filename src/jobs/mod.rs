@@ -1,5 +1,6 @@
 //! Work done in the background, away from requests: each job is a unit of its own with its
-//! own schedule (mail delivery, reminder passes, closing days), run by `spawn_every`.
+//! own schedule (mail delivery, reminder passes, closing days, forgetting what expired), run
+//! by `spawn_every`.
 
 use std::future::Future;
 use std::time::Duration as StdDuration;
@@ -10,6 +11,7 @@ use crate::state::AppState;
 
 pub mod closing;
 pub mod delivery;
+pub mod expiry;
 pub mod reminders;
 
 /// What one run of a job did.

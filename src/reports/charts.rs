@@ -7,6 +7,8 @@ use std::fmt::Write;
 
 use chrono::NaiveDate;
 
+use crate::markup;
+
 /// The language of a chart's labels.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lang {
@@ -81,20 +83,11 @@ const ZH_CN: Labels = Labels {
 /// Text for SVG content and attribute values. Characters XML 1.0 forbids are dropped, so a
 /// stray control character cannot break the document.
 pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
-            c => out.push(c),
-        }
-    }
-    out
+    let allowed: String = text
+        .chars()
+        .filter(|c| markup::allowed_in_xml(*c))
+        .collect();
+    markup::escape(&allowed)
 }
 
 /// At most `max` characters, with an ellipsis when cut.

@@ -39,17 +39,9 @@ pub const COLUMNS: [&str; 18] = [
     "expected",
 ];
 
-/// The answers of the default form, in the order of their columns.
-pub const ANSWER_COLUMNS: [&str; 8] = [
-    "temperature",
-    "symptoms",
-    "location",
-    "work_status",
-    "close_contact",
-    "travel_to_risk_area",
-    "health_code",
-    "note",
-];
+/// The answers of the default form, in the order of their columns: those of `COLUMNS` from
+/// `temperature` to `note`.
+pub const ANSWER_COLUMNS: &[&str] = COLUMNS.split_at(7).1.split_at(8).0;
 
 /// Joins the items of a list answer in one cell.
 const LIST_SEPARATOR: &str = ";";
@@ -63,6 +55,12 @@ pub enum ExportError {
     /// The receiving side is gone (the client disconnected): stop quietly.
     #[error("the export was abandoned")]
     Closed,
+    /// The client stopped reading for longer than the send timeout: the export was given up.
+    #[error("the client read nothing for {0} s")]
+    Stalled(u64),
+    /// The export stopped before its end (given up, or failed without saying why).
+    #[error("the export stopped before its end")]
+    Unfinished,
 }
 
 impl From<csv::Error> for ExportError {
@@ -515,7 +513,8 @@ mod tests {
         let form = crate::domain::FormTemplate::default_form();
         let keys: Vec<&str> = form.fields.iter().map(|f| f.key.as_str()).collect();
         assert_eq!(keys, ANSWER_COLUMNS);
-        assert_eq!(&COLUMNS[7..15], &ANSWER_COLUMNS);
+        assert_eq!(ANSWER_COLUMNS.first(), Some(&"temperature"));
+        assert_eq!(ANSWER_COLUMNS.last(), Some(&"note"));
     }
 
     #[test]

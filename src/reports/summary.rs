@@ -29,12 +29,10 @@ impl Today {
     }
 }
 
+/// A day's numbers over some people, as the daily report gives them for the whole scope and
+/// for each department.
 #[derive(Serialize, ToSchema)]
-pub struct DepartmentCounts {
-    pub id: String,
-    pub name: String,
-    pub parent_id: Option<String>,
-    pub path: String,
+pub struct DayNumbers {
     pub expected: i64,
     pub reported: i64,
     pub unreported: i64,
@@ -43,6 +41,29 @@ pub struct DepartmentCounts {
     /// Every abnormal check-in, expected or not: at most `reported + reported_unexpected`.
     pub abnormal: i64,
     pub exempt: i64,
+}
+
+impl From<&Counts> for DayNumbers {
+    fn from(counts: &Counts) -> Self {
+        Self {
+            expected: counts.expected,
+            reported: counts.reported,
+            unreported: counts.unreported(),
+            reported_unexpected: counts.reported_unexpected,
+            abnormal: counts.abnormal,
+            exempt: counts.exempt,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DepartmentCounts {
+    pub id: String,
+    pub name: String,
+    pub parent_id: Option<String>,
+    pub path: String,
+    #[serde(flatten)]
+    pub numbers: DayNumbers,
 }
 
 /// Every department in scope, each counting its whole subtree, by path.
@@ -68,12 +89,7 @@ pub fn rolled_up(scope: &ReportScope, counts: &ByDepartment) -> Vec<DepartmentCo
                 name: node.name.clone(),
                 parent_id: node.parent_id.clone(),
                 path: scope.tree.path(id),
-                expected: sum.expected,
-                reported: sum.reported,
-                unreported: sum.unreported(),
-                reported_unexpected: sum.reported_unexpected,
-                abnormal: sum.abnormal,
-                exempt: sum.exempt,
+                numbers: DayNumbers::from(&sum),
             })
         })
         .collect()

@@ -9,17 +9,16 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AuthUser;
-use crate::db::audit::{self, AuditRow, EntryFilter};
-use crate::domain::day::day_end_utc;
+use crate::db::audit::AuditRow;
 use crate::domain::Role;
 use crate::error::ApiError;
 use crate::error::ErrorResponse;
-use crate::problem::Problem;
-use crate::reports::counts::org_tz;
 use crate::reports::summary::Today;
 use crate::routes::dates::{parse_range, RangeQuery};
 use crate::routes::paging::{self, Paging};
 use crate::routes::resource;
+use crate::routes::views::{stored_json, utc};
+use crate::services::audit::{self, EntryQuery};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -51,14 +50,13 @@ pub struct AuditQuery {
 }
 
 /// A read of personal data, or a change.
-#[derive(Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
 pub enum EntryKind {
     Read,
     Change,
 }
-
-const ENTRY_KINDS: [&str; 2] = ["read", "change"];
 
 #[derive(Serialize, ToSchema)]
 pub struct Actor {
@@ -88,7 +86,8 @@ pub struct FieldChange {
 #[derive(Serialize, ToSchema)]
 pub struct AuditEntry {
     pub id: String,
-    pub kind: EntryKind,
+    #[schema(value_type = EntryKind)]
+    pub kind: &'static str,
     /// What was read or done, e.g. `reports.unreported`, `employees.get`, `employees.update`,
     /// `departments.create`, `leave.add`, `organization.update`.
     pub action: String,
@@ -141,40 +140,39 @@ pub async fn list(
     )?;
     let paging = Paging::parse(query.page, query.per_page, paging::PEOPLE)?;
     let Paging { page, per_page } = paging;
-    let kind = match query.kind.as_deref() {
-        None => None,
-        Some("read") => Some(EntryKind::Read),
-        Some("change") => Some(EntryKind::Change),
-        Some(_) => return Err(ApiError::field("kind", Problem::not_a_choice(&ENTRY_KINDS))),
+    let kind = query
+        .kind
+        .as_deref()
+        .map(|k| audit::EntryKind::parse(k).map_err(|p| ApiError::field("kind", p)))
+        .transpose()?;
+    let asked = EntryQuery {
+        from,
+        to,
+        kind,
+        target_id: query.target_id,
     };
-    let tz = org_tz(&user.org);
-    // From the start of `from` (the end of the day before) to the end of `to`.
-    let start = day_end_utc(tz, from.pred_opt().unwrap_or(from));
-    let until = day_end_utc(tz, to);
-    let org_id = user.org_id().to_string();
-    let target_id = query.target_id;
-    let (rows, total) = state
+    let found = state
         .db(move |conn| {
-            let filter = EntryFilter {
-                org_id: &org_id,
-                from: start,
-                until,
-                changes: kind.map(|k| k == EntryKind::Change),
-                target_id: target_id.as_deref(),
-            };
-            Ok(audit::page(conn, &filter, paging.offset(), per_page)?)
+            Ok(audit::page(
+                conn,
+                &user.org,
+                &asked,
+                paging.offset(),
+                per_page,
+            )?)
         })
         .await?;
-    let entries = rows.into_iter().map(entry).collect();
+    let entries = found.entries.into_iter().map(entry).collect();
     Ok(HttpResponse::Ok().json(AuditPage {
         entries,
-        total,
+        total: found.total,
         page,
         per_page,
     }))
 }
 
 fn entry((row, actor): (AuditRow, Option<(String, String)>)) -> AuditEntry {
+    let kind = audit::EntryKind::of(&row).as_str();
     let AuditRow {
         id,
         user_id,
@@ -188,18 +186,13 @@ fn entry((row, actor): (AuditRow, Option<(String, String)>)) -> AuditEntry {
         changes,
         ..
     } = row;
-    let json = |text: &str| serde_json::from_str(text).unwrap_or(Value::Null);
     AuditEntry {
         id,
-        kind: if changes.is_some() {
-            EntryKind::Change
-        } else {
-            EntryKind::Read
-        },
+        kind,
         action,
         scope,
-        detail: json(&detail),
-        created_at: created_at.and_utc(),
+        detail: stored_json(&detail),
+        created_at: utc(created_at),
         actor: user_id
             .zip(actor)
             .map(|(id, (name, email))| Actor { id, name, email }),
@@ -211,6 +204,6 @@ fn entry((row, actor): (AuditRow, Option<(String, String)>)) -> AuditEntry {
             }),
             _ => None,
         },
-        changes: changes.as_deref().map(json),
+        changes: changes.as_deref().map(stored_json),
     }
 }

@@ -3,6 +3,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::auth::flood_guard::AnonymousClient;
 use crate::auth::{AuthUser, Purpose};
 use crate::domain::Email;
 use crate::error::ApiError;
@@ -10,6 +11,7 @@ use crate::error::ErrorResponse;
 use crate::routes::{resource, JsonObject};
 use crate::services::accounts::{self, Account};
 use crate::services::invitations;
+use crate::services::limits::{self, LoginAttempt, ResetRequest};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -81,24 +83,25 @@ pub struct Session {
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, description = "logged in", body = Session),
               (status = 401, description = "the e-mail or password is wrong (one message for both)", body = ErrorResponse),
-              (status = 429, description = "10 failed tries for this e-mail in 15 minutes; see Retry-After", body = ErrorResponse)))]
+              (status = 429, description = "this client failed 10 times for this e-mail, or `HC_LOGIN_FAILURES_PER_CLIENT` times (50) for any, in 15 minutes; or it sent more than `HC_AUTH_REQUESTS_PER_MINUTE` anonymous requests; see Retry-After", body = ErrorResponse)))]
 pub async fn login(
     state: web::Data<AppState>,
     body: JsonObject<LoginRequest>,
+    client: AnonymousClient,
 ) -> Result<HttpResponse, ApiError> {
     let LoginRequest { email, password } = body.into_inner();
     let now = state.clock.now();
-    let key = email.trim().to_lowercase();
-    state
-        .login_failures
-        .hit(&key, now)
-        .map_err(|retry_after_secs| ApiError::RateLimited { retry_after_secs })?;
+    let limits = state.login_limits();
+    let attempt = LoginAttempt::new(&email, client.0);
+    let counted = attempt.clone();
     let found = state
-        .db(move |conn| Ok(accounts::find_login(conn, &email)?))
+        .db(move |conn| Ok(accounts::find_login(conn, &counted, limits, now)?))
         .await?;
     // The password check is slow on purpose: it runs off the pool, found or not.
     let account = web::block(move || accounts::check_login(found, &password)).await??;
-    state.login_failures.forget(&key);
+    let account = state
+        .db(move |conn| Ok(accounts::logged_in(conn, &attempt, limits, account)?))
+        .await?;
     tracing::info!(user_id = %account.user.id, "logged in");
     Ok(HttpResponse::Ok().json(issue_session(&state, &account)?))
 }
@@ -143,10 +146,12 @@ pub struct SetPasswordRequest {
 #[utoipa::path(post, path = "/api/v1/auth/set-password", tag = "auth", request_body = SetPasswordRequest,
     responses((status = 200, description = "the password is set and the person logged in", body = Session),
               (status = 401, description = "the link is not valid or was sent to an address the person no longer has (`link_invalid`), has expired (`link_expired`), was used (`link_used`), or a newer link of its kind was sent (`link_superseded`)", body = ErrorResponse),
-              (status = 422, description = "the password is too weak (`fields.password`)", body = ErrorResponse)))]
+              (status = 422, description = "the password is too weak (`fields.password`)", body = ErrorResponse),
+              (status = 429, description = "more than `HC_AUTH_REQUESTS_PER_MINUTE` anonymous requests from this client; see Retry-After", body = ErrorResponse)))]
 pub async fn set_password(
     state: web::Data<AppState>,
     body: JsonObject<SetPasswordRequest>,
+    _client: AnonymousClient,
 ) -> Result<HttpResponse, ApiError> {
     let SetPasswordRequest { token, password } = body.into_inner();
     let now = state.clock.now();
@@ -179,24 +184,17 @@ pub struct Accepted {
 #[utoipa::path(post, path = "/api/v1/auth/forgot-password", tag = "auth",
     request_body = ForgotPasswordRequest,
     responses((status = 202, description = "the same answer whether or not the address has an account", body = Accepted),
-              (status = 429, description = "3 per address or 30 per client in an hour; see Retry-After", body = ErrorResponse)))]
+              (status = 429, description = "3 per address or 30 per client in an hour, or more than `HC_AUTH_REQUESTS_PER_MINUTE` anonymous requests from this client; see Retry-After", body = ErrorResponse)))]
 pub async fn forgot_password(
     state: web::Data<AppState>,
-    req: actix_web::HttpRequest,
     body: JsonObject<ForgotPasswordRequest>,
+    client: AnonymousClient,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now();
-    let client = req
-        .connection_info()
-        .realip_remote_addr()
-        .unwrap_or("unknown")
-        .to_string();
-    let limited = |r: Result<(), u64>| {
-        r.map_err(|retry_after_secs| ApiError::RateLimited { retry_after_secs })
-    };
-    limited(state.reset_per_client.hit(&client, now))?;
-    let key = body.email.trim().to_lowercase();
-    limited(state.reset_per_email.hit(&key, now))?;
+    let request = ResetRequest::new(&body.email, client.0);
+    state
+        .db(move |conn| Ok(limits::admit_reset(conn, &request, now)?))
+        .await?;
     if let Ok(email) = Email::parse(&body.email) {
         let shared = state.clone();
         state

@@ -7,17 +7,16 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::auth::AuthUser;
-use crate::db::stats::NO_DEPARTMENT;
 use crate::domain::Role;
-use crate::error::ApiError;
 use crate::error::ErrorResponse;
+use crate::error::{ApiError, Problem};
 use crate::people;
-use crate::reports;
-use crate::reports::charts::{self, DepartmentBar, Lang, TrendPoint};
-use crate::reports::summary::{rolled_up, trend_days, Today};
+use crate::reports::charts::{self, Lang, TrendPoint};
+use crate::reports::summary::Today;
 use crate::routes::dates::{report_day, report_range};
 use crate::routes::resource;
-use crate::routes::services::report_scope;
+use crate::routes::services::{self, caller};
+use crate::services::reporting;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -29,8 +28,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// The `lang` asked for, else the caller's own language, else the organization's.
 fn chart_lang(raw: Option<&str>, user: &AuthUser) -> Result<Lang, ApiError> {
     if let Some(raw) = raw {
-        let code = people::locale(raw).map_err(|p| ApiError::field("lang", p))?;
-        return Lang::parse(&code).ok_or_else(|| ApiError::field("lang", "is not supported"));
+        // Exactly one of the languages, in any letter case.
+        return people::locale(raw)
+            .ok()
+            .and_then(|code| Lang::parse(&code))
+            .ok_or_else(|| ApiError::field("lang", Problem::not_a_choice(&people::LOCALES)));
     }
     Ok(user
         .user
@@ -81,16 +83,9 @@ pub async fn trend_svg(
     let lang = chart_lang(query.lang.as_deref(), &user)?;
     let today = Today::in_org(&user.org, state.clock.now());
     let (from, to) = report_range(query.from, query.to, today.today)?;
-    let department_id = query.department_id;
-    let (days, department) = state
-        .db(move |conn| {
-            let scope = report_scope(conn, &user, department_id.as_deref())?;
-            let days = trend_days(conn, &user.org, &scope, from, to, &today)?;
-            let department = department_id.map(|d| scope.tree.path(&d));
-            Ok((days, department))
-        })
-        .await?;
-    let points: Vec<TrendPoint> = days
+    let trend = services::trend(&state, user, query.department_id, (from, to), today).await?;
+    let points: Vec<TrendPoint> = trend
+        .days
         .iter()
         .map(|d| TrendPoint {
             date: d.date,
@@ -99,7 +94,7 @@ pub async fn trend_svg(
             abnormal: d.abnormal,
         })
         .collect();
-    let subtitle = charts::trend_subtitle(from, to, department.as_deref());
+    let subtitle = charts::trend_subtitle(from, to, trend.department.as_deref());
     Ok(svg_response(charts::trend_svg(&points, &subtitle, lang)))
 }
 
@@ -130,65 +125,29 @@ pub async fn daily_svg(
     user.require(Role::Manager)?;
     let query = query.into_inner();
     let lang = chart_lang(query.lang.as_deref(), &user)?;
-    let Today { today, .. } = Today::in_org(&user.org, state.clock.now());
-    let day = report_day(query.date.as_deref(), today)?;
-    let department_id = query.department_id;
-    let (bars, total, department) = state
+    let today = Today::in_org(&user.org, state.clock.now());
+    let day = report_day(query.date.as_deref(), today.today)?;
+    let daily = state
         .db(move |conn| {
-            let scope = report_scope(conn, &user, department_id.as_deref())?;
-            let counts = reports::day_counts(conn, &user.org, day, today)?;
-            let total = scope.total(&counts);
-            let rolled = rolled_up(&scope, &counts);
-            let mut bars: Vec<DepartmentBar> = rolled
-                .iter()
-                .filter(|d| match department_id.as_deref() {
-                    Some(chosen) => d.parent_id.as_deref() == Some(chosen),
-                    None => d
-                        .parent_id
-                        .as_deref()
-                        .is_none_or(|parent| !scope.covers(Some(parent))),
-                })
-                .map(|d| DepartmentBar {
-                    id: d.id.clone(),
-                    name: d.name.clone(),
-                    direct: false,
-                    expected: d.expected,
-                    reported: d.reported,
-                })
-                .collect();
-            // People directly in the chosen department (or in none, for the whole
-            // organization) get a bar of their own, so that the bars add up to the total.
-            let direct_key = match (&department_id, &scope.departments) {
-                (Some(d), _) => Some(d.as_str()),
-                (None, None) => Some(NO_DEPARTMENT),
-                (None, Some(_)) => None,
-            };
-            if let Some(key) = direct_key {
-                let direct = counts.get(key).copied().unwrap_or_default();
-                let chosen = rolled.iter().find(|d| d.id == key);
-                if direct.expected > 0
-                    || direct.reported > 0
-                    || (bars.is_empty() && chosen.is_some())
-                {
-                    bars.push(DepartmentBar {
-                        id: key.to_string(),
-                        name: chosen.map(|d| d.name.clone()).unwrap_or_default(),
-                        direct: !bars.is_empty(),
-                        expected: direct.expected,
-                        reported: direct.reported,
-                    });
-                }
-            }
-            let department = department_id.map(|d| scope.tree.path(&d));
-            Ok((bars, total, department))
+            Ok(reporting::daily_bars(
+                conn,
+                &caller(&user),
+                query.department_id.as_deref(),
+                day,
+                &today,
+            )?)
         })
         .await?;
     let subtitle = charts::daily_subtitle(
         day,
-        department.as_deref(),
-        total.reported,
-        total.expected,
+        daily.department.as_deref(),
+        daily.total.reported,
+        daily.total.expected,
         lang,
     );
-    Ok(svg_response(charts::daily_svg(&bars, &subtitle, lang)))
+    Ok(svg_response(charts::daily_svg(
+        &daily.bars,
+        &subtitle,
+        lang,
+    )))
 }

@@ -5,8 +5,6 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use crate::auth::AuthUser;
-use crate::db::checkins::{self, RevisionRow, SubmitOutcome};
-use crate::db::db_time;
 use crate::domain::day::parse_date;
 use crate::domain::expectation::Exemption;
 use crate::domain::{Evaluation, FormTemplate};
@@ -16,7 +14,7 @@ use crate::routes::dates::{parse_range, RangeQuery};
 use crate::routes::resource;
 use crate::routes::services::reporter;
 use crate::routes::views::{stored_json, stored_list, utc, Checkin};
-use crate::services::checkins as checkins_service;
+use crate::services::checkins::{self as checkins_service, SubmitOutcome};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -97,7 +95,7 @@ fn parse_day(raw: &str, today: NaiveDate) -> Result<NaiveDate, ApiError> {
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct SubmitRequest {
-    #[schema(value_type = crate::routes::openapi::Answers)]
+    #[schema(value_type = crate::domain::answers::Answers)]
     answers: Map<String, Value>,
     /// Why an earlier day is corrected; required for that, optional otherwise. No control
     /// characters.
@@ -185,7 +183,7 @@ pub async fn submit(
     // The day first, then the body: a day that cannot be filled in is named before answers.
     reporter(&user, &settings).check_fillable(day, today)?;
     let (evaluation, reason) = parse_submit_body(body.into_inner())?;
-    let now = db_time(calendar.now);
+    let now = calendar.now;
     let outcome = state
         .db(move |conn| {
             Ok(checkins_service::submit(
@@ -277,20 +275,6 @@ pub struct Revision {
     pub replaced_at: DateTime<Utc>,
 }
 
-impl From<RevisionRow> for Revision {
-    fn from(row: RevisionRow) -> Self {
-        Self {
-            revision: row.revision,
-            answers: stored_json(&row.answers),
-            abnormal: row.abnormal,
-            abnormal_reasons: stored_list(&row.abnormal_reasons),
-            reason: row.reason,
-            submitted_at: utc(row.submitted_at),
-            replaced_at: utc(row.replaced_at),
-        }
-    }
-}
-
 #[derive(Serialize, ToSchema)]
 pub struct RevisionHistory {
     pub current: Checkin,
@@ -310,19 +294,23 @@ pub async fn revisions(
     date: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let day = parse_day(&date, user.calendar(&state).today())?;
-    let user_id = user.id().to_string();
     let found = state
-        .db(move |conn| {
-            let Some(current) = checkins::find_for_day(conn, &user_id, day)? else {
-                return Ok(None);
-            };
-            let earlier = checkins::revisions(conn, &current.id)?;
-            Ok(Some((current, earlier)))
-        })
+        .db(move |conn| Ok(checkins_service::revisions(conn, user.id(), day)?))
         .await?;
-    let (current, earlier) = found.ok_or_else(|| ApiError::not_found("check-in"))?;
     Ok(HttpResponse::Ok().json(RevisionHistory {
-        current: current.into(),
-        revisions: earlier.into_iter().map(Revision::from).collect(),
+        current: found.current.into(),
+        revisions: found
+            .earlier
+            .into_iter()
+            .map(|row| Revision {
+                revision: row.revision,
+                answers: stored_json(&row.answers),
+                abnormal: row.abnormal,
+                abnormal_reasons: stored_list(&row.abnormal_reasons),
+                reason: row.reason,
+                submitted_at: utc(row.submitted_at),
+                replaced_at: utc(row.replaced_at),
+            })
+            .collect(),
     }))
 }

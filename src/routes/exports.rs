@@ -1,9 +1,16 @@
 //! Check-ins as CSV or XLSX: one row per expected person per day, plus one for each check-in
 //! of someone not expected that day, scoped like the reports.
 //! Parameters, scope and the audit entry are settled before the first byte is sent, so every
-//! error still gets the contract's JSON; the rows then follow day by day.
+//! error still gets the contract's JSON; the rows then follow day by day, read on a
+//! connection of the export's own, never one of the pool's. A client that stops reading for
+//! longer than the send timeout is given up: the export ends, closes its connection and says
+//! so in the log, and the download ends in an error, never as a short file.
 
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::Read;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::task::Poll;
+use std::time::Duration;
 
 use actix_web::body::SizedStream;
 use actix_web::http::header;
@@ -12,20 +19,20 @@ use actix_web::{web, HttpResponse};
 use chrono::NaiveDate;
 use futures_util::stream::Stream;
 use serde::Deserialize;
-use serde_json::json;
-use tokio::sync::mpsc;
+use tokio::runtime::Handle;
+use tokio::sync::mpsc::{self, error::SendTimeoutError};
 use utoipa::IntoParams;
 
 use crate::auth::AuthUser;
-use crate::db::PooledConn;
 use crate::domain::Role;
 use crate::error::ApiError;
 use crate::error::ErrorResponse;
-use crate::reports::export::{CsvChunks, ExportError, ExportSource, XlsxExport};
+use crate::reports::export::ExportError;
 use crate::reports::summary::Today;
 use crate::routes::dates::report_range;
 use crate::routes::resource;
-use crate::routes::services::{reader, report_scope};
+use crate::routes::services::caller;
+use crate::services::reporting::{self, Export, ExportFormat};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -54,49 +61,35 @@ pub struct ExportQuery {
 }
 
 struct Prepared {
-    /// Kept for the rows, so that a busy pool answers 503 before the download starts.
-    conn: PooledConn,
-    source: ExportSource,
+    export: Export,
     from: NaiveDate,
     to: NaiveDate,
 }
 
-/// Checks the caller and the parameters, resolves the scope, notes the read in the audit log
-/// and loads what the rows are made from.
+/// Checks the caller and the parameters, then prepares the export on a connection of its own.
 async fn prepare(
     state: &AppState,
     user: AuthUser,
     query: ExportQuery,
-    action: &'static str,
+    format: ExportFormat,
 ) -> Result<Prepared, ApiError> {
     user.require(Role::Manager)?;
-    let Today { today, now } = Today::in_org(&user.org, state.clock.now());
-    let (from, to) = report_range(query.from, query.to, today)?;
-    let department_id = query.department_id;
-    let pool = state.pool.clone();
-    web::block(move || {
-        let mut conn = pool.get()?;
-        let scope = report_scope(&mut conn, &user, department_id.as_deref())?;
-        let source =
-            ExportSource::prepare(&mut conn, &user.org, scope.departments.clone(), from, to)?;
-        let detail = json!({"from": from, "to": to, "department_id": department_id});
-        crate::audit::report_read(
-            &mut conn,
-            reader(&user),
-            &scope,
-            department_id.as_deref(),
-            action,
-            detail,
-            now,
-        )?;
-        Ok(Prepared {
-            conn,
-            source,
-            from,
-            to,
+    let today = Today::in_org(&user.org, state.clock.now());
+    let (from, to) = report_range(query.from, query.to, today.today)?;
+    let export = state
+        .with_own_connection(move |conn| {
+            Ok(reporting::export(
+                conn,
+                &caller(&user),
+                query.department_id.as_deref(),
+                from,
+                to,
+                format,
+                &today,
+            )?)
         })
-    })
-    .await?
+        .await?;
+    Ok(Prepared { export, from, to })
 }
 
 fn attachment(from: NaiveDate, to: NaiveDate, extension: &str) -> (header::HeaderName, String) {
@@ -108,52 +101,84 @@ fn attachment(from: NaiveDate, to: NaiveDate, extension: &str) -> (header::Heade
 
 type Chunk = Result<Bytes, ExportError>;
 
-/// The receiving end of the producer's channel as a response body.
-fn body_of(mut rx: mpsc::Receiver<Chunk>) -> impl Stream<Item = Chunk> {
-    futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx))
+/// The producer's end of the channel to the response body. It runs on the blocking pool and
+/// waits for the client at most `timeout` per chunk.
+struct Sink {
+    tx: mpsc::Sender<Chunk>,
+    runtime: Handle,
+    timeout: Duration,
+    finished: Arc<AtomicBool>,
 }
 
-fn send(tx: &mpsc::Sender<Chunk>, bytes: Vec<u8>) -> Result<(), ExportError> {
-    if bytes.is_empty() {
-        return Ok(());
+impl Sink {
+    fn send(&self, bytes: Vec<u8>) -> Result<(), ExportError> {
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        self.send_chunk(Ok(Bytes::from(bytes)))
     }
-    tx.blocking_send(Ok(Bytes::from(bytes)))
-        .map_err(|_| ExportError::Closed)
+
+    fn send_chunk(&self, chunk: Chunk) -> Result<(), ExportError> {
+        self.runtime
+            .block_on(self.tx.send_timeout(chunk, self.timeout))
+            .map_err(|e| match e {
+                SendTimeoutError::Timeout(_) => ExportError::Stalled(self.timeout.as_secs()),
+                SendTimeoutError::Closed(_) => ExportError::Closed,
+            })
+    }
+
+    /// Ends the stream: complete when `result` is, else cut with an error.
+    fn end(self, result: Result<(), ExportError>) {
+        match result {
+            Ok(()) => self.finished.store(true, Ordering::Release),
+            Err(ExportError::Closed) => tracing::info!("export abandoned by the client"),
+            Err(e @ ExportError::Stalled(_)) => {
+                tracing::warn!(error = %e, "export given up; its connection is closed")
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "export failed after it started");
+                // The response is already under way: ending it with an error cuts the
+                // connection, so the client sees an incomplete download, not a short file.
+                let _ = self.send_chunk(Err(e));
+            }
+        }
+    }
 }
 
-/// Runs on the blocking pool: reads a day, writes its rows, sends them, and on to the next.
-/// A slow client fills the channel and so pauses the reading.
-fn produce_csv(mut conn: PooledConn, mut source: ExportSource, tx: mpsc::Sender<Chunk>) {
-    let result = (|| {
-        let mut csv = CsvChunks::new()?;
-        while source
-            .next_day(&mut conn, |row| {
-                csv.write(&row)?;
-                if csv.pending() >= CHUNK_BYTES {
-                    send(&tx, csv.take()?)?;
+/// A channel from a producer on the blocking pool to a response body. The body ends in an
+/// error unless the producer said it finished: a producer that gave up or died never leaves
+/// a download that looks whole.
+fn channel(state: &AppState) -> (Sink, impl Stream<Item = Chunk>) {
+    let (tx, mut rx) = mpsc::channel(CHANNEL_CHUNKS);
+    let finished = Arc::new(AtomicBool::new(false));
+    let sink = Sink {
+        tx,
+        runtime: Handle::current(),
+        timeout: Duration::from_secs(state.settings.export_send_timeout_secs),
+        finished: finished.clone(),
+    };
+    let mut ended = false;
+    let body = futures_util::stream::poll_fn(move |cx| {
+        if ended {
+            return Poll::Ready(None);
+        }
+        match rx.poll_recv(cx) {
+            Poll::Ready(None) => {
+                ended = true;
+                if finished.load(Ordering::Acquire) {
+                    Poll::Ready(None)
+                } else {
+                    Poll::Ready(Some(Err(ExportError::Unfinished)))
                 }
-                Ok(())
-            })?
-            .is_some()
-        {
-            send(&tx, csv.take()?)?;
+            }
+            Poll::Ready(Some(Err(e))) => {
+                ended = true;
+                Poll::Ready(Some(Err(e)))
+            }
+            other => other,
         }
-        send(&tx, csv.take()?)
-    })();
-    end_stream(result, &tx);
-}
-
-fn end_stream(result: Result<(), ExportError>, tx: &mpsc::Sender<Chunk>) {
-    match result {
-        Ok(()) => {}
-        Err(ExportError::Closed) => tracing::info!("export abandoned by the client"),
-        Err(e) => {
-            tracing::error!(error = %e, "export failed after it started");
-            // The response is already under way: ending it with an error cuts the
-            // connection, so the client sees an incomplete download, not a short file.
-            let _ = tx.blocking_send(Err(e));
-        }
-    }
+    });
+    (sink, body)
 }
 
 /// Check-ins as CSV (UTF-8 with a byte-order mark, RFC 4180), streamed day by day.
@@ -167,55 +192,32 @@ pub async fn checkins_csv(
     user: AuthUser,
     query: web::Query<ExportQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let Prepared {
-        conn,
-        source,
-        from,
-        to,
-    } = prepare(&state, user, query.into_inner(), "exports.csv").await?;
-    let (tx, rx) = mpsc::channel(CHANNEL_CHUNKS);
-    actix_web::rt::task::spawn_blocking(move || produce_csv(conn, source, tx));
+    let Prepared { export, from, to } =
+        prepare(&state, user, query.into_inner(), ExportFormat::Csv).await?;
+    let (sink, body) = channel(&state);
+    // Reads a day, writes its rows, sends them, and on to the next: a slow client fills the
+    // channel and so pauses the reading.
+    actix_web::rt::task::spawn_blocking(move || {
+        let result = export.write_csv(CHUNK_BYTES, |bytes| sink.send(bytes));
+        sink.end(result);
+    });
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header(attachment(from, to, "csv"))
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .streaming(body_of(rx)))
+        .streaming(body))
 }
 
-/// Builds the workbook in a temporary file (constant memory: rows go to disk as written).
-fn build_xlsx(
-    mut conn: PooledConn,
-    mut source: ExportSource,
-) -> Result<(std::fs::File, u64), ExportError> {
-    let mut xlsx = XlsxExport::new()?;
-    while source
-        .next_day(&mut conn, |row| xlsx.write(&row))?
-        .is_some()
-    {}
-    drop(conn);
-    // An unnamed temporary file: the system removes it once the last handle is closed.
-    let mut file = tempfile::tempfile()?;
-    let mut writer = std::io::BufWriter::new(&mut file);
-    xlsx.finish(&mut writer)?;
-    // Flushed here: a BufWriter dropped with data in it would lose the error.
-    writer.flush()?;
-    drop(writer);
-    let len = file.seek(SeekFrom::End(0))?;
-    file.seek(SeekFrom::Start(0))?;
-    Ok((file, len))
-}
-
-fn stream_file(mut file: std::fs::File, tx: mpsc::Sender<Chunk>) {
-    let result = (|| loop {
+fn stream_file(mut file: std::fs::File, sink: &Sink) -> Result<(), ExportError> {
+    loop {
         let mut buf = vec![0; CHUNK_BYTES];
         let n = file.read(&mut buf)?;
         if n == 0 {
             return Ok(());
         }
         buf.truncate(n);
-        send(&tx, buf)?;
-    })();
-    end_stream(result, &tx);
+        sink.send(buf)?;
+    }
 }
 
 /// Check-ins as an Excel workbook: the same columns and rows as the CSV, header in bold.
@@ -229,20 +231,19 @@ pub async fn checkins_xlsx(
     user: AuthUser,
     query: web::Query<ExportQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let Prepared {
-        conn,
-        source,
-        from,
-        to,
-    } = prepare(&state, user, query.into_inner(), "exports.xlsx").await?;
-    let (file, len) = web::block(move || build_xlsx(conn, source))
+    let Prepared { export, from, to } =
+        prepare(&state, user, query.into_inner(), ExportFormat::Xlsx).await?;
+    let (file, len) = web::block(move || export.write_xlsx())
         .await?
         .map_err(ApiError::internal)?;
-    let (tx, rx) = mpsc::channel(CHANNEL_CHUNKS);
-    actix_web::rt::task::spawn_blocking(move || stream_file(file, tx));
+    let (sink, body) = channel(&state);
+    actix_web::rt::task::spawn_blocking(move || {
+        let result = stream_file(file, &sink);
+        sink.end(result);
+    });
     Ok(HttpResponse::Ok()
         .content_type(XLSX_TYPE)
         .insert_header(attachment(from, to, "xlsx"))
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(SizedStream::new(len, body_of(rx))))
+        .body(SizedStream::new(len, body)))
 }

@@ -17,6 +17,7 @@ pub mod paging;
 pub mod reminders;
 pub mod reports;
 pub mod services;
+pub mod sessions;
 pub mod views;
 
 use actix_web::body::MessageBody;
@@ -50,6 +51,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .wrap(api_headers())
             .wrap(from_fn(refuse_control_characters))
             .configure(auth::configure)
+            .configure(sessions::configure)
             .configure(checkins::configure)
             .configure(departments::configure)
             .configure(employees::configure)

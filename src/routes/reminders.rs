@@ -1,21 +1,20 @@
 //! Reminders on demand, and what was queued for a day.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AuthUser;
-use crate::db::outbox;
-use crate::db::reminders as db;
 use crate::domain::Role;
 use crate::error::ApiError;
 use crate::error::ErrorResponse;
-use crate::jobs::reminders::plan_ondemand;
 use crate::reports::summary::Today;
 use crate::routes::dates::report_day;
-use crate::routes::services::report_scope;
+use crate::routes::services::caller;
+use crate::routes::views::utc;
 use crate::routes::{optional_json, resource, JSON_LIMIT_BYTES};
+use crate::services::reminders::{self, Asker};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -25,11 +24,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(remind))
             .route(web::get().to(list)),
     );
-}
-
-/// At most one on-demand pass per scope in this time.
-pub fn ondemand_interval() -> Duration {
-    Duration::minutes(10)
 }
 
 #[derive(Deserialize, ToSchema, Default)]
@@ -65,45 +59,22 @@ pub async fn remind(
 ) -> Result<HttpResponse, ApiError> {
     let body: RemindRequest = optional_json(&req, &body)?.unwrap_or_default();
     user.require(Role::Manager)?;
-    let Today { today, now } = Today::in_org(&user.org, state.clock.now());
-    let day = report_day(body.date.as_deref(), today)?;
+    let today = Today::in_org(&user.org, state.clock.now());
+    let day = report_day(body.date.as_deref(), today.today)?;
     let public_url = state.settings.public_url.clone();
     let queued = state
         .db(move |conn| {
-            let scope = report_scope(conn, &user, body.department_id.as_deref())?;
-            let scope_key = format!(
-                "{}:{}:{}",
-                user.org_id(),
-                body.department_id.as_deref().unwrap_or("*"),
-                if scope.departments.is_none() {
-                    "organization"
-                } else {
-                    user.id()
-                }
-            );
-            conn.write_transaction(|c| {
-                if let Err(last) = db::take_ondemand_slot(
-                    c,
-                    user.org_id(),
-                    &scope_key,
-                    now,
-                    now - ondemand_interval(),
-                )? {
-                    let wait = (last + ondemand_interval() - now).num_seconds().max(1);
-                    return Err(ApiError::RateLimited {
-                        retry_after_secs: wait as u64,
-                    });
-                }
-                Ok(plan_ondemand(
-                    c,
-                    &user.org,
-                    day,
-                    today,
-                    scope.departments.as_ref(),
-                    &public_url,
-                    now,
-                )?)
-            })
+            let asker = Asker::Person {
+                caller: &caller(&user),
+                department_id: body.department_id.as_deref(),
+            };
+            Ok(reminders::remind_now(
+                conn,
+                &asker,
+                day,
+                &today,
+                &public_url,
+            )?)
         })
         .await?;
     Ok(HttpResponse::Accepted().json(Queued { queued }))
@@ -155,38 +126,25 @@ pub async fn list(
     user.require(Role::Manager)?;
     let today = Today::in_org(&user.org, state.clock.now()).today;
     let day = report_day(query.date.as_deref(), today)?;
-    let reminders = state
-        .db(move |conn| {
-            let scope = report_scope(conn, &user, None)?;
-            let day_part = format!(":{day}:");
-            Ok(db::of_day(conn, user.org_id(), day)?
-                .into_iter()
-                .filter(|r| scope.covers(r.department_id.as_deref()))
-                .map(|r| ReminderEntry {
-                    pass: r
-                        .dedupe_key
-                        .split_once(day_part.as_str())
-                        .map(|(_, pass)| pass.to_string())
-                        .unwrap_or_default(),
-                    id: r.id,
-                    kind: r.kind,
-                    user_id: r.user_id,
-                    name: r.name,
-                    to: r.to_email,
-                    // A mail being sent right now is still pending to the reader.
-                    status: if r.status == outbox::SENDING {
-                        outbox::PENDING.to_string()
-                    } else {
-                        r.status
-                    },
-                    attempts: r.attempts,
-                    last_error: r.last_error,
-                    queued_at: r.created_at.and_utc(),
-                    sent_at: r.sent_at.map(|t| t.and_utc()),
-                })
-                .collect::<Vec<_>>())
-        })
+    let found = state
+        .db(move |conn| Ok(reminders::of_day(conn, &caller(&user), day)?))
         .await?;
+    let reminders = found
+        .into_iter()
+        .map(|r| ReminderEntry {
+            pass: r.pass,
+            id: r.row.id,
+            kind: r.row.kind,
+            user_id: r.row.user_id,
+            name: r.row.name,
+            to: r.row.to_email,
+            status: r.row.status,
+            attempts: r.row.attempts,
+            last_error: r.row.last_error,
+            queued_at: utc(r.row.created_at),
+            sent_at: r.row.sent_at.map(utc),
+        })
+        .collect();
     Ok(HttpResponse::Ok().json(ReminderList {
         date: day,
         reminders,

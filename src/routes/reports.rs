@@ -1,22 +1,20 @@
 use actix_web::{web, HttpResponse};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AuthUser;
-use crate::db::DbConn;
 use crate::domain::Role;
 use crate::error::ApiError;
 use crate::error::ErrorResponse;
-use crate::reports::scope::ReportScope;
-use crate::reports::summary::{rolled_up, trend_days, DepartmentCounts, Today, TrendDay};
-use crate::reports::{self, lists};
+use crate::reports::lists::Window;
+use crate::reports::summary::{DayNumbers, DepartmentCounts, Today, TrendDay};
 use crate::routes::dates::{report_day, report_range};
 use crate::routes::paging::{self, Paging};
 use crate::routes::resource;
-use crate::routes::services::{reader, report_scope};
+use crate::routes::services::{self, caller};
 use crate::routes::views::Checkin;
+use crate::services::reporting::{self, ListRequest, Listing};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -39,14 +37,8 @@ pub struct DayQuery {
 #[derive(Serialize, ToSchema)]
 pub struct DailyReport {
     pub date: NaiveDate,
-    pub expected: i64,
-    pub reported: i64,
-    pub unreported: i64,
-    /// Check-ins of people not expected that day (rest day, holiday, leave, not yet joined).
-    pub reported_unexpected: i64,
-    /// Every abnormal check-in, expected or not: at most `reported + reported_unexpected`.
-    pub abnormal: i64,
-    pub exempt: i64,
+    #[serde(flatten)]
+    pub numbers: DayNumbers,
     /// People in scope with a reminder queued that day (any pass).
     pub reminded: i64,
     /// Every department in scope, each counting its whole subtree.
@@ -65,31 +57,26 @@ pub async fn daily(
     query: web::Query<DayQuery>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Manager)?;
-    let Today { today, .. } = Today::in_org(&user.org, state.clock.now());
-    let day = report_day(query.date.as_deref(), today)?;
-    let report = state
+    let today = Today::in_org(&user.org, state.clock.now());
+    let day = report_day(query.date.as_deref(), today.today)?;
+    let daily = state
         .db(move |conn| {
-            let scope = report_scope(conn, &user, query.department_id.as_deref())?;
-            let counts = reports::day_counts(conn, &user.org, day, today)?;
-            let total = scope.total(&counts);
-            let reminded = crate::db::reminders::reminded(conn, user.org_id(), day)?
-                .iter()
-                .filter(|(_, department)| scope.covers(department.as_deref()))
-                .count() as i64;
-            Ok(DailyReport {
-                date: day,
-                expected: total.expected,
-                reported: total.reported,
-                unreported: total.unreported(),
-                reported_unexpected: total.reported_unexpected,
-                abnormal: total.abnormal,
-                exempt: total.exempt,
-                reminded,
-                departments: rolled_up(&scope, &counts),
-            })
+            Ok(reporting::daily(
+                conn,
+                &caller(&user),
+                query.department_id.as_deref(),
+                day,
+                &today,
+            )?)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(report))
+    let total = daily.total;
+    Ok(HttpResponse::Ok().json(DailyReport {
+        date: day,
+        numbers: DayNumbers::from(&total),
+        reminded: daily.reminded,
+        departments: daily.departments,
+    }))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -127,13 +114,12 @@ pub async fn trend(
     let today = Today::in_org(&user.org, state.clock.now());
     let query = query.into_inner();
     let (from, to) = report_range(query.from, query.to, today.today)?;
-    let days = state
-        .db(move |conn| {
-            let scope = report_scope(conn, &user, query.department_id.as_deref())?;
-            Ok(trend_days(conn, &user.org, &scope, from, to, &today)?)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(Trend { from, to, days }))
+    let trend = services::trend(&state, user, query.department_id, (from, to), today).await?;
+    Ok(HttpResponse::Ok().json(Trend {
+        from,
+        to,
+        days: trend.days,
+    }))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -183,90 +169,59 @@ pub struct ListQuery {
     pub per_page: Option<i64>,
 }
 
-fn window(query: &ListQuery) -> Result<(i64, i64, lists::Window), ApiError> {
-    let paging = Paging::parse(query.page, query.per_page, paging::REPORT_LISTS)?;
-    Ok((
-        paging.page,
-        paging.per_page,
-        lists::Window {
-            offset: paging.offset(),
-            limit: paging.per_page,
-        },
-    ))
-}
-
-fn entry(scope: &ReportScope, listed: lists::Listed, checkin: Option<Checkin>) -> PersonEntry {
-    let department = listed.department_id.as_deref().and_then(|d| {
-        scope.tree.get(d).map(|n| DepartmentRef {
-            id: n.id.clone(),
-            name: n.name.clone(),
-            path: scope.tree.path(d),
-        })
-    });
-    PersonEntry {
-        id: listed.user.id,
-        name: listed.user.name,
-        email: listed.user.email,
-        employee_no: listed.user.employee_no,
-        department,
-        checkin,
-    }
-}
-
-/// What a people list needs to find its page.
-struct ListRequest {
-    day: NaiveDate,
-    today: NaiveDate,
-    window: lists::Window,
-}
-
-/// The frame both people lists share: role and parameter checks, the scope, the list itself
-/// (from `fetch`: one page and the total), and the audit entry for reading it.
-async fn people_list<F>(
+/// The frame both people lists share: role and parameter checks, then one page of `list`.
+async fn people_list(
     state: web::Data<AppState>,
     user: AuthUser,
     query: ListQuery,
-    action: &'static str,
-    fetch: F,
-) -> Result<HttpResponse, ApiError>
-where
-    F: FnOnce(
-            &mut DbConn,
-            &AuthUser,
-            &ReportScope,
-            &ListRequest,
-        ) -> Result<(Vec<PersonEntry>, i64), ApiError>
-        + Send
-        + 'static,
-{
+    list: Listing,
+) -> Result<HttpResponse, ApiError> {
     user.require(Role::Manager)?;
-    let Today { today, now } = Today::in_org(&user.org, state.clock.now());
-    let day = report_day(query.date.as_deref(), today)?;
-    let (page, per_page, window) = window(&query)?;
-    let request = ListRequest { day, today, window };
-    let (people, total) = state
+    let today = Today::in_org(&user.org, state.clock.now());
+    let day = report_day(query.date.as_deref(), today.today)?;
+    let paging = Paging::parse(query.page, query.per_page, paging::REPORT_LISTS)?;
+    let found = state
         .db(move |conn| {
-            let scope = report_scope(conn, &user, query.department_id.as_deref())?;
-            let (people, total) = fetch(conn, &user, &scope, &request)?;
-            let detail = json!({"date": day, "page": page, "people": people.len()});
-            crate::audit::report_read(
+            let request = ListRequest {
+                department_id: query.department_id.as_deref(),
+                day,
+                page: paging.page,
+                window: Window {
+                    offset: paging.offset(),
+                    limit: paging.per_page,
+                },
+            };
+            Ok(reporting::people(
                 conn,
-                reader(&user),
-                &scope,
-                query.department_id.as_deref(),
-                action,
-                detail,
-                now,
-            )?;
-            Ok((people, total))
+                &caller(&user),
+                list,
+                &request,
+                &today,
+            )?)
         })
         .await?;
+    let people = found
+        .people
+        .into_iter()
+        .map(|p| PersonEntry {
+            id: p.user.id,
+            name: p.user.name,
+            email: p.user.email,
+            employee_no: p.user.employee_no,
+            department: p.department.map(|d| DepartmentRef {
+                id: d.id,
+                name: d.name,
+                path: d.path,
+            }),
+            checkin: p.checkin.map(Checkin::from),
+        })
+        .collect();
     Ok(HttpResponse::Ok().json(PeopleList {
         date: day,
         people,
-        total,
-        page,
-        per_page,
+        total: found.total,
+        page: paging.page,
+        per_page: paging.per_page,
     }))
 }
 
@@ -281,36 +236,7 @@ pub async fn unreported(
     user: AuthUser,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    people_list(
-        state,
-        user,
-        query.into_inner(),
-        "reports.unreported",
-        |conn, user, scope, r| {
-            let listed = lists::unreported(
-                conn,
-                &user.org,
-                r.day,
-                r.today,
-                scope.departments.as_ref(),
-                r.window,
-            )?;
-            // Today's list pages through the database; its total is the day's own count.
-            let total = match listed.total {
-                Some(total) => total,
-                None => scope
-                    .total(&reports::day_counts(conn, &user.org, r.day, r.today)?)
-                    .unreported(),
-            };
-            let people = listed
-                .items
-                .into_iter()
-                .map(|l| entry(scope, l, None))
-                .collect();
-            Ok((people, total))
-        },
-    )
-    .await
+    people_list(state, user, query.into_inner(), Listing::Unreported).await
 }
 
 /// Who reported something abnormal on a day, with their answers, a page at a time.
@@ -324,21 +250,5 @@ pub async fn abnormal(
     user: AuthUser,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    people_list(
-        state,
-        user,
-        query.into_inner(),
-        "reports.abnormal",
-        |conn, user, scope, r| {
-            let listed =
-                lists::abnormal(conn, &user.org, r.day, scope.departments.as_ref(), r.window)?;
-            let people = listed
-                .items
-                .into_iter()
-                .map(|(l, c)| entry(scope, l, Some(Checkin::from(c))))
-                .collect();
-            Ok((people, listed.total.unwrap_or_default()))
-        },
-    )
-    .await
+    people_list(state, user, query.into_inner(), Listing::Abnormal).await
 }

@@ -1,27 +1,33 @@
 //! Where the features' own errors become HTTP answers, in one place, and the small adapters
 //! that hand a handler's caller to the features.
 
-use crate::audit::Reader;
+use chrono::NaiveDate;
+
 use crate::auth::AuthUser;
-use crate::db::DbConn;
 use crate::domain::OrgSettings;
 use crate::error::{ApiError, Problem};
-use crate::reports::scope::{ReportScope, ScopeError};
+use crate::reports::scope::ScopeError;
+use crate::reports::summary::Today;
 use crate::services::accounts::AccountError;
+use crate::services::audit::AuditError;
 use crate::services::checkins::{CheckinError, Reporter};
 use crate::services::departments::DepartmentError;
 use crate::services::invitations::InvitationError;
+use crate::services::limits::LimitError;
 use crate::services::organization::SettingsError;
 use crate::services::people::{Caller, ImportError, PeopleError};
+use crate::services::reminders::ReminderError;
+use crate::services::reporting::{self, ReportError, TrendDays};
+use crate::services::sessions::SessionError;
+use crate::state::AppState;
 
 impl From<ScopeError> for ApiError {
     fn from(e: ScopeError) -> Self {
         match e {
             ScopeError::OutsideScope => ApiError::Forbidden(e.to_string()),
-            ScopeError::UnknownDepartment => ApiError::field(
-                "department_id",
-                Problem::new("unknown_department", e.to_string()),
-            ),
+            ScopeError::UnknownDepartment => {
+                ApiError::field("department_id", Problem::unknown_department())
+            }
             ScopeError::Db(e) => ApiError::from(e),
         }
     }
@@ -45,6 +51,7 @@ impl From<CheckinError> for ApiError {
                 ApiError::field("reason", Problem::new("required", message))
             }
             CheckinError::LostRace => ApiError::conflict("concurrent_update", e.to_string()),
+            CheckinError::NotFound => ApiError::not_found("check-in"),
             CheckinError::Db(e) => ApiError::from(e),
         }
     }
@@ -98,6 +105,35 @@ impl From<DepartmentError> for ApiError {
     }
 }
 
+impl From<AuditError> for ApiError {
+    fn from(e: AuditError) -> Self {
+        match e {
+            AuditError::Db(e) => ApiError::from(e),
+        }
+    }
+}
+
+impl From<ReportError> for ApiError {
+    fn from(e: ReportError) -> Self {
+        match e {
+            ReportError::Scope(e) => ApiError::from(e),
+            ReportError::Db(e) => ApiError::from(e),
+        }
+    }
+}
+
+impl From<ReminderError> for ApiError {
+    fn from(e: ReminderError) -> Self {
+        match e {
+            ReminderError::TooSoon { retry_after_secs } => {
+                ApiError::RateLimited { retry_after_secs }
+            }
+            ReminderError::Scope(e) => ApiError::from(e),
+            ReminderError::Db(e) => ApiError::from(e),
+        }
+    }
+}
+
 /// The caller as the person checking in.
 pub fn reporter<'a>(user: &'a AuthUser, settings: &'a OrgSettings) -> Reporter<'a> {
     Reporter {
@@ -106,29 +142,6 @@ pub fn reporter<'a>(user: &'a AuthUser, settings: &'a OrgSettings) -> Reporter<'
         tz: user.tz,
         org_tz: user.org_tz(),
         settings,
-    }
-}
-
-/// What the caller may read, narrowed to `department_id` when given.
-pub fn report_scope(
-    conn: &mut DbConn,
-    user: &AuthUser,
-    department_id: Option<&str>,
-) -> Result<ReportScope, ApiError> {
-    Ok(ReportScope::resolve(
-        conn,
-        user.org_id(),
-        user.id(),
-        user.role,
-        department_id,
-    )?)
-}
-
-/// The caller, as the audit log names a reader.
-pub fn reader(user: &AuthUser) -> Reader<'_> {
-    Reader {
-        org_id: user.org_id(),
-        user_id: user.id(),
     }
 }
 
@@ -188,6 +201,7 @@ impl From<AccountError> for ApiError {
             AccountError::LinkUsed => link_refused("link_used", e),
             AccountError::LinkSuperseded => link_refused("link_superseded", e),
             AccountError::WeakPassword(problem) => ApiError::field("password", problem),
+            AccountError::Limited(e) => e.into(),
             AccountError::Internal(e) => ApiError::internal(e),
             AccountError::Db(e) => e.into(),
         }
@@ -206,11 +220,51 @@ impl From<ImportError> for ApiError {
     }
 }
 
-/// The caller, as the people rules see them.
+/// The caller, as the features' rules see them.
 pub fn caller(user: &AuthUser) -> Caller<'_> {
     Caller {
         org: &user.org,
         id: user.id(),
         role: user.role,
+    }
+}
+
+/// A range's numbers over what the caller may see, for the trend as numbers and as a chart.
+pub async fn trend(
+    state: &AppState,
+    user: AuthUser,
+    department_id: Option<String>,
+    (from, to): (NaiveDate, NaiveDate),
+    today: Today,
+) -> Result<TrendDays, ApiError> {
+    state
+        .db(move |conn| {
+            Ok(reporting::trend(
+                conn,
+                &caller(&user),
+                department_id.as_deref(),
+                from,
+                to,
+                &today,
+            )?)
+        })
+        .await
+}
+
+impl From<LimitError> for ApiError {
+    fn from(e: LimitError) -> Self {
+        match e {
+            LimitError::Exceeded { retry_after_secs } => ApiError::RateLimited { retry_after_secs },
+            LimitError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<SessionError> for ApiError {
+    fn from(e: SessionError) -> Self {
+        match e {
+            SessionError::NotFound => ApiError::not_found("person"),
+            SessionError::Db(e) => e.into(),
+        }
     }
 }

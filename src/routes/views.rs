@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::db::checkins::CheckinRow;
+use crate::services::checkins::CheckinRow;
 
 #[derive(Serialize, ToSchema)]
 pub struct Checkin {

@@ -11,8 +11,8 @@ use crate::auth::{password, JwtKeys, Purpose};
 use crate::db::organizations::OrganizationRow;
 use crate::db::users::{self, LinkKind, UserRow};
 use crate::db::{db_time, DbConn};
-use crate::domain::Email;
 use crate::problem::Problem;
+use crate::services::limits::{self, LimitError, LoginAttempt, LoginLimits};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
@@ -29,6 +29,8 @@ pub enum AccountError {
     LinkSuperseded,
     #[error("{0}")]
     WeakPassword(Problem),
+    #[error(transparent)]
+    Limited(#[from] LimitError),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
     #[error(transparent)]
@@ -47,9 +49,16 @@ impl Account {
     }
 }
 
-/// Logging in, first step: the account of the address given, if it names one.
-pub fn find_login(conn: &mut DbConn, email: &str) -> Result<Option<Account>, AccountError> {
-    let Ok(email) = Email::parse(email) else {
+/// Logging in, first step: the attempt counted against its limits (as failed, until it
+/// succeeds), then the account of the address given, if it names one.
+pub fn find_login(
+    conn: &mut DbConn,
+    attempt: &LoginAttempt,
+    limits: LoginLimits,
+    now: DateTime<Utc>,
+) -> Result<Option<Account>, AccountError> {
+    limits::admit_login(conn, attempt, limits, now)?;
+    let Some(email) = &attempt.email else {
         return Ok(None);
     };
     Ok(users::find_with_email_and_org(conn, email.as_str())?.map(Account::of))
@@ -64,6 +73,17 @@ pub fn check_login(found: Option<Account>, password: &str) -> Result<Account, Ac
         Some(account) if matches && account.user.active => Ok(account),
         _ => Err(AccountError::WrongCredentials),
     }
+}
+
+/// Logging in, last step, once the password matched: the attempt does not count as failed.
+pub fn logged_in(
+    conn: &mut DbConn,
+    attempt: &LoginAttempt,
+    limits: LoginLimits,
+    account: Account,
+) -> Result<Account, AccountError> {
+    limits::login_succeeded(conn, attempt, limits)?;
+    Ok(account)
 }
 
 /// What an invitation or reset link says, when it is one and still in time.

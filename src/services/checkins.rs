@@ -1,18 +1,21 @@
 //! The daily check-in: which days a person may still fill in, where a new check-in counts,
 //! and what a day and a range of days look like to the person.
 
-use chrono::{Duration, NaiveDate, NaiveDateTime};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 
-use crate::db::checkins::{self, CheckinRow, Placement, Submission, SubmitError, SubmitOutcome};
+use crate::db::checkins::{self, Placement, Submission, SubmitError};
 use crate::db::membership;
 use crate::db::organizations::OrganizationRow;
 use crate::db::users::UserRow;
-use crate::db::DbConn;
+use crate::db::{db_time, DbConn};
 use crate::domain::day::day_end_utc;
 use crate::domain::expectation::{person_exemption, Exemption, Standing};
 use crate::domain::{Evaluation, OrgSettings};
 use crate::reports::expected::first_day;
+
+/// What the check-in's functions answer with.
+pub use crate::db::checkins::{CheckinRow, RevisionRow, SubmitOutcome};
 
 /// The person checking in, with their organization, zone and its settings.
 pub struct Reporter<'a> {
@@ -39,6 +42,9 @@ pub enum CheckinError {
     ReasonRequired,
     #[error("the check-in was changed at the same moment; please try again")]
     LostRace,
+    /// No check-in on the day asked for.
+    #[error("check-in not found")]
+    NotFound,
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
 }
@@ -115,7 +121,7 @@ pub fn submit(
     today: NaiveDate,
     evaluation: Evaluation,
     reason: Option<String>,
-    now: NaiveDateTime,
+    now: DateTime<Utc>,
 ) -> Result<SubmitOutcome, CheckinError> {
     r.check_fillable(day, today)?;
     let place = |conn: &mut DbConn| -> Result<Placement, SubmitError> {
@@ -151,7 +157,7 @@ pub fn submit(
         reason,
         reason_required_for_correction: day < today,
         submitted_by: r.user.id.clone(),
-        now,
+        now: db_time(now),
     };
     Ok(checkins::submit(conn, &submission, &place)?)
 }
@@ -181,4 +187,22 @@ pub fn history(
         checkins: rows,
         days,
     })
+}
+
+/// A day's check-in and every earlier version of it.
+pub struct Revisions {
+    pub current: CheckinRow,
+    /// Oldest first.
+    pub earlier: Vec<RevisionRow>,
+}
+
+/// The check-in `user_id` gave for `day`, with its earlier versions.
+pub fn revisions(
+    conn: &mut DbConn,
+    user_id: &str,
+    day: NaiveDate,
+) -> Result<Revisions, CheckinError> {
+    let current = checkins::find_for_day(conn, user_id, day)?.ok_or(CheckinError::NotFound)?;
+    let earlier = checkins::revisions(conn, &current.id)?;
+    Ok(Revisions { current, earlier })
 }

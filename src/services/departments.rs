@@ -14,7 +14,7 @@ use crate::domain::department_tree::{DepartmentTree, MAX_DEPTH, MAX_SEGMENT_CHAR
 use crate::domain::Role;
 use crate::problem::Problem;
 use crate::provisioning::clean_name;
-use crate::services::people::Caller;
+use crate::services::Caller;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DepartmentError {

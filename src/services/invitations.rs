@@ -9,7 +9,7 @@ use crate::db::users::{self, UserRow};
 use crate::db::{db_time, DbConn};
 use crate::domain::Email;
 use crate::invitations::Links;
-use crate::services::people::Caller;
+use crate::services::Caller;
 
 #[derive(Debug, thiserror::Error)]
 pub enum InvitationError {

@@ -2,9 +2,39 @@
 //! parsed input and returns its own error, so the API, the command line and the jobs reach
 //! the same rule. Nothing here knows HTTP.
 
+use crate::db::organizations::OrganizationRow;
+use crate::db::DbConn;
+use crate::domain::Role;
+use crate::reports::scope::{ReportScope, ScopeError};
+
 pub mod accounts;
+pub mod audit;
 pub mod checkins;
 pub mod departments;
 pub mod invitations;
+pub mod limits;
 pub mod organization;
 pub mod people;
+pub mod reminders;
+pub mod reporting;
+pub mod sessions;
+
+/// Who is asking, for the rules that depend on it: what they may see, what they may not do
+/// to themselves.
+pub struct Caller<'a> {
+    pub org: &'a OrganizationRow,
+    pub id: &'a str,
+    pub role: Role,
+}
+
+impl Caller<'_> {
+    /// What the caller may read of reports, lists and exports, narrowed to `department_id`
+    /// when given.
+    pub fn report_scope(
+        &self,
+        conn: &mut DbConn,
+        department_id: Option<&str>,
+    ) -> Result<ReportScope, ScopeError> {
+        ReportScope::resolve(conn, &self.org.id, self.id, self.role, department_id)
+    }
+}

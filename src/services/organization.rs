@@ -16,7 +16,7 @@ use crate::people;
 use crate::problem::{FieldErrors, Problem};
 use crate::provisioning::clean_name;
 use crate::reports::counts::org_tz;
-use crate::services::people::Caller;
+use crate::services::Caller;
 
 /// The fields of a settings change, as a change may name them.
 pub const CHANGE_FIELDS: [&str; 8] = [

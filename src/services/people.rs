@@ -11,7 +11,7 @@ use crate::access::{scope_in, scope_of};
 use crate::audit::{self, Changes, Target};
 use crate::db::departments;
 use crate::db::leaves;
-use crate::db::organizations::{self, OrganizationRow};
+use crate::db::organizations;
 use crate::db::users::{self, PeopleFilter, UserRow};
 use crate::db::{db_time, is_unique_violation, new_id, DbConn};
 use crate::domain::day::parse_date;
@@ -31,13 +31,7 @@ pub use crate::db::leaves::LeaveRow;
 pub const MAX_LEAVE_DAYS: i64 = 366;
 pub const MAX_NOTE_CHARS: usize = 500;
 
-/// Who is asking, for the rules that depend on it: whom they may see, what they may not do
-/// to themselves.
-pub struct Caller<'a> {
-    pub org: &'a OrganizationRow,
-    pub id: &'a str,
-    pub role: Role,
-}
+pub use super::Caller;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PeopleError {

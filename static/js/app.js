@@ -70,7 +70,13 @@ function switchLang() {
   route();
 }
 
-function logout() {
+async function logout() {
+  // The server ends this session first, so a copy of the token left anywhere is worthless.
+  try {
+    await api('POST', '/auth/logout');
+  } catch {
+    // Already ended, or the server cannot be reached: the token is forgotten here either way.
+  }
   auth.clear();
   state.me = null;
   go('login');

@@ -315,3 +315,30 @@ async fn charts_are_scoped_and_checked_like_the_reports() {
         .await;
     assert_eq!(post.status, StatusCode::METHOD_NOT_ALLOWED);
 }
+
+#[tokio::test]
+async fn a_chart_language_not_offered_names_the_choices() {
+    let app = crate::helpers::spawn_app().await;
+    let admin = app.create_org("Acme", "Asia/Shanghai").await;
+    let token = app.token_for(&admin).await;
+    for path in [
+        "/api/v1/reports/trend.svg?lang=fr",
+        "/api/v1/reports/daily.svg?lang=de",
+        "/api/v1/reports/daily.svg?lang=%20en",
+        "/api/v1/reports/trend.svg?lang=zh",
+    ] {
+        let r = app.get(path, &token).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+        assert_eq!(r.field("lang"), Some("must be one of zh-CN, en"), "{path}");
+        assert_eq!(
+            r.body["error"]["details"],
+            serde_json::json!([{
+                "field": "lang",
+                "code": "not_a_choice",
+                "params": {"choices": ["zh-CN", "en"]},
+                "message": "must be one of zh-CN, en",
+            }]),
+            "{path}"
+        );
+    }
+}

@@ -3,6 +3,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::helpers::{healthy_answers, spawn_app};
+use crate::reports::problem;
 
 #[tokio::test]
 async fn submit_today_then_see_it_in_today_and_history() {
@@ -383,4 +384,53 @@ async fn people_see_only_their_own_checkins_and_other_organizations_stay_apart()
     let revisions = app.get("/api/v1/checkins/today/revisions", &bob).await;
     assert_eq!(revisions.status, StatusCode::NOT_FOUND);
     assert_eq!(revisions.code(), "not_found");
+}
+
+#[tokio::test]
+async fn checkin_problems_carry_codes_and_parameters() {
+    let app = spawn_app().await; // Monday 2020-02-03
+    let (_, token) = app.staff().await;
+    let body = json!({"answers": healthy_answers()});
+    let future = app.put("/api/v1/checkins/2020-02-04", &token, &body).await;
+    assert_eq!(problem(&future, "date"), ("in_future".into(), json!({})));
+    let too_old = app.put("/api/v1/checkins/2020-01-30", &token, &body).await;
+    assert_eq!(
+        problem(&too_old, "date"),
+        ("too_far_back".into(), json!({"late_days": 3}))
+    );
+    let mut answers = healthy_answers();
+    answers["temperature"] = json!(43.5);
+    answers["mood"] = json!("fine");
+    let r = app
+        .put(
+            "/api/v1/checkins/today",
+            &token,
+            &json!({"answers": answers, "reason": "x".repeat(501)}),
+        )
+        .await;
+    assert_eq!(
+        problem(&r, "answers.temperature"),
+        (
+            "out_of_range".into(),
+            json!({"min": 34.0, "max": 43.0, "decimals": 1})
+        )
+    );
+    assert_eq!(problem(&r, "answers.mood").0, "unknown_field");
+    assert_eq!(
+        problem(&r, "reason"),
+        ("too_long".into(), json!({"max": 500}))
+    );
+    // A late day corrected without a reason.
+    let late = app.put("/api/v1/checkins/2020-01-31", &token, &body).await;
+    assert_eq!(late.status, StatusCode::CREATED);
+    let mut fever = healthy_answers();
+    fever["temperature"] = json!(37.8);
+    let r = app
+        .put(
+            "/api/v1/checkins/2020-01-31",
+            &token,
+            &json!({"answers": fever}),
+        )
+        .await;
+    assert_eq!(problem(&r, "reason"), ("required".into(), json!({})));
 }

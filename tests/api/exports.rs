@@ -6,7 +6,10 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use crate::helpers::login_as;
-use crate::helpers::{healthy_answers, spawn_app, Person, TestApp};
+use crate::helpers::{
+    healthy_answers, monday_morning, settings_for, spawn_app, spawn_with_settings, Person, TestApp,
+    TestDb,
+};
 
 /// The organization of these tests, with a token for each person.
 pub struct Acme {
@@ -699,17 +702,14 @@ async fn the_new_routes_are_in_the_openapi_document() {
     );
 }
 
-#[tokio::test]
-async fn a_large_export_is_streamed_in_chunks() {
+/// `count` people without a department who joined `days` days before the app's clock, as
+/// `N00000`, `N00001`, …
+async fn add_many_people(app: &TestApp, org_id: &str, count: usize, days: i64) {
     use health_checkin::db::users::{insert_many, UserRow};
-    let app = spawn_app().await; // Monday 2020-02-03
-    let admin = app.create_org("Acme", "Asia/Shanghai").await;
-    let token = app.token_for(&admin).await;
-    const PEOPLE: usize = 3_000;
-    let org_id = admin.org_id.clone();
-    let created = health_checkin::db::db_time(app.clock_now() - Duration::days(7));
+    let org_id = org_id.to_string();
+    let created = health_checkin::db::db_time(app.clock_now() - Duration::days(days));
     app.with_db(move |conn| {
-        let rows: Vec<UserRow> = (0..PEOPLE)
+        let rows: Vec<UserRow> = (0..count)
             .map(|i| UserRow {
                 id: health_checkin::db::new_id(),
                 org_id: org_id.clone(),
@@ -731,6 +731,15 @@ async fn a_large_export_is_streamed_in_chunks() {
         insert_many(conn, &rows).expect("people inserted");
     })
     .await;
+}
+
+#[tokio::test]
+async fn a_large_export_is_streamed_in_chunks() {
+    let app = spawn_app().await; // Monday 2020-02-03
+    let admin = app.create_org("Acme", "Asia/Shanghai").await;
+    let token = app.token_for(&admin).await;
+    const PEOPLE: usize = 3_000;
+    add_many_people(&app, &admin.org_id, PEOPLE, 7).await;
     // Monday to Friday of the week before, and this Monday: six working days.
     let path = "/api/v1/exports/checkins.csv?from=2020-01-27&to=2020-02-03";
     let response = app
@@ -768,5 +777,106 @@ async fn a_large_export_is_streamed_in_chunks() {
     assert_eq!(
         (last[0].as_str(), last[4].as_str()),
         ("N02999", "2020-02-03")
+    );
+}
+
+/// An export far larger than what the sockets between server and client hold, so that its
+/// producer waits for a client that does not read: a year of 1,200 people (about 20 MB).
+const UNREAD_PEOPLE: usize = 1_200;
+const A_YEAR: &str = "/api/v1/exports/checkins.csv?from=2019-02-04&to=2020-02-03";
+
+/// An app whose pool has `pool_size` connections and whose exports wait `send_timeout_secs`
+/// for a client, with the year's people; and the admin's token.
+async fn app_for_a_long_export(pool_size: u32, send_timeout_secs: u64) -> (TestApp, String) {
+    let db = std::sync::Arc::new(TestDb::new());
+    let mut settings = settings_for(&db);
+    settings.db_pool_size = pool_size;
+    settings.export_send_timeout_secs = send_timeout_secs;
+    let app = spawn_with_settings(db, monday_morning(), settings).await;
+    let admin = app.create_org("Acme", "Asia/Shanghai").await;
+    let token = app.token_for(&admin).await;
+    add_many_people(&app, &admin.org_id, UNREAD_PEOPLE, 400).await;
+    (app, token)
+}
+
+/// The year's export, its headers read and its body not yet.
+async fn start_export(app: &TestApp, token: &str) -> reqwest::Response {
+    let export = app
+        .client
+        .get(app.url(A_YEAR))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("export started");
+    assert_eq!(export.status(), StatusCode::OK);
+    export
+}
+
+#[tokio::test]
+async fn an_unread_export_holds_no_connection_of_the_pool() {
+    let (app, token) = app_for_a_long_export(1, 30).await;
+    let mut export = start_export(&app, &token).await;
+    // While the export waits for its client, the pool's only connection serves the API (a
+    // busy pool would answer 503 after its 10 s wait).
+    for _ in 0..3 {
+        let report = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            app.get("/api/v1/reports/daily", &token),
+        )
+        .await
+        .expect("answered while the export is open");
+        assert_eq!(report.status, StatusCode::OK, "{:?}", report.body);
+    }
+    // Read now, well within the send timeout, the export is whole.
+    let mut body = Vec::new();
+    while let Some(chunk) = export.chunk().await.expect("export read") {
+        body.extend_from_slice(&chunk);
+    }
+    assert!(body.len() > 15_000_000, "{} bytes", body.len());
+    let (_, rows) = read_csv(&body);
+    assert_eq!(
+        (rows.len() - 1) % UNREAD_PEOPLE,
+        0,
+        "everyone on every working day, the admin today: {} rows",
+        rows.len()
+    );
+    assert!(rows.len() > UNREAD_PEOPLE * 200, "{} rows", rows.len());
+    let last = &rows[rows.len() - 1];
+    assert_eq!(last[4], "2020-02-03");
+}
+
+#[tokio::test]
+async fn an_export_whose_client_stops_reading_is_given_up_and_cut() {
+    let (app, token) = app_for_a_long_export(4, 1).await;
+    // How long the server takes to produce the whole file on this machine now: an unread
+    // export must wait longer than that, or it may still be producing, not yet stuck.
+    let started = std::time::Instant::now();
+    let first = download(&app, A_YEAR, &token).await;
+    assert_eq!(first.status, StatusCode::OK);
+    let producing = started.elapsed();
+    let mut export = start_export(&app, &token).await;
+    // Longer than producing plus the send timeout without reading: the export gives up.
+    tokio::time::sleep(producing * 2 + std::time::Duration::from_secs(3)).await;
+    let mut read = 0;
+    let ending = loop {
+        match export.chunk().await {
+            Ok(Some(chunk)) => read += chunk.len(),
+            Ok(None) => break Ok(()),
+            Err(e) => break Err(e),
+        }
+    };
+    // What was under way arrives, and then the download fails: it never looks whole.
+    assert!(
+        ending.is_err(),
+        "the download ended as if whole after {read} bytes"
+    );
+    assert!(read < 15_000_000, "{read} bytes");
+    // The server goes on serving, and a client that reads gets the whole export.
+    let whole = download(&app, A_YEAR, &token).await;
+    assert_eq!(whole.status, StatusCode::OK);
+    assert!(
+        whole.bytes.len() > 15_000_000,
+        "{} bytes",
+        whole.bytes.len()
     );
 }

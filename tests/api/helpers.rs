@@ -111,6 +111,10 @@ pub fn settings_for(db: &TestDb) -> Settings {
         reminder_interval_secs: 0,
         close_interval_secs: 0,
         smtp_connections: 8,
+        export_send_timeout_secs: health_checkin::config::DEFAULT_EXPORT_SEND_TIMEOUT_SECS,
+        trusted_proxies: Default::default(),
+        login_failures_per_client: health_checkin::config::DEFAULT_LOGIN_FAILURES_PER_CLIENT,
+        auth_requests_per_minute: health_checkin::config::DEFAULT_AUTH_REQUESTS_PER_MINUTE,
     }
 }
 

@@ -139,7 +139,15 @@ async fn every_parameter_and_every_status_is_declared() {
         ("get", "/api/v1/reports/abnormal", &["403", "422"]),
         ("post", "/api/v1/reminders", &["403", "422", "429"]),
         ("post", "/api/v1/auth/login", &["429"]),
+        ("post", "/api/v1/auth/set-password", &["429"]),
         ("post", "/api/v1/auth/forgot-password", &["429"]),
+        ("post", "/api/v1/auth/logout", &["204", "401"]),
+        ("post", "/api/v1/me/sign-out-everywhere", &["204", "401"]),
+        (
+            "post",
+            "/api/v1/employees/{id}/sign-out-everywhere",
+            &["204", "401", "403", "404"],
+        ),
         ("get", "/api/v1/audit", &["403", "422"]),
     ] {
         let responses = &doc["paths"][path][method]["responses"];

@@ -5,7 +5,24 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use crate::helpers::login_as;
-use crate::helpers::{healthy_answers, spawn_app};
+use crate::helpers::{healthy_answers, spawn_app, Response};
+
+/// The code and the parameters of `field`'s problem in a 422, whose English sentence is the
+/// one `fields` gives.
+pub fn problem(r: &Response, field: &str) -> (String, Value) {
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert_eq!(r.code(), "validation_failed");
+    let detail = r.body["error"]["details"]
+        .as_array()
+        .and_then(|details| details.iter().find(|d| d["field"] == field))
+        .unwrap_or_else(|| panic!("no detail for {field}: {:?}", r.body));
+    assert_eq!(
+        detail["message"], r.body["error"]["fields"][field],
+        "{field}: the same sentence in details and fields"
+    );
+    let code = detail["code"].as_str().unwrap_or_default().to_string();
+    (code, detail["params"].clone())
+}
 
 fn totals(r: &Value) -> (i64, i64, i64, i64, i64) {
     let n = |k: &str| r[k].as_i64().unwrap_or_else(|| panic!("{k} in {r}"));
@@ -371,4 +388,136 @@ async fn yesterday_is_closed_ahead_of_the_first_report() {
         ),
         (json!(1), json!(1))
     );
+}
+
+#[tokio::test]
+async fn report_parameters_name_their_problems_with_codes() {
+    let app = spawn_app().await; // Monday 2020-02-03
+    let admin = app.create_org("Acme", "Asia/Shanghai").await;
+    let token = app.token_for(&admin).await;
+    let none = json!({});
+    for (path, field, code, params) in [
+        (
+            "/api/v1/reports/daily?date=03/02/2020",
+            "date",
+            "invalid_date",
+            &none,
+        ),
+        (
+            "/api/v1/reports/daily?date=2020-02-04",
+            "date",
+            "in_future",
+            &none,
+        ),
+        (
+            "/api/v1/reports/daily?department_id=nope",
+            "department_id",
+            "unknown_department",
+            &none,
+        ),
+        (
+            "/api/v1/reports/trend?from=2020-02-03&to=2020-01-01",
+            "from",
+            "after_end",
+            &none,
+        ),
+        (
+            "/api/v1/reports/trend?from=2019-01-01&to=2020-02-03",
+            "from",
+            "range_too_long",
+            &json!({"max_days": 366}),
+        ),
+        (
+            "/api/v1/reports/trend?to=2020-02-04",
+            "to",
+            "in_future",
+            &none,
+        ),
+        (
+            "/api/v1/reports/trend?from=yesterday",
+            "from",
+            "invalid_date",
+            &none,
+        ),
+        (
+            "/api/v1/reports/unreported?page=0",
+            "page",
+            "out_of_range",
+            &json!({"min": 1, "max": 1_000_000}),
+        ),
+        (
+            "/api/v1/reports/abnormal?per_page=1001",
+            "per_page",
+            "out_of_range",
+            &json!({"min": 1, "max": 1000}),
+        ),
+        (
+            "/api/v1/reports/unreported?department_id=nope",
+            "department_id",
+            "unknown_department",
+            &none,
+        ),
+        (
+            "/api/v1/reports/daily.svg?date=2020-02-04",
+            "date",
+            "in_future",
+            &none,
+        ),
+        (
+            "/api/v1/exports/checkins.csv?department_id=nope",
+            "department_id",
+            "unknown_department",
+            &none,
+        ),
+        (
+            "/api/v1/exports/checkins.xlsx?to=2020-02-04",
+            "to",
+            "in_future",
+            &none,
+        ),
+        (
+            "/api/v1/audit?per_page=201",
+            "per_page",
+            "out_of_range",
+            &json!({"min": 1, "max": 200}),
+        ),
+        (
+            "/api/v1/audit?from=2020-02-04&to=2020-02-01",
+            "from",
+            "after_end",
+            &none,
+        ),
+        (
+            "/api/v1/reminders?date=2020-02-04",
+            "date",
+            "in_future",
+            &none,
+        ),
+    ] {
+        let r = app.get(path, &token).await;
+        assert_eq!(
+            problem(&r, field),
+            (code.to_string(), params.clone()),
+            "{path}"
+        );
+    }
+    for (body, field, code) in [
+        (json!({"date": "2020-13-01"}), "date", "invalid_date"),
+        (json!({"date": "2020-02-04"}), "date", "in_future"),
+        (
+            json!({"department_id": "nope"}),
+            "department_id",
+            "unknown_department",
+        ),
+    ] {
+        let r = app.post_as("/api/v1/reminders", &token, &body).await;
+        assert_eq!(
+            problem(&r, field),
+            (code.to_string(), none.clone()),
+            "{body}"
+        );
+    }
+    // None of these took the on-demand slot: a pass may still be asked for.
+    let r = app.post_as("/api/v1/reminders", &token, &json!({})).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{:?}", r.body);
 }

@@ -165,6 +165,12 @@ async fn the_role_matrix() {
             [403, 403, 201, 201],
         ),
         (
+            Method::POST,
+            format!("/api/v1/employees/{outsider_id}/sign-out-everywhere"),
+            None,
+            [403, 403, 403, 204],
+        ),
+        (
             Method::DELETE,
             format!("/api/v1/employees/{outsider_id}"),
             None,
@@ -216,4 +222,17 @@ async fn the_role_matrix() {
         .delete(&format!("/api/v1/departments/{ops_id}"), &other_token)
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/employees/{staff_id}/sign-out-everywhere"),
+            &other_token,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get("/api/v1/me", &tokens[0].1).await.status,
+        StatusCode::OK
+    );
 }

@@ -498,10 +498,17 @@ async fn staff_submits_with_one_tap_and_the_manager_sees_the_count_move() {
     phone.click("#lang-switch").await;
     phone.wait_text("#nav-checkin", "Today").await;
 
-    // Logging out forgets the token.
+    // Logging out ends the session on the server and forgets the token.
+    let session = phone.js("return localStorage.getItem('hc.token');").await;
+    let session = session
+        .as_str()
+        .expect("a token while logged in")
+        .to_string();
     phone.logout().await;
     let token = phone.js("return localStorage.getItem('hc.token');").await;
     assert_eq!(token, Value::Null);
+    let after = app.get("/api/v1/me", &session).await;
+    assert_eq!(after.status.as_u16(), 401, "{:?}", after.body);
     phone.close().await;
 
     // The manager's numbers move.

@@ -1,0 +1,405 @@
+//! The reports managers and HR read: a day's numbers, a range's trend, who has not reported
+//! and who reported something abnormal, and the check-ins as a file, each within what the
+//! reader may see. Every read of people by name is written in the audit log. The counting
+//! itself is `crate::reports`.
+
+use std::io::{Seek, SeekFrom, Write};
+
+use chrono::NaiveDate;
+use serde_json::{json, Value};
+
+use crate::audit::{report_read, Reader};
+use crate::db::checkins::CheckinRow;
+use crate::db::organizations::OrganizationRow;
+use crate::db::reminders;
+use crate::db::stats::NO_DEPARTMENT;
+use crate::db::users::UserRow;
+use crate::db::DbConn;
+use crate::reports::charts::DepartmentBar;
+use crate::reports::counts::ByDepartment;
+use crate::reports::export::{CsvChunks, ExportError, ExportSource, XlsxExport};
+use crate::reports::lists::{self, Listed, Window};
+use crate::reports::scope::{ReportScope, ScopeError};
+use crate::reports::summary::{rolled_up, trend_days, DepartmentCounts, Today, TrendDay};
+use crate::reports::{self, Counts};
+use crate::services::Caller;
+
+/// The caller, as the audit log names a reader.
+fn reader<'a>(caller: &'a Caller<'_>) -> Reader<'a> {
+    Reader {
+        org_id: &caller.org.id,
+        user_id: caller.id,
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error(transparent)]
+    Scope(#[from] ScopeError),
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+}
+
+/// A day's numbers over what the caller may see.
+pub struct Daily {
+    pub total: Counts,
+    /// People in scope with a reminder queued that day (any pass).
+    pub reminded: i64,
+    /// Every department in scope, each counting its whole subtree.
+    pub departments: Vec<DepartmentCounts>,
+}
+
+pub fn daily(
+    conn: &mut DbConn,
+    caller: &Caller<'_>,
+    department_id: Option<&str>,
+    day: NaiveDate,
+    today: &Today,
+) -> Result<Daily, ReportError> {
+    let (scope, counts) = day_in_scope(conn, caller, department_id, day, today)?;
+    let reminded = reminders::reminded(conn, &caller.org.id, day)?
+        .iter()
+        .filter(|(_, department)| scope.covers(department.as_deref()))
+        .count() as i64;
+    Ok(Daily {
+        total: scope.total(&counts),
+        reminded,
+        departments: rolled_up(&scope, &counts),
+    })
+}
+
+/// What the caller may see, and a day's counts per department.
+fn day_in_scope(
+    conn: &mut DbConn,
+    caller: &Caller<'_>,
+    department_id: Option<&str>,
+    day: NaiveDate,
+    today: &Today,
+) -> Result<(ReportScope, ByDepartment), ReportError> {
+    let scope = caller.report_scope(conn, department_id)?;
+    let counts = reports::day_counts(conn, caller.org, day, today.today)?;
+    Ok((scope, counts))
+}
+
+/// A day as a chart draws it: one bar per department, and the total.
+pub struct DailyBars {
+    pub bars: Vec<DepartmentBar>,
+    pub total: Counts,
+    /// The path of the department asked for.
+    pub department: Option<String>,
+}
+
+/// Bars for the sub-departments of `department_id`, else for the top departments in scope;
+/// people directly in the chosen department (or in none, for the whole organization) get a
+/// bar of their own, so that the bars add up to the total.
+pub fn daily_bars(
+    conn: &mut DbConn,
+    caller: &Caller<'_>,
+    department_id: Option<&str>,
+    day: NaiveDate,
+    today: &Today,
+) -> Result<DailyBars, ReportError> {
+    let (scope, counts) = day_in_scope(conn, caller, department_id, day, today)?;
+    let rolled = rolled_up(&scope, &counts);
+    let mut bars: Vec<DepartmentBar> = rolled
+        .iter()
+        .filter(|d| match department_id {
+            Some(chosen) => d.parent_id.as_deref() == Some(chosen),
+            None => d
+                .parent_id
+                .as_deref()
+                .is_none_or(|parent| !scope.covers(Some(parent))),
+        })
+        .map(|d| DepartmentBar {
+            id: d.id.clone(),
+            name: d.name.clone(),
+            direct: false,
+            expected: d.numbers.expected,
+            reported: d.numbers.reported,
+        })
+        .collect();
+    let direct_key = match (department_id, &scope.departments) {
+        (Some(d), _) => Some(d),
+        (None, None) => Some(NO_DEPARTMENT),
+        (None, Some(_)) => None,
+    };
+    if let Some(key) = direct_key {
+        let direct = counts.get(key).copied().unwrap_or_default();
+        let chosen = rolled.iter().find(|d| d.id == key);
+        if direct.expected > 0 || direct.reported > 0 || (bars.is_empty() && chosen.is_some()) {
+            bars.push(DepartmentBar {
+                id: key.to_string(),
+                name: chosen.map(|d| d.name.clone()).unwrap_or_default(),
+                direct: !bars.is_empty(),
+                expected: direct.expected,
+                reported: direct.reported,
+            });
+        }
+    }
+    Ok(DailyBars {
+        bars,
+        total: scope.total(&counts),
+        department: department_id.map(|d| scope.tree.path(d)),
+    })
+}
+
+/// The numbers of each day of a range over what the caller may see.
+pub struct TrendDays {
+    pub days: Vec<TrendDay>,
+    /// The path of the department asked for.
+    pub department: Option<String>,
+}
+
+pub fn trend(
+    conn: &mut DbConn,
+    caller: &Caller<'_>,
+    department_id: Option<&str>,
+    from: NaiveDate,
+    to: NaiveDate,
+    today: &Today,
+) -> Result<TrendDays, ReportError> {
+    let scope = caller.report_scope(conn, department_id)?;
+    Ok(TrendDays {
+        days: trend_days(conn, caller.org, &scope, from, to, today)?,
+        department: department_id.map(|d| scope.tree.path(d)),
+    })
+}
+
+/// Which page of a list of people, of which day.
+pub struct ListRequest<'a> {
+    pub department_id: Option<&'a str>,
+    pub day: NaiveDate,
+    /// The page's number, for the audit log.
+    pub page: i64,
+    pub window: Window,
+}
+
+/// A department as a list names it.
+pub struct Department {
+    pub id: String,
+    pub name: String,
+    pub path: String,
+}
+
+/// A person on a list, under the department they were in that day.
+pub struct ListedPerson {
+    pub user: UserRow,
+    pub department: Option<Department>,
+    /// The abnormal list carries the check-in.
+    pub checkin: Option<CheckinRow>,
+}
+
+/// One page of a list, and how many there are in all.
+pub struct PeoplePage {
+    pub people: Vec<ListedPerson>,
+    pub total: i64,
+}
+
+/// The lists of people by name.
+#[derive(Clone, Copy, Debug)]
+pub enum Listing {
+    /// Who was expected on a day and has not reported.
+    Unreported,
+    /// Who reported something abnormal on a day, with their check-ins.
+    Abnormal,
+}
+
+impl Listing {
+    /// The action the audit log names.
+    fn action(self) -> &'static str {
+        match self {
+            Listing::Unreported => "reports.unreported",
+            Listing::Abnormal => "reports.abnormal",
+        }
+    }
+}
+
+/// One page of a list within the caller's scope, its departments named; the read is written
+/// in the audit log.
+pub fn people(
+    conn: &mut DbConn,
+    caller: &Caller<'_>,
+    list: Listing,
+    request: &ListRequest<'_>,
+    today: &Today,
+) -> Result<PeoplePage, ReportError> {
+    let scope = caller.report_scope(conn, request.department_id)?;
+    let (found, total) = match list {
+        Listing::Unreported => unreported(conn, caller.org, &scope, request, today.today)?,
+        Listing::Abnormal => abnormal(conn, caller.org, &scope, request)?,
+    };
+    let people: Vec<ListedPerson> = found
+        .into_iter()
+        .map(|(listed, checkin)| ListedPerson {
+            department: listed.department_id.as_deref().and_then(|d| {
+                scope.tree.get(d).map(|n| Department {
+                    id: n.id.clone(),
+                    name: n.name.clone(),
+                    path: scope.tree.path(d),
+                })
+            }),
+            user: listed.user,
+            checkin,
+        })
+        .collect();
+    let detail = json!({"date": request.day, "page": request.page, "people": people.len()});
+    report_read(
+        conn,
+        reader(caller),
+        &scope,
+        request.department_id,
+        list.action(),
+        detail,
+        today.now,
+    )?;
+    Ok(PeoplePage { people, total })
+}
+
+/// People with their check-ins, and how many there are in all.
+type Found = (Vec<(Listed, Option<CheckinRow>)>, i64);
+
+fn unreported(
+    conn: &mut DbConn,
+    org: &OrganizationRow,
+    scope: &ReportScope,
+    request: &ListRequest<'_>,
+    today: NaiveDate,
+) -> diesel::QueryResult<Found> {
+    let listed = lists::unreported(
+        conn,
+        org,
+        request.day,
+        today,
+        scope.departments.as_ref(),
+        request.window,
+    )?;
+    // Today's list pages through the database; its total is the day's own count.
+    let total = match listed.total {
+        Some(total) => total,
+        None => scope
+            .total(&reports::day_counts(conn, org, request.day, today)?)
+            .unreported(),
+    };
+    Ok((listed.items.into_iter().map(|l| (l, None)).collect(), total))
+}
+
+fn abnormal(
+    conn: &mut DbConn,
+    org: &OrganizationRow,
+    scope: &ReportScope,
+    request: &ListRequest<'_>,
+) -> diesel::QueryResult<Found> {
+    let listed = lists::abnormal(
+        conn,
+        org,
+        request.day,
+        scope.departments.as_ref(),
+        request.window,
+    )?;
+    let people = listed
+        .items
+        .into_iter()
+        .map(|(l, c)| (l, Some(c)))
+        .collect();
+    Ok((people, listed.total.unwrap_or_default()))
+}
+
+/// The file formats of an export.
+#[derive(Clone, Copy, Debug)]
+pub enum ExportFormat {
+    Csv,
+    Xlsx,
+}
+
+impl ExportFormat {
+    /// The action the audit log names.
+    fn action(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "exports.csv",
+            ExportFormat::Xlsx => "exports.xlsx",
+        }
+    }
+}
+
+/// An export whose scope is settled and whose read is in the audit log, with a connection
+/// of its own for the rows: a download lasts as long as the client takes, and must not hold
+/// a connection of the pool meanwhile. The connection is closed when the export is done or
+/// given up.
+pub struct Export {
+    conn: DbConn,
+    source: ExportSource,
+}
+
+/// Checks the range's scope, notes the read in the audit log and loads what the rows are
+/// made from, on `conn`, which the export then keeps for its rows.
+pub fn export(
+    mut conn: DbConn,
+    caller: &Caller<'_>,
+    department_id: Option<&str>,
+    from: NaiveDate,
+    to: NaiveDate,
+    format: ExportFormat,
+    today: &Today,
+) -> Result<Export, ReportError> {
+    let scope = caller.report_scope(&mut conn, department_id)?;
+    let source = ExportSource::prepare(&mut conn, caller.org, scope.departments.clone(), from, to)?;
+    let detail: Value = json!({"from": from, "to": to, "department_id": department_id});
+    report_read(
+        &mut conn,
+        reader(caller),
+        &scope,
+        department_id,
+        format.action(),
+        detail,
+        today.now,
+    )?;
+    Ok(Export { conn, source })
+}
+
+impl Export {
+    /// The CSV, day by day: `send` gets what has been written whenever it reaches
+    /// `chunk_bytes`, and at the end of each day. An error from `send` stops the export.
+    pub fn write_csv<F>(mut self, chunk_bytes: usize, mut send: F) -> Result<(), ExportError>
+    where
+        F: FnMut(Vec<u8>) -> Result<(), ExportError>,
+    {
+        let mut csv = CsvChunks::new()?;
+        while self
+            .source
+            .next_day(&mut self.conn, |row| {
+                csv.write(&row)?;
+                if csv.pending() >= chunk_bytes {
+                    send(csv.take()?)?;
+                }
+                Ok(())
+            })?
+            .is_some()
+        {
+            send(csv.take()?)?;
+        }
+        send(csv.take()?)
+    }
+
+    /// The workbook in an unnamed temporary file (constant memory: rows go to disk as
+    /// written), read from its start, and its length. The connection is closed as soon as
+    /// the rows are read.
+    pub fn write_xlsx(mut self) -> Result<(std::fs::File, u64), ExportError> {
+        let mut xlsx = XlsxExport::new()?;
+        while self
+            .source
+            .next_day(&mut self.conn, |row| xlsx.write(&row))?
+            .is_some()
+        {}
+        drop(self);
+        // The system removes an unnamed temporary file once its last handle is closed.
+        let mut file = tempfile::tempfile()?;
+        let mut writer = std::io::BufWriter::new(&mut file);
+        xlsx.finish(&mut writer)?;
+        // Flushed here: a BufWriter dropped with data in it would lose the error.
+        writer.flush()?;
+        drop(writer);
+        let len = file.seek(SeekFrom::End(0))?;
+        file.seek(SeekFrom::Start(0))?;
+        Ok((file, len))
+    }
+}
