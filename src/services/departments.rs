@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 
 use crate::access::scope_in;
 use crate::audit::{self, Changes, Target};
@@ -127,18 +127,6 @@ fn department_changes(
     changes
 }
 
-/// A change by the caller to `department`, for the audit log.
-fn change_by<'a>(
-    caller: &'a Caller<'_>,
-    action: &'static str,
-    department: &'a DepartmentRow,
-    changes: Changes,
-    now: NaiveDateTime,
-) -> audit::Change<'a> {
-    let target = Target::department(department);
-    audit::Change::new(&caller.org.id, Some(caller.id), action, target, now).with_changes(changes)
-}
-
 /// A new department under `parent_id` (or at the top level), with its managers.
 pub fn create(
     conn: &mut DbConn,
@@ -168,7 +156,9 @@ pub fn create(
         let changes = department_changes(None, Some((&row, &managers)));
         audit::record_change(
             conn,
-            change_by(caller, "departments.create", &row, changes, now),
+            caller
+                .change("departments.create", Target::department(&row), now)
+                .with_changes(changes),
         )?;
         Ok(Snapshot::load(conn, org_id)?.describe(&row))
     })
@@ -213,7 +203,9 @@ pub fn update(
         if !changes.is_empty() {
             audit::record_change(
                 conn,
-                change_by(caller, "departments.update", &next, changes, now),
+                caller
+                    .change("departments.update", Target::department(&next), now)
+                    .with_changes(changes),
             )?;
         }
         let snap = Snapshot::load(conn, org_id)?;
@@ -254,7 +246,9 @@ pub fn delete(
         let changes = department_changes(Some((&department, &managers)), None);
         audit::record_change(
             conn,
-            change_by(caller, "departments.delete", &department, changes, now),
+            caller
+                .change("departments.delete", Target::department(&department), now)
+                .with_changes(changes),
         )?;
         Ok(())
     })

@@ -45,7 +45,7 @@ pub fn resend(
     person_id: &str,
     now: DateTime<Utc>,
 ) -> Result<(), InvitationError> {
-    let (org, actor) = (caller.org, caller.id);
+    let org = caller.org;
     conn.write_transaction(|conn| {
         let person =
             users::find_in_org(conn, &org.id, person_id)?.ok_or(InvitationError::NotFound)?;
@@ -53,14 +53,7 @@ pub fn resend(
             return Err(InvitationError::Inactive);
         }
         links.inviter(org, now).invite(conn, &person, true)?;
-        let target = Target::person(&person);
-        let entry = Change::new(
-            &org.id,
-            Some(actor),
-            "employees.invite",
-            target,
-            db_time(now),
-        );
+        let entry = caller.change("employees.invite", Target::person(&person), db_time(now));
         audit::record_change(conn, entry)?;
         Ok(())
     })

@@ -2,6 +2,9 @@
 //! parsed input and returns its own error, so the API, the command line and the jobs reach
 //! the same rule. Nothing here knows HTTP.
 
+use chrono::NaiveDateTime;
+
+use crate::audit::{Change, Target};
 use crate::db::organizations::OrganizationRow;
 use crate::db::DbConn;
 use crate::domain::Role;
@@ -36,5 +39,15 @@ impl Caller<'_> {
         department_id: Option<&str>,
     ) -> Result<ReportScope, ScopeError> {
         ReportScope::resolve(conn, &self.org.id, self.id, self.role, department_id)
+    }
+
+    /// A change the caller makes to `target`, as the audit log records it.
+    pub fn change<'a>(
+        &'a self,
+        action: &'static str,
+        target: Target<'a>,
+        at: NaiveDateTime,
+    ) -> Change<'a> {
+        Change::new(&self.org.id, Some(self.id), action, target, at)
     }
 }

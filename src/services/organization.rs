@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use crate::audit::{self, Change, Changes, Target};
+use crate::audit::{self, Changes, Target};
 use crate::db::organizations::{self, OrganizationRow};
 use crate::db::{db_time, stats, DbConn};
 use crate::domain::day::parse_date;
@@ -243,8 +243,7 @@ pub fn change_settings(
         };
         let changes = settings_changes(&current, &changed);
         if !changes.is_empty() {
-            let target = Target::organization(&changed);
-            let entry = Change::new(org_id, Some(caller.id), "organization.update", target, now);
+            let entry = caller.change("organization.update", Target::organization(&changed), now);
             audit::record_change(conn, entry.with_changes(changes))?;
         }
         let today = now.and_utc().with_timezone(&org_tz(&changed)).date_naive();

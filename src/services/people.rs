@@ -176,16 +176,6 @@ fn record_read(
     audit::person_read(conn, reader, person, action, detail, db_time(now))
 }
 
-/// A change made by the caller to `target`, for the audit log.
-fn change_by<'a>(
-    caller: &'a Caller<'_>,
-    action: &'static str,
-    target: Target<'a>,
-    now: chrono::NaiveDateTime,
-) -> audit::Change<'a> {
-    audit::Change::new(&caller.org.id, Some(caller.id), action, target, now)
-}
-
 /// Which people a list holds by their state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StateFilter {
@@ -527,14 +517,10 @@ pub fn create(
         if !manages.is_empty() {
             changes.field("manager_of", None::<()>, &manages);
         }
-        let entry = change_by(
-            caller,
-            "employees.create",
-            Target::person(&next),
-            next.created_at,
-        )
-        .with_changes(changes)
-        .with_detail(json!({"invited": invite.is_some()}));
+        let entry = caller
+            .change("employees.create", Target::person(&next), next.created_at)
+            .with_changes(changes)
+            .with_detail(json!({"invited": invite.is_some()}));
         audit::record_change(conn, entry)?;
         Ok(directory.person(next))
     })
@@ -579,7 +565,8 @@ pub fn update(
             directory.set_managed(id, &manages);
         }
         if !changes.is_empty() {
-            let entry = change_by(caller, "employees.update", Target::person(&next), now)
+            let entry = caller
+                .change("employees.update", Target::person(&next), now)
                 .with_changes(changes);
             audit::record_change(conn, entry)?;
         }
@@ -619,7 +606,8 @@ pub fn deactivate(
             managed.sort();
             changes.field("manager_of", managed, Vec::<String>::new());
             departments::set_managed_by(conn, org_id, id, &[])?;
-            let entry = change_by(caller, "employees.deactivate", Target::person(&person), now)
+            let entry = caller
+                .change("employees.deactivate", Target::person(&person), now)
                 .with_changes(changes);
             audit::record_change(conn, entry)?;
         }
@@ -734,7 +722,8 @@ pub fn add_leave(
         };
         leaves::insert(conn, &row)?;
         let changes = leave_changes((None, None), (Some(row.start_date), Some(row.end_date)));
-        let entry = change_by(caller, "leave.add", Target::person(&person), row.created_at)
+        let entry = caller
+            .change("leave.add", Target::person(&person), row.created_at)
             .with_changes(changes)
             .with_detail(json!({"leave_id": row.id}));
         audit::record_change(conn, entry)?;
@@ -755,14 +744,10 @@ pub fn delete_leave(
             .ok_or(PeopleError::LeaveNotFound)?;
         let person = find_person(conn, &caller.org.id, person_id)?;
         let changes = leave_changes((Some(from), Some(to)), (None, None));
-        let entry = change_by(
-            caller,
-            "leave.delete",
-            Target::person(&person),
-            db_time(now),
-        )
-        .with_changes(changes)
-        .with_detail(json!({"leave_id": leave_id}));
+        let entry = caller
+            .change("leave.delete", Target::person(&person), db_time(now))
+            .with_changes(changes)
+            .with_detail(json!({"leave_id": leave_id}));
         audit::record_change(conn, entry)?;
         Ok(())
     })
