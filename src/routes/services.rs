@@ -2,6 +2,7 @@
 //! that hand a handler's caller to the features.
 
 use crate::audit::Reader;
+use crate::auth::hashing::Busy;
 use crate::auth::AuthUser;
 use crate::db::DbConn;
 use crate::domain::OrgSettings;
@@ -211,5 +212,16 @@ pub fn caller(user: &AuthUser) -> Caller<'_> {
         org: &user.org,
         id: user.id(),
         role: user.role,
+    }
+}
+
+/// Seconds a refused password check is told to wait: the queue is short, so it drains fast.
+const PASSWORD_RETRY_AFTER_SECS: u64 = 1;
+
+impl From<Busy> for ApiError {
+    fn from(_: Busy) -> Self {
+        ApiError::Busy {
+            retry_after_secs: PASSWORD_RETRY_AFTER_SECS,
+        }
     }
 }
