@@ -21,6 +21,7 @@ mod migrations;
 mod numbers;
 mod openapi;
 mod paging;
+mod passwords;
 mod people;
 mod reminders;
 mod reports;
