@@ -1,11 +1,13 @@
 //! What every request handler can reach: the pool, the clock, the keys and the settings.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use actix_web::web;
 use chrono::Duration;
 
 use crate::auth::flood_guard::FloodGuard;
+use crate::auth::hashing::PasswordWork;
 use crate::auth::JwtKeys;
 use crate::clock::SharedClock;
 use crate::config::Settings;
@@ -24,6 +26,11 @@ pub struct AppState {
     /// are in the database).
     pub flood_guard: FloodGuard,
     pub mailer: Mailer,
+    /// Where every password of a request is hashed or checked: never on the blocking pool,
+    /// which the database work needs.
+    pub passwords: PasswordWork,
+    /// Work a handler leaves running after it has answered.
+    pub detached: Detached,
 }
 
 pub type SharedState = web::Data<AppState>;
@@ -49,6 +56,8 @@ impl AppState {
             jwt,
             flood_guard,
             mailer,
+            passwords: PasswordWork::per_core(),
+            detached: Detached::default(),
         }
     }
 
@@ -94,6 +103,39 @@ impl AppState {
         LoginLimits {
             failures_per_client: self.settings.login_failures_per_client,
         }
+    }
+}
+
+/// Work that goes on after the answer was sent, counted so that a test (or anyone who must
+/// know it is over) can wait for it.
+#[derive(Default)]
+pub struct Detached {
+    running: Arc<tokio::sync::watch::Sender<usize>>,
+}
+
+/// Counts one piece of detached work as done when dropped, also when it panicked.
+struct Running(Arc<tokio::sync::watch::Sender<usize>>);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.send_modify(|n| *n -= 1);
+    }
+}
+
+impl Detached {
+    /// Runs `work` on the current worker without making anyone wait for it.
+    pub fn spawn(&self, work: impl Future<Output = ()> + 'static) {
+        self.running.send_modify(|n| *n += 1);
+        let running = Running(Arc::clone(&self.running));
+        actix_web::rt::spawn(async move {
+            work.await;
+            drop(running);
+        });
+    }
+
+    /// Waits until no detached work is left.
+    pub async fn finished(&self) {
+        let _ = self.running.subscribe().wait_for(|n| *n == 0).await;
     }
 }
 

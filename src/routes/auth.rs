@@ -83,13 +83,17 @@ pub struct Session {
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, description = "logged in", body = Session),
               (status = 401, description = "the e-mail or password is wrong (one message for both)", body = ErrorResponse),
-              (status = 429, description = "this client failed 10 times for this e-mail, or `HC_LOGIN_FAILURES_PER_CLIENT` times (50) for any, in 15 minutes; or it sent more than `HC_AUTH_REQUESTS_PER_MINUTE` anonymous requests; see Retry-After", body = ErrorResponse)))]
+              (status = 429, description = "this client failed 10 times for this e-mail, or `HC_LOGIN_FAILURES_PER_CLIENT` times (50) for any, in 15 minutes; or it sent more than `HC_AUTH_REQUESTS_PER_MINUTE` anonymous requests; see Retry-After", body = ErrorResponse),
+              (status = 503, description = "too many password checks at once (`busy`; see Retry-After), or the database cannot be reached", body = ErrorResponse)))]
 pub async fn login(
     state: web::Data<AppState>,
     body: JsonObject<LoginRequest>,
     client: AnonymousClient,
 ) -> Result<HttpResponse, ApiError> {
     let LoginRequest { email, password } = body.into_inner();
+    // A place for the password check comes first: when none is free the answer is 503 at
+    // once, before the database is asked and before it counts as a failed try.
+    let password_check = state.passwords.reserve()?;
     let now = state.clock.now();
     let limits = state.login_limits();
     let attempt = LoginAttempt::new(&email, client.0);
@@ -97,8 +101,10 @@ pub async fn login(
     let found = state
         .db(move |conn| Ok(accounts::find_login(conn, &counted, limits, now)?))
         .await?;
-    // The password check is slow on purpose: it runs off the pool, found or not.
-    let account = web::block(move || accounts::check_login(found, &password)).await??;
+    // The password check is slow on purpose: it runs on the password threads, found or not.
+    let account = password_check
+        .run(move || accounts::check_login(found, &password))
+        .await??;
     let account = state
         .db(move |conn| Ok(accounts::logged_in(conn, &attempt, limits, account)?))
         .await?;
@@ -147,7 +153,8 @@ pub struct SetPasswordRequest {
     responses((status = 200, description = "the password is set and the person logged in", body = Session),
               (status = 401, description = "the link is not valid or was sent to an address the person no longer has (`link_invalid`), has expired (`link_expired`), was used (`link_used`), or a newer link of its kind was sent (`link_superseded`)", body = ErrorResponse),
               (status = 422, description = "the password is too weak (`fields.password`)", body = ErrorResponse),
-              (status = 429, description = "more than `HC_AUTH_REQUESTS_PER_MINUTE` anonymous requests from this client; see Retry-After", body = ErrorResponse)))]
+              (status = 429, description = "more than `HC_AUTH_REQUESTS_PER_MINUTE` anonymous requests from this client; see Retry-After", body = ErrorResponse),
+              (status = 503, description = "too many password checks at once (`busy`; see Retry-After), or the database cannot be reached", body = ErrorResponse)))]
 pub async fn set_password(
     state: web::Data<AppState>,
     body: JsonObject<SetPasswordRequest>,
@@ -160,8 +167,12 @@ pub async fn set_password(
     let holder = state
         .db(move |conn| Ok(accounts::link_holder(conn, &shared.jwt, claims)?))
         .await?;
-    // Hashing is slow on purpose: it runs off the pool, between the two steps that need it.
-    let new = web::block(move || holder.with_password(&password)).await??;
+    // Hashing is slow on purpose: it runs on the password threads, between the two steps
+    // that need the database.
+    let new = state
+        .passwords
+        .run(move || holder.with_password(&password))
+        .await??;
     let shared = state.clone();
     let account = state
         .db(move |conn| Ok(accounts::set_password(conn, &shared.jwt, new, now)?))
@@ -195,11 +206,19 @@ pub async fn forgot_password(
     state
         .db(move |conn| Ok(limits::admit_reset(conn, &request, now)?))
         .await?;
+    // The answer leaves before the address is looked up, so that it takes as long whether
+    // or not an account has it; the lookup and the mail follow.
     if let Ok(email) = Email::parse(&body.email) {
         let shared = state.clone();
-        state
-            .db(move |conn| Ok(invitations::send_reset(conn, shared.links(), &email, now)?))
-            .await?;
+        state.detached.spawn(async move {
+            let links = shared.clone();
+            let queued = shared
+                .db(move |conn| Ok(invitations::send_reset(conn, links.links(), &email, now)?))
+                .await;
+            if let Err(e) = queued {
+                tracing::warn!(error = %e, "a reset link could not be queued");
+            }
+        });
     }
     Ok(HttpResponse::Accepted().json(Accepted {
         status: "if an account uses this address, a reset link is on its way",

@@ -3,6 +3,7 @@
 
 use chrono::NaiveDate;
 
+use crate::auth::hashing::Busy;
 use crate::auth::AuthUser;
 use crate::domain::OrgSettings;
 use crate::error::{ApiError, Problem};
@@ -265,6 +266,17 @@ impl From<SessionError> for ApiError {
         match e {
             SessionError::NotFound => ApiError::not_found("person"),
             SessionError::Db(e) => e.into(),
+        }
+    }
+}
+
+/// Seconds a refused password check is told to wait: the queue is short, so it drains fast.
+const PASSWORD_RETRY_AFTER_SECS: u64 = 1;
+
+impl From<Busy> for ApiError {
+    fn from(_: Busy) -> Self {
+        ApiError::Busy {
+            retry_after_secs: PASSWORD_RETRY_AFTER_SECS,
         }
     }
 }

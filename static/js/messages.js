@@ -179,6 +179,10 @@ const REQUEST = {
   invalid_query: { en: () => 'the query is not valid', 'zh-CN': () => '查询参数无效' },
   invalid_address: { en: () => 'the address is not valid', 'zh-CN': () => '地址无效' },
   bad_request: { en: () => 'the request is malformed', 'zh-CN': () => '请求格式错误' },
+  validation_failed: { en: () => 'some fields are not valid', 'zh-CN': () => '部分字段无效' },
+  method_not_allowed: { en: () => 'this action is not allowed here', 'zh-CN': () => '此处不允许该操作' },
+  payload_too_large: { en: () => 'the request is too large', 'zh-CN': () => '请求内容过大' },
+  unsupported_media_type: { en: () => 'the request is not sent as JSON', 'zh-CN': () => '请求未以 JSON 格式发送' },
   department_exists: {
     en: () => 'the parent department already has a department with this name',
     'zh-CN': () => '上级部门下已有同名部门',
@@ -207,6 +211,7 @@ const REQUEST = {
   unauthorized: { en: () => 'log in first', 'zh-CN': () => '请先登录' },
   rate_limited: { en: () => 'too many requests; please wait a little', 'zh-CN': () => '请求过多，请稍后再试' },
   unavailable: { en: () => 'the service is not ready; please try again shortly', 'zh-CN': () => '服务暂不可用，请稍后重试' },
+  busy: { en: () => 'the service is busy; please try again in a moment', 'zh-CN': () => '服务繁忙，请稍后再试' },
   internal: { en: () => 'something went wrong on our side; please try again', 'zh-CN': () => '服务器出错了，请重试' },
 };
 

@@ -223,6 +223,7 @@ async fn every_change_to_a_person_is_in_the_audit_log_with_before_and_after() {
         &json!({"email": "mine@acme.test"}),
     )
     .await;
+    app.detached_work_done().await;
     step();
     let leave = app
         .post_as(

@@ -338,6 +338,11 @@ impl TestApp {
         }
     }
 
+    /// Waits until the work handlers left running after answering (reset mails) is done.
+    pub async fn detached_work_done(&self) {
+        self.state.detached.finished().await;
+    }
+
     /// Runs database work on the application's own pool.
     pub async fn with_db<T: Send + 'static>(
         &self,

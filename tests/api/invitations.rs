@@ -2,6 +2,7 @@
 //! for a reset link.
 
 use chrono::Duration;
+use health_checkin::config::DatabaseUrl;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -183,6 +184,8 @@ async fn forgot_password_answers_the_same_and_sends_a_working_link() {
         assert_eq!(r.status, StatusCode::ACCEPTED);
     }
     assert_eq!(known.body, unknown.body);
+    // The answer leaves before the lookup; the link is queued right after.
+    app.detached_work_done().await;
     app.deliver().await;
     let mails = smtp.received();
     assert_eq!(mails.len(), 1);
@@ -215,6 +218,62 @@ async fn forgot_password_answers_the_same_and_sends_a_working_link() {
         .await;
     assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(limited.code(), "rate_limited");
+}
+
+#[tokio::test]
+async fn forgot_password_answers_before_the_reset_work_even_when_that_fails() {
+    let smtp = TestSmtp::start();
+    let app = spawn_app_with_smtp(smtp.port()).await;
+    let admin = app.create_org("Acme", "Asia/Shanghai").await;
+    // No mail can be queued for now.
+    let (refuse, allow) = match app.state.settings.database_url {
+        DatabaseUrl::Sqlite(_) => (
+            "CREATE TRIGGER refuse_mail BEFORE INSERT ON outbox \
+             BEGIN SELECT RAISE(ABORT, 'no mail now'); END;",
+            "DROP TRIGGER refuse_mail;",
+        ),
+        DatabaseUrl::Postgres(_) => (
+            "CREATE FUNCTION refuse_mail() RETURNS trigger AS $$ \
+             BEGIN RAISE EXCEPTION 'no mail now'; END $$ LANGUAGE plpgsql; \
+             CREATE TRIGGER refuse_mail BEFORE INSERT ON outbox \
+             FOR EACH ROW EXECUTE FUNCTION refuse_mail();",
+            "DROP TRIGGER refuse_mail ON outbox; DROP FUNCTION refuse_mail();",
+        ),
+    };
+    app.with_db(move |conn| conn.batch(refuse).expect("trigger created"))
+        .await;
+    let known = app
+        .post(
+            "/api/v1/auth/forgot-password",
+            &json!({"email": admin.email}),
+        )
+        .await;
+    let unknown = app
+        .post(
+            "/api/v1/auth/forgot-password",
+            &json!({"email": "nobody@acme.test"}),
+        )
+        .await;
+    // A failure after the lookup would tell that the address has an account; it cannot.
+    assert_eq!(known.status, StatusCode::ACCEPTED, "{:?}", known.body);
+    assert_eq!(known.body, unknown.body);
+    app.detached_work_done().await;
+    assert_eq!(app.count_rows("SELECT COUNT(*) AS n FROM outbox").await, 0);
+
+    app.with_db(move |conn| conn.batch(allow).expect("trigger dropped"))
+        .await;
+    let again = app
+        .post(
+            "/api/v1/auth/forgot-password",
+            &json!({"email": admin.email}),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::ACCEPTED);
+    app.detached_work_done().await;
+    app.deliver().await;
+    let mails = smtp.received();
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].to, vec![admin.email.clone()]);
 }
 
 /// The token of the latest mail to `to`.
@@ -290,6 +349,7 @@ async fn a_link_sent_to_an_address_the_person_no_longer_has_is_refused() {
         &json!({"email": "li.lei@acme.test"}),
     )
     .await;
+    app.detached_work_done().await;
     app.deliver().await;
     let reset = latest_token_to(&smtp, "li.lei@acme.test");
     app.patch(
@@ -343,6 +403,7 @@ async fn only_the_latest_link_of_each_kind_works() {
         app.clock.advance(Duration::minutes(1));
         app.post("/api/v1/auth/forgot-password", &json!({"email": email}))
             .await;
+        app.detached_work_done().await;
         app.deliver().await;
     }
     let mails: Vec<String> = smtp.received().iter().map(token_in).collect();

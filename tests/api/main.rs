@@ -22,6 +22,7 @@ mod names;
 mod numbers;
 mod openapi;
 mod paging;
+mod passwords;
 mod people;
 mod reminders;
 mod reports;

@@ -95,4 +95,22 @@ fn every_error_code_the_server_sends_is_translated_in_both_languages() {
             "link_refused(",
         ],
     );
+
+    // The codes of the error kinds themselves (`busy`, `rate_limited`, ...).
+    let error_rs = fs::read_to_string(root.join("src/error.rs")).expect("error.rs reads");
+    let codes = &error_rs[error_rs.find("pub fn code(&self)").expect("ApiError::code")..];
+    let codes = &codes[..codes.find("\n    }\n").expect("code() ends")];
+    let request = table(&js, "REQUEST");
+    let untranslated: Vec<&str> = literals_after(codes, "=> ")
+        .into_iter()
+        .filter(|code| !request.iter().any(|(c, _)| c == code))
+        .collect();
+    assert!(
+        literals_after(codes, "=> ").len() >= 10,
+        "the error kinds were not read"
+    );
+    assert!(
+        untranslated.is_empty(),
+        "error kinds the web app cannot say: {untranslated:?}"
+    );
 }
