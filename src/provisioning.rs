@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::audit::{self, Change, Changes, Target};
 use crate::auth::{password, JwtKeys};
 use crate::db::organizations::{self, OrganizationRow};
 use crate::db::users::UserRow;
@@ -87,7 +88,33 @@ pub fn create_organization(
         password_hash,
         ..UserRow::new(&org.id, email.to_string(), admin_name, Role::Admin, stamp)
     };
-    organizations::create_with_admin(conn, &org, &admin).map_err(|e| {
+    conn.write_transaction(|conn| {
+        organizations::create_with_admin(conn, &org, &admin)?;
+        // Made from the command line: no actor.
+        let mut settings = Changes::default();
+        settings.field("name", None::<()>, &org.name);
+        settings.field("timezone", None::<()>, &org.timezone);
+        let created = Change::new(
+            &org.id,
+            None,
+            "organization.create",
+            Target::organization(&org),
+            stamp,
+        );
+        audit::record_change(conn, created.with_changes(settings))?;
+        let first_admin = Change::new(
+            &org.id,
+            None,
+            "employees.create",
+            Target::person(&admin),
+            stamp,
+        );
+        audit::record_change(
+            conn,
+            first_admin.with_changes(audit::person_changes(None, &admin)),
+        )
+    })
+    .map_err(|e| {
         if is_unique_violation(&e) {
             ProvisionError::EmailTaken(email.to_string())
         } else {

@@ -40,19 +40,18 @@ pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
     organizations::table.count().get_result(conn)
 }
 
-/// The organization and its first person in one transaction: neither exists without the other.
+/// The organization and its first person. Call it inside a writing transaction, so that
+/// neither exists without the other.
 pub fn create_with_admin(
     conn: &mut DbConn,
     org: &OrganizationRow,
     admin: &UserRow,
 ) -> QueryResult<()> {
-    conn.write_transaction(|c| {
-        diesel::insert_into(organizations::table)
-            .values(org)
-            .execute(c)?;
-        users::insert(c, admin)?;
-        Ok(())
-    })
+    diesel::insert_into(organizations::table)
+        .values(org)
+        .execute(conn)?;
+    users::insert(conn, admin)?;
+    Ok(())
 }
 
 pub fn update(

@@ -436,7 +436,21 @@ async fn changes_to_departments_and_settings_are_in_the_audit_log() {
     step();
     put(json!({"late_days": 9})).await;
     let entries = changes_of(&app, &token, &admin.org_id).await;
-    assert_eq!(actions(&entries), ["organization.update"]);
+    assert_eq!(
+        actions(&entries),
+        ["organization.update", "organization.create"]
+    );
+    // Made from the command line, with its first admin: no actor.
+    assert_eq!(entries[1]["actor"], Value::Null);
+    assert_eq!(
+        entries[1]["changes"],
+        json!({"name": {"before": null, "after": "Acme"},
+               "timezone": {"before": null, "after": "Asia/Shanghai"}})
+    );
+    let first_admin = changes_of(&app, &token, &admin.id).await;
+    assert_eq!(actions(&first_admin), ["employees.create"]);
+    assert_eq!(first_admin[0]["actor"], Value::Null);
+    assert_eq!(first_admin[0]["changes"]["role"]["after"], "admin");
     assert_eq!(
         entries[0]["target"],
         json!({"kind": "organization", "id": admin.org_id, "name": "Acme Ltd"})

@@ -78,18 +78,9 @@ async fn a_new_password_is_refused_while_the_queue_is_full_and_the_link_stays_go
     let app = spawn_app().await;
     let admin = app.create_org("Acme", "Asia/Shanghai").await;
     let staff = app.add_person(&admin.org_id, "staff", None).await;
-    let (link, _) = app
-        .state
-        .jwt
-        .issue(
-            &staff.id,
-            &staff.org_id,
-            0,
-            health_checkin::auth::Purpose::Invitation,
-            app.clock_now(),
-            chrono::Duration::days(1),
-        )
-        .unwrap();
+    let link = app
+        .link_for(&staff.id, health_checkin::auth::Purpose::Invitation)
+        .await;
     let body = json!({"token": link, "password": "Autumn-leaves-77"});
     let held = fill_password_queue(&app);
     let r = app.post("/api/v1/auth/set-password", &body).await;
