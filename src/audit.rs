@@ -60,6 +60,8 @@ pub struct Read<'a> {
     /// The request's parameters.
     pub detail: Value,
     pub at: NaiveDateTime,
+    /// The one person read, for a read of one person's data.
+    pub target: Option<Target<'a>>,
 }
 
 pub fn record(conn: &mut DbConn, read: Read<'_>) -> QueryResult<()> {
@@ -73,9 +75,9 @@ pub fn record(conn: &mut DbConn, read: Read<'_>) -> QueryResult<()> {
             scope: read.scope,
             detail: read.detail.to_string(),
             created_at: read.at,
-            target_kind: None,
-            target_id: None,
-            target_name: None,
+            target_kind: read.target.map(|t| t.kind.as_str().to_string()),
+            target_id: read.target.map(|t| t.id.to_string()),
+            target_name: read.target.map(|t| t.name.to_string()),
             changes: None,
         },
     )?;
@@ -268,27 +270,19 @@ pub fn person_read(
     detail: Value,
     at: NaiveDateTime,
 ) -> QueryResult<()> {
-    let target = Target::person(person);
-    audit::insert(
+    let scope = person.department_id.as_deref().unwrap_or(ORGANIZATION);
+    record(
         conn,
-        &AuditRow {
-            id: new_id(),
-            org_id: reader.org_id.to_string(),
-            user_id: Some(reader.user_id.to_string()),
-            action: action.to_string(),
-            scope: person
-                .department_id
-                .clone()
-                .unwrap_or_else(|| ORGANIZATION.to_string()),
-            detail: detail.to_string(),
-            created_at: at,
-            target_kind: Some(target.kind.as_str().to_string()),
-            target_id: Some(target.id.to_string()),
-            target_name: Some(target.name.to_string()),
-            changes: None,
+        Read {
+            org_id: reader.org_id,
+            user_id: reader.user_id,
+            action,
+            scope: scope.to_string(),
+            detail,
+            at,
+            target: Some(Target::person(person)),
         },
-    )?;
-    Ok(())
+    )
 }
 
 /// Who read through a report's scope.
@@ -316,6 +310,7 @@ pub fn report_read(
             scope: scope_text(&scope.tree, scope.departments.as_ref(), department_id),
             detail,
             at,
+            target: None,
         },
     )
 }

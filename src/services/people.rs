@@ -270,6 +270,7 @@ pub fn list(
                 "page": query.page, "per_page": query.per_page, "people": rows.len(),
             }),
             at: db_time(now),
+            target: None,
         },
     )?;
     Ok(PeoplePage {
