@@ -126,8 +126,9 @@ pub async fn list(
     user.require(Role::Manager)?;
     let today = Today::in_org(&user.org, state.clock.now()).today;
     let day = report_day(query.date.as_deref(), today)?;
+    let now = state.clock.now();
     let found = state
-        .db(move |conn| Ok(reminders::of_day(conn, &caller(&user), day)?))
+        .db(move |conn| Ok(reminders::of_day(conn, &caller(&user), day, now)?))
         .await?;
     let reminders = found
         .into_iter()

@@ -10,12 +10,13 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
 use diesel::QueryResult;
 
+use crate::audit::{report_read, Reader};
 use crate::db::organizations::{self, OrganizationRow};
 use crate::db::outbox;
 use crate::db::reminders::{
     self as db, Listed, NewBody, NewReminder, Target, Zones, DIGEST, DIGEST_KEY, REMINDER,
 };
-use crate::db::{departments, new_id, users, DbConn};
+use crate::db::{db_time, departments, new_id, users, DbConn};
 use crate::domain::expectation::exemption;
 use crate::domain::OrgSettings;
 use crate::email::template::{self, escape_html, resolve_locale};
@@ -163,8 +164,24 @@ pub fn of_day(
     conn: &mut DbConn,
     caller: &Caller<'_>,
     day: NaiveDate,
+    now: DateTime<Utc>,
 ) -> Result<Vec<DayReminder>, ReminderError> {
     let scope = caller.report_scope(conn, None)?;
+    // Who was reminded names who had not reported: a read of individual data, audited.
+    let reader = Reader {
+        org_id: &caller.org.id,
+        user_id: caller.id,
+    };
+    let detail = serde_json::json!({ "date": day });
+    report_read(
+        conn,
+        reader,
+        &scope,
+        None,
+        "reminders.list",
+        detail,
+        db_time(now),
+    )?;
     Ok(db::of_day(conn, &caller.org.id, day)?
         .into_iter()
         .filter(|r| scope.covers(r.department_id.as_deref()))

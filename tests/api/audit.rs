@@ -761,3 +761,26 @@ async fn reading_one_person_or_their_leave_is_in_the_audit_log() {
         reads_before + 2
     );
 }
+
+#[tokio::test]
+async fn reading_a_days_reminders_is_in_the_audit_log() {
+    let app = spawn_app().await;
+    let acme = acme(&app).await;
+    let before = total(&app, &acme.admin_token, "kind=read").await;
+    let r = app
+        .get("/api/v1/reminders?date=2020-02-05", &acme.manager)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let log = app.get("/api/v1/audit?kind=read", &acme.admin_token).await;
+    assert_eq!(log.body["total"].as_i64(), Some(before + 1), "{}", log.body);
+    let entry = &log.body["entries"][0];
+    assert_eq!(entry["action"], "reminders.list");
+    assert_eq!(entry["detail"]["date"], "2020-02-05");
+    // A refused read leaves nothing.
+    let staff = app.get("/api/v1/reminders", &acme.a).await;
+    assert_eq!(staff.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        total(&app, &acme.admin_token, "kind=read").await,
+        before + 1
+    );
+}
