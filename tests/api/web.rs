@@ -667,6 +667,8 @@ async fn what_is_typed_into_a_prefilled_form_is_what_gets_stored() {
 
 /// The mail sent to `to`, once a delivery pass has run.
 async fn mail_to(app: &TestApp, smtp: &TestSmtp, to: &str) -> ReceivedMail {
+    // Forgot-password queues its mail after answering.
+    app.detached_work_done().await;
     app.deliver().await;
     smtp.received()
         .into_iter()
