@@ -9,7 +9,6 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AuthUser;
-use crate::db::audit::AuditRow;
 use crate::domain::Role;
 use crate::error::ApiError;
 use crate::error::ErrorResponse;
@@ -18,7 +17,7 @@ use crate::routes::dates::{parse_range, RangeQuery};
 use crate::routes::paging::{self, Paging};
 use crate::routes::resource;
 use crate::routes::views::{stored_json, utc};
-use crate::services::audit::{self, EntryQuery};
+use crate::services::audit::{self, AuditRow, EntryQuery};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -74,12 +73,11 @@ pub struct Target {
     pub name: String,
 }
 
-/// One field of a change.
+/// One field of a change: its value before and after, of the field's own type (null when
+/// there was none).
 #[derive(Serialize, ToSchema)]
 pub struct FieldChange {
-    #[schema(value_type = Object)]
     pub before: Value,
-    #[schema(value_type = Object)]
     pub after: Value,
 }
 

@@ -4,7 +4,9 @@
 
 use chrono::NaiveDate;
 
-use crate::db::audit::{self, AuditRow, Entry, EntryFilter};
+/// An entry as stored, for the handler to answer with.
+pub use crate::db::audit::AuditRow;
+use crate::db::audit::{self, Entry, EntryFilter};
 use crate::db::organizations::OrganizationRow;
 use crate::db::DbConn;
 use crate::domain::day::day_end_utc;
