@@ -1495,6 +1495,10 @@ async fn a_date_in_the_address_cannot_send_the_browser_to_another_endpoint() {
     let driver = Driver::start().await;
     let browser = driver.browser(1024, 800).await;
     browser.login(&app, &team.admin.email, &team.password).await;
+    // The admin lands on the dashboard, whose two lists are audited reads: count after them.
+    browser.wait_text("#unreported h2", "(").await;
+    browser.wait_text("#abnormal h2", "(").await;
+    app.detached_work_done().await;
     let audited_before = app.get("/api/v1/audit", &admin_token).await.body["total"].clone();
 
     // A link crafted to make an HR browser fetch a year's export under its name.
@@ -1507,7 +1511,18 @@ async fn a_date_in_the_address_cannot_send_the_browser_to_another_endpoint() {
     // The page falls back to today's form instead.
     browser.wait_text("h1", "Today’s check-in").await;
 
+    app.detached_work_done().await;
     let log = app.get("/api/v1/audit", &admin_token).await.body;
     assert_eq!(log["total"], audited_before, "{log}");
+    let exported = log["entries"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|entry| {
+            entry["action"]
+                .as_str()
+                .is_some_and(|a| a.starts_with("exports"))
+        });
+    assert!(!exported, "{log}");
     browser.close().await;
 }
