@@ -143,6 +143,7 @@ fn seed(conn: &mut DbConn) -> anyhow::Result<Seeded> {
                     submitted_at: stamp,
                     updated_at: stamp,
                     expected: true,
+                    form_version: 1,
                 })
             })
             .collect();

@@ -186,6 +186,7 @@ pub fn seed(conn: &mut DbConn, now: DateTime<Utc>) -> anyhow::Result<Seeded> {
         diesel::insert_into(organizations::table)
             .values(&org)
             .execute(c)?;
+        crate::db::forms::insert(c, &crate::db::forms::FormRow::first_of(&org))?;
         for (id, parent, name) in &department_rows {
             diesel::insert_into(departments::table)
                 .values((
@@ -292,5 +293,6 @@ fn demo_checkin(
             chrono::Datelike::weekday(&day),
             chrono::Weekday::Sat | chrono::Weekday::Sun
         ),
+        form_version: 1,
     })
 }

@@ -27,6 +27,8 @@ pub struct CheckinRow {
     pub updated_at: NaiveDateTime,
     /// Whether the person was expected to report that day when this came in.
     pub expected: bool,
+    /// The version of the form the answers were given on.
+    pub form_version: i32,
 }
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
@@ -44,6 +46,7 @@ pub struct RevisionRow {
     pub submitted_at: NaiveDateTime,
     pub replaced_by: String,
     pub replaced_at: NaiveDateTime,
+    pub form_version: i32,
 }
 
 /// One person's answers for one day, already checked against the form.
@@ -52,6 +55,8 @@ pub struct Submission {
     pub user_id: String,
     pub day: NaiveDate,
     pub evaluation: Evaluation,
+    /// The version of the form the answers were checked against.
+    pub form_version: i32,
     pub reason: Option<String>,
     /// A correction of a day before today must say why.
     pub reason_required_for_correction: bool,
@@ -141,6 +146,7 @@ fn submit_once(
             submitted_at: s.now,
             updated_at: s.now,
             expected: placement.expected,
+            form_version: s.form_version,
         };
         diesel::insert_into(checkins::table)
             .values(&row)
@@ -175,6 +181,7 @@ fn submit_once(
             submitted_at: existing.updated_at,
             replaced_by: s.submitted_by.clone(),
             replaced_at: s.now,
+            form_version: existing.form_version,
         })
         .execute(conn)?;
     let existing_abnormal = existing.abnormal;
@@ -187,6 +194,7 @@ fn submit_once(
         reason: reason.map(str::to_string),
         submitted_by: s.submitted_by.clone(),
         updated_at: s.now,
+        form_version: s.form_version,
         ..existing
     };
     // The revision guard turns a concurrent correction into a retry instead of a lost update.
@@ -204,6 +212,7 @@ fn submit_once(
         checkins::reason.eq(&corrected.reason),
         checkins::submitted_by.eq(&corrected.submitted_by),
         checkins::updated_at.eq(corrected.updated_at),
+        checkins::form_version.eq(corrected.form_version),
     ))
     .execute(conn)?;
     if updated != 1 {

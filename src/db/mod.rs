@@ -17,6 +17,7 @@ pub mod audit;
 pub mod checkins;
 mod conn;
 pub mod departments;
+pub mod forms;
 pub mod leaves;
 pub mod membership;
 pub mod organizations;

@@ -51,6 +51,7 @@ pub fn create_with_admin(
         .values(org)
         .execute(conn)?;
     users::insert(conn, admin)?;
+    super::forms::insert(conn, &super::forms::FormRow::first_of(org))?;
     Ok(())
 }
 

@@ -96,6 +96,7 @@ diesel::table! {
         submitted_at -> Timestamp,
         updated_at -> Timestamp,
         expected -> Bool,
+        form_version -> Integer,
     }
 }
 
@@ -142,6 +143,17 @@ diesel::table! {
         submitted_at -> Timestamp,
         replaced_by -> Text,
         replaced_at -> Timestamp,
+        form_version -> Integer,
+    }
+}
+
+diesel::table! {
+    forms (org_id, version) {
+        org_id -> Text,
+        version -> Integer,
+        fields -> Text,
+        created_at -> Timestamp,
+        created_by -> Nullable<Text>,
     }
 }
 
@@ -209,6 +221,7 @@ diesel::joinable!(departments -> organizations (org_id));
 diesel::joinable!(users -> organizations (org_id));
 diesel::joinable!(users -> departments (department_id));
 diesel::joinable!(checkins -> organizations (org_id));
+diesel::joinable!(forms -> organizations (org_id));
 diesel::joinable!(checkin_revisions -> checkins (checkin_id));
 diesel::joinable!(department_managers -> departments (department_id));
 diesel::joinable!(department_managers -> users (user_id));
@@ -225,6 +238,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     checkins,
     checkin_revisions,
+    forms,
     day_stats,
     closed_days,
     headcounts,

@@ -28,7 +28,9 @@ fn answers_schema(form: &FormTemplate) -> Schema {
     let mut answers = ObjectBuilder::new()
         .schema_type(Type::Object)
         .description(Some(
-            "One answer per field of the form (`form` in the day view); no others.",
+            "One answer per question of the form in force (`form` in the day view); no others. \
+             Shown here for the default form: an organization that made its own form has its \
+             own questions (`GET /api/v1/form`).",
         ))
         .additional_properties(Some(AdditionalProperties::<Schema>::FreeForm(false)));
     for field in &form.fields {
@@ -73,6 +75,15 @@ fn answers_schema(form: &FormTemplate) -> Schema {
                 ObjectBuilder::new()
                     .max_length(Some(*max_length))
                     .description(Some("no control characters but line breaks and tabs"))
+                    .build()
+                    .into(),
+            ),
+            FieldKind::Date {} => (
+                Type::String,
+                ObjectBuilder::new()
+                    .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                        utoipa::openapi::KnownFormat::Date,
+                    )))
                     .build()
                     .into(),
             ),

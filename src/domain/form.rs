@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use crate::problem::{FieldErrors, Problem};
 
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Label {
     pub en: String,
     #[serde(rename = "zh-CN")]
@@ -22,13 +22,13 @@ fn label(en: &str, zh_cn: &str) -> Label {
     }
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Choice {
     pub value: String,
     pub label: Label,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum FieldKind {
     Number {
@@ -36,31 +36,59 @@ pub enum FieldKind {
         max: f64,
         /// Answers are kept to this many decimals.
         decimals: u32,
+        #[serde(default)]
         unit: String,
         /// At or above this value the answer is abnormal.
+        #[serde(default)]
         abnormal_at_or_above: Option<f64>,
+        /// At or below this value the answer is abnormal.
+        #[serde(default)]
+        abnormal_at_or_below: Option<f64>,
     },
     MultiChoice {
         options: Vec<Choice>,
         /// Any chosen option makes the answer abnormal; an empty list means "none".
+        #[serde(default)]
         abnormal_if_any: bool,
     },
     SingleChoice {
         options: Vec<Choice>,
+        #[serde(default)]
         abnormal_values: Vec<String>,
     },
     Boolean {
+        #[serde(default)]
         abnormal_if_true: bool,
     },
     Text {
         max_length: usize,
     },
+    /// A calendar day, answered as `YYYY-MM-DD`.
+    Date {},
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+impl FieldKind {
+    /// The name of the kind as the API spells it (`single_choice`): a key keeps it forever.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            FieldKind::Number { .. } => "number",
+            FieldKind::MultiChoice { .. } => "multi_choice",
+            FieldKind::SingleChoice { .. } => "single_choice",
+            FieldKind::Boolean { .. } => "boolean",
+            FieldKind::Text { .. } => "text",
+            FieldKind::Date {} => "date",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct FormField {
+    /// snake_case, at most 40 characters; stable forever, with its type.
     pub key: String,
     pub label: Label,
+    /// A line under the question that says what is meant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub help: Option<Label>,
     pub required: bool,
     /// Whether an earlier day's answer may stand for today's: it is prefilled and a one-tap
     /// "nothing changed" resends it. A measurement (the temperature) must be taken afresh.
@@ -76,7 +104,7 @@ fn carries_over() -> bool {
     true
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct FormTemplate {
     pub version: u32,
     pub fields: Vec<FormField>,
@@ -113,6 +141,7 @@ impl FormTemplate {
         let field = |key: &str, en: &str, zh: &str, required: bool, kind: FieldKind| FormField {
             key: key.into(),
             label: label(en, zh),
+            help: None,
             required,
             carry_over: true,
             kind,
@@ -133,6 +162,7 @@ impl FormTemplate {
                             decimals: 1,
                             unit: "°C".into(),
                             abnormal_at_or_above: Some(37.3),
+                            abnormal_at_or_below: None,
                         },
                     )
                 },
@@ -276,34 +306,70 @@ impl FormTemplate {
     }
 }
 
+impl FormTemplate {
+    /// The keys whose stored answer this form's rules call abnormal, in the form's order.
+    /// Answers to questions the form no longer has flag nothing.
+    pub fn abnormal_reasons(&self, answers: &Map<String, Value>) -> Vec<String> {
+        self.fields
+            .iter()
+            .filter(|f| answers.get(&f.key).is_some_and(|v| f.kind.is_abnormal(v)))
+            .map(|f| f.key.clone())
+            .collect()
+    }
+}
+
 impl FieldKind {
+    /// Whether a stored answer meets the question's abnormal rule.
+    pub fn is_abnormal(&self, value: &Value) -> bool {
+        match self {
+            FieldKind::Number {
+                decimals,
+                abnormal_at_or_above,
+                abnormal_at_or_below,
+                ..
+            } => {
+                let Some(n) = value.as_f64() else {
+                    return false;
+                };
+                // Compared in whole units of the last decimal, so 37.3 is never 37.29999.
+                let scale = 10f64.powi(*decimals as i32);
+                let scaled = (n * scale).round();
+                abnormal_at_or_above.is_some_and(|limit| scaled >= (limit * scale).round())
+                    || abnormal_at_or_below.is_some_and(|limit| scaled <= (limit * scale).round())
+            }
+            FieldKind::MultiChoice {
+                abnormal_if_any, ..
+            } => *abnormal_if_any && value.as_array().is_some_and(|items| !items.is_empty()),
+            FieldKind::SingleChoice {
+                abnormal_values, ..
+            } => value
+                .as_str()
+                .is_some_and(|v| abnormal_values.iter().any(|a| a == v)),
+            FieldKind::Boolean { abnormal_if_true } => {
+                *abnormal_if_true && value == &Value::Bool(true)
+            }
+            FieldKind::Text { .. } | FieldKind::Date {} => false,
+        }
+    }
+
     /// The value to store and whether it is abnormal, or what is wrong with it.
     fn check(&self, value: &Value) -> Result<(Value, bool), Problem> {
         match self {
             FieldKind::Number {
-                min,
-                max,
-                decimals,
-                abnormal_at_or_above,
-                ..
+                min, max, decimals, ..
             } => {
                 let n = value.as_f64().ok_or_else(Problem::not_a_number)?;
                 if !n.is_finite() || n < *min || n > *max {
                     return Err(Problem::out_of_range(*min, *max).with("decimals", *decimals));
                 }
                 let scale = 10f64.powi(*decimals as i32);
-                let scaled = (n * scale).round();
-                let rounded = scaled / scale;
-                // Compare in whole units of the last decimal so 37.3 is never 37.29999.
-                let abnormal =
-                    abnormal_at_or_above.is_some_and(|limit| scaled >= (limit * scale).round());
+                let rounded = (n * scale).round() / scale;
                 let number = Number::from_f64(rounded).ok_or_else(Problem::not_a_number)?;
-                Ok((Value::Number(number), abnormal))
+                let stored = Value::Number(number);
+                let abnormal = self.is_abnormal(&stored);
+                Ok((stored, abnormal))
             }
-            FieldKind::MultiChoice {
-                options,
-                abnormal_if_any,
-            } => {
+            FieldKind::MultiChoice { options, .. } => {
                 let items = value
                     .as_array()
                     .ok_or_else(|| Problem::new("not_a_list", "must be a list (empty for none)"))?;
@@ -329,27 +395,25 @@ impl FieldKind {
                     .filter(|o| chosen.contains(&o.value.as_str()))
                     .map(|o| Value::String(o.value.clone()))
                     .collect();
-                let abnormal = *abnormal_if_any && !stored.is_empty();
-                Ok((Value::Array(stored), abnormal))
+                let stored = Value::Array(stored);
+                let abnormal = self.is_abnormal(&stored);
+                Ok((stored, abnormal))
             }
-            FieldKind::SingleChoice {
-                options,
-                abnormal_values,
-            } => {
+            FieldKind::SingleChoice { options, .. } => {
                 let v = value
                     .as_str()
                     .ok_or_else(|| Problem::new("not_text", "must be a text value"))?;
                 if !options.iter().any(|o| o.value == v) {
                     return Err(Problem::not_a_choice(&option_values(options)));
                 }
-                Ok((
-                    Value::String(v.to_string()),
-                    abnormal_values.iter().any(|a| a == v),
-                ))
+                let stored = Value::String(v.to_string());
+                let abnormal = self.is_abnormal(&stored);
+                Ok((stored, abnormal))
             }
-            FieldKind::Boolean { abnormal_if_true } => {
-                let b = value.as_bool().ok_or_else(Problem::not_a_boolean)?;
-                Ok((Value::Bool(b), *abnormal_if_true && b))
+            FieldKind::Boolean { .. } => {
+                let b = Value::Bool(value.as_bool().ok_or_else(Problem::not_a_boolean)?);
+                let abnormal = self.is_abnormal(&b);
+                Ok((b, abnormal))
             }
             FieldKind::Text { max_length } => {
                 let raw = value.as_str().ok_or_else(Problem::not_text)?;
@@ -362,6 +426,11 @@ impl FieldKind {
                     return Err(Problem::control_characters());
                 }
                 Ok((Value::String(s.to_string()), false))
+            }
+            FieldKind::Date {} => {
+                let raw = value.as_str().ok_or_else(Problem::invalid_date)?;
+                let day = crate::domain::day::parse_date(raw).ok_or_else(Problem::invalid_date)?;
+                Ok((Value::String(day.format("%Y-%m-%d").to_string()), false))
             }
         }
     }

@@ -6,6 +6,8 @@ pub mod department_tree;
 pub mod email;
 pub mod expectation;
 pub mod form;
+pub mod form_definition;
+pub mod form_templates;
 pub mod org_settings;
 pub mod role;
 pub mod text;

@@ -7,14 +7,14 @@ use utoipa::ToSchema;
 use crate::auth::AuthUser;
 use crate::domain::day::parse_date;
 use crate::domain::expectation::Exemption;
-use crate::domain::{Evaluation, FormTemplate};
+use crate::domain::FormTemplate;
 use crate::error::ErrorResponse;
 use crate::error::{ApiError, FieldErrors, Problem};
 use crate::routes::dates::{parse_range, RangeQuery};
 use crate::routes::resource;
 use crate::routes::services::reporter;
 use crate::routes::views::{stored_json, stored_list, utc, Checkin};
-use crate::services::checkins::{self as checkins_service, SubmitOutcome};
+use crate::services::checkins::{self as checkins_service, Answers, SubmitOutcome};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -67,7 +67,7 @@ pub async fn day_view(
         .await?;
     Ok(HttpResponse::Ok().json(DayView {
         date: day,
-        form: FormTemplate::default_form(),
+        form: found.form,
         checkin: found.checkin.map(Checkin::from),
         previous: found.previous.map(Checkin::from),
         expected: found.exemption.is_none(),
@@ -104,8 +104,9 @@ pub struct SubmitRequest {
 }
 
 /// Reads the body by hand so that each wrong or unknown field, inside the answers or beside
-/// them, gets its own message in one response.
-fn parse_submit_body(body: Value) -> Result<(Evaluation, Option<String>), ApiError> {
+/// them, gets its own message in one response; the answers are checked against the form in
+/// force by the service.
+fn parse_submit_body(body: Value) -> Result<Answers, ApiError> {
     let Value::Object(mut body) = body else {
         return Err(ApiError::bad_request(
             "invalid_body",
@@ -113,14 +114,8 @@ fn parse_submit_body(body: Value) -> Result<(Evaluation, Option<String>), ApiErr
         ));
     };
     let mut errors = FieldErrors::new();
-    let evaluation = match body.remove("answers") {
-        Some(Value::Object(answers)) => match FormTemplate::default_form().evaluate(&answers) {
-            Ok(evaluation) => Some(evaluation),
-            Err(field_errors) => {
-                errors.extend(field_errors);
-                None
-            }
-        },
+    let answers = match body.remove("answers") {
+        Some(Value::Object(answers)) => Some(answers),
         Some(_) => {
             errors.insert(
                 "answers".into(),
@@ -155,10 +150,11 @@ fn parse_submit_body(body: Value) -> Result<(Evaluation, Option<String>), ApiErr
             Problem::new("unknown_field", "is not a field of this request"),
         );
     }
-    match evaluation {
-        Some(evaluation) if errors.is_empty() => Ok((evaluation, reason)),
-        _ => Err(ApiError::validation(errors)),
-    }
+    Ok(Answers {
+        answers,
+        reason,
+        problems: errors,
+    })
 }
 
 /// Submit or correct the check-in of a day: today, or a late day the organization allows.
@@ -182,7 +178,7 @@ pub async fn submit(
     let settings = user.settings()?;
     // The day first, then the body: a day that cannot be filled in is named before answers.
     reporter(&user, &settings).check_fillable(day, today)?;
-    let (evaluation, reason) = parse_submit_body(body.into_inner())?;
+    let given = parse_submit_body(body.into_inner())?;
     let now = calendar.now;
     let outcome = state
         .db(move |conn| {
@@ -191,8 +187,7 @@ pub async fn submit(
                 &reporter(&user, &settings),
                 day,
                 today,
-                evaluation,
-                reason,
+                given,
                 now,
             )?)
         })
@@ -266,6 +261,7 @@ pub async fn history(
 #[derive(Serialize, ToSchema)]
 pub struct Revision {
     pub revision: i32,
+    pub form_version: i32,
     #[schema(value_type = Object)]
     pub answers: Value,
     pub abnormal: bool,
@@ -304,6 +300,7 @@ pub async fn revisions(
             .into_iter()
             .map(|row| Revision {
                 revision: row.revision,
+                form_version: row.form_version,
                 answers: stored_json(&row.answers),
                 abnormal: row.abnormal,
                 abnormal_reasons: stored_list(&row.abnormal_reasons),

@@ -9,6 +9,7 @@ pub mod dates;
 pub mod departments;
 pub mod employees;
 pub mod exports;
+pub mod forms;
 pub mod health;
 pub mod openapi;
 pub mod organization;
@@ -56,6 +57,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(departments::configure)
             .configure(employees::configure)
             .configure(organization::configure)
+            .configure(forms::configure)
             .configure(reports::configure)
             .configure(charts::configure)
             .configure(exports::configure)

@@ -10,7 +10,7 @@ use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi, ToSchema};
 
 use crate::routes::{
-    audit, auth, charts, checkins, departments, employees, exports, health, organization,
+    audit, auth, charts, checkins, departments, employees, exports, forms, health, organization,
     reminders, reports, sessions, JSON_LIMIT_BYTES,
 };
 
@@ -163,6 +163,12 @@ impl Modify for CommonResponses {
         employees::resend_invitation,
         organization::get_org,
         organization::put_org,
+        forms::current,
+        forms::save,
+        forms::versions,
+        forms::one_version,
+        forms::templates,
+        forms::recompute,
         reports::daily,
         reports::trend,
         reports::unreported,

@@ -13,6 +13,7 @@ use crate::services::accounts::AccountError;
 use crate::services::audit::AuditError;
 use crate::services::checkins::{CheckinError, Reporter};
 use crate::services::departments::DepartmentError;
+use crate::services::forms::FormError;
 use crate::services::invitations::InvitationError;
 use crate::services::limits::LimitError;
 use crate::services::organization::SettingsError;
@@ -53,7 +54,20 @@ impl From<CheckinError> for ApiError {
             }
             CheckinError::LostRace => ApiError::conflict("concurrent_update", e.to_string()),
             CheckinError::NotFound => ApiError::not_found("check-in"),
+            CheckinError::Invalid(problems) => ApiError::validation(problems),
             CheckinError::Db(e) => ApiError::from(e),
+        }
+    }
+}
+
+impl From<FormError> for ApiError {
+    fn from(e: FormError) -> Self {
+        let message = e.to_string();
+        match e {
+            FormError::NotFound => ApiError::not_found("form version"),
+            FormError::Invalid(problems) => ApiError::validation(problems),
+            FormError::Concurrent => ApiError::conflict("form_changed", message),
+            FormError::Db(e) => ApiError::from(e),
         }
     }
 }

@@ -16,6 +16,9 @@ pub struct Checkin {
     pub abnormal: bool,
     pub abnormal_reasons: Vec<String>,
     pub revision: i32,
+    /// The version of the form the answers were given on: their questions and labels are
+    /// that version's.
+    pub form_version: i32,
     pub reason: Option<String>,
     pub submitted_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -42,6 +45,7 @@ impl From<CheckinRow> for Checkin {
             date: row.day,
             abnormal: row.abnormal,
             revision: row.revision,
+            form_version: row.form_version,
             reason: row.reason,
             submitted_at: utc(row.submitted_at),
             updated_at: utc(row.updated_at),

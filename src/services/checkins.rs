@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
+use serde_json::{Map, Value};
 
 use crate::db::checkins::{self, Placement, Submission, SubmitError};
 use crate::db::membership;
@@ -11,8 +12,10 @@ use crate::db::users::UserRow;
 use crate::db::{db_time, DbConn};
 use crate::domain::day::day_end_utc;
 use crate::domain::expectation::{person_exemption, Exemption, Standing};
-use crate::domain::{Evaluation, OrgSettings};
+use crate::domain::{FormTemplate, OrgSettings};
+use crate::problem::FieldErrors;
 use crate::reports::expected::first_day;
+use crate::services::forms::{self, FormError};
 
 /// What the check-in's functions answer with.
 pub use crate::db::checkins::{CheckinRow, RevisionRow, SubmitOutcome};
@@ -45,8 +48,22 @@ pub enum CheckinError {
     /// No check-in on the day asked for.
     #[error("check-in not found")]
     NotFound,
+    /// Answers the form in force does not take, with the body's other problems.
+    #[error("some fields are not valid")]
+    Invalid(FieldErrors),
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
+}
+
+impl From<FormError> for CheckinError {
+    fn from(e: FormError) -> Self {
+        match e {
+            FormError::Db(e) => CheckinError::Db(e),
+            other => CheckinError::Db(diesel::result::Error::QueryBuilderError(
+                other.to_string().into(),
+            )),
+        }
+    }
 }
 
 impl From<SubmitError> for CheckinError {
@@ -87,6 +104,8 @@ impl Reporter<'_> {
 
 /// A day as the person sees it.
 pub struct Day {
+    /// The form in force: what a submission today is checked against.
+    pub form: FormTemplate,
     pub checkin: Option<CheckinRow>,
     /// The last check-in before the day, whose carried-over answers the form starts from.
     pub previous: Option<CheckinRow>,
@@ -105,6 +124,7 @@ pub fn day(
     }
     let standing = membership::standing(conn, &r.user.id, day, r.tz)?;
     Ok(Day {
+        form: forms::current(conn, &r.org.id)?.form,
         checkin: checkins::find_for_day(conn, &r.user.id, day)?,
         previous: checkins::latest_before(conn, &r.user.id, day)?,
         exemption: person_exemption(r.settings, day, standing),
@@ -112,18 +132,44 @@ pub fn day(
     })
 }
 
-/// Submits or corrects the check-in of `day`; a new one is placed (department, expected)
-/// inside its transaction, after the day's lock.
+/// A submission as the body gave it: the answers (none when the body had none), the reason,
+/// and what was already found wrong with the body, to be named with the answers' problems.
+pub struct Answers {
+    pub answers: Option<Map<String, Value>>,
+    pub reason: Option<String>,
+    pub problems: FieldErrors,
+}
+
+/// Submits or corrects the check-in of `day`: the answers are checked against the form in
+/// force, and a new check-in is placed (department, expected) inside its transaction, after
+/// the day's lock.
 pub fn submit(
     conn: &mut DbConn,
     r: &Reporter<'_>,
     day: NaiveDate,
     today: NaiveDate,
-    evaluation: Evaluation,
-    reason: Option<String>,
+    given: Answers,
     now: DateTime<Utc>,
 ) -> Result<SubmitOutcome, CheckinError> {
     r.check_fillable(day, today)?;
+    let Answers {
+        answers,
+        reason,
+        mut problems,
+    } = given;
+    let form = forms::current(conn, &r.org.id)?.form;
+    let evaluation = match answers.map(|a| form.evaluate(&a)) {
+        Some(Ok(evaluation)) => Some(evaluation),
+        Some(Err(answer_problems)) => {
+            problems.extend(answer_problems);
+            None
+        }
+        None => None,
+    };
+    let evaluation = match evaluation {
+        Some(evaluation) if problems.is_empty() => evaluation,
+        _ => return Err(CheckinError::Invalid(problems)),
+    };
     let place = |conn: &mut DbConn| -> Result<Placement, SubmitError> {
         let exemption = match membership::standing(conn, &r.user.id, day, r.tz)? {
             Standing::NotYetJoined => {
@@ -154,6 +200,7 @@ pub fn submit(
         user_id: r.user.id.clone(),
         day,
         evaluation,
+        form_version: i32::try_from(form.version).unwrap_or(i32::MAX),
         reason,
         reason_required_for_correction: day < today,
         submitted_by: r.user.id.clone(),

@@ -14,6 +14,7 @@ pub mod accounts;
 pub mod audit;
 pub mod checkins;
 pub mod departments;
+pub mod forms;
 pub mod invitations;
 pub mod limits;
 pub mod organization;

@@ -162,6 +162,26 @@ const FIELD = {
     'zh-CN': (p) => `太早了：组织只接受 ${p.late_days} 天内的补报`,
   },
   not_owed: { en: () => 'nothing is owed for this day', 'zh-CN': () => '这一天无需填报' },
+  // The form page: each problem names a question by its place and key.
+  empty_form: { en: () => 'a form needs at least one question', 'zh-CN': () => '表单至少需要一个问题' },
+  not_snake_case: {
+    en: () => 'use lower-case letters, digits and underscores, starting with a letter',
+    'zh-CN': () => '只能用小写字母、数字和下划线，且以字母开头',
+  },
+  duplicate_key: { en: () => 'another question has the same key', 'zh-CN': () => '与另一个问题的标识重复' },
+  type_changed: {
+    en: (p) => `this key was a ${p.was} question in an earlier version; a key keeps its type`,
+    'zh-CN': (p) => `此标识在之前的版本中是“${p.was}”类型，标识的类型不能更改`,
+  },
+  min_above_max: { en: () => 'the smallest answer is above the largest', 'zh-CN': () => '最小值大于最大值' },
+  threshold_out_of_range: {
+    en: (p) => `the threshold must be between ${p.min} and ${p.max}`,
+    'zh-CN': (p) => `阈值须在 ${p.min} 到 ${p.max} 之间`,
+  },
+  unknown_option: { en: (p) => `“${p.value}” is not an option`, 'zh-CN': (p) => `“${p.value}” 不是选项之一` },
+  no_options: { en: () => 'a choice question needs at least one option', 'zh-CN': () => '选择题至少需要一个选项' },
+  invalid_option: { en: () => 'an option’s value has no spaces', 'zh-CN': () => '选项值不能包含空格' },
+  duplicate_option: { en: (p) => `“${p.value}” is listed twice`, 'zh-CN': (p) => `“${p.value}” 重复了` },
 };
 
 /** Failed requests: top-level code → language → sentence. English pages show the server's
@@ -170,6 +190,10 @@ const REQUEST = {
   concurrent_update: {
     en: () => 'the check-in was changed at the same moment; please try again',
     'zh-CN': () => '打卡记录刚被同时修改，请重试',
+  },
+  form_changed: {
+    en: () => 'the form was changed at the same moment; load it again and retry',
+    'zh-CN': () => '表单刚被他人修改，请重新加载后再试',
   },
   invalid_date: { en: () => 'the date is not valid', 'zh-CN': () => '日期无效' },
   invalid_body: { en: () => 'the request does not fit', 'zh-CN': () => '请求内容不符合要求' },

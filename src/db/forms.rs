@@ -1,0 +1,106 @@
+//! Form versions: one row per version of an organization's daily form, never changed once
+//! written. The newest version is the form in force.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::organizations::OrganizationRow;
+use super::schema::forms;
+use super::DbConn;
+use crate::domain::FormTemplate;
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = forms)]
+pub struct FormRow {
+    pub org_id: String,
+    pub version: i32,
+    /// The questions, as JSON text.
+    pub fields: String,
+    pub created_at: NaiveDateTime,
+    /// None for the version an organization starts with.
+    pub created_by: Option<String>,
+}
+
+impl FormRow {
+    pub fn of(org_id: &str, form: &FormTemplate, at: NaiveDateTime, by: Option<&str>) -> Self {
+        Self {
+            org_id: org_id.to_string(),
+            version: i32::try_from(form.version).unwrap_or(i32::MAX),
+            fields: serde_json::to_string(&form.fields).unwrap_or_else(|_| "[]".into()),
+            created_at: at,
+            created_by: by.map(str::to_string),
+        }
+    }
+
+    /// Version 1 of a new organization: the default form, made by no one.
+    pub fn first_of(org: &OrganizationRow) -> Self {
+        Self::of(&org.id, &FormTemplate::default_form(), org.created_at, None)
+    }
+}
+
+pub fn current(conn: &mut DbConn, org_id: &str) -> QueryResult<Option<FormRow>> {
+    forms::table
+        .filter(forms::org_id.eq(org_id))
+        .order(forms::version.desc())
+        .select(FormRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find(conn: &mut DbConn, org_id: &str, version: i32) -> QueryResult<Option<FormRow>> {
+    forms::table
+        .find((org_id, version))
+        .select(FormRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Every version, oldest first.
+pub fn all(conn: &mut DbConn, org_id: &str) -> QueryResult<Vec<FormRow>> {
+    forms::table
+        .filter(forms::org_id.eq(org_id))
+        .order(forms::version.asc())
+        .select(FormRow::as_select())
+        .load(conn)
+}
+
+/// The versions named, in any order.
+pub fn some(conn: &mut DbConn, org_id: &str, versions: &[i32]) -> QueryResult<Vec<FormRow>> {
+    forms::table
+        .filter(forms::org_id.eq(org_id))
+        .filter(forms::version.eq_any(versions))
+        .select(FormRow::as_select())
+        .load(conn)
+}
+
+/// Writes a new version; a version written at the same moment by another request makes this
+/// a unique violation.
+pub fn insert(conn: &mut DbConn, row: &FormRow) -> QueryResult<()> {
+    diesel::insert_into(forms::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::FormTemplate;
+
+    /// The migration gives organizations made before forms the default form as version 1:
+    /// the same questions, to the letter, that a new organization starts with.
+    #[test]
+    fn the_migration_writes_the_default_form() {
+        let expected = serde_json::to_string(&FormTemplate::default_form().fields)
+            .unwrap()
+            .replace('\'', "''");
+        for migration in [
+            include_str!("../../migrations/sqlite/2020-02-15-000000_form_versions/up.sql"),
+            include_str!("../../migrations/postgres/2020-02-15-000000_form_versions/up.sql"),
+        ] {
+            assert!(
+                migration.contains(&format!("SELECT id, 1, '{expected}', created_at")),
+                "the migration's form is not the default form:\n{expected}"
+            );
+        }
+    }
+}

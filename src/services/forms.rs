@@ -1,0 +1,289 @@
+//! Each organization's daily form: the version in force, every earlier one, a new version
+//! from an admin, the templates to start from, and recomputing past days under new rules.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde_json::{Map, Value};
+
+use crate::audit::{self, Changes, Target};
+use crate::db::forms::{self, FormRow};
+use crate::db::schema::checkins;
+use crate::db::stats::{self, DayLock, Tally};
+use crate::db::users;
+use crate::db::{db_time, is_unique_violation, DbConn};
+use crate::domain::form::FormField;
+use crate::domain::form_definition::{check_fields, key_types};
+use crate::domain::form_templates::{self, Template};
+use crate::domain::FormTemplate;
+use crate::problem::FieldErrors;
+use crate::services::Caller;
+
+#[derive(Debug, thiserror::Error)]
+pub enum FormError {
+    #[error("no such form version")]
+    NotFound,
+    /// Every problem of the form, each named by the question's place; nothing was saved.
+    #[error("the form is not valid")]
+    Invalid(FieldErrors),
+    /// Another admin saved a version at the same moment.
+    #[error("the form was changed at the same moment; load it again and retry")]
+    Concurrent,
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+}
+
+/// A version of the form with who made it and when.
+#[derive(Clone, Debug)]
+pub struct FormVersion {
+    pub form: FormTemplate,
+    pub created_at: NaiveDateTime,
+    pub created_by: Option<String>,
+}
+
+impl FormVersion {
+    fn of(row: FormRow) -> Result<Self, FormError> {
+        let fields: Vec<FormField> = serde_json::from_str(&row.fields).map_err(|e| {
+            diesel::result::Error::DeserializationError(
+                format!(
+                    "form version {} of organization {}: {e}",
+                    row.version, row.org_id
+                )
+                .into(),
+            )
+        })?;
+        Ok(Self {
+            form: FormTemplate {
+                version: u32::try_from(row.version).unwrap_or_default(),
+                fields,
+            },
+            created_at: row.created_at,
+            created_by: row.created_by,
+        })
+    }
+}
+
+/// The form in force. Every organization has one from the moment it is made.
+pub fn current(conn: &mut DbConn, org_id: &str) -> Result<FormVersion, FormError> {
+    let row = forms::current(conn, org_id)?.ok_or_else(|| no_form(org_id))?;
+    FormVersion::of(row)
+}
+
+fn no_form(org_id: &str) -> FormError {
+    FormError::Db(diesel::result::Error::DeserializationError(
+        format!("organization {org_id} has no form").into(),
+    ))
+}
+
+pub fn version(conn: &mut DbConn, org_id: &str, version: i32) -> Result<FormVersion, FormError> {
+    FormVersion::of(forms::find(conn, org_id, version)?.ok_or(FormError::NotFound)?)
+}
+
+/// Every version, newest first.
+pub fn versions(conn: &mut DbConn, org_id: &str) -> Result<Vec<FormVersion>, FormError> {
+    let mut all = forms::all(conn, org_id)?
+        .into_iter()
+        .map(FormVersion::of)
+        .collect::<Result<Vec<_>, _>>()?;
+    all.reverse();
+    Ok(all)
+}
+
+/// The versions named, by number; a number with no version is left out.
+pub fn by_number(
+    conn: &mut DbConn,
+    org_id: &str,
+    numbers: &[i32],
+) -> Result<HashMap<i32, FormTemplate>, FormError> {
+    forms::some(conn, org_id, numbers)?
+        .into_iter()
+        .map(|row| {
+            let number = row.version;
+            FormVersion::of(row).map(|v| (number, v.form))
+        })
+        .collect()
+}
+
+/// The names of the people who made `versions`, by id.
+pub fn author_names(
+    conn: &mut DbConn,
+    org_id: &str,
+    versions: &[&FormVersion],
+) -> Result<HashMap<String, String>, FormError> {
+    let mut ids: Vec<&str> = versions
+        .iter()
+        .filter_map(|v| v.created_by.as_deref())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(users::find_many_in_org(conn, org_id, &ids)?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect())
+}
+
+/// What saving a form came to.
+pub enum Saved {
+    /// A new version, now in force.
+    Created(FormVersion),
+    /// The same questions as the version in force: nothing was made.
+    Unchanged(FormVersion),
+}
+
+/// Puts `fields` in force as the next version, unless they are the version in force.
+pub fn save(
+    conn: &mut DbConn,
+    caller: &Caller<'_>,
+    fields: Vec<FormField>,
+    now: DateTime<Utc>,
+) -> Result<Saved, FormError> {
+    let stamp = db_time(now);
+    let saved = conn.write_transaction(|conn| {
+        let all = versions(conn, &caller.org.id)?;
+        let Some(in_force) = all.first() else {
+            return Err(no_form(&caller.org.id));
+        };
+        if in_force.form.fields == fields {
+            return Ok(Saved::Unchanged(in_force.clone()));
+        }
+        let earlier = key_types(all.iter().map(|v| v.form.fields.as_slice()));
+        check_fields(&fields, &earlier).map_err(FormError::Invalid)?;
+        let form = FormTemplate {
+            version: in_force.form.version + 1,
+            fields,
+        };
+        forms::insert(
+            conn,
+            &FormRow::of(&caller.org.id, &form, stamp, Some(caller.id)),
+        )?;
+        let key_list = |fields: &[FormField]| -> Vec<String> {
+            fields.iter().map(|f| f.key.clone()).collect()
+        };
+        let mut changes = Changes::default();
+        changes.field("form_version", in_force.form.version, form.version);
+        changes.field(
+            "form_questions",
+            key_list(&in_force.form.fields),
+            key_list(&form.fields),
+        );
+        audit::record_change(
+            conn,
+            caller
+                .change("form.update", Target::organization(caller.org), stamp)
+                .with_changes(changes),
+        )?;
+        Ok(Saved::Created(FormVersion {
+            form,
+            created_at: stamp,
+            created_by: Some(caller.id.to_string()),
+        }))
+    });
+    match saved {
+        Err(FormError::Db(e)) if is_unique_violation(&e) => Err(FormError::Concurrent),
+        other => other,
+    }
+}
+
+/// The forms an admin may start from: the default and templates for other kinds of places.
+pub fn templates() -> Vec<Template> {
+    form_templates::all()
+}
+
+/// What a recompute found and changed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Recomputed {
+    pub checked: u64,
+    pub changed: u64,
+}
+
+/// Applies the rules of the form in force to the stored answers of every check-in from `from`
+/// to `to`, and corrects `abnormal` and the day numbers where they now differ. Each day is its
+/// own transaction, so a long range never holds the database for long.
+pub fn recompute(
+    conn: &mut DbConn,
+    caller: &Caller<'_>,
+    from: NaiveDate,
+    to: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<Recomputed, FormError> {
+    let rules = current(conn, &caller.org.id)?.form;
+    let mut total = Recomputed::default();
+    for day in from.iter_days().take_while(|d| *d <= to) {
+        let done =
+            conn.write_transaction(|conn| recompute_day(conn, &caller.org.id, &rules, day))?;
+        total.checked += done.checked;
+        total.changed += done.changed;
+    }
+    let mut detail = Map::new();
+    detail.insert("from".into(), Value::String(from.to_string()));
+    detail.insert("to".into(), Value::String(to.to_string()));
+    detail.insert("form_version".into(), rules.version.into());
+    detail.insert("checked".into(), total.checked.into());
+    detail.insert("changed".into(), total.changed.into());
+    audit::record_change(
+        conn,
+        caller
+            .change(
+                "form.recompute",
+                Target::organization(caller.org),
+                db_time(now),
+            )
+            .with_detail(Value::Object(detail)),
+    )?;
+    Ok(total)
+}
+
+fn recompute_day(
+    conn: &mut DbConn,
+    org_id: &str,
+    rules: &FormTemplate,
+    day: NaiveDate,
+) -> Result<Recomputed, FormError> {
+    stats::lock_day(conn, org_id, day, DayLock::Shared)?;
+    let rows = checkins::table
+        .filter(checkins::org_id.eq(org_id))
+        .filter(checkins::day.eq(day))
+        .select((
+            checkins::id,
+            checkins::department_id,
+            checkins::answers,
+            checkins::abnormal,
+            checkins::abnormal_reasons,
+        ))
+        .load::<(String, Option<String>, String, bool, String)>(conn)?;
+    let mut done = Recomputed::default();
+    let mut deltas: HashMap<Option<String>, i32> = HashMap::new();
+    for (id, department_id, answers, abnormal, reasons) in rows {
+        done.checked += 1;
+        let answers: Map<String, Value> = serde_json::from_str(&answers).unwrap_or_default();
+        let now_reasons = rules.abnormal_reasons(&answers);
+        let stored = serde_json::to_string(&now_reasons)
+            .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+        if stored == reasons {
+            continue;
+        }
+        let now_abnormal = !now_reasons.is_empty();
+        diesel::update(checkins::table.find(&id))
+            .set((
+                checkins::abnormal.eq(now_abnormal),
+                checkins::abnormal_reasons.eq(&stored),
+            ))
+            .execute(conn)?;
+        done.changed += 1;
+        *deltas.entry(department_id).or_default() += i32::from(now_abnormal) - i32::from(abnormal);
+    }
+    for (department_id, delta) in deltas {
+        stats::add(
+            conn,
+            org_id,
+            day,
+            department_id.as_deref(),
+            Tally {
+                abnormal: delta,
+                ..Tally::default()
+            },
+        )?;
+    }
+    Ok(done)
+}
