@@ -32,6 +32,23 @@ impl FormRow {
         }
     }
 
+    /// The version's questions; stored ones that do not parse are an error that says where.
+    pub fn template(&self) -> QueryResult<FormTemplate> {
+        let fields = serde_json::from_str(&self.fields).map_err(|e| {
+            diesel::result::Error::DeserializationError(
+                format!(
+                    "form version {} of organization {}: {e}",
+                    self.version, self.org_id
+                )
+                .into(),
+            )
+        })?;
+        Ok(FormTemplate {
+            version: u32::try_from(self.version).unwrap_or_default(),
+            fields,
+        })
+    }
+
     /// Version 1 of a new organization: the default form, made by no one.
     pub fn first_of(org: &OrganizationRow) -> Self {
         Self::of(&org.id, &FormTemplate::default_form(), org.created_at, None)

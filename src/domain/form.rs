@@ -364,7 +364,12 @@ impl FieldKind {
                 }
                 let scale = 10f64.powi(*decimals as i32);
                 let rounded = (n * scale).round() / scale;
-                let number = Number::from_f64(rounded).ok_or_else(Problem::not_a_number)?;
+                // A whole-number question stores whole numbers: 72, not 72.0.
+                let number = if *decimals == 0 {
+                    Number::from(rounded as i64)
+                } else {
+                    Number::from_f64(rounded).ok_or_else(Problem::not_a_number)?
+                };
                 let stored = Value::Number(number);
                 let abnormal = self.is_abnormal(&stored);
                 Ok((stored, abnormal))

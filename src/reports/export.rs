@@ -11,14 +11,15 @@ use serde_json::{Map, Value};
 
 use super::expected::{presence, DayReplay, LeaveCalendar, Presence};
 use crate::db::departments::tree_of;
+use crate::db::forms;
 use crate::db::organizations::OrganizationRow;
 use crate::db::schema::{checkins, departments, users};
 use crate::db::DbConn;
 use crate::domain::department_tree::DepartmentTree;
-use crate::domain::OrgSettings;
+use crate::domain::{FormTemplate, OrgSettings};
 
-/// The columns, in order. Clients and spreadsheets rely on them: add at the end only.
-pub const COLUMNS: [&str; 18] = [
+/// The columns before the answers, in order. Clients and spreadsheets rely on them.
+pub const LEADING_COLUMNS: [&str; 7] = [
     "employee_no",
     "name",
     "email",
@@ -26,22 +27,65 @@ pub const COLUMNS: [&str; 18] = [
     "date",
     "status",
     "submitted_at",
-    "temperature",
-    "symptoms",
-    "location",
-    "work_status",
-    "close_contact",
-    "travel_to_risk_area",
-    "health_code",
-    "note",
-    "abnormal",
-    "abnormal_reasons",
-    "expected",
 ];
 
-/// The answers of the default form, in the order of their columns: those of `COLUMNS` from
-/// `temperature` to `note`.
-pub const ANSWER_COLUMNS: &[&str] = COLUMNS.split_at(7).1.split_at(8).0;
+/// The columns after the answers, in order.
+pub const TRAILING_COLUMNS: [&str; 3] = ["abnormal", "abnormal_reasons", "expected"];
+
+/// An export's columns: the fixed ones around one column per question. A range that spans
+/// versions of the form has a column for every question asked in it: the form in force's
+/// first, in its order, then retired ones, newest version first. An organization that never
+/// changed its form has the default form's questions, so its columns are those of before.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Columns {
+    answers: Vec<String>,
+}
+
+impl Columns {
+    /// The columns of `in_force` alone.
+    pub fn of_form(in_force: &FormTemplate) -> Self {
+        Self::of_forms(in_force, std::slice::from_ref(in_force))
+    }
+
+    /// The columns of the questions of `used` (the versions the range's check-ins were
+    /// given on), ordered by `in_force`.
+    pub fn of_forms(in_force: &FormTemplate, used: &[FormTemplate]) -> Self {
+        let asked: HashSet<&str> = used
+            .iter()
+            .flat_map(|f| f.fields.iter().map(|q| q.key.as_str()))
+            .collect();
+        let mut answers: Vec<String> = in_force
+            .fields
+            .iter()
+            .filter(|q| asked.contains(q.key.as_str()))
+            .map(|q| q.key.clone())
+            .collect();
+        let mut newest_first: Vec<&FormTemplate> = used.iter().collect();
+        newest_first.sort_by_key(|f| std::cmp::Reverse(f.version));
+        for form in newest_first {
+            for q in &form.fields {
+                if !answers.contains(&q.key) {
+                    answers.push(q.key.clone());
+                }
+            }
+        }
+        Self { answers }
+    }
+
+    /// Every column's name, in order.
+    pub fn names(&self) -> Vec<&str> {
+        LEADING_COLUMNS
+            .iter()
+            .copied()
+            .chain(self.answers.iter().map(String::as_str))
+            .chain(TRAILING_COLUMNS.iter().copied())
+            .collect()
+    }
+
+    pub fn answers(&self) -> &[String] {
+        &self.answers
+    }
+}
 
 /// Joins the items of a list answer in one cell.
 const LIST_SEPARATOR: &str = ";";
@@ -149,8 +193,9 @@ fn answer_cell(value: Option<&Value>) -> Cell {
 }
 
 impl ExportRow<'_> {
-    /// The row's cells in the order of `COLUMNS`; answers are empty when unreported.
-    pub fn cells(&self) -> Vec<Cell> {
+    /// The row's cells in the order of `columns`; answers are empty when unreported, and
+    /// so is a question the check-in's version did not ask.
+    pub fn cells(&self, columns: &Columns) -> Vec<Cell> {
         let text = |s: &str| Cell::Text(s.to_string());
         let mut cells = vec![
             text(self.employee_no),
@@ -168,16 +213,18 @@ impl ExportRow<'_> {
                         .to_rfc3339_opts(SecondsFormat::Secs, true),
                 ));
                 cells.extend(
-                    ANSWER_COLUMNS
+                    columns
+                        .answers
                         .iter()
-                        .map(|k| answer_cell(c.answers.get(*k))),
+                        .map(|k| answer_cell(c.answers.get(k))),
                 );
                 cells.push(Cell::Text(bool_text(c.abnormal)));
                 cells.push(Cell::Text(c.abnormal_reasons.join(LIST_SEPARATOR)));
             }
             None => {
                 cells.push(text("unreported"));
-                cells.extend((0..ANSWER_COLUMNS.len() + 3).map(|_| text("")));
+                // submitted_at, the answers, abnormal and its reasons.
+                cells.extend((0..columns.answers.len() + 3).map(|_| text("")));
             }
         }
         cells.push(Cell::Text(bool_text(self.expected)));
@@ -213,6 +260,7 @@ pub struct ExportSource {
     leave: LeaveCalendar,
     next: Option<NaiveDate>,
     to: NaiveDate,
+    columns: Columns,
 }
 
 impl ExportSource {
@@ -253,7 +301,12 @@ impl ExportSource {
             leave: LeaveCalendar::load(conn, &org.id, from, to)?,
             next: Some(from),
             to,
+            columns: columns_of_range(conn, &org.id, from, to)?,
         })
+    }
+
+    pub fn columns(&self) -> &Columns {
+        &self.columns
     }
 
     /// Hands the next day's rows to `emit`, sorted by department path and name. Returns the
@@ -347,6 +400,34 @@ impl ExportSource {
     }
 }
 
+/// The columns of the questions asked from `from` to `to`: those of the versions the
+/// check-ins were given on, or of the form in force when there are none.
+fn columns_of_range(
+    conn: &mut DbConn,
+    org_id: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Columns> {
+    let in_force = forms::current(conn, org_id)?
+        .map(|row| row.template())
+        .transpose()?
+        .unwrap_or_else(FormTemplate::default_form);
+    let versions: Vec<i32> = checkins::table
+        .filter(checkins::org_id.eq(org_id))
+        .filter(checkins::day.between(from, to))
+        .select(checkins::form_version)
+        .distinct()
+        .load(conn)?;
+    if versions.is_empty() {
+        return Ok(Columns::of_form(&in_force));
+    }
+    let used = forms::some(conn, org_id, &versions)?
+        .iter()
+        .map(|row| row.template())
+        .collect::<QueryResult<Vec<_>>>()?;
+    Ok(Columns::of_forms(&in_force, &used))
+}
+
 /// Excel opens a CSV as UTF-8 only when it starts with this mark.
 pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -354,6 +435,7 @@ pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 /// hands over what has been written so far.
 pub struct CsvChunks {
     writer: csv::Writer<Vec<u8>>,
+    columns: Columns,
 }
 
 fn csv_writer(start: Vec<u8>) -> csv::Writer<Vec<u8>> {
@@ -363,14 +445,17 @@ fn csv_writer(start: Vec<u8>) -> csv::Writer<Vec<u8>> {
 }
 
 impl CsvChunks {
-    pub fn new() -> Result<Self, ExportError> {
+    pub fn new(columns: &Columns) -> Result<Self, ExportError> {
         let mut writer = csv_writer(UTF8_BOM.to_vec());
-        writer.write_record(COLUMNS)?;
-        Ok(Self { writer })
+        writer.write_record(columns.names())?;
+        Ok(Self {
+            writer,
+            columns: columns.clone(),
+        })
     }
 
     pub fn write(&mut self, row: &ExportRow<'_>) -> Result<(), ExportError> {
-        let cells = row.cells();
+        let cells = row.cells(&self.columns);
         let texts: Vec<_> = cells.iter().map(csv_safe).collect();
         self.writer
             .write_record(texts.iter().map(|t| t.as_bytes()))?;
@@ -402,20 +487,25 @@ pub struct XlsxExport {
     /// The next row to write on the current sheet.
     row: u32,
     rows_per_sheet: u32,
+    columns: Columns,
 }
 
 impl XlsxExport {
-    pub fn new() -> Result<Self, ExportError> {
-        Self::with_rows_per_sheet(XLSX_MAX_ROWS)
+    pub fn new(columns: &Columns) -> Result<Self, ExportError> {
+        Self::with_rows_per_sheet(columns, XLSX_MAX_ROWS)
     }
 
-    pub fn with_rows_per_sheet(rows_per_sheet: u32) -> Result<Self, ExportError> {
+    pub fn with_rows_per_sheet(
+        columns: &Columns,
+        rows_per_sheet: u32,
+    ) -> Result<Self, ExportError> {
         let mut export = Self {
             workbook: rust_xlsxwriter::Workbook::new(),
             bold: rust_xlsxwriter::Format::new().set_bold(),
             sheets: 0,
             row: 0,
             rows_per_sheet: rows_per_sheet.max(2),
+            columns: columns.clone(),
         };
         export.add_sheet()?;
         Ok(export)
@@ -430,10 +520,10 @@ impl XlsxExport {
         };
         let sheet = self.workbook.add_worksheet_with_constant_memory()?;
         sheet.set_name(name)?;
-        for (col, (name, width)) in COLUMNS.iter().zip(COLUMN_WIDTHS).enumerate() {
+        for (col, name) in self.columns.names().into_iter().enumerate() {
             let col = col as u16;
-            sheet.set_column_width(col, width)?;
-            sheet.write_string_with_format(0, col, *name, &self.bold)?;
+            sheet.set_column_width(col, column_width(name))?;
+            sheet.write_string_with_format(0, col, name, &self.bold)?;
         }
         sheet.set_freeze_panes(1, 0)?;
         self.row = 1;
@@ -445,7 +535,7 @@ impl XlsxExport {
             self.add_sheet()?;
         }
         let sheet = self.workbook.worksheet_from_index(self.sheets - 1)?;
-        for (col, cell) in row.cells().into_iter().enumerate() {
+        for (col, cell) in row.cells(&self.columns).into_iter().enumerate() {
             let col = col as u16;
             match cell {
                 Cell::Number(n, _) => {
@@ -469,11 +559,23 @@ impl XlsxExport {
     }
 }
 
-/// Column widths in characters, in the order of `COLUMNS`.
-const COLUMN_WIDTHS: [f64; 18] = [
-    12.0, 16.0, 28.0, 24.0, 11.0, 11.0, 21.0, 11.0, 20.0, 20.0, 12.0, 13.0, 18.0, 12.0, 30.0, 9.0,
-    28.0, 9.0,
-];
+/// A column's width in characters: what its usual contents need.
+fn column_width(name: &str) -> f64 {
+    match name {
+        "employee_no" | "work_status" | "health_code" => 12.0,
+        "name" => 16.0,
+        "email" | "abnormal_reasons" => 28.0,
+        "department" => 24.0,
+        "date" | "status" | "temperature" => 11.0,
+        "submitted_at" => 21.0,
+        "symptoms" | "location" => 20.0,
+        "close_contact" => 13.0,
+        "travel_to_risk_area" => 18.0,
+        "note" => 30.0,
+        "abnormal" | "expected" => 9.0,
+        _ => 16.0,
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -508,13 +610,65 @@ mod tests {
         cells.iter().map(Cell::text).collect()
     }
 
+    /// The columns of an organization that kept the default form: those of before forms.
+    const COLUMNS: [&str; 18] = [
+        "employee_no",
+        "name",
+        "email",
+        "department",
+        "date",
+        "status",
+        "submitted_at",
+        "temperature",
+        "symptoms",
+        "location",
+        "work_status",
+        "close_contact",
+        "travel_to_risk_area",
+        "health_code",
+        "note",
+        "abnormal",
+        "abnormal_reasons",
+        "expected",
+    ];
+
+    fn default_columns() -> Columns {
+        Columns::of_form(&FormTemplate::default_form())
+    }
+
     #[test]
     fn the_answer_columns_are_the_default_forms_fields() {
-        let form = crate::domain::FormTemplate::default_form();
-        let keys: Vec<&str> = form.fields.iter().map(|f| f.key.as_str()).collect();
-        assert_eq!(keys, ANSWER_COLUMNS);
-        assert_eq!(ANSWER_COLUMNS.first(), Some(&"temperature"));
-        assert_eq!(ANSWER_COLUMNS.last(), Some(&"note"));
+        assert_eq!(default_columns().names(), COLUMNS);
+    }
+
+    #[test]
+    fn a_range_over_two_versions_has_the_current_questions_then_the_retired_ones() {
+        let v1 = FormTemplate::default_form();
+        let mut v2 = FormTemplate::default_form();
+        v2.version = 2;
+        v2.fields.retain(|f| f.key != "location" && f.key != "note");
+        let mut pulse = v2.fields[0].clone();
+        pulse.key = "pulse".into();
+        v2.fields.insert(1, pulse);
+        let columns = Columns::of_forms(&v2, &[v1.clone(), v2.clone()]);
+        assert_eq!(
+            columns.answers(),
+            [
+                "temperature",
+                "pulse",
+                "symptoms",
+                "work_status",
+                "close_contact",
+                "travel_to_risk_area",
+                "health_code",
+                "location",
+                "note"
+            ]
+        );
+        // Only the old version's check-ins in the range: the new question has no column.
+        let old_only = Columns::of_forms(&v2, &[v1]);
+        assert!(!old_only.answers().contains(&"pulse".to_string()));
+        assert_eq!(old_only.answers().len(), 8);
     }
 
     #[test]
@@ -525,7 +679,7 @@ mod tests {
                    "health_code": "green"}),
             &["temperature", "symptoms", "travel_to_risk_area"],
         );
-        let cells = row(Some(&c)).cells();
+        let cells = row(Some(&c)).cells(&default_columns());
         assert_eq!(cells.len(), COLUMNS.len());
         assert_eq!(
             texts(&cells),
@@ -555,7 +709,7 @@ mod tests {
 
     #[test]
     fn an_unreported_row_has_empty_answers() {
-        let cells = row(None).cells();
+        let cells = row(None).cells(&default_columns());
         assert_eq!(cells.len(), COLUMNS.len());
         assert_eq!(
             &texts(&cells)[..6],
@@ -580,7 +734,7 @@ mod tests {
                    "health_code": "green", "note": "late, \"train\"\nsorry"}),
             &[],
         );
-        let mut csv = CsvChunks::new().unwrap();
+        let mut csv = CsvChunks::new(&default_columns()).unwrap();
         csv.write(&row(Some(&c))).unwrap();
         csv.write(&row(None)).unwrap();
         let bytes = csv.take().unwrap();
@@ -602,7 +756,7 @@ mod tests {
 
     #[test]
     fn xlsx_rolls_over_to_a_new_sheet_when_one_is_full() {
-        let mut x = XlsxExport::with_rows_per_sheet(3).unwrap();
+        let mut x = XlsxExport::with_rows_per_sheet(&default_columns(), 3).unwrap();
         for _ in 0..5 {
             x.write(&row(None)).unwrap();
         }

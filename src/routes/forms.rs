@@ -177,7 +177,7 @@ pub async fn versions(
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Manager)?;
     let all = with_authors(&state, &user, |conn, org| {
-        Ok(forms_service::versions(conn, org)?)
+        forms_service::versions(conn, org)
     })
     .await?;
     Ok(HttpResponse::Ok().json(all))

@@ -44,20 +44,8 @@ pub struct FormVersion {
 
 impl FormVersion {
     fn of(row: FormRow) -> Result<Self, FormError> {
-        let fields: Vec<FormField> = serde_json::from_str(&row.fields).map_err(|e| {
-            diesel::result::Error::DeserializationError(
-                format!(
-                    "form version {} of organization {}: {e}",
-                    row.version, row.org_id
-                )
-                .into(),
-            )
-        })?;
         Ok(Self {
-            form: FormTemplate {
-                version: u32::try_from(row.version).unwrap_or_default(),
-                fields,
-            },
+            form: row.template()?,
             created_at: row.created_at,
             created_by: row.created_by,
         })
@@ -88,21 +76,6 @@ pub fn versions(conn: &mut DbConn, org_id: &str) -> Result<Vec<FormVersion>, For
         .collect::<Result<Vec<_>, _>>()?;
     all.reverse();
     Ok(all)
-}
-
-/// The versions named, by number; a number with no version is left out.
-pub fn by_number(
-    conn: &mut DbConn,
-    org_id: &str,
-    numbers: &[i32],
-) -> Result<HashMap<i32, FormTemplate>, FormError> {
-    forms::some(conn, org_id, numbers)?
-        .into_iter()
-        .map(|row| {
-            let number = row.version;
-            FormVersion::of(row).map(|v| (number, v.form))
-        })
-        .collect()
 }
 
 /// The names of the people who made `versions`, by id.

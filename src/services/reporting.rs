@@ -363,7 +363,7 @@ impl Export {
     where
         F: FnMut(Vec<u8>) -> Result<(), ExportError>,
     {
-        let mut csv = CsvChunks::new()?;
+        let mut csv = CsvChunks::new(self.source.columns())?;
         while self
             .source
             .next_day(&mut self.conn, |row| {
@@ -384,7 +384,7 @@ impl Export {
     /// written), read from its start, and its length. The connection is closed as soon as
     /// the rows are read.
     pub fn write_xlsx(mut self) -> Result<(std::fs::File, u64), ExportError> {
-        let mut xlsx = XlsxExport::new()?;
+        let mut xlsx = XlsxExport::new(self.source.columns())?;
         while self
             .source
             .next_day(&mut self.conn, |row| xlsx.write(&row))?

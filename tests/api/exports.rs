@@ -387,7 +387,7 @@ pub async fn download(app: &TestApp, path: &str, token: &str) -> Download {
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// The CSV's header and rows, after checking the byte-order mark.
-fn read_csv(bytes: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
+pub fn read_csv(bytes: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
     assert!(bytes.starts_with(BOM), "starts with a BOM");
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
@@ -405,13 +405,15 @@ fn read_csv(bytes: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
     (header, rows)
 }
 
-/// The first worksheet's header and rows, every cell as text (numbers with one decimal).
-fn read_xlsx(bytes: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
+/// The first worksheet's header and rows, every cell as text (numbers with one decimal);
+/// a row is as wide as the header.
+pub fn read_xlsx(bytes: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
     use calamine::{Data, Reader, Xlsx};
     let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).expect("an XLSX");
     assert_eq!(book.sheet_names(), ["checkins"]);
     let range = book.worksheet_range("checkins").expect("the sheet");
     assert_eq!(range.start(), Some((0, 0)));
+    let width = range.width();
     let mut rows = range.rows().map(|row| {
         let mut cells: Vec<String> = row
             .iter()
@@ -422,7 +424,7 @@ fn read_xlsx(bytes: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
                 other => panic!("unexpected cell {other:?}"),
             })
             .collect();
-        cells.resize(COLUMNS.len(), String::new());
+        cells.resize(width, String::new());
         cells
     });
     let header = rows.next().expect("a header");

@@ -10,6 +10,7 @@ mod day_boundary;
 mod departments;
 mod errors;
 mod exports;
+mod forms;
 mod helpers;
 mod import;
 mod instances;
