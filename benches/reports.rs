@@ -1,5 +1,6 @@
-//! Report latency at 100,000 people in 500 departments with 30 days of history, over HTTP
-//! against the real server, on SQLite and (with BENCH_DATABASE_URL) on PostgreSQL.
+//! Report latency at 100,000 people in 500 departments with 30 days of history, answered on a
+//! 20-question form, over HTTP against the real server, on SQLite and (with
+//! BENCH_DATABASE_URL) on PostgreSQL.
 //!
 //! cargo bench --bench reports
 //! BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres cargo bench --bench reports
@@ -16,7 +17,7 @@ use health_checkin::db::departments::DepartmentRow;
 use health_checkin::db::schema::checkins;
 use health_checkin::db::users::{self, UserRow};
 use health_checkin::db::{self, db_time, new_id, DbConn};
-use health_checkin::domain::LocalCalendar;
+use health_checkin::domain::{FormTemplate, LocalCalendar};
 use health_checkin::startup::Application;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -32,6 +33,46 @@ const PASSWORD: &str = "bench-password-42";
 struct Seeded {
     org_id: String,
     team: String,
+}
+
+/// The default form and twelve more questions of every kind (version 2), and an answer to
+/// each of the twelve.
+fn twenty_questions() -> (FormTemplate, serde_json::Map<String, Value>) {
+    let mut form = FormTemplate::default_form();
+    form.version = 2;
+    let mut answers = serde_json::Map::new();
+    let label = |i: usize| json!({"en": format!("Question {i}"), "zh-CN": format!("问题 {i}")});
+    for i in 0..12 {
+        let key = format!("question_{i}");
+        let (field, answer) = match i % 4 {
+            0 => (
+                json!({"type": "number", "min": 0, "max": 300, "decimals": 0, "unit": "bpm",
+                       "abnormal_at_or_above": 120}),
+                json!(72),
+            ),
+            1 => (
+                json!({"type": "single_choice", "options": [
+                    {"value": "day", "label": label(1)}, {"value": "night", "label": label(2)}]}),
+                json!("day"),
+            ),
+            2 => (
+                json!({"type": "boolean", "abnormal_if_true": true}),
+                json!(false),
+            ),
+            _ => (
+                json!({"type": "text", "max_length": 200}),
+                json!("Building 3, floor 2"),
+            ),
+        };
+        let mut field = field;
+        field["key"] = json!(key);
+        field["label"] = label(i);
+        field["required"] = json!(true);
+        form.fields
+            .push(serde_json::from_value(field).expect("a question"));
+        answers.insert(key, answer);
+    }
+    (form, answers)
 }
 
 fn seed(conn: &mut DbConn) -> anyhow::Result<Seeded> {
@@ -110,8 +151,24 @@ fn seed(conn: &mut DbConn) -> anyhow::Result<Seeded> {
     })?;
     let today = LocalCalendar::new(tz, now).today();
     let mut rng = StdRng::seed_from_u64(7);
-    let healthy = r#"{"close_contact":false,"health_code":"green","symptoms":[],"temperature":36.5,"travel_to_risk_area":false,"work_status":"office"}"#;
-    let fever = r#"{"close_contact":false,"health_code":"green","symptoms":["fever"],"temperature":38.1,"travel_to_risk_area":false,"work_status":"remote"}"#;
+    let (form, extra) = twenty_questions();
+    conn.write_transaction(|c| {
+        db::forms::insert(
+            c,
+            &db::forms::FormRow::of(&org_id, &form, since, Some(&created.admin.id)),
+        )
+    })?;
+    let answers = |base: Value| {
+        let mut all = extra.clone();
+        all.extend(base.as_object().cloned().unwrap_or_default());
+        Value::Object(all).to_string()
+    };
+    let healthy = answers(
+        json!({"close_contact":false,"health_code":"green","symptoms":[],"temperature":36.5,"travel_to_risk_area":false,"work_status":"office"}),
+    );
+    let fever = answers(
+        json!({"close_contact":false,"health_code":"green","symptoms":["fever"],"temperature":38.1,"travel_to_risk_area":false,"work_status":"remote"}),
+    );
     for back in (0..DAYS).rev() {
         let day = today - Duration::days(back);
         let stamp = db_time(now - Duration::days(back));
@@ -128,7 +185,7 @@ fn seed(conn: &mut DbConn) -> anyhow::Result<Seeded> {
                     user_id: p.id.clone(),
                     day,
                     department_id: p.department_id.clone(),
-                    answers: if sick { fever } else { healthy }.into(),
+                    answers: if sick { &fever } else { &healthy }.clone(),
                     temperature: Some(if sick { 38.1 } else { 36.5 }),
                     abnormal: sick,
                     abnormal_reasons: if sick {
@@ -143,7 +200,7 @@ fn seed(conn: &mut DbConn) -> anyhow::Result<Seeded> {
                     submitted_at: stamp,
                     updated_at: stamp,
                     expected: true,
-                    form_version: 1,
+                    form_version: 2,
                 })
             })
             .collect();

@@ -281,3 +281,54 @@ pub fn revisions(conn: &mut DbConn, checkin_id: &str) -> QueryResult<Vec<Revisio
         .select(RevisionRow::as_select())
         .load(conn)
 }
+
+/// A check-in's answers and what its form made of them, for applying new rules.
+pub struct Judged {
+    pub id: String,
+    pub department_id: Option<String>,
+    pub answers: String,
+    pub abnormal: bool,
+    pub abnormal_reasons: String,
+}
+
+/// Every check-in of an organization's day, as `Judged`.
+pub fn judged_on(conn: &mut DbConn, org_id: &str, day: NaiveDate) -> QueryResult<Vec<Judged>> {
+    Ok(checkins::table
+        .filter(checkins::org_id.eq(org_id))
+        .filter(checkins::day.eq(day))
+        .select((
+            checkins::id,
+            checkins::department_id,
+            checkins::answers,
+            checkins::abnormal,
+            checkins::abnormal_reasons,
+        ))
+        .load::<(String, Option<String>, String, bool, String)>(conn)?
+        .into_iter()
+        .map(
+            |(id, department_id, answers, abnormal, abnormal_reasons)| Judged {
+                id,
+                department_id,
+                answers,
+                abnormal,
+                abnormal_reasons,
+            },
+        )
+        .collect())
+}
+
+/// Sets what the rules make of a check-in, leaving its answers and revision as they are.
+pub fn set_judgement(
+    conn: &mut DbConn,
+    id: &str,
+    abnormal: bool,
+    abnormal_reasons: &str,
+) -> QueryResult<()> {
+    diesel::update(checkins::table.find(id))
+        .set((
+            checkins::abnormal.eq(abnormal),
+            checkins::abnormal_reasons.eq(abnormal_reasons),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

@@ -15,7 +15,7 @@ use crate::domain::expectation::{person_exemption, Exemption, Standing};
 use crate::domain::{FormTemplate, OrgSettings};
 use crate::problem::FieldErrors;
 use crate::reports::expected::first_day;
-use crate::services::forms::{self, FormError};
+use crate::services::forms;
 
 /// What the check-in's functions answer with.
 pub use crate::db::checkins::{CheckinRow, RevisionRow, SubmitOutcome};
@@ -53,17 +53,6 @@ pub enum CheckinError {
     Invalid(FieldErrors),
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
-}
-
-impl From<FormError> for CheckinError {
-    fn from(e: FormError) -> Self {
-        match e {
-            FormError::Db(e) => CheckinError::Db(e),
-            other => CheckinError::Db(diesel::result::Error::QueryBuilderError(
-                other.to_string().into(),
-            )),
-        }
-    }
 }
 
 impl From<SubmitError> for CheckinError {

@@ -4,12 +4,12 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use diesel::prelude::*;
+use diesel::QueryResult;
 use serde_json::{Map, Value};
 
 use crate::audit::{self, Changes, Target};
+use crate::db::checkins;
 use crate::db::forms::{self, FormRow};
-use crate::db::schema::checkins;
 use crate::db::stats::{self, DayLock, Tally};
 use crate::db::users;
 use crate::db::{db_time, is_unique_violation, DbConn};
@@ -43,7 +43,7 @@ pub struct FormVersion {
 }
 
 impl FormVersion {
-    fn of(row: FormRow) -> Result<Self, FormError> {
+    fn of(row: FormRow) -> QueryResult<Self> {
         Ok(Self {
             form: row.template()?,
             created_at: row.created_at,
@@ -53,19 +53,19 @@ impl FormVersion {
 }
 
 /// The form in force. Every organization has one from the moment it is made.
-pub fn current(conn: &mut DbConn, org_id: &str) -> Result<FormVersion, FormError> {
+pub fn current(conn: &mut DbConn, org_id: &str) -> QueryResult<FormVersion> {
     let row = forms::current(conn, org_id)?.ok_or_else(|| no_form(org_id))?;
     FormVersion::of(row)
 }
 
-fn no_form(org_id: &str) -> FormError {
-    FormError::Db(diesel::result::Error::DeserializationError(
-        format!("organization {org_id} has no form").into(),
-    ))
+fn no_form(org_id: &str) -> diesel::result::Error {
+    diesel::result::Error::DeserializationError(format!("organization {org_id} has no form").into())
 }
 
 pub fn version(conn: &mut DbConn, org_id: &str, version: i32) -> Result<FormVersion, FormError> {
-    FormVersion::of(forms::find(conn, org_id, version)?.ok_or(FormError::NotFound)?)
+    Ok(FormVersion::of(
+        forms::find(conn, org_id, version)?.ok_or(FormError::NotFound)?,
+    )?)
 }
 
 /// Every version, newest first.
@@ -73,7 +73,7 @@ pub fn versions(conn: &mut DbConn, org_id: &str) -> Result<Vec<FormVersion>, For
     let mut all = forms::all(conn, org_id)?
         .into_iter()
         .map(FormVersion::of)
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect::<QueryResult<Vec<_>>>()?;
     all.reverse();
     Ok(all)
 }
@@ -115,7 +115,7 @@ pub fn save(
     let saved = conn.write_transaction(|conn| {
         let all = versions(conn, &caller.org.id)?;
         let Some(in_force) = all.first() else {
-            return Err(no_form(&caller.org.id));
+            return Err(no_form(&caller.org.id).into());
         };
         if in_force.form.fields == fields {
             return Ok(Saved::Unchanged(in_force.clone()));
@@ -214,37 +214,23 @@ fn recompute_day(
     day: NaiveDate,
 ) -> Result<Recomputed, FormError> {
     stats::lock_day(conn, org_id, day, DayLock::Shared)?;
-    let rows = checkins::table
-        .filter(checkins::org_id.eq(org_id))
-        .filter(checkins::day.eq(day))
-        .select((
-            checkins::id,
-            checkins::department_id,
-            checkins::answers,
-            checkins::abnormal,
-            checkins::abnormal_reasons,
-        ))
-        .load::<(String, Option<String>, String, bool, String)>(conn)?;
     let mut done = Recomputed::default();
     let mut deltas: HashMap<Option<String>, i32> = HashMap::new();
-    for (id, department_id, answers, abnormal, reasons) in rows {
+    for checkin in checkins::judged_on(conn, org_id, day)? {
         done.checked += 1;
-        let answers: Map<String, Value> = serde_json::from_str(&answers).unwrap_or_default();
-        let now_reasons = rules.abnormal_reasons(&answers);
-        let stored = serde_json::to_string(&now_reasons)
+        let answers: Map<String, Value> =
+            serde_json::from_str(&checkin.answers).unwrap_or_default();
+        let reasons = rules.abnormal_reasons(&answers);
+        let stored = serde_json::to_string(&reasons)
             .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
-        if stored == reasons {
+        if stored == checkin.abnormal_reasons {
             continue;
         }
-        let now_abnormal = !now_reasons.is_empty();
-        diesel::update(checkins::table.find(&id))
-            .set((
-                checkins::abnormal.eq(now_abnormal),
-                checkins::abnormal_reasons.eq(&stored),
-            ))
-            .execute(conn)?;
+        let abnormal = !reasons.is_empty();
+        checkins::set_judgement(conn, &checkin.id, abnormal, &stored)?;
         done.changed += 1;
-        *deltas.entry(department_id).or_default() += i32::from(now_abnormal) - i32::from(abnormal);
+        *deltas.entry(checkin.department_id).or_default() +=
+            i32::from(abnormal) - i32::from(checkin.abnormal);
     }
     for (department_id, delta) in deltas {
         stats::add(
