@@ -13,9 +13,9 @@ use crate::error::{ApiError, Problem};
 use crate::people;
 use crate::reports::charts::{self, Lang, TrendPoint};
 use crate::reports::summary::Today;
-use crate::routes::dates::{report_day, report_range};
+use crate::routes::dates::report_range;
 use crate::routes::resource;
-use crate::routes::services::{self, caller};
+use crate::routes::services;
 use crate::services::reporting;
 use crate::state::AppState;
 
@@ -125,19 +125,14 @@ pub async fn daily_svg(
     user.require(Role::Manager)?;
     let query = query.into_inner();
     let lang = chart_lang(query.lang.as_deref(), &user)?;
-    let today = Today::in_org(&user.org, state.clock.now());
-    let day = report_day(query.date.as_deref(), today.today)?;
-    let daily = state
-        .db(move |conn| {
-            Ok(reporting::daily_bars(
-                conn,
-                &caller(&user),
-                query.department_id.as_deref(),
-                day,
-                &today,
-            )?)
-        })
-        .await?;
+    let (day, daily) = services::day_report(
+        &state,
+        user,
+        query.date.as_deref(),
+        query.department_id,
+        reporting::daily_bars,
+    )
+    .await?;
     let subtitle = charts::daily_subtitle(
         day,
         daily.department.as_deref(),

@@ -12,7 +12,7 @@ use crate::reports::summary::{DayNumbers, DepartmentCounts, Today, TrendDay};
 use crate::routes::dates::{report_day, report_range};
 use crate::routes::paging::{self, Paging};
 use crate::routes::resource;
-use crate::routes::services::{self, caller};
+use crate::routes::services;
 use crate::routes::views::Checkin;
 use crate::services::reporting::{self, ListRequest, Listing};
 use crate::state::AppState;
@@ -57,19 +57,15 @@ pub async fn daily(
     query: web::Query<DayQuery>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Manager)?;
-    let today = Today::in_org(&user.org, state.clock.now());
-    let day = report_day(query.date.as_deref(), today.today)?;
-    let daily = state
-        .db(move |conn| {
-            Ok(reporting::daily(
-                conn,
-                &caller(&user),
-                query.department_id.as_deref(),
-                day,
-                &today,
-            )?)
-        })
-        .await?;
+    let query = query.into_inner();
+    let (day, daily) = services::day_report(
+        &state,
+        user,
+        query.date.as_deref(),
+        query.department_id,
+        reporting::daily,
+    )
+    .await?;
     let total = daily.total;
     Ok(HttpResponse::Ok().json(DailyReport {
         date: day,
@@ -181,7 +177,7 @@ async fn people_list(
     let day = report_day(query.date.as_deref(), today.today)?;
     let paging = Paging::parse(query.page, query.per_page, paging::REPORT_LISTS)?;
     let found = state
-        .db(move |conn| {
+        .as_caller(user, move |conn, caller, _| {
             let request = ListRequest {
                 department_id: query.department_id.as_deref(),
                 day,
@@ -191,13 +187,7 @@ async fn people_list(
                     limit: paging.per_page,
                 },
             };
-            Ok(reporting::people(
-                conn,
-                &caller(&user),
-                list,
-                &request,
-                &today,
-            )?)
+            reporting::people(conn, caller, list, &request, &today)
         })
         .await?;
     let people = found
