@@ -9,7 +9,7 @@ use crate::domain::Role;
 use crate::error::ErrorResponse;
 use crate::error::{ApiError, ErrorDetail};
 use crate::import::{ImportReport, LineError, MAX_IMPORT_BYTES};
-use crate::routes::paging::{self, Paging};
+use crate::routes::paging::{PageQuery, Paging, People};
 use crate::routes::{double_option, resource, JsonObject};
 use crate::services::invitations;
 use crate::services::people::{
@@ -95,14 +95,6 @@ pub struct ListQuery {
     /// Active people (the default), deactivated ones, or all.
     #[param(value_type = Option<ActiveFilter>)]
     pub active: Option<String>,
-    /// From 1.
-    #[serde(default, deserialize_with = "paging::whole_number")]
-    #[param(minimum = 1, maximum = 1000000)]
-    pub page: Option<i64>,
-    /// 50 by default.
-    #[serde(default, deserialize_with = "paging::whole_number")]
-    #[param(minimum = 1, maximum = 200)]
-    pub per_page: Option<i64>,
 }
 
 /// Which people a list holds by their state.
@@ -125,7 +117,7 @@ pub struct EmployeePage {
 
 /// People the caller may see, one page at a time.
 #[utoipa::path(get, path = "/api/v1/employees", tag = "people", security(("bearer" = [])),
-    params(ListQuery),
+    params(ListQuery, PageQuery<People>),
     responses((status = 200, description = "one page of people", body = EmployeePage),
               (status = 403, description = "staff may not list people, or the department is outside the caller's", body = ErrorResponse),
               (status = 422, description = "a wrong role, active, page or per_page", body = ErrorResponse)))]
@@ -133,10 +125,11 @@ pub async fn list(
     state: web::Data<AppState>,
     user: AuthUser,
     query: web::Query<ListQuery>,
+    pages: web::Query<PageQuery<People>>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Manager)?;
     let query = query.into_inner();
-    let Paging { page, per_page } = Paging::parse(query.page, query.per_page, paging::PEOPLE)?;
+    let Paging { page, per_page } = pages.parse()?;
     let role = query
         .role
         .as_deref()
