@@ -271,24 +271,36 @@ pub fn person_read(
     at: NaiveDateTime,
 ) -> QueryResult<()> {
     let scope = person.department_id.as_deref().unwrap_or(ORGANIZATION);
-    record(
-        conn,
-        Read {
-            org_id: reader.org_id,
-            user_id: reader.user_id,
-            action,
-            scope: scope.to_string(),
-            detail,
-            at,
-            target: Some(Target::person(person)),
-        },
-    )
+    let read = reader.read(action, scope.to_string(), detail, at);
+    let target = Some(Target::person(person));
+    record(conn, Read { target, ..read })
 }
 
-/// Who read through a report's scope.
+/// Who read, and in which organization.
 pub struct Reader<'a> {
     pub org_id: &'a str,
     pub user_id: &'a str,
+}
+
+impl<'a> Reader<'a> {
+    /// A read by this reader of `scope`, about no one person.
+    fn read(
+        self,
+        action: &'static str,
+        scope: String,
+        detail: Value,
+        at: NaiveDateTime,
+    ) -> Read<'a> {
+        Read {
+            org_id: self.org_id,
+            user_id: self.user_id,
+            action,
+            scope,
+            detail,
+            at,
+            target: None,
+        }
+    }
 }
 
 /// A read through a report's scope.
@@ -301,18 +313,8 @@ pub fn report_read(
     detail: Value,
     at: NaiveDateTime,
 ) -> QueryResult<()> {
-    record(
-        conn,
-        Read {
-            org_id: reader.org_id,
-            user_id: reader.user_id,
-            action,
-            scope: scope_text(&scope.tree, scope.departments.as_ref(), department_id),
-            detail,
-            at,
-            target: None,
-        },
-    )
+    let scope = scope_text(&scope.tree, scope.departments.as_ref(), department_id);
+    record(conn, reader.read(action, scope, detail, at))
 }
 
 #[cfg(test)]

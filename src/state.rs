@@ -4,11 +4,11 @@ use std::future::Future;
 use std::sync::Arc;
 
 use actix_web::web;
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 
 use crate::auth::flood_guard::FloodGuard;
 use crate::auth::hashing::PasswordWork;
-use crate::auth::JwtKeys;
+use crate::auth::{AuthUser, JwtKeys};
 use crate::clock::SharedClock;
 use crate::config::Settings;
 use crate::db::{ConnectionManager, DbConn, Pool};
@@ -16,6 +16,7 @@ use crate::email::Mailer;
 use crate::error::ApiError;
 use crate::invitations::Links;
 use crate::services::limits::LoginLimits;
+use crate::services::Caller;
 
 pub struct AppState {
     pub settings: Settings,
@@ -73,6 +74,19 @@ impl AppState {
             work(&mut conn)
         })
         .await?
+    }
+
+    /// Runs one of the features' rules on the blocking pool for `user`, as the caller the
+    /// rules see, at the clock's instant: what most handlers do between parsing and answering.
+    pub async fn as_caller<T, E, F>(&self, user: AuthUser, rule: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConn, &Caller<'_>, DateTime<Utc>) -> Result<T, E> + Send + 'static,
+        ApiError: From<E>,
+        T: Send + 'static,
+    {
+        let now = self.clock.now();
+        self.db(move |conn| Ok(rule(conn, &user.caller(), now)?))
+            .await
     }
 
     /// Runs `work` on the blocking pool with a connection of its own, opened outside the pool

@@ -16,6 +16,7 @@ use crate::db::users::{self, UserRow};
 use crate::domain::day::parse_timezone;
 use crate::domain::{LocalCalendar, OrgSettings, Role};
 use crate::error::ApiError;
+use crate::services::Caller;
 use crate::state::AppState;
 
 #[derive(Clone, Debug)]
@@ -54,6 +55,15 @@ impl AuthUser {
     /// The organization's zone, in which reports count days.
     pub fn org_tz(&self) -> Tz {
         crate::reports::counts::org_tz(&self.org)
+    }
+
+    /// The caller, as the features' rules see them.
+    pub fn caller(&self) -> Caller<'_> {
+        Caller {
+            org: &self.org,
+            id: self.id(),
+            role: self.role,
+        }
     }
 
     pub fn calendar(&self, state: &AppState) -> LocalCalendar {

@@ -17,7 +17,7 @@ pub const CANCELLED: &str = "cancelled";
 /// Longest `last_error` kept; server replies can be long and only the start matters.
 const MAX_ERROR_CHARS: usize = 1000;
 
-#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[derive(Clone, Debug, Queryable, Selectable)]
 #[diesel(table_name = outbox)]
 pub struct OutboxRow {
     pub id: String,
@@ -46,10 +46,62 @@ pub struct OutboxRow {
     pub vars: Option<String>,
 }
 
+/// A row to queue, borrowing what it is made from (a rendered mail, or what all rows of a
+/// reminder pass share).
+#[derive(Insertable)]
+#[diesel(table_name = outbox, treat_none_as_default_value = false)]
+pub struct NewOutboxRow<'a> {
+    pub id: String,
+    pub org_id: &'a str,
+    pub user_id: Option<&'a str>,
+    pub kind: &'a str,
+    pub dedupe_key: String,
+    pub to_email: &'a str,
+    pub locale: &'a str,
+    pub subject: &'a str,
+    pub body_text: &'a str,
+    pub body_html: &'a str,
+    #[diesel(embed)]
+    pub delivery: Queued<'a>,
+    pub day: Option<NaiveDate>,
+    pub body_id: Option<&'a str>,
+    pub vars: Option<String>,
+}
+
+/// How every row starts: pending, due at once, never tried and never claimed.
+#[derive(Insertable)]
+#[diesel(table_name = outbox, treat_none_as_default_value = false)]
+pub struct Queued<'a> {
+    status: &'a str,
+    attempts: i32,
+    last_error: Option<&'a str>,
+    next_attempt_at: NaiveDateTime,
+    lease_until: Option<NaiveDateTime>,
+    claimed_by: Option<&'a str>,
+    created_at: NaiveDateTime,
+    sent_at: Option<NaiveDateTime>,
+}
+
+impl Queued<'_> {
+    /// Queued at `now`, for the delivery job's next round.
+    pub fn at(now: NaiveDateTime) -> Self {
+        Self {
+            status: PENDING,
+            attempts: 0,
+            last_error: None,
+            next_attempt_at: now,
+            lease_until: None,
+            claimed_by: None,
+            created_at: now,
+            sent_at: None,
+        }
+    }
+}
+
 /// Inserts the row unless one with the same `dedupe_key` exists; true when inserted.
 /// `ON CONFLICT DO NOTHING` on both databases, so a duplicate never raises an error and the
 /// caller's transaction stays usable, even when two instances enqueue the same mail at once.
-pub fn insert_unless_duplicate(conn: &mut DbConn, row: &OutboxRow) -> QueryResult<bool> {
+pub fn insert_unless_duplicate(conn: &mut DbConn, row: &NewOutboxRow<'_>) -> QueryResult<bool> {
     let inserted = match conn {
         DbConn::Sqlite(c) => diesel::insert_into(outbox::table)
             .values(row)

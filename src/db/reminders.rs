@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use super::outbox::NewOutboxRow;
 use super::schema::{checkins, mail_bodies, outbox, reminder_requests, users};
 use super::DbConn;
 
@@ -144,37 +145,10 @@ pub fn insert_body(conn: &mut DbConn, body: &NewBody<'_>) -> QueryResult<()> {
     Ok(())
 }
 
-/// One outbox row of a pass, borrowing what all rows of the pass share.
-#[derive(Insertable)]
-#[diesel(table_name = outbox, treat_none_as_default_value = false)]
-pub struct NewReminder<'a> {
-    pub id: String,
-    pub org_id: &'a str,
-    pub user_id: Option<&'a str>,
-    pub kind: &'a str,
-    pub dedupe_key: String,
-    pub to_email: &'a str,
-    pub locale: &'a str,
-    pub subject: &'a str,
-    pub body_text: &'a str,
-    pub body_html: &'a str,
-    pub status: &'a str,
-    pub attempts: i32,
-    pub last_error: Option<&'a str>,
-    pub next_attempt_at: NaiveDateTime,
-    pub lease_until: Option<NaiveDateTime>,
-    pub claimed_by: Option<&'a str>,
-    pub created_at: NaiveDateTime,
-    pub sent_at: Option<NaiveDateTime>,
-    pub day: Option<NaiveDate>,
-    pub body_id: Option<&'a str>,
-    pub vars: Option<String>,
-}
-
 /// Inserts the rows in batches; a row whose `dedupe_key` exists is left out (`ON CONFLICT DO
 /// NOTHING` on both databases), so racing planners never fail and never double up.
 /// Returns how many were inserted.
-pub fn insert_reminders(conn: &mut DbConn, rows: &[NewReminder<'_>]) -> QueryResult<usize> {
+pub fn insert_reminders(conn: &mut DbConn, rows: &[NewOutboxRow<'_>]) -> QueryResult<usize> {
     let mut inserted = 0;
     for chunk in rows.chunks(INSERT_CHUNK) {
         inserted += match &mut *conn {

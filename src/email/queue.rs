@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use chrono::{NaiveDate, NaiveDateTime};
 
 use super::template;
-use crate::db::outbox::{self, OutboxRow};
+use crate::db::outbox::{self, NewOutboxRow, Queued};
 use crate::db::{new_id, DbConn};
 
 /// A mail to queue. `kind` names a template folder (`invitation`, `password_reset`);
@@ -39,25 +39,18 @@ pub fn enqueue_for_day(
     // transaction instead of queuing a mail that shows `{{link}}`.
     let rendered = template::render(mail.kind, &mail.locale, &mail.vars)
         .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
-    let row = OutboxRow {
+    let row = NewOutboxRow {
         id: new_id(),
-        org_id: mail.org_id.clone(),
-        user_id: mail.user_id.clone(),
-        kind: mail.kind.to_string(),
+        org_id: &mail.org_id,
+        user_id: mail.user_id.as_deref(),
+        kind: mail.kind,
         dedupe_key: mail.dedupe_key.clone(),
-        to_email: mail.to.clone(),
-        locale: rendered.locale.to_string(),
-        subject: rendered.subject,
-        body_text: rendered.text,
-        body_html: rendered.html,
-        status: outbox::PENDING.to_string(),
-        attempts: 0,
-        last_error: None,
-        next_attempt_at: now,
-        lease_until: None,
-        claimed_by: None,
-        created_at: now,
-        sent_at: None,
+        to_email: &mail.to,
+        locale: rendered.locale,
+        subject: &rendered.subject,
+        body_text: &rendered.text,
+        body_html: &rendered.html,
+        delivery: Queued::at(now),
         day,
         body_id: None,
         vars: None,

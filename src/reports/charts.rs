@@ -161,6 +161,13 @@ const GREY: &str = "#e5e7eb";
 const INK: &str = "#111827";
 const MUTED: &str = "#6b7280";
 
+/// Both charts are as wide.
+const WIDTH: f64 = 800.0;
+/// Above the plot: the title, the subtitle and the legend.
+const TOP: f64 = 72.0;
+/// Below the plot: the labels along its axis.
+const BOTTOM: f64 = 40.0;
+
 fn open_svg(out: &mut String, width: f64, height: f64, lang: Lang, title: &str) {
     let _ = write!(
         out,
@@ -222,12 +229,9 @@ pub struct TrendPoint {
     pub abnormal: i64,
 }
 
-const TREND_WIDTH: f64 = 800.0;
 const TREND_HEIGHT: f64 = 360.0;
 const LEFT: f64 = 56.0;
 const RIGHT: f64 = 56.0;
-const TOP: f64 = 72.0;
-const BOTTOM: f64 = 40.0;
 /// Date labels along the bottom, at most.
 const MAX_DATE_LABELS: usize = 10;
 
@@ -237,12 +241,12 @@ const MAX_DATE_LABELS: usize = 10;
 pub fn trend_svg(points: &[TrendPoint], subtitle: &str, lang: Lang) -> String {
     let l = lang.labels();
     let mut out = String::with_capacity(2_048 + points.len() * 400);
-    open_svg(&mut out, TREND_WIDTH, TREND_HEIGHT, lang, l.trend_title);
+    open_svg(&mut out, WIDTH, TREND_HEIGHT, lang, l.trend_title);
     text(&mut out, LEFT, 24.0, "start", "title", l.trend_title);
     text(&mut out, LEFT, 42.0, "start", "subtitle", subtitle);
 
     // Legend, top right.
-    let lx = TREND_WIDTH - RIGHT - 240.0;
+    let lx = WIDTH - RIGHT - 240.0;
     let _ = write!(
         out,
         r#"<g class="legend"><line x1="{x0}" y1="38" x2="{x1}" y2="38" stroke="{BLUE}" stroke-width="2"/><circle cx="{xc}" cy="38" r="3" fill="{BLUE}"/>"#,
@@ -273,7 +277,7 @@ pub fn trend_svg(points: &[TrendPoint], subtitle: &str, lang: Lang) -> String {
     );
     out.push_str("</g>");
 
-    let (x0, x1) = (LEFT, TREND_WIDTH - RIGHT);
+    let (x0, x1) = (LEFT, WIDTH - RIGHT);
     let (top, bottom) = (TOP, TREND_HEIGHT - BOTTOM);
     let percent = Scale {
         domain: (0.0, 100.0),
@@ -331,7 +335,7 @@ pub fn trend_svg(points: &[TrendPoint], subtitle: &str, lang: Lang) -> String {
         out,
         r#"<text class="axis-label" transform="translate({x} {y}) rotate(90)" text-anchor="middle" fill="{RED}">{}</text>"#,
         escape(l.abnormal),
-        x = num(TREND_WIDTH - 12.0),
+        x = num(WIDTH - 12.0),
         y = num((top + bottom) / 2.0)
     );
     out.push_str("</g>");
@@ -436,7 +440,6 @@ pub struct DepartmentBar {
     pub reported: i64,
 }
 
-const DAILY_WIDTH: f64 = 800.0;
 const ROW_HEIGHT: f64 = 28.0;
 const LABEL_WIDTH: f64 = 200.0;
 const BAR_AREA: f64 = 480.0;
@@ -447,13 +450,13 @@ const LABEL_CHARS: usize = 28;
 pub fn daily_svg(bars: &[DepartmentBar], subtitle: &str, lang: Lang) -> String {
     let l = lang.labels();
     let rows = bars.len().max(1) as f64;
-    let height = TOP + rows * ROW_HEIGHT + 40.0;
+    let height = TOP + rows * ROW_HEIGHT + BOTTOM;
     let mut out = String::with_capacity(2_048 + bars.len() * 500);
-    open_svg(&mut out, DAILY_WIDTH, height, lang, l.daily_title);
+    open_svg(&mut out, WIDTH, height, lang, l.daily_title);
     text(&mut out, 16.0, 24.0, "start", "title", l.daily_title);
     text(&mut out, 16.0, 42.0, "start", "subtitle", subtitle);
 
-    let lx = DAILY_WIDTH - 220.0;
+    let lx = WIDTH - 220.0;
     let _ = write!(
         out,
         r#"<g class="legend"><rect x="{}" y="32" width="12" height="12" fill="{GREY}"/>"#,
@@ -485,7 +488,7 @@ pub fn daily_svg(bars: &[DepartmentBar], subtitle: &str, lang: Lang) -> String {
     if bars.is_empty() {
         text(
             &mut out,
-            DAILY_WIDTH / 2.0,
+            WIDTH / 2.0,
             TOP + ROW_HEIGHT / 2.0,
             "middle",
             "empty",

@@ -14,7 +14,7 @@ use crate::error::ApiError;
 use crate::error::ErrorResponse;
 use crate::reports::summary::Today;
 use crate::routes::dates::{parse_range, RangeQuery};
-use crate::routes::paging::{self, Paging};
+use crate::routes::paging::{PageQuery, Paging, People};
 use crate::routes::resource;
 use crate::routes::views::{stored_json, utc};
 use crate::services::audit::{self, AuditRow, EntryQuery};
@@ -33,14 +33,6 @@ pub struct AuditQuery {
     /// Last day; defaults to today.
     #[param(format = Date)]
     pub to: Option<String>,
-    /// From 1.
-    #[serde(default, deserialize_with = "paging::whole_number")]
-    #[param(minimum = 1, maximum = 1000000)]
-    pub page: Option<i64>,
-    /// 50 by default.
-    #[serde(default, deserialize_with = "paging::whole_number")]
-    #[param(minimum = 1, maximum = 200)]
-    pub per_page: Option<i64>,
     /// Only reads of personal data, or only changes.
     #[param(value_type = Option<EntryKind>)]
     pub kind: Option<String>,
@@ -117,7 +109,7 @@ pub struct AuditPage {
 
 /// Who read personal data and who changed what (admin), newest first.
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", security(("bearer" = [])),
-    params(AuditQuery),
+    params(AuditQuery, PageQuery<People>),
     responses((status = 200, description = "one page of entries", body = AuditPage),
               (status = 403, description = "admins only", body = ErrorResponse),
               (status = 422, description = "a wrong date, range, page, per_page or kind", body = ErrorResponse)))]
@@ -125,6 +117,7 @@ pub async fn list(
     state: web::Data<AppState>,
     user: AuthUser,
     query: web::Query<AuditQuery>,
+    pages: web::Query<PageQuery<People>>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
     let query = query.into_inner();
@@ -136,7 +129,7 @@ pub async fn list(
         },
         today,
     )?;
-    let paging = Paging::parse(query.page, query.per_page, paging::PEOPLE)?;
+    let paging = pages.parse()?;
     let Paging { page, per_page } = paging;
     let kind = query
         .kind

@@ -4,7 +4,7 @@
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToResponse};
 
 use crate::auth::AuthUser;
 use crate::domain::Role;
@@ -13,9 +13,9 @@ use crate::error::{ApiError, Problem};
 use crate::people;
 use crate::reports::charts::{self, Lang, TrendPoint};
 use crate::reports::summary::Today;
-use crate::routes::dates::{report_day, report_range};
+use crate::routes::dates::report_range;
 use crate::routes::resource;
-use crate::routes::services::{self, caller};
+use crate::routes::services;
 use crate::services::reporting;
 use crate::state::AppState;
 
@@ -43,12 +43,19 @@ fn chart_lang(raw: Option<&str>, user: &AuthUser) -> Result<Lang, ApiError> {
         .unwrap_or(Lang::En))
 }
 
-fn svg_response(svg: String) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("image/svg+xml")
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(svg)
+/// A chart as both charts answer it, and as the API document declares it once for both.
+#[derive(ToResponse)]
+#[response(description = "an SVG image", content_type = "image/svg+xml")]
+pub struct SvgImage(String);
+
+impl From<SvgImage> for HttpResponse {
+    fn from(SvgImage(svg): SvgImage) -> Self {
+        HttpResponse::Ok()
+            .content_type("image/svg+xml")
+            .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .body(svg)
+    }
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -70,7 +77,7 @@ pub struct TrendChartQuery {
 /// The trend as a chart: reported % per day as a line, abnormal people per day as bars.
 #[utoipa::path(get, path = "/api/v1/reports/trend.svg", tag = "reports", security(("bearer" = [])),
     params(TrendChartQuery),
-    responses((status = 200, description = "an SVG image", content_type = "image/svg+xml", body = String),
+    responses((status = 200, response = inline(SvgImage)),
               (status = 403, description = "staff may not read reports, or the department is outside the caller's", body = ErrorResponse),
               (status = 422, description = "a wrong date, range, department or lang", body = ErrorResponse)))]
 pub async fn trend_svg(
@@ -95,7 +102,7 @@ pub async fn trend_svg(
         })
         .collect();
     let subtitle = charts::trend_subtitle(from, to, trend.department.as_deref());
-    Ok(svg_response(charts::trend_svg(&points, &subtitle, lang)))
+    Ok(SvgImage(charts::trend_svg(&points, &subtitle, lang)).into())
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -114,7 +121,7 @@ pub struct DailyChartQuery {
 /// A day as a chart: reported against expected, one bar per department.
 #[utoipa::path(get, path = "/api/v1/reports/daily.svg", tag = "reports", security(("bearer" = [])),
     params(DailyChartQuery),
-    responses((status = 200, description = "an SVG image", content_type = "image/svg+xml", body = String),
+    responses((status = 200, response = inline(SvgImage)),
               (status = 403, description = "staff may not read reports, or the department is outside the caller's", body = ErrorResponse),
               (status = 422, description = "a wrong date, department or lang", body = ErrorResponse)))]
 pub async fn daily_svg(
@@ -125,19 +132,14 @@ pub async fn daily_svg(
     user.require(Role::Manager)?;
     let query = query.into_inner();
     let lang = chart_lang(query.lang.as_deref(), &user)?;
-    let today = Today::in_org(&user.org, state.clock.now());
-    let day = report_day(query.date.as_deref(), today.today)?;
-    let daily = state
-        .db(move |conn| {
-            Ok(reporting::daily_bars(
-                conn,
-                &caller(&user),
-                query.department_id.as_deref(),
-                day,
-                &today,
-            )?)
-        })
-        .await?;
+    let (day, daily) = services::day_report(
+        &state,
+        user,
+        query.date.as_deref(),
+        query.department_id,
+        reporting::daily_bars,
+    )
+    .await?;
     let subtitle = charts::daily_subtitle(
         day,
         daily.department.as_deref(),
@@ -145,9 +147,5 @@ pub async fn daily_svg(
         daily.total.expected,
         lang,
     );
-    Ok(svg_response(charts::daily_svg(
-        &daily.bars,
-        &subtitle,
-        lang,
-    )))
+    Ok(SvgImage(charts::daily_svg(&daily.bars, &subtitle, lang)).into())
 }

@@ -6,7 +6,6 @@ use crate::auth::AuthUser;
 use crate::domain::Role;
 use crate::error::ApiError;
 use crate::error::ErrorResponse;
-use crate::routes::services::caller;
 use crate::routes::{double_option, resource, JsonObject};
 use crate::services::departments as departments_service;
 use crate::state::AppState;
@@ -140,9 +139,10 @@ pub async fn create(
         parent_id,
         manager_ids,
     };
-    let now = state.clock.now();
     let created = state
-        .db(move |conn| Ok(departments_service::create(conn, &caller(&user), new, now)?))
+        .as_caller(user, move |conn, caller, now| {
+            departments_service::create(conn, caller, new, now)
+        })
         .await?;
     Ok(HttpResponse::Created().json(Department::from(created)))
 }
@@ -174,16 +174,9 @@ pub async fn update(
         manager_ids,
     };
     let id = id.into_inner();
-    let now = state.clock.now();
     let updated = state
-        .db(move |conn| {
-            Ok(departments_service::update(
-                conn,
-                &caller(&user),
-                &id,
-                change,
-                now,
-            )?)
+        .as_caller(user, move |conn, caller, now| {
+            departments_service::update(conn, caller, &id, change, now)
         })
         .await?;
     Ok(HttpResponse::Ok().json(Department::from(updated)))
@@ -203,9 +196,10 @@ pub async fn delete(
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
     let id = id.into_inner();
-    let now = state.clock.now();
     state
-        .db(move |conn| Ok(departments_service::delete(conn, &caller(&user), &id, now)?))
+        .as_caller(user, move |conn, caller, now| {
+            departments_service::delete(conn, caller, &id, now)
+        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -9,8 +9,7 @@ use crate::domain::Role;
 use crate::error::ErrorResponse;
 use crate::error::{ApiError, ErrorDetail};
 use crate::import::{ImportReport, LineError, MAX_IMPORT_BYTES};
-use crate::routes::paging::{self, Paging};
-use crate::routes::services::caller;
+use crate::routes::paging::{PageQuery, Paging, People};
 use crate::routes::{double_option, resource, JsonObject};
 use crate::services::invitations;
 use crate::services::people::{
@@ -96,14 +95,6 @@ pub struct ListQuery {
     /// Active people (the default), deactivated ones, or all.
     #[param(value_type = Option<ActiveFilter>)]
     pub active: Option<String>,
-    /// From 1.
-    #[serde(default, deserialize_with = "paging::whole_number")]
-    #[param(minimum = 1, maximum = 1000000)]
-    pub page: Option<i64>,
-    /// 50 by default.
-    #[serde(default, deserialize_with = "paging::whole_number")]
-    #[param(minimum = 1, maximum = 200)]
-    pub per_page: Option<i64>,
 }
 
 /// Which people a list holds by their state.
@@ -126,7 +117,7 @@ pub struct EmployeePage {
 
 /// People the caller may see, one page at a time.
 #[utoipa::path(get, path = "/api/v1/employees", tag = "people", security(("bearer" = [])),
-    params(ListQuery),
+    params(ListQuery, PageQuery<People>),
     responses((status = 200, description = "one page of people", body = EmployeePage),
               (status = 403, description = "staff may not list people, or the department is outside the caller's", body = ErrorResponse),
               (status = 422, description = "a wrong role, active, page or per_page", body = ErrorResponse)))]
@@ -134,10 +125,11 @@ pub async fn list(
     state: web::Data<AppState>,
     user: AuthUser,
     query: web::Query<ListQuery>,
+    pages: web::Query<PageQuery<People>>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Manager)?;
     let query = query.into_inner();
-    let Paging { page, per_page } = Paging::parse(query.page, query.per_page, paging::PEOPLE)?;
+    let Paging { page, per_page } = pages.parse()?;
     let role = query
         .role
         .as_deref()
@@ -156,9 +148,10 @@ pub async fn list(
         page,
         per_page,
     };
-    let now = state.clock.now();
     let found = state
-        .db(move |conn| Ok(people::list(conn, &caller(&user), asked, now)?))
+        .as_caller(user, move |conn, caller, now| {
+            people::list(conn, caller, asked, now)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(EmployeePage {
         employees: found.people.into_iter().map(Employee::from).collect(),
@@ -178,9 +171,10 @@ pub async fn get_one(
     user: AuthUser,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let now = state.clock.now();
     let person = state
-        .db(move |conn| Ok(people::get(conn, &caller(&user), &id, now)?))
+        .as_caller(user, move |conn, caller, now| {
+            people::get(conn, caller, &id, now)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(Employee::from(person)))
 }
@@ -283,18 +277,11 @@ pub async fn create(
     user.require(Role::Admin)?;
     let body = body.into_inner();
     let invite = body.invite.unwrap_or(true);
-    let now = state.clock.now();
     let shared = state.clone();
     let created = state
-        .db(move |conn| {
+        .as_caller(user, move |conn, caller, now| {
             let links = invite.then(|| shared.links());
-            Ok(people::create(
-                conn,
-                &caller(&user),
-                body.into(),
-                links,
-                now,
-            )?)
+            people::create(conn, caller, body.into(), links, now)
         })
         .await?;
     tracing::info!(user_id = %created.user.id, "person added");
@@ -319,17 +306,10 @@ pub async fn resend_invitation(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
-    let now = state.clock.now();
     let shared = state.clone();
     state
-        .db(move |conn| {
-            Ok(invitations::resend(
-                conn,
-                shared.links(),
-                &caller(&user),
-                &id,
-                now,
-            )?)
+        .as_caller(user, move |conn, caller, now| {
+            invitations::resend(conn, shared.links(), caller, &id, now)
         })
         .await?;
     Ok(HttpResponse::Accepted().json(InvitationQueued { queued: true }))
@@ -353,9 +333,10 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
     let change = PersonChange::from(body.into_inner());
-    let now = state.clock.now();
     let updated = state
-        .db(move |conn| Ok(people::update(conn, &caller(&user), &id, change, now)?))
+        .as_caller(user, move |conn, caller, now| {
+            people::update(conn, caller, &id, change, now)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(Employee::from(updated)))
 }
@@ -373,9 +354,10 @@ pub async fn deactivate(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
-    let now = state.clock.now();
     let person = state
-        .db(move |conn| Ok(people::deactivate(conn, &caller(&user), &id, now)?))
+        .as_caller(user, move |conn, caller, now| {
+            people::deactivate(conn, caller, &id, now)
+        })
         .await?;
     tracing::info!(user_id = %person.user.id, "person deactivated");
     Ok(HttpResponse::Ok().json(Employee::from(person)))
@@ -419,9 +401,10 @@ pub async fn list_leave(
     user: AuthUser,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let now = state.clock.now();
     let leave = state
-        .db(move |conn| Ok(people::leave(conn, &caller(&user), &id, now)?))
+        .as_caller(user, move |conn, caller, now| {
+            people::leave(conn, caller, &id, now)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(LeaveList {
         leave: leave.into_iter().map(Leave::from).collect(),
@@ -478,9 +461,10 @@ pub async fn add_leave(
         note,
     } = body.into_inner();
     let entry = LeaveEntry::parse(&from, &to, &kind, note)?;
-    let now = state.clock.now();
     let leave = state
-        .db(move |conn| Ok(people::add_leave(conn, &caller(&user), &id, entry, now)?))
+        .as_caller(user, move |conn, caller, now| {
+            people::add_leave(conn, caller, &id, entry, now)
+        })
         .await?;
     Ok(HttpResponse::Created().json(Leave::from(leave)))
 }
@@ -499,16 +483,9 @@ pub async fn delete_leave(
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Hr)?;
     let (id, leave_id) = path.into_inner();
-    let now = state.clock.now();
     state
-        .db(move |conn| {
-            Ok(people::delete_leave(
-                conn,
-                &caller(&user),
-                &id,
-                &leave_id,
-                now,
-            )?)
+        .as_caller(user, move |conn, caller, now| {
+            people::delete_leave(conn, caller, &id, &leave_id, now)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -581,18 +558,10 @@ pub async fn import_csv(
         }
         Err(e) => return Err(e.into()),
     };
-    let now = state.clock.now();
     let shared = state.clone();
     let report = state
-        .db(move |conn| {
-            Ok(people::import_by(
-                conn,
-                &caller(&user),
-                &text,
-                options,
-                shared.links(),
-                now,
-            )?)
+        .as_caller(user, move |conn, caller, now| {
+            people::import_by(conn, caller, &text, options, shared.links(), now)
         })
         .await?;
     Ok(import_response(report))

@@ -31,7 +31,6 @@ use crate::reports::export::ExportError;
 use crate::reports::summary::Today;
 use crate::routes::dates::report_range;
 use crate::routes::resource;
-use crate::routes::services::caller;
 use crate::services::reporting::{self, Export, ExportFormat};
 use crate::state::AppState;
 
@@ -80,7 +79,7 @@ async fn prepare(
         .with_own_connection(move |conn| {
             Ok(reporting::export(
                 conn,
-                &caller(&user),
+                &user.caller(),
                 query.department_id.as_deref(),
                 from,
                 to,

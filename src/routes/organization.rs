@@ -8,7 +8,6 @@ use crate::domain::{OrgSettings, Role};
 use crate::error::ApiError;
 use crate::error::ErrorResponse;
 use crate::routes::resource;
-use crate::routes::services::caller;
 use crate::services::organization::{self as organization_service, Profile, SettingsChange};
 use crate::state::AppState;
 
@@ -103,15 +102,9 @@ pub async fn put_org(
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
     let change = SettingsChange::from_json(body.into_inner())?;
-    let now = state.clock.now();
     let changed = state
-        .db(move |conn| {
-            Ok(organization_service::change_settings(
-                conn,
-                &caller(&user),
-                change,
-                now,
-            )?)
+        .as_caller(user, move |conn, caller, now| {
+            organization_service::change_settings(conn, caller, change, now)
         })
         .await?;
     Ok(HttpResponse::Ok().json(Organization::from(changed)))

@@ -1,4 +1,13 @@
-//! `page` and `per_page` of the paged lists, checked the same way everywhere.
+//! `page` and `per_page` of the paged lists, read, checked and documented the same way
+//! everywhere.
+
+use std::marker::PhantomData;
+
+use serde::Deserialize;
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+use utoipa::openapi::Required;
+use utoipa::IntoParams;
 
 use crate::error::{ApiError, Problem};
 
@@ -20,6 +29,25 @@ pub const REPORT_LISTS: Limits = Limits {
     default: 200,
     max: 1_000,
 };
+
+/// A kind of paged list, by its limits.
+pub trait Paged {
+    const LIMITS: Limits;
+}
+
+/// People and audit entries.
+pub enum People {}
+
+impl Paged for People {
+    const LIMITS: Limits = PEOPLE;
+}
+
+/// The unreported and abnormal lists.
+pub enum ReportList {}
+
+impl Paged for ReportList {
+    const LIMITS: Limits = REPORT_LISTS;
+}
 
 /// The last page anyone may ask for. Far beyond any real list, and small enough that the
 /// offset of its last row (under 10⁹) fits every database's integers.
@@ -55,6 +83,53 @@ impl Paging {
     pub fn offset(&self) -> i64 {
         (self.page - 1) * self.per_page
     }
+}
+
+/// `page` and `per_page` of a list of kind `L`, as the query string gives them: an extractor
+/// of its own beside the list's other parameters, documented with `L`'s limits, so that the
+/// document says what `parse` enforces.
+#[derive(Deserialize)]
+pub struct PageQuery<L> {
+    #[serde(default, deserialize_with = "whole_number")]
+    page: Option<i64>,
+    #[serde(default, deserialize_with = "whole_number")]
+    per_page: Option<i64>,
+    #[serde(skip)]
+    list: PhantomData<L>,
+}
+
+impl<L: Paged> PageQuery<L> {
+    /// The page asked for, within `L`'s limits.
+    pub fn parse(&self) -> Result<Paging, ApiError> {
+        Paging::parse(self.page, self.per_page, L::LIMITS)
+    }
+}
+
+impl<L: Paged> IntoParams for PageQuery<L> {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let Limits { default, max } = L::LIMITS;
+        vec![
+            whole_number_param("page", "From 1.".to_string(), MAX_PAGE),
+            whole_number_param("per_page", format!("{default} by default."), max),
+        ]
+    }
+}
+
+/// An optional query parameter that `whole_number` reads, from 1 to `max`.
+fn whole_number_param(name: &str, description: String, max: i64) -> Parameter {
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(ParameterIn::Query)
+        .description(Some(description))
+        .required(Required::False)
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+                .minimum(Some(1))
+                .maximum(Some(max)),
+        ))
+        .build()
 }
 
 /// Reads `page` or `per_page` from the query string. A number too large for an `i64` is kept as

@@ -11,7 +11,6 @@ use crate::error::ApiError;
 use crate::error::ErrorResponse;
 use crate::reports::summary::Today;
 use crate::routes::dates::report_day;
-use crate::routes::services::caller;
 use crate::routes::views::utc;
 use crate::routes::{optional_json, resource, JSON_LIMIT_BYTES};
 use crate::services::reminders::{self, Asker};
@@ -63,18 +62,12 @@ pub async fn remind(
     let day = report_day(body.date.as_deref(), today.today)?;
     let public_url = state.settings.public_url.clone();
     let queued = state
-        .db(move |conn| {
+        .as_caller(user, move |conn, caller, _| {
             let asker = Asker::Person {
-                caller: &caller(&user),
+                caller,
                 department_id: body.department_id.as_deref(),
             };
-            Ok(reminders::remind_now(
-                conn,
-                &asker,
-                day,
-                &today,
-                &public_url,
-            )?)
+            reminders::remind_now(conn, &asker, day, &today, &public_url)
         })
         .await?;
     Ok(HttpResponse::Accepted().json(Queued { queued }))
@@ -126,9 +119,10 @@ pub async fn list(
     user.require(Role::Manager)?;
     let today = Today::in_org(&user.org, state.clock.now()).today;
     let day = report_day(query.date.as_deref(), today)?;
-    let now = state.clock.now();
     let found = state
-        .db(move |conn| Ok(reminders::of_day(conn, &caller(&user), day, now)?))
+        .as_caller(user, move |conn, caller, now| {
+            reminders::of_day(conn, caller, day, now)
+        })
         .await?;
     let reminders = found
         .into_iter()

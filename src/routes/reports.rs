@@ -10,9 +10,9 @@ use crate::error::ErrorResponse;
 use crate::reports::lists::Window;
 use crate::reports::summary::{DayNumbers, DepartmentCounts, Today, TrendDay};
 use crate::routes::dates::{report_day, report_range};
-use crate::routes::paging::{self, Paging};
+use crate::routes::paging::{PageQuery, ReportList};
 use crate::routes::resource;
-use crate::routes::services::{self, caller};
+use crate::routes::services;
 use crate::routes::views::Checkin;
 use crate::services::reporting::{self, ListRequest, Listing};
 use crate::state::AppState;
@@ -57,19 +57,15 @@ pub async fn daily(
     query: web::Query<DayQuery>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Manager)?;
-    let today = Today::in_org(&user.org, state.clock.now());
-    let day = report_day(query.date.as_deref(), today.today)?;
-    let daily = state
-        .db(move |conn| {
-            Ok(reporting::daily(
-                conn,
-                &caller(&user),
-                query.department_id.as_deref(),
-                day,
-                &today,
-            )?)
-        })
-        .await?;
+    let query = query.into_inner();
+    let (day, daily) = services::day_report(
+        &state,
+        user,
+        query.date.as_deref(),
+        query.department_id,
+        reporting::daily,
+    )
+    .await?;
     let total = daily.total;
     Ok(HttpResponse::Ok().json(DailyReport {
         date: day,
@@ -151,37 +147,20 @@ pub struct PeopleList {
     pub per_page: i64,
 }
 
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ListQuery {
-    /// In the organization's zone, not in the future; today when left out.
-    #[param(format = Date)]
-    pub date: Option<String>,
-    /// Only this department and its sub-departments.
-    pub department_id: Option<String>,
-    /// From 1.
-    #[serde(default, deserialize_with = "paging::whole_number")]
-    #[param(minimum = 1, maximum = 1000000)]
-    pub page: Option<i64>,
-    /// 200 by default.
-    #[serde(default, deserialize_with = "paging::whole_number")]
-    #[param(minimum = 1, maximum = 1000)]
-    pub per_page: Option<i64>,
-}
-
 /// The frame both people lists share: role and parameter checks, then one page of `list`.
 async fn people_list(
     state: web::Data<AppState>,
     user: AuthUser,
-    query: ListQuery,
+    query: web::Query<DayQuery>,
+    pages: web::Query<PageQuery<ReportList>>,
     list: Listing,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Manager)?;
     let today = Today::in_org(&user.org, state.clock.now());
     let day = report_day(query.date.as_deref(), today.today)?;
-    let paging = Paging::parse(query.page, query.per_page, paging::REPORT_LISTS)?;
+    let paging = pages.parse()?;
     let found = state
-        .db(move |conn| {
+        .as_caller(user, move |conn, caller, _| {
             let request = ListRequest {
                 department_id: query.department_id.as_deref(),
                 day,
@@ -191,13 +170,7 @@ async fn people_list(
                     limit: paging.per_page,
                 },
             };
-            Ok(reporting::people(
-                conn,
-                &caller(&user),
-                list,
-                &request,
-                &today,
-            )?)
+            reporting::people(conn, caller, list, &request, &today)
         })
         .await?;
     let people = found
@@ -227,28 +200,30 @@ async fn people_list(
 
 /// Who was expected on a day and has not reported, by name, a page at a time.
 #[utoipa::path(get, path = "/api/v1/reports/unreported", tag = "reports", security(("bearer" = [])),
-    params(ListQuery),
+    params(DayQuery, PageQuery<ReportList>),
     responses((status = 200, description = "one page of the unreported", body = PeopleList),
               (status = 403, description = "staff may not read reports, or the department is outside the caller's", body = ErrorResponse),
               (status = 422, description = "a wrong date, department, page or per_page", body = ErrorResponse)))]
 pub async fn unreported(
     state: web::Data<AppState>,
     user: AuthUser,
-    query: web::Query<ListQuery>,
+    query: web::Query<DayQuery>,
+    pages: web::Query<PageQuery<ReportList>>,
 ) -> Result<HttpResponse, ApiError> {
-    people_list(state, user, query.into_inner(), Listing::Unreported).await
+    people_list(state, user, query, pages, Listing::Unreported).await
 }
 
 /// Who reported something abnormal on a day, with their answers, a page at a time.
 #[utoipa::path(get, path = "/api/v1/reports/abnormal", tag = "reports", security(("bearer" = [])),
-    params(ListQuery),
+    params(DayQuery, PageQuery<ReportList>),
     responses((status = 200, description = "one page of the abnormal, with their check-ins", body = PeopleList),
               (status = 403, description = "staff may not read reports, or the department is outside the caller's", body = ErrorResponse),
               (status = 422, description = "a wrong date, department, page or per_page", body = ErrorResponse)))]
 pub async fn abnormal(
     state: web::Data<AppState>,
     user: AuthUser,
-    query: web::Query<ListQuery>,
+    query: web::Query<DayQuery>,
+    pages: web::Query<PageQuery<ReportList>>,
 ) -> Result<HttpResponse, ApiError> {
-    people_list(state, user, query.into_inner(), Listing::Abnormal).await
+    people_list(state, user, query, pages, Listing::Abnormal).await
 }

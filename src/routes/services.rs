@@ -9,6 +9,7 @@ use crate::domain::OrgSettings;
 use crate::error::{ApiError, Problem};
 use crate::reports::scope::ScopeError;
 use crate::reports::summary::Today;
+use crate::routes::dates::report_day;
 use crate::services::accounts::AccountError;
 use crate::services::audit::AuditError;
 use crate::services::checkins::{CheckinError, Reporter};
@@ -17,9 +18,9 @@ use crate::services::forms::FormError;
 use crate::services::invitations::InvitationError;
 use crate::services::limits::LimitError;
 use crate::services::organization::SettingsError;
-use crate::services::people::{Caller, ImportError, PeopleError};
+use crate::services::people::{ImportError, PeopleError};
 use crate::services::reminders::ReminderError;
-use crate::services::reporting::{self, ReportError, TrendDays};
+use crate::services::reporting::{self, DayReport, ReportError, TrendDays};
 use crate::services::sessions::SessionError;
 use crate::state::AppState;
 
@@ -235,13 +236,24 @@ impl From<ImportError> for ApiError {
     }
 }
 
-/// The caller, as the features' rules see them.
-pub fn caller(user: &AuthUser) -> Caller<'_> {
-    Caller {
-        org: &user.org,
-        id: user.id(),
-        role: user.role,
-    }
+/// A day's report over what the caller may see, for the numbers and for the chart: the day
+/// asked for (today when left out, never in the future), and what `report` gives for it
+/// (`reporting::daily` or `reporting::daily_bars`).
+pub async fn day_report<T: Send + 'static>(
+    state: &AppState,
+    user: AuthUser,
+    date: Option<&str>,
+    department_id: Option<String>,
+    report: DayReport<T>,
+) -> Result<(NaiveDate, T), ApiError> {
+    let today = Today::in_org(&user.org, state.clock.now());
+    let day = report_day(date, today.today)?;
+    let found = state
+        .as_caller(user, move |conn, caller, _| {
+            report(conn, caller, department_id.as_deref(), day, &today)
+        })
+        .await?;
+    Ok((day, found))
 }
 
 /// A range's numbers over what the caller may see, for the trend as numbers and as a chart.
@@ -253,15 +265,8 @@ pub async fn trend(
     today: Today,
 ) -> Result<TrendDays, ApiError> {
     state
-        .db(move |conn| {
-            Ok(reporting::trend(
-                conn,
-                &caller(&user),
-                department_id.as_deref(),
-                from,
-                to,
-                &today,
-            )?)
+        .as_caller(user, move |conn, caller, _| {
+            reporting::trend(conn, caller, department_id.as_deref(), from, to, &today)
         })
         .await
 }

@@ -12,9 +12,9 @@ use diesel::QueryResult;
 
 use crate::audit::{report_read, Reader};
 use crate::db::organizations::{self, OrganizationRow};
-use crate::db::outbox;
+use crate::db::outbox::{self, NewOutboxRow, Queued};
 use crate::db::reminders::{
-    self as db, Listed, NewBody, NewReminder, Target, Zones, DIGEST, DIGEST_KEY, REMINDER,
+    self as db, Listed, NewBody, Target, Zones, DIGEST, DIGEST_KEY, REMINDER,
 };
 use crate::db::{db_time, departments, new_id, users, DbConn};
 use crate::domain::expectation::exemption;
@@ -235,12 +235,12 @@ pub fn plan_staff(
             store_body(conn, org, day, pass, locale, &link, now)?,
         );
     }
-    let rows: Vec<NewReminder<'_>> = targets
+    let rows: Vec<NewOutboxRow<'_>> = targets
         .iter()
         .filter_map(|target| {
             let locale = resolve_locale(target.locale.as_deref().unwrap_or(&settings.locale));
             let (body_id, subject) = shared.get(locale)?;
-            Some(NewReminder {
+            Some(NewOutboxRow {
                 id: new_id(),
                 org_id: &org.id,
                 user_id: Some(&target.id),
@@ -251,14 +251,7 @@ pub fn plan_staff(
                 subject,
                 body_text: "",
                 body_html: "",
-                status: outbox::PENDING,
-                attempts: 0,
-                last_error: None,
-                next_attempt_at: now,
-                lease_until: None,
-                claimed_by: None,
-                created_at: now,
-                sent_at: None,
+                delivery: Queued::at(now),
                 day: Some(day),
                 body_id: Some(body_id),
                 vars: Some(serde_json::json!({ "name": target.name }).to_string()),

@@ -40,6 +40,10 @@ pub enum ReportError {
     Db(#[from] diesel::result::Error),
 }
 
+/// A report of one day over what the caller may see: `daily` or `daily_bars`.
+pub type DayReport<T> =
+    fn(&mut DbConn, &Caller<'_>, Option<&str>, NaiveDate, &Today) -> Result<T, ReportError>;
+
 /// A day's numbers over what the caller may see.
 pub struct Daily {
     pub total: Counts,
