@@ -16,7 +16,6 @@ use crate::domain::Role;
 use crate::error::{ApiError, ErrorResponse};
 use crate::routes::dates::report_range;
 use crate::routes::resource;
-use crate::routes::services::caller;
 use crate::routes::views::utc;
 use crate::services::forms::{self as forms_service, FormVersion, Saved};
 use crate::state::AppState;
@@ -147,15 +146,14 @@ pub async fn save(
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
     let fields = body.into_inner().fields;
-    let now = state.clock.now();
     let saved = state
-        .db(move |conn| {
-            let saved = forms_service::save(conn, &caller(&user), fields, now)?;
+        .as_caller(user, move |conn, caller, now| {
+            let saved = forms_service::save(conn, caller, fields, now)?;
             let version = match &saved {
                 Saved::Created(v) | Saved::Unchanged(v) => v,
             };
-            let names = forms_service::author_names(conn, user.org_id(), &[version])?;
-            Ok(match saved {
+            let names = forms_service::author_names(conn, &caller.org.id, &[version])?;
+            Ok::<_, forms_service::FormError>(match saved {
                 Saved::Created(v) => (true, Form::of(v, &names)),
                 Saved::Unchanged(v) => (false, Form::of(v, &names)),
             })
@@ -254,12 +252,11 @@ pub async fn recompute(
         Some(request.to),
         user.calendar(&state).today(),
     )?;
-    let now = state.clock.now();
     let (done, version) = state
-        .db(move |conn| {
-            let version = forms_service::current(conn, user.org_id())?.form.version;
-            let done = forms_service::recompute(conn, &caller(&user), from, to, now)?;
-            Ok((done, version))
+        .as_caller(user, move |conn, caller, now| {
+            let version = forms_service::current(conn, &caller.org.id)?.form.version;
+            let done = forms_service::recompute(conn, caller, from, to, now)?;
+            Ok::<_, forms_service::FormError>((done, version))
         })
         .await?;
     Ok(HttpResponse::Ok().json(Recomputed {
