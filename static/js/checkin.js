@@ -88,7 +88,8 @@ export function questionInput(f, value, scope) {
     case 'multi_choice':
       return group(name, title, f.options.map((o) =>
         h('label.choice', h('input', { type: 'checkbox', name, value: o.value, checked: (value || []).includes(o.value) }), label(o.label))),
-      [help, t('none_checked')].filter(Boolean).join(' '), scope);
+      // A question's own help line says what to do when nothing applies; else the general one.
+      help || t('none_checked'), scope);
     default:
       return null;
   }
