@@ -482,6 +482,13 @@ async fn staff_submits_with_one_tap_and_the_manager_sees_the_count_move() {
     phone.click("#submit").await;
     phone.wait_text("#done-card", "revision 2").await;
     phone.wait_text("#done-card", "36.8").await;
+    // The answers it replaced are there to see.
+    phone.click("#show-revisions").await;
+    phone.wait_text("#revisions", "revision 1").await;
+    phone.wait_text("#revisions", "36.6 °C").await;
+    phone
+        .assert_no_horizontal_scroll("the earlier answers")
+        .await;
 
     // The last 30 days.
     phone.click("#nav-history").await;
