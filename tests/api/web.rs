@@ -1415,7 +1415,11 @@ async fn an_admin_adds_a_question_with_a_rule_and_the_dashboard_flags_an_answer_
     let pulse = &form["fields"][7];
     assert_eq!(pulse["key"], "pulse", "{form}");
     assert_eq!(pulse["type"], "number", "{pulse}");
-    assert_eq!(pulse["abnormal_at_or_above"], 100.0, "{pulse}");
+    assert_eq!(
+        pulse["abnormal_at_or_above"].as_f64(),
+        Some(100.0),
+        "{pulse}"
+    );
     assert_eq!(pulse["abnormal_at_or_below"], Value::Null, "{pulse}");
     assert_eq!(pulse["carry_over"], false, "{pulse}");
     assert_eq!(pulse["required"], true, "{pulse}");
@@ -1444,7 +1448,11 @@ async fn an_admin_adds_a_question_with_a_rule_and_the_dashboard_flags_an_answer_
     let staff_token = app.token(&team.staff_email, &team.password).await;
     let day = app.get("/api/v1/checkins/today", &staff_token).await.body;
     assert_eq!(day["checkin"]["form_version"], 2, "{day}");
-    assert_eq!(day["checkin"]["answers"]["pulse"], 100.0, "{day}");
+    assert_eq!(
+        day["checkin"]["answers"]["pulse"].as_f64(),
+        Some(100.0),
+        "{day}"
+    );
     assert_eq!(
         day["checkin"]["abnormal_reasons"],
         json!(["pulse"]),
