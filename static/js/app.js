@@ -7,6 +7,7 @@ import { showFieldErrors, clearErrors, banner, field } from './ui.js';
 import { checkinView, historyView } from './checkin.js';
 import { dashboardView } from './dashboard.js';
 import { peopleView, importView, departmentsView, settingsView } from './admin.js';
+import { formView } from './formpage.js';
 
 const state = { me: null };
 export function me() {
@@ -20,6 +21,7 @@ const NAV = [
   ['people', 'nav_people', ['admin']],
   ['import', 'nav_import', ['admin']],
   ['departments', 'nav_departments', ['admin']],
+  ['form', 'nav_form', ['admin']],
   ['settings', 'nav_settings', ['admin']],
 ];
 
@@ -30,6 +32,7 @@ const VIEWS = {
   people: peopleView,
   import: importView,
   departments: departmentsView,
+  form: formView,
   settings: settingsView,
 };
 

@@ -1,10 +1,15 @@
 // Staff: today's form prefilled with the last answers that carry over, a one-tap "nothing
 // changed" that sends the form as shown, corrections with a reason, late days, the last 30 days.
+// The form filled in is always the one in force; answers already given are shown with the
+// questions of the version they were given on.
 
 import { api, path, dayParam } from './api.js';
 import { h, clear } from './dom.js';
 import { t, label, formatDate, formatTime, addDays, errorText, problemLines } from './i18n.js';
 import { field, group, banner, clearErrors, showFieldErrors, showError } from './ui.js';
+import { formOf, formsOf, remember } from './forms.js';
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 /** An answer as text in the current language. */
 export function answerText(f, value) {
@@ -20,40 +25,71 @@ export function answerText(f, value) {
     }
     case 'multi_choice':
       return value.length ? value.map((v) => label((f.options.find((x) => x.value === v) || {}).label) || v).join(', ') : '—';
+    case 'date':
+      return DAY.test(value) ? formatDate(value) : String(value);
     default:
-      return String(value);
+      return Array.isArray(value) ? value.join(', ') : String(value);
   }
 }
 
+/**
+ * The answers as `form` asks its questions, the abnormal ones marked. An answer to a key the
+ * form does not have is still shown, under its key.
+ */
 export function answersList(form, answers, reasons = []) {
-  return h('dl.answers', form.fields.flatMap((f) => [
+  const fields = form ? form.fields : [];
+  const unknown = Object.keys(answers || {})
+    .filter((key) => !fields.some((f) => f.key === key))
+    .map((key) => ({ key, label: key, type: 'text' }));
+  return h('dl.answers', [...fields, ...unknown].flatMap((f) => [
     h('dt', { class: reasons.includes(f.key) ? 'flag' : null }, label(f.label)),
-    h('dd', { class: reasons.includes(f.key) ? 'flag' : null }, answerText(f, answers[f.key])),
+    h('dd', { class: reasons.includes(f.key) ? 'flag' : null }, answerText(f, (answers || {})[f.key])),
   ]));
 }
 
-function input(f, value) {
+/**
+ * A check-in's answers with the labels of its own version of the form; filled in when that
+ * version has arrived (`fallback`, the form at hand, if it cannot be had).
+ */
+export function checkinAnswers(c, fallback) {
+  const box = h('div.answers-of', { 'data-form-version': c.form_version });
+  formOf(c.form_version)
+    .catch(() => fallback)
+    .then((form) => clear(box, answersList(form, c.answers, c.abnormal_reasons)));
+  return box;
+}
+
+/**
+ * One question as the phone shows it, with its help line; `scope` keeps ids apart when the
+ * same form is shown twice on a page (the form page's preview).
+ */
+export function questionInput(f, value, scope) {
   const name = `answers.${f.key}`;
   const title = label(f.label);
+  const help = f.help && label(f.help) ? label(f.help) : null;
   switch (f.type) {
     case 'number':
-      return field(name, `${title} (${f.unit})`, h('input', {
+      return field(name, f.unit ? `${title} (${f.unit})` : title, h('input', {
         type: 'number', name, inputmode: 'decimal', step: f.decimals ? (1 / 10 ** f.decimals).toString() : '1',
         min: f.min, max: f.max, required: f.required, value: value ?? '',
-      }));
+      }), help, scope);
     case 'text':
       return field(name, title, f.max_length > 200
         ? h('textarea', { name, maxlength: f.max_length, rows: 2 }, value ?? '')
-        : h('input', { type: 'text', name, maxlength: f.max_length, value: value ?? '' }));
+        : h('input', { type: 'text', name, maxlength: f.max_length, value: value ?? '' }), help, scope);
+    case 'date':
+      return field(name, title, h('input', { type: 'date', name, required: f.required, value: value ?? '' }), help, scope);
     case 'boolean':
       return group(name, title, [true, false].map((v) =>
-        h('label.choice', h('input', { type: 'radio', name, value: String(v), checked: value === v }), v ? t('yes') : t('no'))));
+        h('label.choice', h('input', { type: 'radio', name, value: String(v), checked: value === v }), v ? t('yes') : t('no'))), help, scope);
     case 'single_choice':
       return group(name, title, f.options.map((o) =>
-        h('label.choice', h('input', { type: 'radio', name, value: o.value, checked: value === o.value }), label(o.label))));
+        h('label.choice', h('input', { type: 'radio', name, value: o.value, checked: value === o.value }), label(o.label))), help, scope);
     case 'multi_choice':
       return group(name, title, f.options.map((o) =>
-        h('label.choice', h('input', { type: 'checkbox', name, value: o.value, checked: (value || []).includes(o.value) }), label(o.label))), t('none_checked'));
+        h('label.choice', h('input', { type: 'checkbox', name, value: o.value, checked: (value || []).includes(o.value) }), label(o.label))),
+      // A question's own help line says what to do when nothing applies; else the general one.
+      help || t('none_checked'), scope);
     default:
       return null;
   }
@@ -67,7 +103,8 @@ function readAnswers(formEl, form) {
     if (f.type === 'number') {
       const raw = els[0].value.trim();
       if (raw !== '') answers[f.key] = Number(raw);
-    } else if (f.type === 'text') {
+    } else if (f.type === 'text' || f.type === 'date') {
+      // A date field gives YYYY-MM-DD, or nothing.
       const raw = els[0].value.trim();
       if (raw !== '') answers[f.key] = raw;
     } else if (f.type === 'multi_choice') {
@@ -99,12 +136,14 @@ function carriedAnswers(form, previous) {
  * The one-tap path: under the fields to fill in afresh, a summary of the carried-over answers
  * as the form shows them and "Nothing changed — submit". Once any of those answers is changed,
  * the summary and its button give way to a note, until the answers are as they were.
+ * A required question the last check-in did not answer (one new to the form since) has
+ * nothing to carry: there is no one tap until it is answered and sent once.
  */
-function quickPath(formEl, fresh, carried, previousDate, send) {
+function quickPath(formEl, fresh, carried, start, previousDate, send) {
   const slot = formEl.querySelector('#quick-slot');
   const carriedForm = { fields: carried };
   const shown = readAnswers(formEl, carriedForm);
-  const complete = carried.every((f) => !f.required || shown[f.key] !== undefined);
+  const complete = carried.every((f) => !f.required || start[f.key] !== undefined);
   if (!carried.length || !complete) return;
   const baseline = JSON.stringify(shown);
   const unchanged = () => JSON.stringify(readAnswers(formEl, carriedForm)) === baseline;
@@ -135,6 +174,7 @@ function quickPath(formEl, fresh, carried, previousDate, send) {
 export async function checkinView(main, params) {
   const day = dayParam(params.get('date'));
   const view = await api('GET', path`/checkins/${day}`);
+  remember(view.form);
   const isToday = day === 'today';
   const title = isToday ? t('checkin_title') : t('checkin_title_day', { date: formatDate(view.date) });
   const status = h('div.status', { role: 'status', 'aria-live': 'polite' });
@@ -146,12 +186,16 @@ export async function checkinView(main, params) {
     clear(body);
     if (view.checkin && !editing) {
       const c = view.checkin;
+      const earlier = c.revision > 1 ? earlierAnswers(view.date, view.form) : null;
       body.append(h('section.card.done#done-card',
         h('h2', '✓ ', isToday ? t('done_today') : t('done_day', { date: formatDate(view.date) })),
         h('p.muted', t('submitted_at', { time: formatTime(c.updated_at) }), c.revision > 1 ? ` · ${t('revision', { n: c.revision })}` : ''),
         h('p', h('span', { class: c.abnormal ? 'pill bad' : 'pill good' }, c.abnormal ? t('abnormal') : t('normal'))),
-        answersList(view.form, c.answers, c.abnormal_reasons),
-        h('button.secondary#correct', { type: 'button', onclick: () => { editing = true; clear(status); render(); } }, t('correct'))));
+        checkinAnswers(c, view.form),
+        h('div.actions',
+          h('button.secondary#correct', { type: 'button', onclick: () => { editing = true; clear(status); render(); } }, t('correct')),
+          earlier?.button),
+        earlier?.box));
     } else {
       body.append(formCard());
       // On a phone in a hurry, the keyboard is ready for the first thing to type.
@@ -184,9 +228,9 @@ export async function checkinView(main, params) {
     const fresh = view.form.fields.filter((f) => !carriesOver(f));
     const carried = view.form.fields.filter(carriesOver);
     const formEl = h('form.card#checkin-form', { novalidate: true },
-      fresh.map((f) => input(f, start[f.key])),
+      fresh.map((f) => questionInput(f, start[f.key])),
       h('div#quick-slot'),
-      carried.map((f) => input(f, start[f.key])),
+      carried.map((f) => questionInput(f, start[f.key])),
       correcting
         ? field('reason', t('reason'), h('textarea', { name: 'reason', rows: 2, maxlength: 500 }), t('reason_help'))
         : null,
@@ -202,7 +246,7 @@ export async function checkinView(main, params) {
       e.preventDefault();
       send();
     });
-    if (!correcting && view.previous) quickPath(formEl, fresh, carried, view.previous.date, send);
+    if (!correcting && view.previous) quickPath(formEl, fresh, carried, start, view.previous.date, send);
     return formEl;
   };
 
@@ -213,6 +257,30 @@ export async function checkinView(main, params) {
     late = await lateDays(view);
     if (late) body.append(late);
   }
+}
+
+/** A button, and the box it opens: every earlier version of the day's answers. */
+function earlierAnswers(date, fallback) {
+  const box = h('div#revisions', { hidden: true });
+  const button = h('button.secondary#show-revisions', { type: 'button', 'aria-expanded': 'false', 'aria-controls': 'revisions' }, t('earlier_answers'));
+  button.addEventListener('click', async () => {
+    const open = button.getAttribute('aria-expanded') === 'true';
+    button.setAttribute('aria-expanded', String(!open));
+    box.hidden = open;
+    if (open || box.childElementCount) return;
+    clear(box, h('p.muted', t('loading')));
+    try {
+      const found = await api('GET', path`/checkins/${date}/revisions`);
+      const forms = await formsOf(found.revisions.map((r) => r.form_version), fallback);
+      clear(box, h('ol.revisions', found.revisions.map((r) => h('li',
+        h('h3', t('revision', { n: r.revision })),
+        h('p.muted', t('submitted_at', { time: formatTime(r.submitted_at) }), r.reason ? ` · ${r.reason}` : ''),
+        answersList(forms.get(Number(r.form_version)), r.answers, r.abnormal_reasons)))));
+    } catch (error) {
+      clear(box, banner(errorText(error), 'error'));
+    }
+  });
+  return { button, box };
 }
 
 /** Recent days without a check-in that the organization still accepts and expects. */
@@ -236,6 +304,9 @@ async function lateDays(view) {
 
 export async function historyView(main) {
   const [today, history] = await Promise.all([api('GET', '/checkins/today'), api('GET', '/checkins')]);
+  remember(today.form);
+  // Each day's answers under the questions of the version they were given on.
+  const forms = await formsOf(history.checkins.map((c) => c.form_version), today.form);
   const byDate = new Map(history.checkins.map((c) => [c.date, c]));
   const exemptions = new Map(history.days.map((d) => [d.date, d.exemption]));
   const rows = [];
@@ -250,6 +321,7 @@ export async function historyView(main) {
         h('strong', formatDate(d)),
         h('span', { class: c ? (c.abnormal ? 'pill bad' : 'pill good') : 'pill' }, c ? (c.abnormal ? t('abnormal') : t('normal')) : (exemption ? t(`exempt_${exemption}`) : t('not_reported')))),
       c ? h('p.muted', temp, c.revision > 1 ? ` · ${t('revision', { n: c.revision })}` : '', c.reason ? ` · ${c.reason}` : '') : null,
+      c ? h('details.day-answers', h('summary', t('your_answers')), answersList(forms.get(Number(c.form_version)), c.answers, c.abnormal_reasons)) : null,
       canFill ? h('a.button.secondary.small', { href: d === today.date ? '#/checkin' : `#/checkin?date=${d}` }, c ? t('correct') : t('fill_in')) : null));
   }
   clear(main, h('h1', t('history_title')), history.checkins.length ? null : h('p.muted', t('history_empty')), h('ul.days#history-list', rows));

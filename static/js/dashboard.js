@@ -6,11 +6,11 @@ import { h, clear } from './dom.js';
 import { t, lang, addDays, errorText, problemLines } from './i18n.js';
 import { banner, showError } from './ui.js';
 import { answersList } from './checkin.js';
+import { formsOf } from './forms.js';
 
-let formCache = null;
-async function form() {
-  if (!formCache) formCache = (await api('GET', '/checkins/today')).form;
-  return formCache;
+/** The forms the check-ins were answered on, by version: a question retired since keeps its label. */
+async function form(checkins) {
+  return formsOf(checkins.map((c) => c.form_version), null);
 }
 
 function query(params) {
@@ -117,12 +117,13 @@ async function fillUnreported(box, scope) {
 
 async function fillAbnormal(box, scope) {
   try {
-    const [list, f] = await Promise.all([api('GET', `/reports/abnormal?${query({ ...scope, per_page: 100 })}`), form()]);
+    const list = await api('GET', `/reports/abnormal?${query({ ...scope, per_page: 100 })}`);
+    const forms = await form(list.people.map((p) => p.checkin).filter(Boolean));
     clear(box, h('h2', t('abnormal_list'), ` (${list.total})`),
       list.people.length ? h('ul.people#abnormal-list', list.people.map((p) => h('li',
         h('details',
           h('summary', h('strong', p.name), ' ', h('span.muted', p.email), p.department ? h('span.tag', p.department.path || p.department.name) : null),
-          p.checkin ? answersList(f, p.checkin.answers, p.checkin.abnormal_reasons) : null)))) : h('p.muted', t('nobody')));
+          p.checkin ? answersList(forms.get(Number(p.checkin.form_version)), p.checkin.answers, p.checkin.abnormal_reasons) : null)))) : h('p.muted', t('nobody')));
   } catch (error) {
     clear(box, h('h2', t('abnormal_list')), banner(errorText(error), 'error'));
   }

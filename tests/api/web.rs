@@ -482,6 +482,13 @@ async fn staff_submits_with_one_tap_and_the_manager_sees_the_count_move() {
     phone.click("#submit").await;
     phone.wait_text("#done-card", "revision 2").await;
     phone.wait_text("#done-card", "36.8").await;
+    // The answers it replaced are there to see.
+    phone.click("#show-revisions").await;
+    phone.wait_text("#revisions", "revision 1").await;
+    phone.wait_text("#revisions", "36.6 °C").await;
+    phone
+        .assert_no_horizontal_scroll("the earlier answers")
+        .await;
 
     // The last 30 days.
     phone.click("#nav-history").await;
@@ -1312,6 +1319,335 @@ async fn pages_follow_the_browser_language_and_the_persons_zone() {
     phone.close().await;
 }
 
+/// An admin adds a question with a rule on the form page; a staff member answers it on a phone
+/// at the threshold and the dashboard flags them under the question's label, which stays
+/// after the question is retired.
+#[tokio::test]
+async fn an_admin_adds_a_question_with_a_rule_and_the_dashboard_flags_an_answer_to_it() {
+    let app = spawn_app().await;
+    let team = team(&app).await;
+    let admin_token = app.token_for(&team.admin).await;
+    let driver = Driver::start().await;
+
+    let admin = driver.browser(1280, 1600).await;
+    admin
+        .login(&app, &team.admin.email, &team.admin.password)
+        .await;
+    admin.click("#nav-form").await;
+    admin.wait_text("#form-in-force", "version 1").await;
+    admin.wait_text("#form-q7 .q-title", "Note").await;
+    admin.wait_text("#form-preview", "Body temperature").await;
+
+    // A pulse, counted afresh each day, abnormal at 100 beats a minute or more.
+    admin.choose("#form-add-type", "number").await;
+    admin.click("#form-add").await;
+    admin.fill("#f-form-fields-8-key", "pulse").await;
+    admin.fill("#f-form-fields-8-label-en", "Pulse").await;
+    admin.fill("#f-form-fields-8-label-zh-CN", "脉搏").await;
+    admin
+        .fill("#f-form-fields-8-help-en", "Count for a full minute.")
+        .await;
+    admin
+        .fill("#f-form-fields-8-help-zh-CN", "数满一分钟。")
+        .await;
+    admin.fill("#f-form-fields-8-min", "30").await;
+    admin.fill("#f-form-fields-8-max", "220").await;
+    admin.fill("#f-form-fields-8-unit", "bpm").await;
+    admin
+        .fill("#f-form-fields-8-abnormal_at_or_above", "100")
+        .await;
+    admin
+        .wait_text("#form-q8 .q-summary", "abnormal at or above 100 bpm")
+        .await;
+    admin.wait_text("#form-preview", "Pulse (bpm)").await;
+    admin
+        .wait_text("#form-preview", "Count for a full minute.")
+        .await;
+    // Up one, above the note.
+    admin.click("#form-q8 .move-up").await;
+    admin.wait_text("#form-q7 .q-title", "Pulse").await;
+    admin.wait_text("#form-q8 .q-title", "Note").await;
+
+    // A second question under the same key: the server's problem is shown on that question.
+    admin.choose("#form-add-type", "text").await;
+    admin.click("#form-add").await;
+    admin.fill("#f-form-fields-9-key", "pulse").await;
+    admin.fill("#f-form-fields-9-label-en", "Pulse again").await;
+    admin.fill("#f-form-fields-9-label-zh-CN", "再测脉搏").await;
+    admin.click("#form-save").await;
+    admin
+        .wait_text(
+            "#err-form-fields-9-key",
+            "another question has the same key",
+        )
+        .await;
+    admin
+        .wait_text("#form-status", "Please correct the highlighted fields")
+        .await;
+    let class = admin
+        .js("return document.getElementById('form-q9').className;")
+        .await;
+    assert!(class.as_str().unwrap_or("").contains("invalid"), "{class}");
+    let no_error_elsewhere = admin
+        .js("return document.getElementById('err-form-fields-7-key').textContent;")
+        .await;
+    assert_eq!(no_error_elsewhere, "");
+    admin.screenshot("form-problem").await;
+    let form = app.get("/api/v1/form", &admin_token).await.body;
+    assert_eq!(form["version"], 1, "{form}");
+
+    // Without it, the form is saved as version 2; saving again changes nothing.
+    admin.click("#form-q9 .remove").await;
+    admin.wait_gone("#form-q9").await;
+    admin.click("#form-save").await;
+    admin.wait_text("#form-status", "Saved as version 2").await;
+    admin.wait_text("#form-in-force", "version 2").await;
+    admin.screenshot("form-editor").await;
+    admin.click("#form-save").await;
+    admin.wait_text("#form-status", "Nothing changed").await;
+    // Last week's check-ins checked again under the new rules: yesterday's has no pulse.
+    admin.click("#recompute-run").await;
+    admin
+        .wait_text("#recompute-status", "looked at: 1; changed: 0")
+        .await;
+    let form = app.get("/api/v1/form", &admin_token).await.body;
+    assert_eq!(form["version"], 2, "{form}");
+    let pulse = &form["fields"][7];
+    assert_eq!(pulse["key"], "pulse", "{form}");
+    assert_eq!(pulse["type"], "number", "{pulse}");
+    assert_eq!(
+        pulse["abnormal_at_or_above"].as_f64(),
+        Some(100.0),
+        "{pulse}"
+    );
+    assert_eq!(pulse["abnormal_at_or_below"], Value::Null, "{pulse}");
+    assert_eq!(pulse["carry_over"], false, "{pulse}");
+    assert_eq!(pulse["required"], true, "{pulse}");
+    assert_eq!(pulse["help"]["zh-CN"], "数满一分钟。", "{pulse}");
+    assert_eq!(form["fields"][8]["key"], "note", "{form}");
+
+    // The staff member's phone shows the new question with its help line, to fill in afresh.
+    let phone = driver.browser(360, 780).await;
+    phone.login(&app, &team.staff_email, &team.password).await;
+    phone.open(&app, "#/checkin").await;
+    phone.find("#nothing-changed").await;
+    phone
+        .wait_text("[data-field='answers.pulse']", "Count for a full minute.")
+        .await;
+    assert_eq!(field_value(&phone, "f-answers-pulse").await, "");
+    phone
+        .assert_no_horizontal_scroll("the form with a pulse")
+        .await;
+    phone.fill("#f-answers-temperature", "36.6").await;
+    phone.fill("#f-answers-pulse", "100").await;
+    phone.screenshot("checkin-pulse-phone").await;
+    phone.click("#nothing-changed").await;
+    phone.wait_text("#done-card", "Abnormal").await;
+    phone.wait_text("#done-card dl.answers", "Pulse").await;
+    phone.assert_no_horizontal_scroll("the done page").await;
+    let staff_token = app.token(&team.staff_email, &team.password).await;
+    let day = app.get("/api/v1/checkins/today", &staff_token).await.body;
+    assert_eq!(day["checkin"]["form_version"], 2, "{day}");
+    assert_eq!(
+        day["checkin"]["answers"]["pulse"].as_f64(),
+        Some(100.0),
+        "{day}"
+    );
+    assert_eq!(
+        day["checkin"]["abnormal_reasons"],
+        json!(["pulse"]),
+        "{day}"
+    );
+
+    // The question is retired in version 3; the answer given on version 2 keeps its label.
+    let default_fields =
+        app.get("/api/v1/form?version=1", &admin_token).await.body["fields"].clone();
+    let retired = app
+        .put(
+            "/api/v1/form",
+            &admin_token,
+            &json!({"fields": default_fields}),
+        )
+        .await;
+    assert_eq!(retired.status.as_u16(), 201, "{:?}", retired.body);
+    assert_eq!(retired.body["version"], 3);
+
+    // The manager sees them among the abnormal reports, flagged under the question's label.
+    let manager = driver.browser(1280, 1400).await;
+    manager
+        .login(&app, &team.manager_email, &team.password)
+        .await;
+    manager.open(&app, "#/dashboard").await;
+    manager.wait_text("#stat-abnormal .value", "1").await;
+    manager.wait_text("#abnormal-list", "Li Lei").await;
+    manager.click("#abnormal-list details summary").await;
+    let flagged = manager
+        .wait_text("#abnormal-list details[open] dt.flag", "Pulse")
+        .await;
+    assert_eq!(flagged, "Pulse");
+    manager
+        .js("document.getElementById('abnormal').scrollIntoView(); return null;")
+        .await;
+    manager.screenshot("dashboard-pulse").await;
+    manager.close().await;
+
+    // The staff member's history shows the answer under the label too.
+    phone.click("#nav-history").await;
+    phone
+        .click("#history-list details.day-answers summary")
+        .await;
+    phone
+        .wait_text("#history-list details[open] dt.flag", "Pulse")
+        .await;
+    phone.assert_no_horizontal_scroll("the history").await;
+    phone.close().await;
+
+    // The form page fits a phone too.
+    admin.close().await;
+    let admin_phone = driver.browser(360, 780).await;
+    admin_phone
+        .login(&app, &team.admin.email, &team.admin.password)
+        .await;
+    admin_phone.open(&app, "#/form").await;
+    admin_phone.wait_text("#form-in-force", "version 3").await;
+    admin_phone
+        .assert_no_horizontal_scroll("the form page")
+        .await;
+    admin_phone.screenshot("form-phone").await;
+    admin_phone.close().await;
+}
+
+/// An admin starts from a template, edits an option list, is told a key keeps its type and a
+/// number is missing, and saves; the staff member's phone asks the new questions (no one tap
+/// for questions never answered) and sends the date question's answer as YYYY-MM-DD.
+#[tokio::test]
+async fn an_admin_starts_from_a_template_and_staff_answer_a_date_question() {
+    let app = spawn_app().await;
+    let team = team(&app).await;
+    let admin_token = app.token_for(&team.admin).await;
+    let templates = app.get("/api/v1/form/templates", &admin_token).await.body;
+    let school = templates
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == "school")
+        .unwrap_or_else(|| panic!("no school template in {templates}"))
+        .clone();
+    let driver = Driver::start().await;
+
+    let admin = driver.browser(1280, 1400).await;
+    admin
+        .login(&app, &team.admin.email, &team.admin.password)
+        .await;
+    admin.open(&app, "#/form").await;
+    admin.wait_text("#form-in-force", "version 1").await;
+    admin.choose("#form-start", "school").await;
+    admin.wait_text("#help-form-start", "before school").await;
+    admin.click("#form-load").await;
+    admin
+        .wait_text("#form-q0 .q-title", "Grade and class")
+        .await;
+    admin
+        .wait_text("#form-preview", "For example, Grade 3 Class 2.")
+        .await;
+
+    // One more option for who fills it in.
+    admin.click("#form-q1-add-option").await;
+    admin
+        .fill("#f-form-fields-1-options-2-value", "grandparent")
+        .await;
+    admin
+        .fill("#f-form-fields-1-options-2-label-en", "Grandparent")
+        .await;
+    admin
+        .fill("#f-form-fields-1-options-2-label-zh-CN", "祖父母")
+        .await;
+    admin.wait_text("#form-preview", "Grandparent").await;
+
+    // The temperature was a number in version 1: as text, the server refuses it there.
+    admin.choose("#form-q2-type", "text").await;
+    admin.click("#form-save").await;
+    admin
+        .wait_text("#err-form-fields-2-type", "a key keeps its type")
+        .await;
+    admin.choose("#form-q2-type", "number").await;
+    // A bound left empty is named before anything is sent.
+    admin.fill("#f-form-fields-2-min", "").await;
+    admin.click("#form-save").await;
+    admin
+        .wait_text("#err-form-fields-2-min", "is required")
+        .await;
+    admin.fill("#f-form-fields-2-min", "34").await;
+    admin.click("#form-save").await;
+    admin.wait_text("#form-status", "Saved as version 2").await;
+    let form = app.get("/api/v1/form", &admin_token).await.body;
+    let mut expected = school["fields"].clone();
+    expected[1]["options"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"value": "grandparent", "label": {"en": "Grandparent", "zh-CN": "祖父母"}}));
+    assert_eq!(form["fields"], expected, "{form}");
+
+    // In Chinese, both labels stay side by side and the preview speaks Chinese.
+    admin.click("#lang-switch").await;
+    admin.wait_text("h1", "每日表单").await;
+    admin.wait_text("#form-preview", "年级班级").await;
+    admin.screenshot("form-zh").await;
+    admin.close().await;
+
+    // The staff member has never answered most of these: no one tap, every question asked.
+    let phone = driver.browser(360, 780).await;
+    phone.login(&app, &team.staff_email, &team.password).await;
+    phone.open(&app, "#/checkin").await;
+    phone.find("#f-answers-class_name").await;
+    let quick = phone
+        .js("return document.getElementById('nothing-changed') === null;")
+        .await;
+    assert_eq!(quick, true, "a one tap for questions never answered");
+    let kind = phone
+        .js("return document.getElementById('f-answers-expected_return_date').type;")
+        .await;
+    assert_eq!(kind, "date");
+    phone.assert_no_horizontal_scroll("the school form").await;
+    phone.fill("#f-answers-class_name", "Grade 3 Class 2").await;
+    phone
+        .click("input[name='answers.filled_by'][value='grandparent']")
+        .await;
+    phone.fill("#f-answers-temperature", "36.6").await;
+    for key in [
+        "fever_medicine_24h",
+        "household_ill",
+        "infectious_contact_14d",
+    ] {
+        phone
+            .click(&format!("input[name='answers.{key}'][value='false']"))
+            .await;
+    }
+    phone
+        .click("input[name='answers.attendance'][value='sick_leave']")
+        .await;
+    phone
+        .set_value("#f-answers-expected_return_date", "2020-02-10")
+        .await;
+    phone.fill("#f-answers-guardian_phone", "13800000000").await;
+    phone.click("#submit").await;
+    phone.wait_text("#done-card", "Abnormal").await;
+    phone.wait_text("#done-card", "Grandparent").await;
+    phone.wait_text("#done-card", "Feb 10, 2020").await;
+    phone.screenshot("checkin-school-phone").await;
+    let staff_token = app.token(&team.staff_email, &team.password).await;
+    let day = app.get("/api/v1/checkins/today", &staff_token).await.body;
+    let answers = &day["checkin"]["answers"];
+    assert_eq!(answers["expected_return_date"], "2020-02-10", "{day}");
+    assert_eq!(answers["filled_by"], "grandparent", "{day}");
+    assert_eq!(
+        day["checkin"]["abnormal_reasons"],
+        json!(["attendance"]),
+        "{day}"
+    );
+    phone.close().await;
+}
+
 /// Every form control has a name a screen reader can say, text meets WCAG AA contrast, and
 /// logging in needs no mouse.
 #[tokio::test]
@@ -1341,6 +1677,7 @@ async fn every_field_is_labelled_the_text_readable_and_the_login_works_from_the_
         "people",
         "import",
         "departments",
+        "form",
         "settings",
     ] {
         browser.click(&format!("#nav-{page}")).await;
