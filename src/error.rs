@@ -59,6 +59,24 @@ pub struct ErrorBody {
 /// The error body under the name the API document gives it.
 pub use ErrorBody as ErrorResponse;
 
+/// The 403 of what only admins may do, as the API document lists it.
+#[derive(utoipa::IntoResponses)]
+#[response(status = 403, description = "admins only")]
+#[allow(dead_code)]
+pub struct AdminsOnly(ErrorBody);
+
+/// The 403 of what hr and admins may do.
+#[derive(utoipa::IntoResponses)]
+#[response(status = 403, description = "hr and admins only")]
+#[allow(dead_code)]
+pub struct HrAndAdminsOnly(ErrorBody);
+
+/// The 403 of what managers, hr and admins may do.
+#[derive(utoipa::IntoResponses)]
+#[response(status = 403, description = "managers and up")]
+#[allow(dead_code)]
+pub struct ManagersAndUp(ErrorBody);
+
 /// What went wrong.
 #[derive(Serialize, ToSchema)]
 pub struct ErrorDetail {

@@ -610,27 +610,8 @@ mod tests {
         cells.iter().map(Cell::text).collect()
     }
 
-    /// The columns of an organization that kept the default form: those of before forms.
-    const COLUMNS: [&str; 18] = [
-        "employee_no",
-        "name",
-        "email",
-        "department",
-        "date",
-        "status",
-        "submitted_at",
-        "temperature",
-        "symptoms",
-        "location",
-        "work_status",
-        "close_contact",
-        "travel_to_risk_area",
-        "health_code",
-        "note",
-        "abnormal",
-        "abnormal_reasons",
-        "expected",
-    ];
+    /// The header of an organization that kept the default form: that of before forms.
+    const HEADER_OF_THE_DEFAULT_FORM: &str = "employee_no,name,email,department,date,status,submitted_at,temperature,symptoms,location,work_status,close_contact,travel_to_risk_area,health_code,note,abnormal,abnormal_reasons,expected";
 
     fn default_columns() -> Columns {
         Columns::of_form(&FormTemplate::default_form())
@@ -638,7 +619,11 @@ mod tests {
 
     #[test]
     fn the_answer_columns_are_the_default_forms_fields() {
-        assert_eq!(default_columns().names(), COLUMNS);
+        assert_eq!(
+            default_columns().names().join(","),
+            HEADER_OF_THE_DEFAULT_FORM
+        );
+        assert_eq!(default_columns().names().len(), 18);
     }
 
     #[test]
@@ -680,7 +665,7 @@ mod tests {
             &["temperature", "symptoms", "travel_to_risk_area"],
         );
         let cells = row(Some(&c)).cells(&default_columns());
-        assert_eq!(cells.len(), COLUMNS.len());
+        assert_eq!(cells.len(), 18);
         assert_eq!(
             texts(&cells),
             [
@@ -710,7 +695,7 @@ mod tests {
     #[test]
     fn an_unreported_row_has_empty_answers() {
         let cells = row(None).cells(&default_columns());
-        assert_eq!(cells.len(), COLUMNS.len());
+        assert_eq!(cells.len(), 18);
         assert_eq!(
             &texts(&cells)[..6],
             [
@@ -741,7 +726,7 @@ mod tests {
         assert!(bytes.starts_with(UTF8_BOM));
         let text = std::str::from_utf8(&bytes[3..]).unwrap();
         let mut lines = text.split("\r\n");
-        assert_eq!(lines.next().unwrap(), COLUMNS.join(","));
+        assert_eq!(lines.next().unwrap(), HEADER_OF_THE_DEFAULT_FORM);
         assert_eq!(
             lines.next().unwrap(),
             "E001,张伟,zw@acme.test,Sales/East,2020-02-03,reported,2020-02-03T01:00:05Z,36.5,,\

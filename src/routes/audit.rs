@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::AuthUser;
 use crate::domain::Role;
 use crate::error::ApiError;
-use crate::error::ErrorResponse;
+use crate::error::{AdminsOnly, ErrorResponse};
 use crate::reports::summary::Today;
 use crate::routes::dates::{parse_range, RangeQuery};
 use crate::routes::paging::{PageQuery, Paging, People};
@@ -111,7 +111,7 @@ pub struct AuditPage {
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", security(("bearer" = [])),
     params(AuditQuery, PageQuery<People>),
     responses((status = 200, description = "one page of entries", body = AuditPage),
-              (status = 403, description = "admins only", body = ErrorResponse),
+              AdminsOnly,
               (status = 422, description = "a wrong date, range, page, per_page or kind", body = ErrorResponse)))]
 pub async fn list(
     state: web::Data<AppState>,

@@ -5,7 +5,7 @@ use utoipa::ToSchema;
 use crate::auth::AuthUser;
 use crate::domain::Role;
 use crate::error::ApiError;
-use crate::error::ErrorResponse;
+use crate::error::{AdminsOnly, ErrorResponse};
 use crate::routes::{double_option, resource, JsonObject};
 use crate::services::departments as departments_service;
 use crate::state::AppState;
@@ -120,7 +120,7 @@ pub struct DepartmentChange {
 #[utoipa::path(post, path = "/api/v1/departments", tag = "people", security(("bearer" = [])),
     request_body = NewDepartment,
     responses((status = 201, description = "created", body = Department),
-              (status = 403, description = "admins only", body = ErrorResponse),
+              AdminsOnly,
               (status = 409, description = "the parent already has a department of that name", body = ErrorResponse),
               (status = 422, description = "a wrong name, parent, depth or manager", body = ErrorResponse)))]
 pub async fn create(
@@ -152,7 +152,7 @@ pub async fn create(
     params(("id" = String, Path, description = "the department's id")),
     request_body = DepartmentChange,
     responses((status = 200, description = "changed", body = Department),
-              (status = 403, description = "admins only", body = ErrorResponse),
+              AdminsOnly,
               (status = 404, description = "no such department", body = ErrorResponse),
               (status = 409, description = "the parent already has a department of that name", body = ErrorResponse),
               (status = 422, description = "a wrong name, parent (a cycle, too deep) or manager", body = ErrorResponse)))]
@@ -186,7 +186,7 @@ pub async fn update(
 #[utoipa::path(delete, path = "/api/v1/departments/{id}", tag = "people", security(("bearer" = [])),
     params(("id" = String, Path, description = "the department's id")),
     responses((status = 204, description = "deleted; its history stays"),
-              (status = 403, description = "admins only", body = ErrorResponse),
+              AdminsOnly,
               (status = 404, description = "no such department", body = ErrorResponse),
               (status = 409, description = "the department still has people or sub-departments", body = ErrorResponse)))]
 pub async fn delete(

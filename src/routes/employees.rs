@@ -6,7 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AuthUser;
 use crate::domain::Role;
-use crate::error::ErrorResponse;
+use crate::error::{AdminsOnly, ErrorResponse, HrAndAdminsOnly};
 use crate::error::{ApiError, ErrorDetail};
 use crate::import::{ImportReport, LineError, MAX_IMPORT_BYTES};
 use crate::routes::paging::{PageQuery, Paging, People};
@@ -266,7 +266,7 @@ impl From<EmployeeChange> for PersonChange {
 #[utoipa::path(post, path = "/api/v1/employees", tag = "people", security(("bearer" = [])),
     request_body = NewEmployee,
     responses((status = 201, description = "added", body = Employee),
-              (status = 403, description = "admins only", body = ErrorResponse),
+              AdminsOnly,
               (status = 409, description = "the e-mail already has an account, here or in another organization (an address is one account on the server; which organization is never said), or the employee number is taken (`email_taken`, `employee_no_taken`; `details` names the field with code `taken`)", body = ErrorResponse),
               (status = 422, description = "a wrong field", body = ErrorResponse)))]
 pub async fn create(
@@ -297,7 +297,7 @@ pub struct InvitationQueued {
 #[utoipa::path(post, path = "/api/v1/employees/{id}/invite", tag = "people", security(("bearer" = [])),
     params(("id" = String, Path, description = "the person's id")),
     responses((status = 202, description = "the invitation is queued", body = InvitationQueued),
-              (status = 403, description = "admins only", body = ErrorResponse),
+              AdminsOnly,
               (status = 404, description = "no such person", body = ErrorResponse),
               (status = 409, description = "the person is deactivated", body = ErrorResponse)))]
 pub async fn resend_invitation(
@@ -321,7 +321,7 @@ pub async fn resend_invitation(
     params(("id" = String, Path, description = "the person's id")),
     request_body = EmployeeChange,
     responses((status = 200, description = "changed", body = Employee),
-              (status = 403, description = "admins only", body = ErrorResponse),
+              AdminsOnly,
               (status = 404, description = "no such person", body = ErrorResponse),
               (status = 409, description = "the e-mail already has an account, here or in another organization, or the employee number is taken (`email_taken`, `employee_no_taken`; `details` names the field with code `taken`), or an admin would demote or deactivate themselves", body = ErrorResponse),
               (status = 422, description = "a wrong field", body = ErrorResponse)))]
@@ -345,7 +345,7 @@ pub async fn update(
 #[utoipa::path(delete, path = "/api/v1/employees/{id}", tag = "people", security(("bearer" = [])),
     params(("id" = String, Path, description = "the person's id")),
     responses((status = 200, description = "deactivated (or already so)", body = Employee),
-              (status = 403, description = "admins only", body = ErrorResponse),
+              AdminsOnly,
               (status = 404, description = "no such person", body = ErrorResponse),
               (status = 409, description = "an admin cannot deactivate themselves", body = ErrorResponse)))]
 pub async fn deactivate(
@@ -444,7 +444,7 @@ pub enum LeaveKind {
     params(("id" = String, Path, description = "the person's id")),
     request_body = NewLeave,
     responses((status = 201, description = "recorded", body = Leave),
-              (status = 403, description = "hr and admins only", body = ErrorResponse),
+              HrAndAdminsOnly,
               (status = 404, description = "no such person", body = ErrorResponse),
               (status = 422, description = "a wrong date, range, kind or note", body = ErrorResponse)))]
 pub async fn add_leave(
@@ -474,7 +474,7 @@ pub async fn add_leave(
     params(("id" = String, Path, description = "the person's id"),
            ("leave_id" = String, Path, description = "the leave record's id")),
     responses((status = 204, description = "removed"),
-              (status = 403, description = "hr and admins only", body = ErrorResponse),
+              HrAndAdminsOnly,
               (status = 404, description = "no such leave of this person", body = ErrorResponse)))]
 pub async fn delete_leave(
     state: web::Data<AppState>,
@@ -516,7 +516,7 @@ pub struct ImportFailure {
     params(ImportQuery),
     request_body(content = String, content_type = "text/csv"),
     responses((status = 200, description = "imported, or what would be with `dry_run`", body = ImportReport),
-              (status = 403, description = "admins only", body = ErrorResponse),
+              AdminsOnly,
               (status = 413, description = "the file is larger than 32 MiB", body = ErrorResponse),
               (status = 415, description = "the file is not sent as text/csv", body = ErrorResponse),
               (status = 422, description = "bad lines, each in `errors`, or a file that is not UTF-8 text; nothing was imported", body = ImportFailure)))]

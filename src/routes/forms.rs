@@ -13,7 +13,7 @@ use crate::auth::AuthUser;
 use crate::domain::form::FormField;
 use crate::domain::form_templates::Template;
 use crate::domain::Role;
-use crate::error::{ApiError, ErrorResponse};
+use crate::error::{AdminsOnly, ApiError, ErrorResponse, ManagersAndUp};
 use crate::routes::dates::report_range;
 use crate::routes::resource;
 use crate::routes::views::utc;
@@ -128,6 +128,10 @@ pub struct FormChange {
     /// The questions, in the order the form shows them; 1 to 50.
     #[schema(min_items = 1, max_items = 50)]
     pub fields: Vec<FormField>,
+    /// The version the change was made from: when another version was saved since, the
+    /// change is refused (409 `form_changed`) instead of replacing it unseen.
+    #[schema(minimum = 1)]
+    pub base_version: Option<u32>,
 }
 
 /// Put a new version of the form in force (admin). The same questions as the version in
@@ -136,8 +140,8 @@ pub struct FormChange {
     request_body = FormChange,
     responses((status = 201, description = "a new version, now in force", body = Form),
               (status = 200, description = "nothing changed: the version in force", body = Form),
-              (status = 403, description = "admins only", body = ErrorResponse),
-              (status = 409, description = "another version was saved at the same moment", body = ErrorResponse),
+              AdminsOnly,
+              (status = 409, description = "another version was saved since `base_version`, or at the same moment", body = ErrorResponse),
               (status = 422, description = "a bad form: each problem named by the question's index and key; nothing was saved", body = ErrorResponse)))]
 pub async fn save(
     state: web::Data<AppState>,
@@ -145,10 +149,13 @@ pub async fn save(
     body: web::Json<FormChange>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
-    let fields = body.into_inner().fields;
+    let FormChange {
+        fields,
+        base_version,
+    } = body.into_inner();
     let saved = state
         .as_caller(user, move |conn, caller, now| {
-            let saved = forms_service::save(conn, caller, fields, now)?;
+            let saved = forms_service::save(conn, caller, fields, base_version, now)?;
             let version = match &saved {
                 Saved::Created(v) | Saved::Unchanged(v) => v,
             };
@@ -168,7 +175,7 @@ pub async fn save(
 /// Every version of the form, newest first (manager and up).
 #[utoipa::path(get, path = "/api/v1/form/versions", tag = "form", security(("bearer" = [])),
     responses((status = 200, description = "every version, newest first", body = Vec<Form>),
-              (status = 403, description = "managers and up", body = ErrorResponse)))]
+              ManagersAndUp))]
 pub async fn versions(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -185,7 +192,7 @@ pub async fn versions(
 #[utoipa::path(get, path = "/api/v1/form/versions/{version}", tag = "form", security(("bearer" = [])),
     params(("version" = u32, Path, description = "from 1", minimum = 1)),
     responses((status = 200, description = "the version", body = Form),
-              (status = 403, description = "managers and up", body = ErrorResponse),
+              ManagersAndUp,
               (status = 404, description = "no such version", body = ErrorResponse)))]
 pub async fn one_version(
     state: web::Data<AppState>,
@@ -205,7 +212,7 @@ pub async fn one_version(
 /// pre-shift safety check, in both languages (manager and up).
 #[utoipa::path(get, path = "/api/v1/form/templates", tag = "form", security(("bearer" = [])),
     responses((status = 200, description = "the templates", body = Vec<Template>),
-              (status = 403, description = "managers and up", body = ErrorResponse)))]
+              ManagersAndUp))]
 pub async fn templates(user: AuthUser) -> Result<HttpResponse, ApiError> {
     user.require(Role::Manager)?;
     Ok(HttpResponse::Ok().json(forms_service::templates()))
@@ -238,7 +245,7 @@ pub struct Recomputed {
 #[utoipa::path(post, path = "/api/v1/form/recompute", tag = "form", security(("bearer" = [])),
     request_body = RecomputeRequest,
     responses((status = 200, description = "what was looked at and changed", body = Recomputed),
-              (status = 403, description = "admins only", body = ErrorResponse),
+              AdminsOnly,
               (status = 422, description = "a date that is not YYYY-MM-DD, a reversed or too long range, or a day in the future", body = ErrorResponse)))]
 pub async fn recompute(
     state: web::Data<AppState>,

@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 use crate::auth::AuthUser;
 use crate::domain::{OrgSettings, Role};
 use crate::error::ApiError;
-use crate::error::ErrorResponse;
+use crate::error::{AdminsOnly, ErrorResponse};
 use crate::routes::resource;
 use crate::services::organization::{self as organization_service, Profile, SettingsChange};
 use crate::state::AppState;
@@ -93,7 +93,7 @@ pub struct ClockTime(#[allow(dead_code)] String);
 #[utoipa::path(put, path = "/api/v1/organization", tag = "organization", security(("bearer" = [])),
     request_body = OrganizationChange,
     responses((status = 200, description = "changed", body = Organization),
-              (status = 403, description = "admins only", body = ErrorResponse),
+              AdminsOnly,
               (status = 422, description = "wrong fields, each named", body = ErrorResponse)))]
 pub async fn put_org(
     state: web::Data<AppState>,

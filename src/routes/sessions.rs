@@ -4,7 +4,7 @@ use actix_web::{web, HttpResponse};
 
 use crate::auth::AuthUser;
 use crate::domain::Role;
-use crate::error::{ApiError, ErrorResponse};
+use crate::error::{AdminsOnly, ApiError, ErrorResponse};
 use crate::routes::resource;
 use crate::services::sessions;
 use crate::state::AppState;
@@ -45,7 +45,7 @@ pub async fn sign_out_everywhere(
 #[utoipa::path(post, path = "/api/v1/employees/{id}/sign-out-everywhere", tag = "people", security(("bearer" = [])),
     params(("id" = String, Path, description = "the person's id")),
     responses((status = 204, description = "every session of the person has ended"),
-              (status = 403, description = "admins only", body = ErrorResponse),
+              AdminsOnly,
               (status = 404, description = "no such person", body = ErrorResponse)))]
 pub async fn sign_out_person_everywhere(
     state: web::Data<AppState>,

@@ -27,8 +27,9 @@ pub enum FormError {
     /// Every problem of the form, each named by the question's place; nothing was saved.
     #[error("the form is not valid")]
     Invalid(FieldErrors),
-    /// Another admin saved a version at the same moment.
-    #[error("the form was changed at the same moment; load it again and retry")]
+    /// Another admin saved a version since the one the change was made from, or at the
+    /// same moment.
+    #[error("the form was changed meanwhile; load it again and retry")]
     Concurrent,
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
@@ -104,11 +105,13 @@ pub enum Saved {
     Unchanged(FormVersion),
 }
 
-/// Puts `fields` in force as the next version, unless they are the version in force.
+/// Puts `fields` in force as the next version, unless they are the version in force. With
+/// `base_version`, a version saved since that one refuses the change.
 pub fn save(
     conn: &mut DbConn,
     caller: &Caller<'_>,
     fields: Vec<FormField>,
+    base_version: Option<u32>,
     now: DateTime<Utc>,
 ) -> Result<Saved, FormError> {
     let stamp = db_time(now);
@@ -119,6 +122,9 @@ pub fn save(
         };
         if in_force.form.fields == fields {
             return Ok(Saved::Unchanged(in_force.clone()));
+        }
+        if base_version.is_some_and(|base| base != in_force.form.version) {
+            return Err(FormError::Concurrent);
         }
         let earlier = key_types(all.iter().map(|v| v.form.fields.as_slice()));
         check_fields(&fields, &earlier).map_err(FormError::Invalid)?;

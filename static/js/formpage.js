@@ -204,7 +204,7 @@ export async function formView(main) {
     }
     save.disabled = true;
     try {
-      const response = await send('PUT', '/api/v1/form', { json: { fields } });
+      const response = await send('PUT', '/api/v1/form', { json: { fields, base_version: state.current.version } });
       const saved = await response.json();
       remember(saved);
       state.current = saved;

@@ -192,7 +192,7 @@ const REQUEST = {
     'zh-CN': () => '打卡记录刚被同时修改，请重试',
   },
   form_changed: {
-    en: () => 'the form was changed at the same moment; load it again and retry',
+    en: () => 'the form was changed meanwhile; load it again and retry',
     'zh-CN': () => '表单刚被他人修改，请重新加载后再试',
   },
   invalid_date: { en: () => 'the date is not valid', 'zh-CN': () => '日期无效' },

@@ -143,6 +143,19 @@ async fn an_organization_starts_on_the_default_form_and_only_admins_change_it() 
     assert_eq!(again.status, StatusCode::OK, "{:?}", again.body);
     assert_eq!(again.body["version"], 2);
 
+    // A change made from version 1 no longer fits: version 2 was saved since.
+    let mut from_one = form.body["fields"].as_array().unwrap().clone();
+    from_one.pop();
+    let stale = app
+        .put(
+            "/api/v1/form",
+            &o.admin_token,
+            &json!({ "fields": from_one, "base_version": 1 }),
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{:?}", stale.body);
+    assert_eq!(stale.code(), "form_changed");
+
     let versions = app.get("/api/v1/form/versions", &o.manager_token).await;
     assert_eq!(versions.status, StatusCode::OK);
     let numbers: Vec<i64> = versions
