@@ -137,9 +137,7 @@ pub struct Reported {
 /// One line of the export.
 #[derive(Clone, Copy, Debug)]
 pub struct ExportRow<'a> {
-    pub employee_no: &'a str,
-    pub name: &'a str,
-    pub email: &'a str,
+    pub person: &'a Person,
     /// The department path the person was in that day (`Sales/East`), empty for none.
     pub department: &'a str,
     pub date: NaiveDate,
@@ -198,9 +196,9 @@ impl ExportRow<'_> {
     pub fn cells(&self, columns: &Columns) -> Vec<Cell> {
         let text = |s: &str| Cell::Text(s.to_string());
         let mut cells = vec![
-            text(self.employee_no),
-            text(self.name),
-            text(self.email),
+            text(&self.person.employee_no),
+            text(&self.person.name),
+            text(&self.person.email),
             text(self.department),
             Cell::Text(self.date.format("%Y-%m-%d").to_string()),
         ];
@@ -241,10 +239,13 @@ pub fn csv_safe(cell: &Cell) -> std::borrow::Cow<'_, str> {
     }
 }
 
-struct Person {
-    employee_no: String,
-    name: String,
-    email: String,
+/// Who a row is about, as the export names them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Person {
+    /// Empty when the person has none.
+    pub employee_no: String,
+    pub name: String,
+    pub email: String,
 }
 
 /// Reads the export's rows day by day.
@@ -387,9 +388,7 @@ impl ExportSource {
                     abnormal_reasons: serde_json::from_str(reasons).unwrap_or_default(),
                 });
             emit(ExportRow {
-                employee_no: &person.employee_no,
-                name: &person.name,
-                email: &person.email,
+                person,
                 department: path_of(department),
                 date: day,
                 checkin: checkin.as_ref(),
@@ -594,11 +593,17 @@ mod tests {
         }
     }
 
-    fn row(checkin: Option<&Reported>) -> ExportRow<'_> {
+    fn zhang_wei() -> Person {
+        Person {
+            employee_no: "E001".into(),
+            name: "张伟".into(),
+            email: "zw@acme.test".into(),
+        }
+    }
+
+    fn row<'a>(person: &'a Person, checkin: Option<&'a Reported>) -> ExportRow<'a> {
         ExportRow {
-            employee_no: "E001",
-            name: "张伟",
-            email: "zw@acme.test",
+            person,
             department: "Sales/East",
             date: NaiveDate::from_ymd_opt(2020, 2, 3).unwrap(),
             checkin,
@@ -664,7 +669,7 @@ mod tests {
                    "health_code": "green"}),
             &["temperature", "symptoms", "travel_to_risk_area"],
         );
-        let cells = row(Some(&c)).cells(&default_columns());
+        let cells = row(&zhang_wei(), Some(&c)).cells(&default_columns());
         assert_eq!(cells.len(), 18);
         assert_eq!(
             texts(&cells),
@@ -694,7 +699,7 @@ mod tests {
 
     #[test]
     fn an_unreported_row_has_empty_answers() {
-        let cells = row(None).cells(&default_columns());
+        let cells = row(&zhang_wei(), None).cells(&default_columns());
         assert_eq!(cells.len(), 18);
         assert_eq!(
             &texts(&cells)[..6],
@@ -720,8 +725,8 @@ mod tests {
             &[],
         );
         let mut csv = CsvChunks::new(&default_columns()).unwrap();
-        csv.write(&row(Some(&c))).unwrap();
-        csv.write(&row(None)).unwrap();
+        csv.write(&row(&zhang_wei(), Some(&c))).unwrap();
+        csv.write(&row(&zhang_wei(), None)).unwrap();
         let bytes = csv.take().unwrap();
         assert!(bytes.starts_with(UTF8_BOM));
         let text = std::str::from_utf8(&bytes[3..]).unwrap();
@@ -743,7 +748,7 @@ mod tests {
     fn xlsx_rolls_over_to_a_new_sheet_when_one_is_full() {
         let mut x = XlsxExport::with_rows_per_sheet(&default_columns(), 3).unwrap();
         for _ in 0..5 {
-            x.write(&row(None)).unwrap();
+            x.write(&row(&zhang_wei(), None)).unwrap();
         }
         assert_eq!(x.sheets, 3, "two rows under each header");
         let mut bytes = Vec::new();
