@@ -65,6 +65,12 @@ pub use ErrorBody as ErrorResponse;
 #[allow(dead_code)]
 pub struct AdminsOnly(ErrorBody);
 
+/// The 404 of an operation on a person of the caller's organization.
+#[derive(utoipa::IntoResponses)]
+#[response(status = 404, description = "no such person")]
+#[allow(dead_code)]
+pub struct NoSuchPerson(ErrorBody);
+
 /// The 403 of what hr and admins may do.
 #[derive(utoipa::IntoResponses)]
 #[response(status = 403, description = "hr and admins only")]

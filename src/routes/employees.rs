@@ -6,7 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AuthUser;
 use crate::domain::Role;
-use crate::error::{AdminsOnly, ErrorResponse, HrAndAdminsOnly};
+use crate::error::{AdminsOnly, ErrorResponse, HrAndAdminsOnly, NoSuchPerson};
 use crate::error::{ApiError, ErrorDetail};
 use crate::import::{ImportReport, LineError, MAX_IMPORT_BYTES};
 use crate::routes::paging::{PageQuery, Paging, People};
@@ -298,7 +298,7 @@ pub struct InvitationQueued {
     params(("id" = String, Path, description = "the person's id")),
     responses((status = 202, description = "the invitation is queued", body = InvitationQueued),
               AdminsOnly,
-              (status = 404, description = "no such person", body = ErrorResponse),
+              NoSuchPerson,
               (status = 409, description = "the person is deactivated", body = ErrorResponse)))]
 pub async fn resend_invitation(
     state: web::Data<AppState>,
@@ -322,7 +322,7 @@ pub async fn resend_invitation(
     request_body = EmployeeChange,
     responses((status = 200, description = "changed", body = Employee),
               AdminsOnly,
-              (status = 404, description = "no such person", body = ErrorResponse),
+              NoSuchPerson,
               (status = 409, description = "the e-mail already has an account, here or in another organization, or the employee number is taken (`email_taken`, `employee_no_taken`; `details` names the field with code `taken`), or an admin would demote or deactivate themselves", body = ErrorResponse),
               (status = 422, description = "a wrong field", body = ErrorResponse)))]
 pub async fn update(
@@ -346,7 +346,7 @@ pub async fn update(
     params(("id" = String, Path, description = "the person's id")),
     responses((status = 200, description = "deactivated (or already so)", body = Employee),
               AdminsOnly,
-              (status = 404, description = "no such person", body = ErrorResponse),
+              NoSuchPerson,
               (status = 409, description = "an admin cannot deactivate themselves", body = ErrorResponse)))]
 pub async fn deactivate(
     state: web::Data<AppState>,
@@ -445,7 +445,7 @@ pub enum LeaveKind {
     request_body = NewLeave,
     responses((status = 201, description = "recorded", body = Leave),
               HrAndAdminsOnly,
-              (status = 404, description = "no such person", body = ErrorResponse),
+              NoSuchPerson,
               (status = 422, description = "a wrong date, range, kind or note", body = ErrorResponse)))]
 pub async fn add_leave(
     state: web::Data<AppState>,

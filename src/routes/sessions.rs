@@ -4,7 +4,7 @@ use actix_web::{web, HttpResponse};
 
 use crate::auth::AuthUser;
 use crate::domain::Role;
-use crate::error::{AdminsOnly, ApiError, ErrorResponse};
+use crate::error::{AdminsOnly, ApiError, NoSuchPerson};
 use crate::routes::resource;
 use crate::services::sessions;
 use crate::state::AppState;
@@ -46,7 +46,7 @@ pub async fn sign_out_everywhere(
     params(("id" = String, Path, description = "the person's id")),
     responses((status = 204, description = "every session of the person has ended"),
               AdminsOnly,
-              (status = 404, description = "no such person", body = ErrorResponse)))]
+              NoSuchPerson))]
 pub async fn sign_out_person_everywhere(
     state: web::Data<AppState>,
     user: AuthUser,
