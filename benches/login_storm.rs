@@ -20,7 +20,8 @@ use chrono::Utc;
 use health_checkin::auth::{password, JwtKeys};
 use health_checkin::config::DatabaseUrl;
 use health_checkin::db::users::{self, UserRow};
-use health_checkin::db::{self, db_time, new_id};
+use health_checkin::db::{self, db_time};
+use health_checkin::domain::Role;
 use health_checkin::provisioning::{create_organization, NewOrganization};
 use serde_json::{json, Value};
 
@@ -67,21 +68,14 @@ fn seed(url: &DatabaseUrl) -> anyhow::Result<(Vec<String>, Vec<String>)> {
     let hash = password::hash(PASSWORD)?;
     let joined = db_time(now - chrono::Duration::days(3));
     let person = |email: String| UserRow {
-        id: new_id(),
-        org_id: created.org.id.clone(),
-        email,
-        name: "Storm person".into(),
-        employee_no: None,
-        role: "staff".into(),
-        department_id: None,
         password_hash: Some(hash.clone()),
-        token_version: 0,
-        active: true,
-        timezone: None,
-        locale: None,
-        created_at: joined,
-        updated_at: joined,
-        deactivated_at: None,
+        ..UserRow::new(
+            &created.org.id,
+            email,
+            "Storm person".into(),
+            Role::Staff,
+            joined,
+        )
     };
     let checkers: Vec<String> = (0..CHECKERS)
         .map(|i| format!("checker{i}@storm.test"))

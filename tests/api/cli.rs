@@ -453,8 +453,9 @@ fn serve(db: &TestDb) -> (Killed, String) {
 #[tokio::test]
 async fn every_acknowledged_check_in_survives_a_kill_in_the_middle_of_a_burst() {
     use health_checkin::auth::{JwtKeys, Purpose};
+    use health_checkin::db::db_time;
     use health_checkin::db::users::{self, UserRow};
-    use health_checkin::db::{db_time, new_id};
+    use health_checkin::domain::Role;
     use std::sync::Mutex;
 
     const PEOPLE: usize = 400;
@@ -468,23 +469,13 @@ async fn every_acknowledged_check_in_survives_a_kill_in_the_middle_of_a_burst() 
         .with_db(move |conn| {
             (0..PEOPLE)
                 .map(|n| {
-                    let row = UserRow {
-                        id: new_id(),
-                        org_id: org_id.clone(),
-                        email: format!("person-{n}@acme.test"),
-                        name: format!("Person {n}"),
-                        employee_no: None,
-                        role: "staff".into(),
-                        department_id: None,
-                        password_hash: None,
-                        token_version: 0,
-                        active: true,
-                        timezone: None,
-                        locale: None,
-                        created_at: joined,
-                        updated_at: joined,
-                        deactivated_at: None,
-                    };
+                    let row = UserRow::new(
+                        &org_id,
+                        format!("person-{n}@acme.test"),
+                        format!("Person {n}"),
+                        Role::Staff,
+                        joined,
+                    );
                     users::insert(conn, &row).expect("person inserted");
                     row.id
                 })

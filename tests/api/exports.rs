@@ -708,26 +708,20 @@ async fn the_new_routes_are_in_the_openapi_document() {
 /// `N00000`, `N00001`, …
 async fn add_many_people(app: &TestApp, org_id: &str, count: usize, days: i64) {
     use health_checkin::db::users::{insert_many, UserRow};
+    use health_checkin::domain::Role;
     let org_id = org_id.to_string();
     let created = health_checkin::db::db_time(app.clock_now() - Duration::days(days));
     app.with_db(move |conn| {
         let rows: Vec<UserRow> = (0..count)
             .map(|i| UserRow {
-                id: health_checkin::db::new_id(),
-                org_id: org_id.clone(),
-                email: format!("p{i:05}@acme.test"),
-                name: format!("Person {i:05}"),
                 employee_no: Some(format!("N{i:05}")),
-                role: "staff".into(),
-                department_id: None,
-                password_hash: None,
-                token_version: 0,
-                active: true,
-                timezone: None,
-                locale: None,
-                created_at: created,
-                updated_at: created,
-                deactivated_at: None,
+                ..UserRow::new(
+                    &org_id,
+                    format!("p{i:05}@acme.test"),
+                    format!("Person {i:05}"),
+                    Role::Staff,
+                    created,
+                )
             })
             .collect();
         insert_many(conn, &rows).expect("people inserted");
