@@ -10,11 +10,13 @@
 //! concurrency as the check-ins, measured in the same run, so the numbers read as ratios on a
 //! shared, noisy machine.
 
-use std::io::{BufRead, BufReader};
+mod common;
+
 use std::net::{IpAddr, Ipv4Addr};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+use common::load::{load, Timings};
+use common::server::Server;
 
 use chrono::Utc;
 use health_checkin::auth::{password, JwtKeys};
@@ -91,151 +93,6 @@ fn seed(url: &DatabaseUrl) -> anyhow::Result<(Vec<String>, Vec<String>)> {
         .collect();
     conn.write_transaction(|c| users::insert_many(c, &rows))?;
     Ok((checkers, sprayed))
-}
-
-/// The release server in a process of its own, killed when this is dropped.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    fn start(dir: &Path, db_path: &Path) -> anyhow::Result<Self> {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_health-checkin"))
-            .arg("serve")
-            .env_clear()
-            .env("DATABASE_URL", format!("sqlite://{}", db_path.display()))
-            .env("HC_DATA_DIR", dir)
-            .env("HC_BIND", "127.0.0.1:0")
-            .env("JWT_SECRET", JWT_SECRET)
-            .env("HC_DELIVERY_INTERVAL_SECS", "0")
-            .env("HC_REMINDER_INTERVAL_SECS", "0")
-            .env("HC_CLOSE_INTERVAL_SECS", "0")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()?;
-        let stdout = child
-            .stdout
-            .take()
-            .ok_or_else(|| anyhow::anyhow!("no stdout"))?;
-        let mut lines = BufReader::new(stdout).lines();
-        let first = lines
-            .next()
-            .ok_or_else(|| anyhow::anyhow!("the server said nothing"))??;
-        // "health-checkin listening on http://127.0.0.1:PORT (sqlite)"
-        let base = first
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .ok_or_else(|| anyhow::anyhow!("no address in `{first}`"))?
-            .to_string();
-        // Whatever else it prints is read and dropped, so it never blocks on a full pipe.
-        std::thread::spawn(move || lines.for_each(drop));
-        Ok(Self { child, base })
-    }
-
-    /// Starts the peak (`VmHWM`) again from the present resident size.
-    fn reset_peak(&self) {
-        let _ = std::fs::write(format!("/proc/{}/clear_refs", self.child.id()), "5");
-    }
-
-    /// A line of /proc/PID/status in MiB, e.g. `VmRSS` (now) or `VmHWM` (the peak so far).
-    fn memory_mib(&self, field: &str) -> f64 {
-        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .ok()
-            .and_then(|status| {
-                status
-                    .lines()
-                    .find(|l| l.starts_with(&format!("{field}:")))
-                    .and_then(|l| l.split_whitespace().nth(1))
-                    .and_then(|kib| kib.parse::<f64>().ok())
-            })
-            .map_or(f64::NAN, |kib| kib / 1024.0)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Latencies of successful requests, and how many failed.
-#[derive(Default)]
-struct Timings {
-    took: Vec<Duration>,
-    failed: usize,
-    elapsed: Duration,
-}
-
-impl Timings {
-    fn merge(mut self, other: Timings) -> Self {
-        self.took.extend(other.took);
-        self.failed += other.failed;
-        self.elapsed = self.elapsed.max(other.elapsed);
-        self
-    }
-
-    fn per_sec(&self) -> f64 {
-        self.took.len() as f64 / self.elapsed.as_secs_f64()
-    }
-
-    fn percentile_ms(&self, p: f64) -> f64 {
-        let mut sorted = self.took.clone();
-        sorted.sort();
-        match sorted.len() {
-            0 => f64::NAN,
-            n => sorted[((n as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1000.0,
-        }
-    }
-
-    fn line(&self, label: &str) -> String {
-        format!(
-            "{label:<28} {:>6.0} req/s   p50 {:>6.1} ms   p99 {:>7.1} ms   ({} ok, {} failed)",
-            self.per_sec(),
-            self.percentile_ms(0.5),
-            self.percentile_ms(0.99),
-            self.took.len(),
-            self.failed
-        )
-    }
-}
-
-/// `clients` loops, each sending the request `make` builds until `time` is up.
-async fn load(
-    clients: usize,
-    time: Duration,
-    make: impl Fn(usize) -> reqwest::RequestBuilder,
-) -> Timings {
-    let started = Instant::now();
-    let until = started + time;
-    let loops = (0..clients).map(|n| {
-        let request = make(n);
-        tokio::spawn(async move {
-            let mut timings = Timings::default();
-            while Instant::now() < until {
-                let Some(request) = request.try_clone() else {
-                    break;
-                };
-                let sent = Instant::now();
-                match request.send().await {
-                    Ok(r) if r.status().is_success() => {
-                        let _ = r.bytes().await;
-                        timings.took.push(sent.elapsed());
-                    }
-                    _ => timings.failed += 1,
-                }
-            }
-            timings.elapsed = started.elapsed();
-            timings
-        })
-    });
-    let mut total = Timings::default();
-    for done in futures_util::future::join_all(loops).await {
-        total = total.merge(done.unwrap_or_default());
-    }
-    total
 }
 
 /// What a burst of logins got back.
@@ -368,7 +225,12 @@ async fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let db_path = dir.path().join("storm.sqlite3");
     let (checkers, sprayed) = seed(&DatabaseUrl::Sqlite(db_path.clone()))?;
-    let server = Server::start(dir.path(), &db_path)?;
+    let server = Server::start(
+        dir.path(),
+        &DatabaseUrl::Sqlite(db_path.clone()),
+        JWT_SECRET,
+        &[],
+    )?;
     let base = server.base.clone();
     let client = reqwest::Client::new();
     let mut tokens = Vec::new();

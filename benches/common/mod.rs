@@ -1,5 +1,12 @@
 //! What the benchmarks share: a scratch PostgreSQL database on the server that
-//! `BENCH_DATABASE_URL` names, dropped afterwards.
+//! `BENCH_DATABASE_URL` names, dropped afterwards; the release server as a child process;
+//! concurrent clients and their latencies.
+
+// Each benchmark uses its own part of these.
+#![allow(dead_code)]
+
+pub mod load;
+pub mod server;
 
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use health_checkin::config::DatabaseUrl;
