@@ -26,7 +26,7 @@ use health_checkin::import;
 use health_checkin::provisioning::{create_organization, NewOrganization};
 use serde_json::{json, Value};
 
-use common::load::{load, Timings};
+use common::load::{drive, load, Timings};
 use common::server::Server;
 use common::ScratchPg;
 
@@ -149,42 +149,17 @@ fn body() -> Value {
 /// everyone has reported; a 201 is an acknowledged check-in.
 async fn rush(base: &str, tokens: Arc<Vec<String>>, time: Duration) -> Timings {
     let client = reqwest::Client::new();
-    let next = Arc::new(AtomicUsize::new(0));
-    let started = Instant::now();
-    let until = started + time;
+    let taken = AtomicUsize::new(0);
     let url = format!("{base}/api/v1/checkins/today");
     let body = body();
-    let loops = (0..CLIENTS).map(|_| {
-        let (client, next, tokens, url, body) = (
-            client.clone(),
-            next.clone(),
-            tokens.clone(),
-            url.clone(),
-            body.clone(),
-        );
-        tokio::spawn(async move {
-            let mut timings = Timings::default();
-            while Instant::now() < until {
-                let n = next.fetch_add(1, Ordering::Relaxed);
-                let Some(token) = tokens.get(n) else { break };
-                let sent = Instant::now();
-                match client.put(&url).bearer_auth(token).json(&body).send().await {
-                    Ok(r) if r.status() == reqwest::StatusCode::CREATED => {
-                        let _ = r.bytes().await;
-                        timings.took.push(sent.elapsed());
-                    }
-                    _ => timings.failed += 1,
-                }
-            }
-            timings.elapsed = started.elapsed();
-            timings
-        })
-    });
-    let mut total = Timings::default();
-    for done in futures_util::future::join_all(loops).await {
-        total = total.merge(done.unwrap_or_default());
-    }
-    total
+    let next = move |_| {
+        let token = tokens.get(taken.fetch_add(1, Ordering::Relaxed))?;
+        Some(client.put(&url).bearer_auth(token).json(&body))
+    };
+    drive(CLIENTS, time, next, |status| {
+        status == reqwest::StatusCode::CREATED
+    })
+    .await
 }
 
 /// pgbench's single-row insert at the same concurrency, in transactions per second, where

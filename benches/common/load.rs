@@ -49,19 +49,38 @@ pub async fn load(
     time: Duration,
     make: impl Fn(usize) -> reqwest::RequestBuilder,
 ) -> Timings {
+    let requests: Vec<reqwest::RequestBuilder> = (0..clients).map(make).collect();
+    drive(
+        clients,
+        time,
+        move |client| requests[client].try_clone(),
+        |status| status.is_success(),
+    )
+    .await
+}
+
+/// `clients` loops, each sending what `next` gives it (given the loop's number) until `time`
+/// is up or `next` gives nothing; an answer counts when `counts` says so.
+pub async fn drive(
+    clients: usize,
+    time: Duration,
+    next: impl Fn(usize) -> Option<reqwest::RequestBuilder> + Send + Sync + 'static,
+    counts: fn(reqwest::StatusCode) -> bool,
+) -> Timings {
     let started = Instant::now();
     let until = started + time;
+    let next = std::sync::Arc::new(next);
     let loops = (0..clients).map(|n| {
-        let request = make(n);
+        let next = next.clone();
         tokio::spawn(async move {
             let mut timings = Timings::default();
             while Instant::now() < until {
-                let Some(request) = request.try_clone() else {
+                let Some(request) = next(n) else {
                     break;
                 };
                 let sent = Instant::now();
                 match request.send().await {
-                    Ok(r) if r.status().is_success() => {
+                    Ok(r) if counts(r.status()) => {
                         let _ = r.bytes().await;
                         timings.took.push(sent.elapsed());
                     }
