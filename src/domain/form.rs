@@ -364,6 +364,10 @@ impl FieldKind {
                 }
                 let scale = 10f64.powi(*decimals as i32);
                 let rounded = (n * scale).round() / scale;
+                // What is stored must be in range too: 37.26 is kept as 37.3.
+                if rounded < *min || rounded > *max {
+                    return Err(Problem::out_of_range(*min, *max).with("decimals", *decimals));
+                }
                 // A whole-number question stores whole numbers: 72, not 72.0.
                 let number = if *decimals == 0 {
                     Number::from(rounded as i64)
@@ -568,6 +572,19 @@ mod tests {
         let written = serde_json::to_value(&read).unwrap();
         assert_eq!(written["fields"][0]["carry_over"], true);
         assert_eq!(written["fields"][1]["carry_over"], false);
+    }
+
+    #[test]
+    fn a_number_is_in_range_as_it_is_stored() {
+        let form: FormTemplate = serde_json::from_value(json!({"version": 2, "fields": [
+            {"key": "dose", "label": {"en": "Dose", "zh-CN": "剂量"}, "required": true,
+             "type": "number", "min": 0, "max": 0.9, "decimals": 0}]}))
+        .unwrap();
+        let answers = json!({"dose": 0.7});
+        let errors = form.evaluate(answers.as_object().unwrap()).unwrap_err();
+        assert_eq!(errors["answers.dose"].code, "out_of_range", "0.7 is kept as 1");
+        let answers = json!({"dose": 0.4});
+        assert_eq!(form.evaluate(answers.as_object().unwrap()).unwrap().answers["dose"], 0);
     }
 
     #[test]

@@ -7,8 +7,9 @@ use std::collections::{HashMap, HashSet};
 use serde_json::Value;
 
 use super::form::{Choice, FieldKind, FormField, Label};
-use super::text::check_name_characters;
+use super::text::{check_name_characters, is_bidi_control, is_invisible};
 use crate::problem::{FieldErrors, Problem};
+use crate::reports::export::{LEADING_COLUMNS, TRAILING_COLUMNS};
 
 pub const MAX_FIELDS: usize = 50;
 pub const MAX_KEY_CHARS: usize = 40;
@@ -94,10 +95,18 @@ pub fn check_fields(
     }
 }
 
-/// snake_case: a lower-case letter, then lower-case letters, digits and single underscores.
+/// snake_case: a lower-case letter, then lower-case letters, digits and single underscores;
+/// not the name of one of the export's own columns.
 fn check_key(key: &str) -> Result<(), Problem> {
     if key.is_empty() {
         return Err(Problem::required());
+    }
+    if LEADING_COLUMNS.contains(&key) || TRAILING_COLUMNS.contains(&key) {
+        return Err(Problem::new(
+            "reserved_key",
+            format!("`{key}` names a column of the export of its own; choose another key"),
+        )
+        .with("value", key));
     }
     if key.chars().count() > MAX_KEY_CHARS {
         return Err(Problem::too_long(MAX_KEY_CHARS));
@@ -237,10 +246,16 @@ fn check_options(options: &[Choice], at: &mut dyn FnMut(&str, Problem)) {
                 &format!("options.{i}.value"),
                 Problem::too_long(MAX_OPTION_VALUE_CHARS),
             );
-        } else if value.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        } else if value.chars().any(|c| {
+            c.is_control() || c.is_whitespace() || c == ';' || is_bidi_control(c) || is_invisible(c)
+        }) {
+            // `;` joins the chosen options in an export's cell.
             at(
                 &format!("options.{i}.value"),
-                Problem::new("invalid_option", "an option's value has no spaces"),
+                Problem::new(
+                    "invalid_option",
+                    "an option's value has no spaces, `;` or invisible characters",
+                ),
             );
         } else if !seen.insert(value) {
             at(
@@ -339,6 +354,14 @@ mod tests {
 
         let e = problems(json!([number("Pulse Rate", json!({}))]), &none);
         assert_eq!(e["fields.0.key"].code, "not_snake_case");
+        let e = problems(json!([number("email", json!({}))]), &none);
+        assert_eq!(e["fields.0.key"].code, "reserved_key");
+        let e = problems(
+            json!([{"key": "shift", "label": {"en": "Shift", "zh-CN": "班次"}, "required": true,
+                    "type": "multi_choice", "options": [opt("a;b")]}]),
+            &none,
+        );
+        assert_eq!(e["fields.0.options.0.value"].code, "invalid_option");
 
         let e = problems(json!([]), &none);
         assert_eq!(e["fields"].code, "empty_form");

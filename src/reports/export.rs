@@ -408,9 +408,12 @@ fn columns_of_range(
     to: NaiveDate,
 ) -> QueryResult<Columns> {
     let in_force = forms::current(conn, org_id)?
-        .map(|row| row.template())
-        .transpose()?
-        .unwrap_or_else(FormTemplate::default_form);
+        .ok_or_else(|| {
+            diesel::result::Error::DeserializationError(
+                format!("organization {org_id} has no form").into(),
+            )
+        })?
+        .template()?;
     let versions: Vec<i32> = checkins::table
         .filter(checkins::org_id.eq(org_id))
         .filter(checkins::day.between(from, to))

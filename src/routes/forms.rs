@@ -259,17 +259,15 @@ pub async fn recompute(
         Some(request.to),
         user.calendar(&state).today(),
     )?;
-    let (done, version) = state
+    let done = state
         .as_caller(user, move |conn, caller, now| {
-            let version = forms_service::current(conn, &caller.org.id)?.form.version;
-            let done = forms_service::recompute(conn, caller, from, to, now)?;
-            Ok::<_, forms_service::FormError>((done, version))
+            forms_service::recompute(conn, caller, from, to, now)
         })
         .await?;
     Ok(HttpResponse::Ok().json(Recomputed {
         from: from.to_string(),
         to: to.to_string(),
-        form_version: version,
+        form_version: done.form_version,
         checked: done.checked,
         changed: done.changed,
     }))

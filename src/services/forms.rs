@@ -172,6 +172,8 @@ pub fn templates() -> Vec<Template> {
 /// What a recompute found and changed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Recomputed {
+    /// The version whose rules were applied.
+    pub form_version: u32,
     pub checked: u64,
     pub changed: u64,
 }
@@ -187,7 +189,10 @@ pub fn recompute(
     now: DateTime<Utc>,
 ) -> Result<Recomputed, FormError> {
     let rules = current(conn, &caller.org.id)?.form;
-    let mut total = Recomputed::default();
+    let mut total = Recomputed {
+        form_version: rules.version,
+        ..Recomputed::default()
+    };
     for day in from.iter_days().take_while(|d| *d <= to) {
         let done =
             conn.write_transaction(|conn| recompute_day(conn, &caller.org.id, &rules, day))?;
@@ -219,13 +224,17 @@ fn recompute_day(
     rules: &FormTemplate,
     day: NaiveDate,
 ) -> Result<Recomputed, FormError> {
-    stats::lock_day(conn, org_id, day, DayLock::Shared)?;
+    // Alone: a submission of the day waits, so neither writes over what the other read.
+    stats::lock_day(conn, org_id, day, DayLock::Exclusive)?;
     let mut done = Recomputed::default();
     let mut deltas: HashMap<Option<String>, i32> = HashMap::new();
     for checkin in checkins::judged_on(conn, org_id, day)? {
         done.checked += 1;
-        let answers: Map<String, Value> =
-            serde_json::from_str(&checkin.answers).unwrap_or_default();
+        let answers: Map<String, Value> = serde_json::from_str(&checkin.answers).map_err(|e| {
+            diesel::result::Error::DeserializationError(
+                format!("the answers of check-in {}: {e}", checkin.id).into(),
+            )
+        })?;
         let reasons = rules.abnormal_reasons(&answers);
         let stored = serde_json::to_string(&reasons)
             .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;

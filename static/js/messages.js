@@ -180,7 +180,14 @@ const FIELD = {
   },
   unknown_option: { en: (p) => `“${p.value}” is not an option`, 'zh-CN': (p) => `“${p.value}” 不是选项之一` },
   no_options: { en: () => 'a choice question needs at least one option', 'zh-CN': () => '选择题至少需要一个选项' },
-  invalid_option: { en: () => 'an option’s value has no spaces', 'zh-CN': () => '选项值不能包含空格' },
+  invalid_option: {
+    en: () => 'an option’s value has no spaces, “;” or invisible characters',
+    'zh-CN': () => '选项值不能包含空格、“;”或不可见字符',
+  },
+  reserved_key: {
+    en: (p) => `“${p.value}” names a column of the export of its own; choose another key`,
+    'zh-CN': (p) => `“${p.value}”是导出表自带的列名，请换一个标识`,
+  },
   duplicate_option: { en: (p) => `“${p.value}” is listed twice`, 'zh-CN': (p) => `“${p.value}” 重复了` },
 };
 
