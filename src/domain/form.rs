@@ -582,9 +582,15 @@ mod tests {
         .unwrap();
         let answers = json!({"dose": 0.7});
         let errors = form.evaluate(answers.as_object().unwrap()).unwrap_err();
-        assert_eq!(errors["answers.dose"].code, "out_of_range", "0.7 is kept as 1");
+        assert_eq!(
+            errors["answers.dose"].code, "out_of_range",
+            "0.7 is kept as 1"
+        );
         let answers = json!({"dose": 0.4});
-        assert_eq!(form.evaluate(answers.as_object().unwrap()).unwrap().answers["dose"], 0);
+        assert_eq!(
+            form.evaluate(answers.as_object().unwrap()).unwrap().answers["dose"],
+            0
+        );
     }
 
     #[test]
