@@ -55,13 +55,21 @@ impl FormRow {
     }
 }
 
-pub fn current(conn: &mut DbConn, org_id: &str) -> QueryResult<Option<FormRow>> {
+/// The version in force. Every organization has one from the moment it is made, so none is
+/// an error that names the organization.
+pub fn current(conn: &mut DbConn, org_id: &str) -> QueryResult<FormRow> {
     forms::table
         .filter(forms::org_id.eq(org_id))
         .order(forms::version.desc())
         .select(FormRow::as_select())
         .first(conn)
-        .optional()
+        .optional()?
+        .ok_or_else(|| missing(org_id))
+}
+
+/// The error of an organization without a form.
+pub fn missing(org_id: &str) -> diesel::result::Error {
+    diesel::result::Error::DeserializationError(format!("organization {org_id} has no form").into())
 }
 
 pub fn find(conn: &mut DbConn, org_id: &str, version: i32) -> QueryResult<Option<FormRow>> {

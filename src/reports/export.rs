@@ -407,13 +407,7 @@ fn columns_of_range(
     from: NaiveDate,
     to: NaiveDate,
 ) -> QueryResult<Columns> {
-    let in_force = forms::current(conn, org_id)?
-        .ok_or_else(|| {
-            diesel::result::Error::DeserializationError(
-                format!("organization {org_id} has no form").into(),
-            )
-        })?
-        .template()?;
+    let in_force = forms::current(conn, org_id)?.template()?;
     let versions: Vec<i32> = checkins::table
         .filter(checkins::org_id.eq(org_id))
         .filter(checkins::day.between(from, to))

@@ -55,12 +55,7 @@ impl FormVersion {
 
 /// The form in force. Every organization has one from the moment it is made.
 pub fn current(conn: &mut DbConn, org_id: &str) -> QueryResult<FormVersion> {
-    let row = forms::current(conn, org_id)?.ok_or_else(|| no_form(org_id))?;
-    FormVersion::of(row)
-}
-
-fn no_form(org_id: &str) -> diesel::result::Error {
-    diesel::result::Error::DeserializationError(format!("organization {org_id} has no form").into())
+    FormVersion::of(forms::current(conn, org_id)?)
 }
 
 pub fn version(conn: &mut DbConn, org_id: &str, version: i32) -> Result<FormVersion, FormError> {
@@ -118,7 +113,7 @@ pub fn save(
     let saved = conn.write_transaction(|conn| {
         let all = versions(conn, &caller.org.id)?;
         let Some(in_force) = all.first() else {
-            return Err(no_form(&caller.org.id).into());
+            return Err(forms::missing(&caller.org.id).into());
         };
         if in_force.form.fields == fields {
             return Ok(Saved::Unchanged(in_force.clone()));
