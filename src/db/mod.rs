@@ -18,6 +18,7 @@ pub mod checkins;
 mod conn;
 pub mod departments;
 pub mod forms;
+pub mod group_commit;
 pub mod leaves;
 pub mod membership;
 pub mod organizations;
@@ -113,8 +114,13 @@ impl r2d2::ManageConnection for ConnectionManager {
         self.establish()
     }
 
+    /// A checkout asks the server whether the connection still stands. A SQLite connection
+    /// is an open file: nothing can end it from outside, so it is not asked.
     fn is_valid(&self, conn: &mut DbConn) -> Result<(), DbError> {
-        conn.batch("SELECT 1").map_err(DbError::from)
+        match conn {
+            DbConn::Sqlite(_) => Ok(()),
+            DbConn::Postgres(_) => conn.batch("SELECT 1").map_err(DbError::from),
+        }
     }
 
     fn has_broken(&self, conn: &mut DbConn) -> bool {
@@ -211,4 +217,33 @@ pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
         e,
         diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::prelude::*;
+    use diesel::sql_types::Text;
+
+    #[derive(QueryableByName)]
+    struct CompileOption {
+        #[diesel(sql_type = Text)]
+        compile_options: String,
+    }
+
+    /// `.cargo/config.toml` builds the bundled SQLite so that a statement with `LIMIT ?` keeps
+    /// its plan: without it, every `.first()` is parsed again on each run.
+    #[test]
+    fn the_bundled_sqlite_keeps_statement_plans() {
+        let mut conn = SqliteConnection::establish(":memory:").expect("in-memory SQLite");
+        let options: Vec<String> = diesel::sql_query("PRAGMA compile_options")
+            .load::<CompileOption>(&mut conn)
+            .expect("compile options")
+            .into_iter()
+            .map(|o| o.compile_options)
+            .collect();
+        assert!(
+            options.iter().any(|o| o == "ENABLE_QPSG"),
+            "SQLite was built without SQLITE_ENABLE_QPSG: {options:?}"
+        );
+    }
 }
