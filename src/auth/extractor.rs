@@ -12,7 +12,7 @@ use chrono_tz::Tz;
 use super::jwt::{Purpose, TokenError};
 use crate::db::organizations::OrganizationRow;
 use crate::db::sessions;
-use crate::db::users::{self, UserRow};
+use crate::db::users::UserRow;
 use crate::domain::day::parse_timezone;
 use crate::domain::{LocalCalendar, OrgSettings, Role};
 use crate::error::ApiError;
@@ -114,14 +114,11 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, Api
             .ok_or_else(|| ApiError::unauthorized("the token is not valid; log in again"))?,
     };
     let (user_id, token_id) = (claims.sub.clone(), token.id.clone());
-    // The person and the revocation in one trip to the pool; the second is a key lookup.
-    let (found, revoked) = state
-        .db(move |conn| {
-            let found = users::find_with_org(conn, &user_id)?;
-            Ok((found, sessions::is_revoked(conn, &token_id)?))
-        })
+    // The person and the revocation in one statement: on PostgreSQL, one round trip.
+    let found = state
+        .db(move |conn| Ok(sessions::holder_of(conn, &user_id, &token_id)?))
         .await?;
-    let Some((user, org)) = found else {
+    let Some((user, org, revoked)) = found else {
         return Err(ApiError::unauthorized(
             "the token is not valid; log in again",
         ));

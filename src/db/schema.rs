@@ -265,3 +265,7 @@ diesel::table! {
 
 diesel::joinable!(audit_log -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(audit_log, users);
+
+// A token's holder and its revocation are read in one statement.
+diesel::allow_tables_to_appear_in_same_query!(revoked_tokens, users);
+diesel::allow_tables_to_appear_in_same_query!(revoked_tokens, organizations);

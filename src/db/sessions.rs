@@ -3,7 +3,9 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::revoked_tokens;
+use super::organizations::OrganizationRow;
+use super::schema::{organizations, revoked_tokens, users};
+use super::users::UserRow;
 use super::DbConn;
 
 /// Revokes the token `jti` until `expires_at`; revoking it again changes nothing.
@@ -26,9 +28,23 @@ pub fn revoke(conn: &mut DbConn, jti: &str, expires_at: NaiveDateTime) -> QueryR
     }
 }
 
-/// One lookup by primary key, made for every request with a token.
-pub fn is_revoked(conn: &mut DbConn, jti: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(revoked_tokens::table.find(jti))).get_result(conn)
+/// The person a login token names, with their organization, and whether the token was
+/// revoked: what every authenticated request needs, in one statement.
+pub fn holder_of(
+    conn: &mut DbConn,
+    user_id: &str,
+    jti: &str,
+) -> QueryResult<Option<(UserRow, OrganizationRow, bool)>> {
+    users::table
+        .inner_join(organizations::table)
+        .filter(users::id.eq(user_id))
+        .select((
+            UserRow::as_select(),
+            OrganizationRow::as_select(),
+            diesel::dsl::exists(revoked_tokens::table.find(jti.to_string())),
+        ))
+        .first(conn)
+        .optional()
 }
 
 /// Forgets revoked tokens that expired before `cutoff`: they are refused as expired anyway.
