@@ -1,13 +1,11 @@
 //! Check-ins: one per person per local day; a correction moves the earlier answers to a revision.
 
 use chrono::{NaiveDate, NaiveDateTime};
-use diesel::expression::NonAggregate;
 use diesel::prelude::*;
-use diesel::sql_types::Bool;
 
 use super::schema::{checkin_revisions, checkins};
 use super::stats::{self, DayLock, Tally};
-use super::{is_unique_violation, new_id, Backend, DbConn};
+use super::{is_unique_violation, new_id, DbConn};
 use crate::domain::Evaluation;
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
@@ -233,12 +231,19 @@ fn submit_once(
     Ok(SubmitOutcome::Corrected(corrected))
 }
 
+/// The check-in of a person's day. No `LIMIT`: (person, day) is unique, and a statement
+/// without one is planned once per connection.
 pub fn find_for_day(
     conn: &mut DbConn,
     user_id: &str,
     day: NaiveDate,
 ) -> QueryResult<Option<CheckinRow>> {
-    latest_on(conn, user_id, checkins::day.eq(day))
+    checkins::table
+        .filter(checkins::user_id.eq(user_id))
+        .filter(checkins::day.eq(day))
+        .select(CheckinRow::as_select())
+        .get_result(conn)
+        .optional()
 }
 
 /// The most recent check-in before `day`: the answers a "nothing changed" tap repeats.
@@ -247,18 +252,9 @@ pub fn latest_before(
     user_id: &str,
     day: NaiveDate,
 ) -> QueryResult<Option<CheckinRow>> {
-    latest_on(conn, user_id, checkins::day.lt(day))
-}
-
-/// A person's latest check-in on one of the days that `days` keeps.
-fn latest_on<Days>(conn: &mut DbConn, user_id: &str, days: Days) -> QueryResult<Option<CheckinRow>>
-where
-    Days: BoxableExpression<checkins::table, Backend, SqlType = Bool> + NonAggregate + 'static,
-{
     checkins::table
         .filter(checkins::user_id.eq(user_id))
-        .into_boxed()
-        .filter(days)
+        .filter(checkins::day.lt(day))
         .order(checkins::day.desc())
         .select(CheckinRow::as_select())
         .first(conn)

@@ -1,7 +1,11 @@
 //! Per-day, per-department counts: added to as check-ins arrive, recomputed when a day closes.
 
 use chrono::{NaiveDate, NaiveDateTime};
+use diesel::backend::Backend;
 use diesel::prelude::*;
+use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+use diesel::serialize::ToSql;
+use diesel::sql_types::{Date, Integer, Text};
 
 use super::schema::{closed_days, day_stats, headcounts};
 use super::DbConn;
@@ -72,34 +76,72 @@ pub fn add(
         reported_unexpected,
         abnormal,
     } = tally;
-    macro_rules! upsert {
-        ($c:expr) => {
-            diesel::insert_into(day_stats::table)
-                .values((
-                    day_stats::org_id.eq(org_id),
-                    day_stats::day.eq(day),
-                    day_stats::department_id.eq(department),
-                    day_stats::reported.eq(reported),
-                    day_stats::reported_unexpected.eq(reported_unexpected),
-                    day_stats::abnormal.eq(abnormal),
-                ))
-                .on_conflict((day_stats::org_id, day_stats::day, day_stats::department_id))
-                .do_update()
-                .set((
-                    day_stats::reported.eq(day_stats::reported + reported),
-                    day_stats::reported_unexpected
-                        .eq(day_stats::reported_unexpected + reported_unexpected),
-                    day_stats::abnormal.eq(day_stats::abnormal + abnormal),
-                ))
-                .execute($c)
-        };
-    }
+    let addition = AddTally {
+        org_id,
+        day,
+        department_id: department,
+        tally: Tally {
+            reported,
+            reported_unexpected,
+            abnormal,
+        },
+    };
     match conn {
-        DbConn::Sqlite(c) => upsert!(c)?,
-        DbConn::Postgres(c) => upsert!(c)?,
+        DbConn::Sqlite(c) => addition.execute(c)?,
+        DbConn::Postgres(c) => addition.execute(c)?,
     };
     Ok(())
 }
+
+/// Adds a tally to one department's day, creating its row when needed: one statement that
+/// each connection prepares once. (Diesel's own upsert is prepared again on every run, and
+/// this one runs for every check-in of the morning.)
+struct AddTally<'a> {
+    org_id: &'a str,
+    day: NaiveDate,
+    department_id: &'a str,
+    tally: Tally,
+}
+
+impl<DB> QueryFragment<DB> for AddTally<'_>
+where
+    DB: Backend,
+    str: ToSql<Text, DB>,
+    NaiveDate: ToSql<Date, DB>,
+    i32: ToSql<Integer, DB>,
+{
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        out.push_sql(
+            "INSERT INTO day_stats \
+             (org_id, day, department_id, reported, reported_unexpected, abnormal) VALUES (",
+        );
+        out.push_bind_param::<Text, _>(self.org_id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Date, _>(&self.day)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(self.department_id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Integer, _>(&self.tally.reported)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Integer, _>(&self.tally.reported_unexpected)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Integer, _>(&self.tally.abnormal)?;
+        out.push_sql(
+            ") ON CONFLICT (org_id, day, department_id) DO UPDATE SET \
+             reported = day_stats.reported + excluded.reported, \
+             reported_unexpected = day_stats.reported_unexpected + excluded.reported_unexpected, \
+             abnormal = day_stats.abnormal + excluded.abnormal",
+        );
+        Ok(())
+    }
+}
+
+impl QueryId for AddTally<'_> {
+    type QueryId = AddTally<'static>;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl<Conn> RunQueryDsl<Conn> for AddTally<'_> {}
 
 /// How a transaction holds an organization's day: check-ins share it, closing the day takes
 /// it alone.

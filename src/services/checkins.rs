@@ -113,7 +113,7 @@ pub fn day(
     }
     let standing = membership::standing(conn, &r.user.id, day, r.tz)?;
     Ok(Day {
-        form: forms::current(conn, &r.org.id)?.form,
+        form: forms::in_force(conn, &r.org.id)?.as_ref().clone(),
         checkin: checkins::find_for_day(conn, &r.user.id, day)?,
         previous: checkins::latest_before(conn, &r.user.id, day)?,
         exemption: person_exemption(r.settings, day, standing),
@@ -146,7 +146,7 @@ pub fn submit(
         reason,
         mut problems,
     } = given;
-    let form = forms::current(conn, &r.org.id)?.form;
+    let form = forms::in_force(conn, &r.org.id)?;
     let evaluation = match answers.map(|a| form.evaluate(&a)) {
         Some(Ok(evaluation)) => Some(evaluation),
         Some(Err(answer_problems)) => {

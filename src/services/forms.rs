@@ -2,6 +2,7 @@
 //! from an admin, the templates to start from, and recomputing past days under new rules.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::QueryResult;
@@ -52,6 +53,36 @@ impl FormVersion {
         })
     }
 }
+
+/// The questions in force, as every check-in is judged by them: the version is read, and its
+/// parsed questions are kept for the next check-in, since a saved version never changes.
+pub fn in_force(conn: &mut DbConn, org_id: &str) -> QueryResult<Arc<FormTemplate>> {
+    let (version, saved_at) = forms::current_key(conn, org_id)?;
+    let key = (org_id.to_string(), version, saved_at);
+    let parsed = || PARSED.get_or_init(Mutex::default);
+    let lock = || {
+        parsed()
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    };
+    if let Some(form) = lock().get(&key) {
+        return Ok(Arc::clone(form));
+    }
+    let row = forms::find(conn, org_id, version)?.ok_or_else(|| forms::missing(org_id))?;
+    let form = Arc::new(row.template()?);
+    let mut kept = lock();
+    if kept.len() >= MOST_PARSED {
+        kept.clear();
+    }
+    kept.insert(key, Arc::clone(&form));
+    Ok(form)
+}
+
+/// Parsed versions by organization, version and when it was saved.
+type ParsedForms = HashMap<(String, i32, NaiveDateTime), Arc<FormTemplate>>;
+static PARSED: OnceLock<Mutex<ParsedForms>> = OnceLock::new();
+/// Enough for every organization of a large instance; past it, the cache starts again.
+const MOST_PARSED: usize = 4096;
 
 /// The form in force. Every organization has one from the moment it is made.
 pub fn current(conn: &mut DbConn, org_id: &str) -> QueryResult<FormVersion> {
