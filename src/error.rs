@@ -280,6 +280,19 @@ impl From<diesel::r2d2::PoolError> for ApiError {
     }
 }
 
+impl From<crate::db::group_commit::GroupError> for ApiError {
+    fn from(e: crate::db::group_commit::GroupError) -> Self {
+        use crate::db::group_commit::GroupError;
+        match e {
+            GroupError::NotStored(_) => {
+                tracing::warn!(error = %e, "a write was not stored");
+                Self::Unavailable
+            }
+            GroupError::WriterStopped => Self::Internal(e.into()),
+        }
+    }
+}
+
 impl From<actix_web::error::BlockingError> for ApiError {
     fn from(e: actix_web::error::BlockingError) -> Self {
         Self::Internal(anyhow::anyhow!("blocking task failed: {e}"))

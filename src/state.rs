@@ -10,7 +10,8 @@ use crate::auth::flood_guard::FloodGuard;
 use crate::auth::hashing::PasswordWork;
 use crate::auth::{AuthUser, JwtKeys};
 use crate::clock::SharedClock;
-use crate::config::Settings;
+use crate::config::{DatabaseUrl, Settings};
+use crate::db::group_commit::GroupCommit;
 use crate::db::{ConnectionManager, DbConn, Pool};
 use crate::email::Mailer;
 use crate::error::ApiError;
@@ -32,6 +33,8 @@ pub struct AppState {
     pub passwords: PasswordWork,
     /// Work a handler leaves running after it has answered.
     pub detached: Detached,
+    /// Where the morning's many small writes share transactions, on SQLite.
+    grouped_writes: Option<GroupCommit>,
 }
 
 pub type SharedState = web::Data<AppState>;
@@ -50,6 +53,14 @@ impl AppState {
         mailer: Mailer,
     ) -> Self {
         let flood_guard = FloodGuard::new(settings.auth_requests_per_minute, clock.clone());
+        let grouped_writes = match settings.database_url {
+            // One transaction writes at a time there, so it pays to let it write many.
+            DatabaseUrl::Sqlite(_) => Some(GroupCommit::start(pool.clone())),
+            // The server commits concurrent transactions together already. Batches would
+            // hold the day locks and counter rows of many check-ins at once, and batches of
+            // several instances could then wait on each other in a circle.
+            DatabaseUrl::Postgres(_) => None,
+        };
         Self {
             settings,
             pool,
@@ -59,6 +70,7 @@ impl AppState {
             mailer,
             passwords: PasswordWork::per_core(),
             detached: Detached::default(),
+            grouped_writes,
         }
     }
 
@@ -74,6 +86,20 @@ impl AppState {
             work(&mut conn)
         })
         .await?
+    }
+
+    /// Runs a short write that makes its own transaction: on SQLite in the next group
+    /// commit's batch (see `db::group_commit`), answered once the batch is stored; on
+    /// PostgreSQL as `db` does.
+    pub async fn write_grouped<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        match &self.grouped_writes {
+            Some(grouped) => grouped.run(work).await,
+            None => self.db(work).await,
+        }
     }
 
     /// Runs one of the features' rules on the blocking pool for `user`, as the caller the

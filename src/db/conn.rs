@@ -14,25 +14,16 @@ pub enum DbConn {
 impl DbConn {
     /// A transaction that intends to write. On SQLite it starts with `BEGIN IMMEDIATE`, so a
     /// second writer waits for the busy timeout instead of failing when it upgrades its lock.
+    /// Inside a transaction already (a batch of the group commit) it is a savepoint of it.
     pub fn write_transaction<T, E, F>(&mut self, f: F) -> Result<T, E>
     where
         F: FnOnce(&mut DbConn) -> Result<T, E>,
         E: From<diesel::result::Error>,
     {
-        match self {
-            DbConn::Sqlite(c) => {
-                AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
-            }
-            DbConn::Postgres(c) => AnsiTransactionManager::begin_transaction(c)?,
-        }
+        self.begin_write()?;
         match f(self) {
             Ok(value) => {
-                if let Err(commit_error) =
-                    <DbConn as Connection>::TransactionManager::commit_transaction(self)
-                {
-                    let _ = <DbConn as Connection>::TransactionManager::rollback_transaction(self);
-                    return Err(commit_error.into());
-                }
+                self.commit_write()?;
                 Ok(value)
             }
             Err(error) => {
@@ -40,6 +31,52 @@ impl DbConn {
                 Err(error)
             }
         }
+    }
+
+    /// Begins what `write_transaction` runs in: a writing transaction, or a savepoint when
+    /// one is open already.
+    pub fn begin_write(&mut self) -> diesel::QueryResult<()> {
+        if self.in_transaction()? {
+            return <DbConn as Connection>::TransactionManager::begin_transaction(self);
+        }
+        match self {
+            DbConn::Sqlite(c) => {
+                AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
+            }
+            DbConn::Postgres(c) => AnsiTransactionManager::begin_transaction(c),
+        }
+    }
+
+    /// Commits what `begin_write` began; when the commit fails, it is rolled back.
+    pub fn commit_write(&mut self) -> diesel::QueryResult<()> {
+        if let Err(commit_error) =
+            <DbConn as Connection>::TransactionManager::commit_transaction(self)
+        {
+            let _ = <DbConn as Connection>::TransactionManager::rollback_transaction(self);
+            return Err(commit_error);
+        }
+        Ok(())
+    }
+
+    /// Rolls back whatever is open, after a panic left it in an unknown state.
+    pub fn abandon_transaction(&mut self) {
+        while matches!(self.in_transaction(), Ok(true)) {
+            if <DbConn as Connection>::TransactionManager::rollback_transaction(self).is_err() {
+                break;
+            }
+        }
+    }
+
+    fn in_transaction(&mut self) -> diesel::QueryResult<bool> {
+        let depth = match self {
+            DbConn::Sqlite(c) => {
+                AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
+            }
+            DbConn::Postgres(c) => {
+                AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
+            }
+        }?;
+        Ok(depth.is_some())
     }
 
     pub fn batch(&mut self, sql: &str) -> diesel::QueryResult<()> {

@@ -181,7 +181,7 @@ pub async fn submit(
     let given = parse_submit_body(body.into_inner())?;
     let now = calendar.now;
     let outcome = state
-        .db(move |conn| {
+        .write_grouped(move |conn| {
             Ok(checkins_service::submit(
                 conn,
                 &reporter(&user, &settings),

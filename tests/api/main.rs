@@ -8,6 +8,7 @@ mod checkins;
 mod cli;
 mod day_boundary;
 mod departments;
+mod durability;
 mod errors;
 mod exports;
 mod forms;
