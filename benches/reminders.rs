@@ -4,7 +4,7 @@
 //!
 //! cargo bench --bench reminders
 //! BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres cargo bench --bench reminders
-//! BENCH_SMTP_CONNECTIONS=64 (default: the service's default) and BENCH_MAILS=20000 (how many
+//! BENCH_SMTP_CONNECTIONS=16 (default: the service's default, 8) and BENCH_MAILS=20000 (how many
 //! of the pass's mails to time the delivery over).
 
 mod common;

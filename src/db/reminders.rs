@@ -358,21 +358,27 @@ pub fn insert_pass(conn: &mut DbConn, p: &PassRows<'_>) -> QueryResult<usize> {
                            AND l.start_date <= ? AND l.end_date >= ?) \
            AND (? = 'all' OR (? = 'org' AND (u.timezone IS NULL OR u.timezone = ?)) \
                 OR (? = 'only' AND u.timezone = ?)) \
-           {{skip_queued}} \
-         ON CONFLICT (dedupe_key) DO NOTHING"
+           {{re_plan}}"
     );
-    // Skips people who have the pass already, for a quick re-plan. Only then: on the first
-    // plan PostgreSQL would scan the rows this very statement inserts, once per person.
+    // Other planners of this pass wait until this transaction ends, then find it started.
+    // (`plan_staff_today` took the lock already; it is taken again, as a safeguard.)
+    lock_pass(conn, p.org_id, p.day, p.pass)?;
+    // A re-plan skips people who have the pass already, and leaves any other collision to
+    // the unique key. A first plan has nothing to collide with (no row of the pass exists,
+    // and no other planner of it can write one before this commits), so it is a plain
+    // INSERT: on PostgreSQL, ON CONFLICT costs a speculative insertion per row, and the
+    // NOT EXISTS would scan the rows this very statement inserts, once per person.
     let started = pass_started(conn, p.org_id, REMINDER, p.day, p.pass)?;
-    let skip_queued = if started {
+    let re_plan = if started {
         format!(
             "AND NOT EXISTS (SELECT 1 FROM outbox o \
-             WHERE o.dedupe_key = '{REMINDER}:' || u.id || ?)"
+             WHERE o.dedupe_key = '{REMINDER}:' || u.id || ?) \
+             ON CONFLICT (dedupe_key) DO NOTHING"
         )
     } else {
         String::new()
     };
-    let sql = sql.replace("{skip_queued}", &skip_queued);
+    let sql = sql.replace("{re_plan}", &re_plan);
     let prefix = format!("{}-", super::new_id());
     let suffix = pass_suffix(p.day, p.pass);
     macro_rules! run {
@@ -426,6 +432,23 @@ fn numbered(sql: &str) -> String {
         }
     }
     out
+}
+
+/// Makes the planners of one pass (an organization's day and pass, scheduled or on demand)
+/// take turns until the transaction ends, so that one never inserts a row of the pass while
+/// another is inserting. SQLite needs none: every writing transaction there holds the
+/// database alone.
+pub fn lock_pass(conn: &mut DbConn, org_id: &str, day: NaiveDate, pass: &str) -> QueryResult<()> {
+    let DbConn::Postgres(c) = conn else {
+        return Ok(());
+    };
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind::<diesel::sql_types::Text, _>(format!(
+            "{REMINDER}:{org_id}{}",
+            pass_suffix(day, pass)
+        ))
+        .execute(c)?;
+    Ok(())
 }
 
 /// Whether any row of this pass exists.

@@ -3,17 +3,16 @@
 //! the delivery job (`crate::jobs::delivery`) sends them with retries.
 
 mod queue;
+mod smtp;
 pub mod template;
 
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use lettre::message::{Mailbox, MultiPart};
-use lettre::transport::smtp::PoolConfig;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::Message;
 
 use crate::config::Settings;
 
@@ -22,13 +21,11 @@ pub use queue::{enqueue, enqueue_for_day, NewMail};
 /// Connections the SMTP pool keeps open by default; also how many mails the delivery job sends
 /// at once. `SMTP_CONNECTIONS` changes it.
 pub const SMTP_CONNECTIONS: u32 = crate::config::DEFAULT_SMTP_CONNECTIONS;
-/// How long one SMTP command may take before the connection counts as dead.
-const SMTP_COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub enum Mailer {
-    /// One pooled transport for the whole process.
+    /// One pool of SMTP connections for the whole process (see `smtp`).
     Smtp {
-        transport: AsyncSmtpTransport<Tokio1Executor>,
+        pool: Arc<smtp::SmtpPool>,
         from: Mailbox,
         /// For logs: the server without credentials.
         server: String,
@@ -100,12 +97,8 @@ impl Mailer {
         let from = parse_from(&settings.mail_from)?;
         match &settings.smtp_url {
             Some(url) => {
-                let (transport, server) = smtp_transport(url.expose(), settings.smtp_connections)?;
-                Ok(Mailer::Smtp {
-                    transport,
-                    from,
-                    server,
-                })
+                let (pool, server) = smtp_pool(url.expose(), settings.smtp_connections)?;
+                Ok(Mailer::Smtp { pool, from, server })
             }
             None => {
                 let dir = settings.data_dir.join("outbox");
@@ -172,11 +165,7 @@ impl Mailer {
     pub async fn send(&self, mail: &OutgoingMail) -> Result<(), SendError> {
         let message = self.build_message(mail)?;
         match self {
-            Mailer::Smtp { transport, .. } => transport
-                .send(message)
-                .await
-                .map(|_| ())
-                .map_err(|e| classify(&e)),
+            Mailer::Smtp { pool, .. } => pool.send(&message).await,
             Mailer::File { dir, .. } => {
                 let dir = dir.clone();
                 let id = mail.id.clone();
@@ -209,12 +198,9 @@ fn parse_from(mail_from: &str) -> anyhow::Result<Mailbox> {
     })
 }
 
-/// The pooled transport for `SMTP_URL`, and the server's name for logs. Errors name the
+/// The connection pool for `SMTP_URL`, and the server's name for logs. Errors name the
 /// setting and never carry the password.
-fn smtp_transport(
-    url: &str,
-    connections: u32,
-) -> anyhow::Result<(AsyncSmtpTransport<Tokio1Executor>, String)> {
+fn smtp_pool(url: &str, connections: u32) -> anyhow::Result<(Arc<smtp::SmtpPool>, String)> {
     let parsed = url::Url::parse(url).map_err(|e| {
         anyhow::anyhow!("SMTP_URL: not a URL ({e}); expected e.g. smtps://user:pass@host:465")
     })?;
@@ -226,15 +212,12 @@ fn smtp_transport(
             message.replace(&password, "***")
         }
     };
-    let builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-        .map_err(|e| anyhow::anyhow!("SMTP_URL: {}", hide(e.to_string())))?;
+    let server =
+        smtp::Server::from_url(&parsed).map_err(|e| anyhow::anyhow!("SMTP_URL: {}", hide(e)))?;
     if tokio::runtime::Handle::try_current().is_err() {
         anyhow::bail!("SMTP_URL: the SMTP connection pool needs a running async runtime");
     }
-    let transport = builder
-        .timeout(Some(SMTP_COMMAND_TIMEOUT))
-        .pool_config(PoolConfig::new().max_size(connections.max(1)))
-        .build();
+    let pool = smtp::SmtpPool::new(server, connections.max(1));
     let server = format!(
         "{}://{}:{}",
         parsed.scheme(),
@@ -243,7 +226,7 @@ fn smtp_transport(
             .port()
             .map_or_else(|| "default".to_string(), |p| p.to_string())
     );
-    Ok((transport, server))
+    Ok((pool, server))
 }
 
 /// 5xx means "not this mail, not ever", except for authentication replies: a wrong password

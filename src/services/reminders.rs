@@ -217,6 +217,9 @@ pub fn plan_staff(
     public_url: &str,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
+    // Keeps a first plan of the same pass, which inserts without ON CONFLICT, out meanwhile;
+    // taken before the bodies are stored, as `plan_staff_today` does.
+    db::lock_pass(conn, &org.id, day, pass)?;
     let done = db::already_queued(conn, &org.id, REMINDER, day, pass)?;
     let targets: Vec<&Target> = targets.iter().filter(|t| !done.contains(&t.id)).collect();
     if targets.is_empty() {
@@ -310,6 +313,9 @@ pub fn plan_staff_today(
     if exemption(settings, day, false).is_some() {
         return Ok(0);
     }
+    // Before the bodies: every planner of a pass takes this lock first, so none holds a body
+    // row another waits for while it waits for the lock.
+    db::lock_pass(conn, &org.id, day, pass)?;
     let link = checkin_link(public_url);
     let mut locales = Vec::new();
     for locale in template::LOCALES {

@@ -42,7 +42,7 @@ struct Object {
     name: String,
 }
 
-/// Tables, their columns and indexes, without the migrations' own bookkeeping.
+/// Tables, their columns, indexes and foreign keys, without the migrations' own bookkeeping.
 fn schema_objects(conn: &mut DbConn) -> BTreeSet<String> {
     let sql = match conn {
         DbConn::Sqlite(_) => {
@@ -50,6 +50,9 @@ fn schema_objects(conn: &mut DbConn) -> BTreeSet<String> {
              WHERE name NOT LIKE 'sqlite_%' AND name NOT LIKE '__diesel%' \
              UNION SELECT 'column:' || m.name || '.' || c.name FROM sqlite_master m \
                JOIN pragma_table_info(m.name) c \
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '__diesel%' \
+             UNION SELECT 'foreign_key:' || m.name || '.' || f.\"from\" || '->' || f.\"table\" \
+               FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f \
              WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '__diesel%'"
         }
         DbConn::Postgres(_) => {
@@ -59,7 +62,10 @@ fn schema_objects(conn: &mut DbConn) -> BTreeSet<String> {
                AND tablename NOT LIKE '__diesel%' \
              UNION SELECT 'column:' || table_name || '.' || column_name \
                FROM information_schema.columns WHERE table_schema = 'public' \
-               AND table_name NOT LIKE '__diesel%'"
+               AND table_name NOT LIKE '__diesel%' \
+             UNION SELECT 'foreign_key:' || conrelid::regclass::text || '.' || conname \
+               FROM pg_constraint WHERE contype = 'f' \
+               AND connamespace = 'public'::regnamespace"
         }
     };
     diesel::sql_query(sql)
