@@ -485,15 +485,22 @@ async fn closing_days_while_late_checkins_pour_in_loses_none() {
 
     let next = Arc::new(AtomicUsize::new(0));
     let done = Arc::new(AtomicUsize::new(0));
+    // The last third waits until every day was closed twice, so however fast check-ins are
+    // stored, closings run while they still come in.
+    let closed_twice = Arc::new(AtomicUsize::new(0));
     let mut clients = Vec::new();
     for _ in 0..CLIENTS {
         let (app, jobs, next, done) = (app.clone(), jobs.clone(), next.clone(), done.clone());
+        let closed_twice = closed_twice.clone();
         clients.push(tokio::spawn(async move {
             loop {
                 let i = next.fetch_add(1, Ordering::SeqCst);
                 let Some((token, day, answers)) = jobs.get(i) else {
                     return;
                 };
+                while i >= PEOPLE * 2 / 3 && closed_twice.load(Ordering::SeqCst) < DAYS.len() {
+                    tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+                }
                 let r = app
                     .put(
                         &format!("/api/v1/checkins/{day}"),
@@ -512,7 +519,7 @@ async fn closing_days_while_late_checkins_pour_in_loses_none() {
         .iter()
         .map(|day| {
             let (app, token, done) = (app.clone(), admin_token.clone(), done.clone());
-            let org_id = admin.org_id.clone();
+            let (org_id, closed_twice) = (admin.org_id.clone(), closed_twice.clone());
             tokio::spawn(async move {
                 while done.load(Ordering::SeqCst) < PEOPLE / 3 {
                     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
@@ -546,6 +553,9 @@ async fn closing_days_while_late_checkins_pour_in_loses_none() {
                     .await;
                     daily(&app, &token, day).await;
                     closings += 1;
+                    if closings == 2 {
+                        closed_twice.fetch_add(1, Ordering::SeqCst);
+                    }
                 }
                 closings
             })
