@@ -17,7 +17,7 @@ use super::{DbConn, Pool};
 const MOST_PER_BATCH: usize = 256;
 
 /// Why a job got no answer of its own.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum GroupError {
     /// No connection, or the batch's transaction could not begin or commit: nothing of the
     /// job was stored.
@@ -137,10 +137,6 @@ fn write_batch(conn: &mut DbConn, batch: Vec<Job>) {
         GroupError::NotStored(e.to_string())
     });
     for answer in answers {
-        answer(match &batch_result {
-            Ok(()) => Ok(()),
-            Err(GroupError::NotStored(why)) => Err(GroupError::NotStored(why.clone())),
-            Err(GroupError::WriterStopped) => Err(GroupError::WriterStopped),
-        });
+        answer(batch_result.clone());
     }
 }
