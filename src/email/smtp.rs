@@ -249,7 +249,14 @@ impl SmtpPool {
             .await
             .map_err(|_| SendError::Transient("the SMTP pool is closed".into()))?;
         let mut conn = self.checkout().await?;
-        let sent = conn.send(message.envelope(), &message.formatted()).await;
+        // A server that stops answering mid-mail must not hold the delivery pass: the mail
+        // is given up for now (and stays queued), the connection dropped.
+        let sent = tokio::time::timeout(
+            COMMAND_TIMEOUT,
+            conn.send(message.envelope(), &message.formatted()),
+        )
+        .await
+        .map_err(|_| self.no_answer())?;
         // lettre marks a connection broken on any error (and sends QUIT); only a sound one
         // is parked. Were this future dropped mid-send, `conn` would be dropped with it.
         if !conn.has_broken() {
@@ -278,14 +285,16 @@ impl SmtpPool {
         }
         tokio::time::timeout(COMMAND_TIMEOUT, self.server.open())
             .await
-            .unwrap_or_else(|_| {
-                Err(SendError::Transient(format!(
-                    "no answer from {}:{} within {} s",
-                    self.server.domain,
-                    self.server.port,
-                    COMMAND_TIMEOUT.as_secs()
-                )))
-            })
+            .unwrap_or_else(|_| Err(self.no_answer()))
+    }
+
+    fn no_answer(&self) -> SendError {
+        SendError::Transient(format!(
+            "no answer from {}:{} within {} s",
+            self.server.domain,
+            self.server.port,
+            COMMAND_TIMEOUT.as_secs()
+        ))
     }
 
     fn parked(&self) -> MutexGuard<'_, Vec<Parked>> {
