@@ -62,10 +62,17 @@ async fn end_every_session(
     person_id: String,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now();
-    let org_id = user.org_id().to_string();
     let ended = person_id.clone();
+    let caller_user = user.clone();
     state
-        .db(move |conn| Ok(sessions::sign_out_everywhere(conn, &org_id, &ended, now)?))
+        .db(move |conn| {
+            Ok(sessions::sign_out_everywhere(
+                conn,
+                &caller_user.caller(),
+                &ended,
+                now,
+            )?)
+        })
         .await?;
     tracing::info!(user_id = %user.id(), person_id = %person_id, "signed out everywhere");
     Ok(HttpResponse::NoContent().finish())

@@ -3,7 +3,9 @@
 
 use chrono::{DateTime, Duration, Utc};
 
+use crate::audit::{self, Target};
 use crate::db::{db_time, sessions, users, DbConn};
+use crate::services::Caller;
 
 /// How long a revoked token is kept past its expiry, for instances whose clocks lag.
 const KEPT_PAST_EXPIRY: Duration = Duration::hours(1);
@@ -27,21 +29,29 @@ pub fn log_out(
     Ok(())
 }
 
-/// Ends every session of the person `person_id` of `org_id`, on every device. Their
-/// invitation or reset link, if one is out, stops working too: it carries the same version.
+/// Ends every session of the person `person_id` in the caller's organization, on every
+/// device, and records who did it. Their invitation or reset link, if one is out, stops
+/// working too: it carries the same version.
 pub fn sign_out_everywhere(
     conn: &mut DbConn,
-    org_id: &str,
+    caller: &Caller<'_>,
     person_id: &str,
     now: DateTime<Utc>,
 ) -> Result<(), SessionError> {
-    let found = conn.write_transaction(|conn| {
-        users::bump_token_version(conn, org_id, person_id, db_time(now))
-    })?;
-    if !found {
-        return Err(SessionError::NotFound);
-    }
-    Ok(())
+    let org_id = &caller.org.id;
+    conn.write_transaction(|conn| {
+        let person = users::find_in_org(conn, org_id, person_id)?.ok_or(SessionError::NotFound)?;
+        if !users::bump_token_version(conn, org_id, person_id, db_time(now))? {
+            return Err(SessionError::NotFound);
+        }
+        let entry = caller.change(
+            "employees.sign_out_everywhere",
+            Target::person(&person),
+            db_time(now),
+        );
+        audit::record_change(conn, entry)?;
+        Ok(())
+    })
 }
 
 /// Forgets revoked tokens that have expired; returns how many.

@@ -83,6 +83,13 @@ function personRow(p, depts, reload) {
     h('div.actions',
       h('button.secondary.small', { id: `edit-${p.id}`, type: 'button', onclick: () => clear(extra, personForm(p, depts, reload)) }, t('edit')),
       h('button.secondary.small', { id: `leave-${p.id}`, type: 'button', onclick: () => leaveBox(p, extra) }, t('leave')),
+      h('button.secondary.small', { id: `sign-out-${p.id}`, type: 'button', onclick: async () => {
+        if (!confirm(t('sign_out_person_confirm', { name: p.name }))) return;
+        try {
+          await api('POST', path`/employees/${p.id}/sign-out-everywhere`);
+          clear(extra, banner(t('signed_out_person', { name: p.name }), 'ok'));
+        } catch (error) { clear(extra, banner(errorText(error), 'error')); }
+      } }, t('sign_out_everywhere')),
       p.active
         ? h('button.danger.small', { id: `deactivate-${p.id}`, type: 'button', onclick: async () => {
           if (!confirm(t('deactivate_confirm', { name: p.name }))) return;

@@ -27,7 +27,10 @@ const NAV = [
 
 const VIEWS = {
   checkin: checkinView,
-  history: historyView,
+  history: async (main) => {
+    await historyView(main);
+    main.append(sessionsCard());
+  },
   dashboard: dashboardView,
   people: peopleView,
   import: importView,
@@ -80,9 +83,31 @@ async function logout() {
   } catch {
     // Already ended, or the server cannot be reached: the token is forgotten here either way.
   }
+  forgetSession();
+}
+
+function forgetSession() {
   auth.clear();
   state.me = null;
   go('login');
+}
+
+/** Ending every session of one's own, for a phone that was lost or a shared computer. */
+function sessionsCard() {
+  const status = h('div.status', { role: 'status', 'aria-live': 'polite' });
+  return h('section.card#sessions',
+    h('h2', t('sessions_title')),
+    h('p.muted', t('sessions_hint')),
+    status,
+    h('button.secondary#sign-out-everywhere', { type: 'button', onclick: async () => {
+      if (!confirm(t('sign_out_everywhere_confirm'))) return;
+      try {
+        await api('POST', '/me/sign-out-everywhere');
+        forgetSession();
+      } catch (error) {
+        clear(status, banner(errorText(error), 'error'));
+      }
+    } }, t('sign_out_everywhere')));
 }
 
 function page(active, ...content) {

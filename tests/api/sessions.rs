@@ -99,6 +99,23 @@ async fn an_admin_signs_a_person_out_everywhere() {
         app.login(&staff.email, &staff.password).await.status,
         StatusCode::OK
     );
+    // The admin's act is in the audit log, on the person, with the admin as its actor.
+    let log = app
+        .get(
+            &format!("/api/v1/audit?kind=change&target_id={}", staff.id),
+            &admin_token,
+        )
+        .await;
+    assert_eq!(log.status, StatusCode::OK);
+    let ended: Vec<_> = log.body["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter(|e| e["action"] == "employees.sign_out_everywhere")
+        .collect();
+    assert_eq!(ended.len(), 1, "{}", log.body);
+    assert_eq!(ended[0]["actor"]["id"], admin.id.as_str());
+    assert_eq!(ended[0]["target"]["id"], staff.id.as_str());
 
     // Nobody of that id in the admin's organization: 404, and nothing changes elsewhere.
     let other = app.create_org("Other", "UTC").await;

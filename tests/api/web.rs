@@ -1863,3 +1863,59 @@ async fn a_date_in_the_address_cannot_send_the_browser_to_another_endpoint() {
     assert!(!exported, "{log}");
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_person_signs_out_everywhere_from_their_history_and_an_admin_does_it_for_them() {
+    let app = spawn_app().await;
+    let admin = app.create_org("Acme", "Asia/Shanghai").await;
+    let staff = app.add_person(&admin.org_id, "staff", None).await;
+    let driver = Driver::start().await;
+    let phone = driver.browser(360, 780).await;
+    let laptop = driver.browser(1024, 800).await;
+    phone.login(&app, &staff.email, &staff.password).await;
+    laptop.login(&app, &staff.email, &staff.password).await;
+
+    // From the phone's history page, after a confirmation: this device and every other.
+    phone.click("#nav-history").await;
+    phone.find("#history-list").await;
+    phone.assert_no_horizontal_scroll("the history page").await;
+    phone.click("#sign-out-everywhere").await;
+    phone.client.accept_alert().await.expect("the confirmation");
+    phone.find("#login-form").await;
+    let kept = phone.js("return localStorage.getItem('hc.token');").await;
+    assert_eq!(kept, Value::Null);
+    laptop.click("#nav-history").await;
+    laptop.find("#login-form").await;
+
+    // An admin ends the sessions of a person, from the people page on a phone.
+    laptop.login(&app, &staff.email, &staff.password).await;
+    let admin_phone = driver.browser(360, 780).await;
+    admin_phone.login(&app, &admin.email, &admin.password).await;
+    admin_phone.click("#nav-people").await;
+    let button = format!("#sign-out-{}", staff.id);
+    admin_phone.find(&button).await;
+    admin_phone
+        .assert_no_horizontal_scroll("the people page")
+        .await;
+    admin_phone.click(&button).await;
+    admin_phone
+        .client
+        .accept_alert()
+        .await
+        .expect("the confirmation");
+    admin_phone
+        .wait_text(
+            &format!("#person-{}", staff.id),
+            "signed out on every device",
+        )
+        .await;
+    // The laptop's next page meets a 401 and shows the login.
+    laptop.click("#nav-history").await;
+    laptop.find("#login-form").await;
+    // The admin's own session goes on.
+    admin_phone.click("#nav-departments").await;
+    admin_phone.find("#logout").await;
+    phone.close().await;
+    laptop.close().await;
+    admin_phone.close().await;
+}
