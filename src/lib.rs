@@ -15,6 +15,7 @@ pub mod import;
 pub mod invitations;
 pub mod jobs;
 pub mod markup;
+pub mod memory;
 pub mod people;
 pub mod private_files;
 pub mod problem;

@@ -40,6 +40,7 @@ impl Application {
     }
 
     pub fn build_with_clock(settings: Settings, clock: SharedClock) -> anyhow::Result<Self> {
+        crate::memory::release_large_blocks_at_once();
         let pool = prepare_database(&settings)?;
         warn_about_open_folders(&settings);
         let secret = load_or_create_secret(&settings)?;

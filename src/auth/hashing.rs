@@ -115,7 +115,6 @@ fn work_off(waiting: &Mutex<Receiver<Job>>) {
                 if std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)).is_err() {
                     tracing::error!("a password job panicked");
                 }
-                give_back_memory();
             }
             Err(_) => return,
         }
@@ -138,17 +137,6 @@ fn yield_to_other_work() {
         if failed {
             tracing::warn!("cannot lower the priority of a password thread");
         }
-    }
-}
-
-/// Hands the freed Argon2 memory back to the system. glibc keeps a freed 19 MiB block in the
-/// thread's arena for the next call, so without this the process held ~3 blocks per thread
-/// after a few logins and ~490 MiB after a storm (benches/login_storm.rs); with it, ~70 MiB.
-fn give_back_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only releases free memory of the allocator; it takes no pointers.
-    unsafe {
-        libc::malloc_trim(0);
     }
 }
 
