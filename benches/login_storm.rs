@@ -36,7 +36,7 @@ const SPRAY_ACCOUNTS: usize = 150;
 const PASSWORD: &str = "bench-password-42";
 const JWT_SECRET: &str = "bench-secret-bench-secret-bench-secret";
 /// How long the server is left alone after the storm before its memory is read again.
-const SETTLE: Duration = Duration::from_secs(3);
+const SETTLE: Duration = Duration::from_secs(6);
 
 fn secs_from_env(name: &str, default: u64) -> Duration {
     let secs = std::env::var(name)
