@@ -246,19 +246,25 @@ pub fn find_for_day(
         .optional()
 }
 
-/// The most recent check-in before `day`: the answers a "nothing changed" tap repeats.
-pub fn latest_before(
+/// The check-in of a person's day and their latest one before it (the answers a "nothing
+/// changed" tap repeats), in one query.
+pub fn on_and_before(
     conn: &mut DbConn,
     user_id: &str,
     day: NaiveDate,
-) -> QueryResult<Option<CheckinRow>> {
-    checkins::table
+) -> QueryResult<(Option<CheckinRow>, Option<CheckinRow>)> {
+    let mut newest_first = checkins::table
         .filter(checkins::user_id.eq(user_id))
-        .filter(checkins::day.lt(day))
+        .filter(checkins::day.le(day))
         .order(checkins::day.desc())
+        .limit(2)
         .select(CheckinRow::as_select())
-        .first(conn)
-        .optional()
+        .load(conn)?
+        .into_iter();
+    Ok(match newest_first.next() {
+        Some(on_day) if on_day.day == day => (Some(on_day), newest_first.next()),
+        before => (None, before),
+    })
 }
 
 /// A person's check-ins between two days (inclusive), newest first.

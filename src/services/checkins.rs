@@ -112,10 +112,11 @@ pub fn day(
         return Err(CheckinError::InFuture);
     }
     let standing = membership::standing(conn, &r.user.id, day, r.tz)?;
+    let (checkin, previous) = checkins::on_and_before(conn, &r.user.id, day)?;
     Ok(Day {
         form: forms::in_force(conn, &r.org.id)?.as_ref().clone(),
-        checkin: checkins::find_for_day(conn, &r.user.id, day)?,
-        previous: checkins::latest_before(conn, &r.user.id, day)?,
+        checkin,
+        previous,
         exemption: person_exemption(r.settings, day, standing),
         earliest_date: r.earliest_date(today),
     })

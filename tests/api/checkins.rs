@@ -70,6 +70,10 @@ async fn submit_today_then_see_it_in_today_and_history() {
         )
         .await;
     assert_eq!(tuesday.status, StatusCode::CREATED);
+    // Once today is in, it is the day's check-in and yesterday's stays `previous`.
+    let both = app.get("/api/v1/checkins/today", &token).await;
+    assert_eq!(both.body["checkin"]["id"], tuesday.body["id"]);
+    assert_eq!(both.body["previous"]["id"], r.body["id"]);
 
     let history = app.get("/api/v1/checkins", &token).await;
     assert_eq!(history.status, StatusCode::OK);
