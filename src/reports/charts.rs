@@ -101,6 +101,27 @@ fn shorten(text: &str, max: usize) -> String {
     }
 }
 
+/// One day of the trend.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TrendPoint {
+    pub date: NaiveDate,
+    pub expected: i64,
+    pub reported: i64,
+    pub abnormal: i64,
+}
+
+/// One department's bar of the daily chart.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DepartmentBar {
+    /// The department's id; empty for people without one.
+    pub id: String,
+    pub name: String,
+    /// People directly in the department, beside its sub-departments' bars.
+    pub direct: bool,
+    pub expected: i64,
+    pub reported: i64,
+}
+
 /// Maps a value from a domain onto a range of pixels.
 #[derive(Clone, Copy, Debug)]
 pub struct Scale {
@@ -168,6 +189,19 @@ const TOP: f64 = 72.0;
 /// Below the plot: the labels along its axis.
 const BOTTOM: f64 = 40.0;
 
+/// The trend's own layout.
+const TREND_HEIGHT: f64 = 360.0;
+const LEFT: f64 = 56.0;
+const RIGHT: f64 = 56.0;
+/// Date labels along the bottom, at most.
+const MAX_DATE_LABELS: usize = 10;
+
+/// The daily chart's own layout: a row per department.
+const ROW_HEIGHT: f64 = 28.0;
+const LABEL_WIDTH: f64 = 200.0;
+const BAR_AREA: f64 = 480.0;
+const LABEL_CHARS: usize = 28;
+
 fn open_svg(out: &mut String, width: f64, height: f64, lang: Lang, title: &str) {
     let _ = write!(
         out,
@@ -219,21 +253,6 @@ pub fn daily_subtitle(
     );
     out
 }
-
-/// One day of the trend.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct TrendPoint {
-    pub date: NaiveDate,
-    pub expected: i64,
-    pub reported: i64,
-    pub abnormal: i64,
-}
-
-const TREND_HEIGHT: f64 = 360.0;
-const LEFT: f64 = 56.0;
-const RIGHT: f64 = 56.0;
-/// Date labels along the bottom, at most.
-const MAX_DATE_LABELS: usize = 10;
 
 /// Reported % per day as a line (left axis) and abnormal people per day as bars (right
 /// axis). Every day has a bar, even of height zero; days when nobody was expected have no
@@ -427,23 +446,6 @@ pub fn trend_svg(points: &[TrendPoint], subtitle: &str, lang: Lang) -> String {
     out.push_str("</g></svg>");
     out
 }
-
-/// One department's bar of the daily chart.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DepartmentBar {
-    /// The department's id; empty for people without one.
-    pub id: String,
-    pub name: String,
-    /// People directly in the department, beside its sub-departments' bars.
-    pub direct: bool,
-    pub expected: i64,
-    pub reported: i64,
-}
-
-const ROW_HEIGHT: f64 = 28.0;
-const LABEL_WIDTH: f64 = 200.0;
-const BAR_AREA: f64 = 480.0;
-const LABEL_CHARS: usize = 28;
 
 /// Reported against expected per department, as horizontal bars: the expected bar in grey,
 /// the reported bar over it.
