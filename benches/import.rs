@@ -89,7 +89,7 @@ fn run(label: &str, url: DatabaseUrl, text: &str) -> anyhow::Result<()> {
     let stored: i64 = users::table
         .filter(users::org_id.eq(&org))
         .count()
-        .get_result(&mut conn)?;
+        .get_result(&mut *conn as &mut health_checkin::db::DbConn)?;
     anyhow::ensure!(stored == PEOPLE as i64 + 1, "stored {stored}");
     Ok(())
 }

@@ -89,7 +89,7 @@ fn seed(url: &DatabaseUrl) -> anyhow::Result<(String, Vec<String>)> {
         .filter(users::org_id.eq(&org_id))
         .filter(users::role.eq("staff"))
         .select((users::id, users::token_version))
-        .load(&mut conn)?;
+        .load(&mut *conn as &mut db::DbConn)?;
     let tokens = people
         .iter()
         .map(|(id, version)| {
@@ -210,7 +210,7 @@ fn stored_today(url: &DatabaseUrl, org_id: &str) -> anyhow::Result<i64> {
         .filter(checkins::org_id.eq(org_id))
         .filter(checkins::day.eq(today))
         .count()
-        .get_result(&mut conn)?)
+        .get_result(&mut *conn as &mut db::DbConn)?)
 }
 
 #[tokio::main]

@@ -29,7 +29,7 @@ pub mod sessions;
 pub mod stats;
 pub mod users;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use diesel::pg::PgConnection;
 use diesel::r2d2;
@@ -107,25 +107,58 @@ impl ConnectionManager {
 }
 
 impl r2d2::ManageConnection for ConnectionManager {
-    type Connection = DbConn;
+    type Connection = HeldConn;
     type Error = DbError;
 
-    fn connect(&self) -> Result<DbConn, DbError> {
-        self.establish()
+    fn connect(&self) -> Result<HeldConn, DbError> {
+        Ok(HeldConn {
+            conn: self.establish()?,
+            returned_at: None,
+        })
     }
 
-    /// A checkout asks the server whether the connection still stands. A SQLite connection
-    /// is an open file: nothing can end it from outside, so it is not asked.
-    fn is_valid(&self, conn: &mut DbConn) -> Result<(), DbError> {
-        match conn {
+    /// A checkout asks the server whether the connection still stands, unless it was in
+    /// use a moment ago: under load that saves a round trip per request, and a server that
+    /// went away within the moment fails one request, as it could right after any ping. A
+    /// SQLite connection is an open file: nothing can end it from outside, so it is not asked.
+    fn is_valid(&self, held: &mut HeldConn) -> Result<(), DbError> {
+        let fresh = held
+            .returned_at
+            .is_some_and(|at| at.elapsed() < TRUSTED_AFTER_USE);
+        match &mut held.conn {
             DbConn::Sqlite(_) => Ok(()),
-            DbConn::Postgres(_) => conn.batch("SELECT 1").map_err(DbError::from),
+            DbConn::Postgres(_) if fresh => Ok(()),
+            conn => conn.batch("SELECT 1").map_err(DbError::from),
         }
     }
 
-    fn has_broken(&self, conn: &mut DbConn) -> bool {
+    fn has_broken(&self, held: &mut HeldConn) -> bool {
         use diesel::connection::TransactionManager;
-        <DbConn as Connection>::TransactionManager::is_broken_transaction_manager(conn)
+        held.returned_at = Some(Instant::now());
+        <DbConn as Connection>::TransactionManager::is_broken_transaction_manager(&mut held.conn)
+    }
+}
+
+/// How long after its last use a pooled connection is taken without asking the server.
+const TRUSTED_AFTER_USE: Duration = Duration::from_secs(1);
+
+/// A connection as the pool keeps it: with when it was last given back.
+pub struct HeldConn {
+    conn: DbConn,
+    returned_at: Option<Instant>,
+}
+
+impl std::ops::Deref for HeldConn {
+    type Target = DbConn;
+
+    fn deref(&self) -> &DbConn {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for HeldConn {
+    fn deref_mut(&mut self) -> &mut DbConn {
+        &mut self.conn
     }
 }
 
