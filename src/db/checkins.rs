@@ -1,7 +1,9 @@
 //! Check-ins: one per person per local day; a correction moves the earlier answers to a revision.
 
 use chrono::{NaiveDate, NaiveDateTime};
+use diesel::backend::Backend;
 use diesel::prelude::*;
+use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 
 use super::schema::{checkin_revisions, checkins};
 use super::stats::{self, DayLock, Tally};
@@ -128,29 +130,39 @@ fn submit_once(
     // Before reading: a day being closed counts this check-in either fully or not at all.
     stats::lock_day(conn, &s.org_id, s.day, DayLock::Shared)?;
 
-    let Some(existing) = find_for_day(conn, &s.user_id, s.day)? else {
-        let placement = place(conn)?;
-        let row = CheckinRow {
-            id: new_id(),
-            org_id: s.org_id.clone(),
-            user_id: s.user_id.clone(),
-            day: s.day,
-            department_id: placement.department_id,
-            answers,
-            temperature: s.evaluation.temperature,
-            abnormal: s.evaluation.abnormal(),
-            abnormal_reasons: reasons,
-            revision: 1,
-            reason: reason.map(str::to_string),
-            submitted_by: s.submitted_by.clone(),
-            submitted_at: s.now,
-            updated_at: s.now,
-            expected: placement.expected,
-            form_version: s.form_version,
-        };
-        diesel::insert_into(checkins::table)
-            .values(&row)
-            .execute(conn)?;
+    // Most submissions are the day's first: the row is stored if none is, and only otherwise
+    // is the stored one read, which saves that read (a round trip) for the first.
+    let placement = match place(conn) {
+        Ok(placement) => placement,
+        Err(SubmitError::NotOwed(why)) => {
+            // Not owed, but a check-in stored earlier may still be corrected.
+            let Some(existing) = find_for_day(conn, &s.user_id, s.day)? else {
+                return Err(SubmitError::NotOwed(why));
+            };
+            return correct(conn, s, existing, answers, reasons, reason);
+        }
+        Err(other) => return Err(other),
+    };
+    let row = CheckinRow {
+        id: new_id(),
+        org_id: s.org_id.clone(),
+        user_id: s.user_id.clone(),
+        day: s.day,
+        department_id: placement.department_id,
+        answers,
+        temperature: s.evaluation.temperature,
+        abnormal: s.evaluation.abnormal(),
+        abnormal_reasons: reasons,
+        revision: 1,
+        reason: reason.map(str::to_string),
+        submitted_by: s.submitted_by.clone(),
+        submitted_at: s.now,
+        updated_at: s.now,
+        expected: placement.expected,
+        form_version: s.form_version,
+    };
+    let stored = IfAbsent(diesel::insert_into(checkins::table).values(&row)).execute(conn)?;
+    if stored == 1 {
         stats::add(
             conn,
             &row.org_id,
@@ -159,8 +171,41 @@ fn submit_once(
             Tally::of_checkin(row.expected, row.abnormal),
         )?;
         return Ok(SubmitOutcome::Created(row));
-    };
+    }
+    let existing = find_for_day(conn, &s.user_id, s.day)?.ok_or(SubmitError::LostRace)?;
+    correct(conn, s, existing, row.answers, row.abnormal_reasons, reason)
+}
 
+/// An insert that stores nothing where a row with the same key is stored already, as one
+/// statement each connection prepares once. (Diesel's `on_conflict_do_nothing` is not offered
+/// over both databases at once, and is prepared again on every run.)
+struct IfAbsent<I>(I);
+
+impl<I: QueryFragment<DB>, DB: Backend> QueryFragment<DB> for IfAbsent<I> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        self.0.walk_ast(out.reborrow())?;
+        out.push_sql(" ON CONFLICT DO NOTHING");
+        Ok(())
+    }
+}
+
+impl<I: QueryId> QueryId for IfAbsent<I> {
+    type QueryId = IfAbsent<I::QueryId>;
+    const HAS_STATIC_QUERY_ID: bool = I::HAS_STATIC_QUERY_ID;
+}
+
+impl<I, Conn> RunQueryDsl<Conn> for IfAbsent<I> {}
+
+/// The day's stored check-in given new answers: unchanged when they are the same, otherwise
+/// a new revision that keeps the earlier one.
+fn correct(
+    conn: &mut DbConn,
+    s: &Submission,
+    existing: CheckinRow,
+    answers: String,
+    reasons: String,
+    reason: Option<&str>,
+) -> Result<SubmitOutcome, SubmitError> {
     if existing.answers == answers {
         return Ok(SubmitOutcome::Unchanged(existing));
     }
