@@ -161,7 +161,8 @@ fn submit_once(
         expected: placement.expected,
         form_version: s.form_version,
     };
-    let stored = IfAbsent(diesel::insert_into(checkins::table).values(&row)).execute(conn)?;
+    let insert = || IfAbsent(diesel::insert_into(checkins::table).values(&row));
+    let stored = on_inner!(conn, |c| insert().execute(c))?;
     if stored == 1 {
         stats::add(
             conn,
@@ -283,12 +284,14 @@ pub fn find_for_day(
     user_id: &str,
     day: NaiveDate,
 ) -> QueryResult<Option<CheckinRow>> {
-    checkins::table
-        .filter(checkins::user_id.eq(user_id))
-        .filter(checkins::day.eq(day))
-        .select(CheckinRow::as_select())
-        .get_result(conn)
-        .optional()
+    on_inner!(conn, |c| {
+        checkins::table
+            .filter(checkins::user_id.eq(user_id))
+            .filter(checkins::day.eq(day))
+            .select(CheckinRow::as_select())
+            .get_result(c)
+            .optional()
+    })
 }
 
 /// The check-in of a person's day and their latest one before it (the answers a "nothing

@@ -70,13 +70,11 @@ pub fn current(conn: &mut DbConn, org_id: &str) -> QueryResult<FormRow> {
 /// The version in force and when it was saved: together they name its questions for good,
 /// as a saved version never changes.
 pub fn current_key(conn: &mut DbConn, org_id: &str) -> QueryResult<(i32, NaiveDateTime)> {
-    forms::table
+    let newest = forms::table
         .filter(forms::org_id.eq(org_id))
         .order(forms::version.desc())
-        .select((forms::version, forms::created_at))
-        .first(conn)
-        .optional()?
-        .ok_or_else(|| missing(org_id))
+        .select((forms::version, forms::created_at));
+    on_inner!(conn, |c| newest.first(c).optional())?.ok_or_else(|| missing(org_id))
 }
 
 /// The error of an organization without a form.

@@ -94,24 +94,29 @@ impl PersonStandings {
 /// one statement: every check-in asks.
 pub fn standing(conn: &mut DbConn, user_id: &str, day: NaiveDate, tz: Tz) -> QueryResult<Standing> {
     use super::schema::leaves;
-    let latest_change = membership_history::table
-        .filter(membership_history::user_id.eq(user_id))
-        .filter(membership_history::valid_from.lt(day_end_utc(tz, day)))
-        .order((
-            membership_history::valid_from.desc(),
-            membership_history::id.desc(),
-        ))
-        .select(membership_history::active)
-        .limit(1)
-        .single_value();
-    let on_leave = diesel::dsl::exists(
-        leaves::table
-            .filter(leaves::user_id.eq(user_id))
-            .filter(leaves::start_date.le(day))
-            .filter(leaves::end_date.ge(day)),
-    );
+    let latest_change = || {
+        membership_history::table
+            .filter(membership_history::user_id.eq(user_id))
+            .filter(membership_history::valid_from.lt(day_end_utc(tz, day)))
+            .order((
+                membership_history::valid_from.desc(),
+                membership_history::id.desc(),
+            ))
+            .select(membership_history::active)
+            .limit(1)
+            .single_value()
+    };
+    let on_leave = || {
+        diesel::dsl::exists(
+            leaves::table
+                .filter(leaves::user_id.eq(user_id))
+                .filter(leaves::start_date.le(day))
+                .filter(leaves::end_date.ge(day)),
+        )
+    };
     let (active, on_leave): (Option<bool>, bool) =
-        diesel::select((latest_change, on_leave)).get_result(conn)?;
+        on_inner!(conn, |c| diesel::select((latest_change(), on_leave()))
+            .get_result(c))?;
     Ok(match active {
         None => Standing::NotYetJoined,
         Some(false) => Standing::Inactive,

@@ -35,16 +35,18 @@ pub fn holder_of(
     user_id: &str,
     jti: &str,
 ) -> QueryResult<Option<(UserRow, OrganizationRow, bool)>> {
-    users::table
-        .inner_join(organizations::table)
-        .filter(users::id.eq(user_id))
-        .select((
-            UserRow::as_select(),
-            OrganizationRow::as_select(),
-            diesel::dsl::exists(revoked_tokens::table.find(jti.to_string())),
-        ))
-        .first(conn)
-        .optional()
+    on_inner!(conn, |c| {
+        users::table
+            .inner_join(organizations::table)
+            .filter(users::id.eq(user_id))
+            .select((
+                UserRow::as_select(),
+                OrganizationRow::as_select(),
+                diesel::dsl::exists(revoked_tokens::table.find(jti)),
+            ))
+            .first(c)
+            .optional()
+    })
 }
 
 /// Forgets revoked tokens that expired before `cutoff`: they are refused as expired anyway.
