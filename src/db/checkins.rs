@@ -10,8 +10,10 @@ use super::stats::{self, DayLock, Tally};
 use super::{is_unique_violation, new_id, DbConn};
 use crate::domain::Evaluation;
 
+/// A stored check-in. As an insert, every field is a bound value, `None` too (a NULL): an
+/// insert that may write `DEFAULT` is prepared again on every run.
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
-#[diesel(table_name = checkins)]
+#[diesel(table_name = checkins, treat_none_as_default_value = false)]
 pub struct CheckinRow {
     pub id: String,
     pub org_id: String,
@@ -161,8 +163,7 @@ fn submit_once(
         expected: placement.expected,
         form_version: s.form_version,
     };
-    let insert = || IfAbsent(diesel::insert_into(checkins::table).values(&row));
-    let stored = on_inner!(conn, |c| insert().execute(c))?;
+    let stored = on_inner!(conn, |c| first_of_day(&row).execute(c))?;
     if stored == 1 {
         stats::add(
             conn,
@@ -175,6 +176,15 @@ fn submit_once(
     }
     let existing = find_for_day(conn, &s.user_id, s.day)?.ok_or(SubmitError::LostRace)?;
     correct(conn, s, existing, row.answers, row.abnormal_reasons, reason)
+}
+
+/// The insert of a day's first check-in, which stores nothing when the day has one already.
+fn first_of_day(
+    row: &CheckinRow,
+) -> IfAbsent<
+    impl QueryFragment<diesel::sqlite::Sqlite> + QueryFragment<diesel::pg::Pg> + QueryId + '_,
+> {
+    IfAbsent(diesel::insert_into(checkins::table).values(row))
 }
 
 /// An insert that stores nothing where a row with the same key is stored already, as one
@@ -387,4 +397,39 @@ pub fn set_judgement(
         ))
         .execute(conn)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prepared_once<Q: QueryId>(_: &Q) -> bool {
+        Q::HAS_STATIC_QUERY_ID
+    }
+
+    #[test]
+    fn the_first_check_in_of_a_day_is_an_insert_prepared_once() {
+        let at = NaiveDate::from_ymd_opt(2020, 2, 3)
+            .and_then(|d| d.and_hms_opt(9, 0, 0))
+            .unwrap_or_default();
+        let row = CheckinRow {
+            id: new_id(),
+            org_id: "org".into(),
+            user_id: "person".into(),
+            day: at.date(),
+            department_id: None,
+            answers: "{}".into(),
+            temperature: None,
+            abnormal: false,
+            abnormal_reasons: "[]".into(),
+            revision: 1,
+            reason: None,
+            submitted_by: "person".into(),
+            submitted_at: at,
+            updated_at: at,
+            expected: true,
+            form_version: 1,
+        };
+        assert!(prepared_once(&first_of_day(&row)));
+    }
 }
