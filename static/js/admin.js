@@ -2,6 +2,7 @@
 // the department tree, the organization's settings.
 
 import { api, send, path } from './api.js';
+import { me } from './app.js';
 import { h, clear } from './dom.js';
 import { t, formatDate, errorText, problemText, problemLines } from './i18n.js';
 import { field, group, banner, clearErrors, showFieldErrors, showError, select } from './ui.js';
@@ -83,7 +84,8 @@ function personRow(p, depts, reload) {
     h('div.actions',
       h('button.secondary.small', { id: `edit-${p.id}`, type: 'button', onclick: () => clear(extra, personForm(p, depts, reload)) }, t('edit')),
       h('button.secondary.small', { id: `leave-${p.id}`, type: 'button', onclick: () => leaveBox(p, extra) }, t('leave')),
-      h('button.secondary.small', { id: `sign-out-${p.id}`, type: 'button', onclick: async () => {
+      // One's own sessions end from the history page, which also forgets this one.
+      p.id === me()?.id ? null : h('button.secondary.small', { id: `sign-out-${p.id}`, type: 'button', onclick: async () => {
         if (!confirm(t('sign_out_person_confirm', { name: p.name }))) return;
         try {
           await api('POST', path`/employees/${p.id}/sign-out-everywhere`);

@@ -1894,6 +1894,15 @@ async fn a_person_signs_out_everywhere_from_their_history_and_an_admin_does_it_f
     admin_phone.click("#nav-people").await;
     let button = format!("#sign-out-{}", staff.id);
     admin_phone.find(&button).await;
+    // Not on the admin's own row: their own sessions end from their history page.
+    let own = admin_phone
+        .js(&format!(
+            "return document.querySelector('#person-{} #sign-out-{}') === null \
+             && document.getElementById('person-{}') !== null;",
+            admin.id, admin.id, admin.id
+        ))
+        .await;
+    assert_eq!(own, json!(true));
     admin_phone
         .assert_no_horizontal_scroll("the people page")
         .await;
