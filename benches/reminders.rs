@@ -176,7 +176,7 @@ async fn run(label: &str, url: DatabaseUrl, dir: &std::path::Path) -> anyhow::Re
         close_interval_secs: 0,
         smtp_connections: connections,
         export_send_timeout_secs: health_checkin::config::DEFAULT_EXPORT_SEND_TIMEOUT_SECS,
-        static_dir: health_checkin::config::default_static_dir(),
+        static_dir: None,
         trusted_proxies: Default::default(),
         login_failures_per_client: health_checkin::config::DEFAULT_LOGIN_FAILURES_PER_CLIENT,
         auth_requests_per_minute: health_checkin::config::DEFAULT_AUTH_REQUESTS_PER_MINUTE,

@@ -291,7 +291,7 @@ async fn run(db_label: &str, url: DatabaseUrl, dir: &std::path::Path) -> anyhow:
         session_hours: 24,
         log_format: LogFormat::Pretty,
         delivery_interval_secs: 0,
-        static_dir: health_checkin::config::default_static_dir(),
+        static_dir: None,
         reminder_interval_secs: 0,
         close_interval_secs: 0,
         smtp_connections: 8,

@@ -114,7 +114,8 @@ pub struct Settings {
     /// Seconds an export waits for a client that stopped reading before it gives up.
     pub export_send_timeout_secs: u64,
     /// The web app's files, served at `/`.
-    pub static_dir: PathBuf,
+    /// The web app's files from this folder instead of those built into the binary.
+    pub static_dir: Option<PathBuf>,
     /// Our own proxies: only their forwarded headers name the client; empty trusts none.
     pub trusted_proxies: TrustedProxies,
     /// Failed logins from one client address in 15 minutes before it must wait.
@@ -122,12 +123,6 @@ pub struct Settings {
     /// Anonymous requests (log in, set a password, forgot password) one client may send per
     /// minute, at once or spread out, before the in-memory guard refuses them; 0 turns it off.
     pub auth_requests_per_minute: u32,
-}
-
-/// Where the web app's files are unless `HC_STATIC_DIR` says otherwise: the repository's
-/// `static/` folder, so `cargo run` and the tests serve it from any working directory.
-pub fn default_static_dir() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/static"))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -287,10 +282,7 @@ impl Settings {
                 "must be between 0 (off) and 3600",
             ));
         }
-        let static_dir = env("HC_STATIC_DIR")
-            .map(PathBuf::from)
-            .or(file.static_dir)
-            .unwrap_or_else(default_static_dir);
+        let static_dir = env("HC_STATIC_DIR").map(PathBuf::from).or(file.static_dir);
         let reminder_interval_secs = match env("HC_REMINDER_INTERVAL_SECS") {
             Some(raw) => raw
                 .parse()
@@ -509,11 +501,10 @@ mod tests {
     }
 
     #[test]
-    fn static_dir_defaults_to_the_repository_folder() {
-        assert_eq!(from_env(&[]).unwrap().static_dir, default_static_dir());
-        assert!(default_static_dir().ends_with("static"));
+    fn the_web_app_is_built_in_unless_a_folder_is_named() {
+        assert_eq!(from_env(&[]).unwrap().static_dir, None);
         let s = from_env(&[("HC_STATIC_DIR", "/srv/hc/static")]).unwrap();
-        assert_eq!(s.static_dir, PathBuf::from("/srv/hc/static"));
+        assert_eq!(s.static_dir, Some(PathBuf::from("/srv/hc/static")));
     }
 
     #[test]

@@ -150,7 +150,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
             })
             .configure(routes::configure)
             // After the API, so that its routes and its JSON 404 come first.
-            .configure(move |cfg| routes::pages::configure(cfg, &static_dir))
+            .configure(move |cfg| routes::pages::configure(cfg, static_dir.as_deref()))
             .default_service(web::to(routes::not_found))
     })
     .listen(listener)?

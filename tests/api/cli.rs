@@ -10,7 +10,12 @@ use serde_json::json;
 use crate::helpers::{binary, spawn_on, TestDb, JWT_SECRET};
 
 fn command(db: &TestDb) -> Command {
-    let mut cmd = Command::new(binary());
+    command_of(&binary(), db)
+}
+
+/// The binary at `program`, with the test database and nothing else from the environment.
+fn command_of(program: &std::path::Path, db: &TestDb) -> Command {
+    let mut cmd = Command::new(program);
     cmd.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("DATABASE_URL", db.url_string())
@@ -438,7 +443,11 @@ async fn private_data_is_for_the_owner_alone_and_an_open_folder_is_named() {
 
 /// Starts `serve` on the test database; returns the running child and its address.
 fn serve(db: &TestDb) -> (Killed, String) {
-    let child = command(db)
+    serve_with(command(db))
+}
+
+fn serve_with(mut command: Command) -> (Killed, String) {
+    let child = command
         .env("HC_BIND", "127.0.0.1:0")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -575,4 +584,69 @@ async fn every_acknowledged_check_in_survives_a_kill_in_the_middle_of_a_burst() 
             "{id}'s acknowledged check-in of {date} is lost: {day}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_copied_binary_serves_its_web_app_from_anywhere_and_a_named_folder_instead() {
+    let db = TestDb::new();
+    // The binary copied away from its source tree and started in another folder.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let copy = elsewhere.path().join("health-checkin");
+    std::fs::copy(binary(), &copy).expect("the binary is copied");
+    let mut started = command_of(&copy, &db);
+    started.current_dir(elsewhere.path());
+    let (_server, address) = serve_with(started);
+    let client = reqwest::Client::new();
+    let source = |name: &str| {
+        std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("static")
+                .join(name),
+        )
+        .expect("the source file")
+    };
+
+    for (path, file, kind) in [
+        ("/", "index.html", "text/html; charset=utf-8"),
+        ("/js/app.js", "js/app.js", "text/javascript; charset=utf-8"),
+        ("/app.css", "app.css", "text/css; charset=utf-8"),
+    ] {
+        let r = client.get(format!("{address}{path}")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        let headers = r.headers().clone();
+        assert_eq!(headers["content-type"], kind, "{path}");
+        assert!(headers.contains_key("content-security-policy"), "{path}");
+        let etag = headers["etag"].clone();
+        assert_eq!(r.bytes().await.unwrap(), source(file), "{path}");
+        // Unchanged since the browser's copy: nothing is sent again.
+        let again = client
+            .get(format!("{address}{path}"))
+            .header("if-none-match", etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{path}");
+    }
+    let missing = client
+        .get(format!("{address}/js/no-such-file.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    let body: serde_json::Value = missing.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "not_found", "{body}");
+
+    // HC_STATIC_DIR serves that folder instead of the built-in files.
+    let own = tempfile::tempdir().unwrap();
+    std::fs::write(
+        own.path().join("index.html"),
+        "<title>Our own pages</title>",
+    )
+    .unwrap();
+    let mut overridden = command_of(&copy, &db);
+    overridden.env("HC_STATIC_DIR", own.path());
+    let (_other, other) = serve_with(overridden);
+    let page = client.get(format!("{other}/")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert_eq!(page.text().await.unwrap(), "<title>Our own pages</title>");
 }

@@ -106,7 +106,7 @@ pub fn settings_for(db: &TestDb) -> Settings {
         log_format: LogFormat::Pretty,
         // Tests run delivery passes themselves, with the test clock.
         delivery_interval_secs: 0,
-        static_dir: health_checkin::config::default_static_dir(),
+        static_dir: None,
         // Tests plan reminder passes themselves too.
         reminder_interval_secs: 0,
         close_interval_secs: 0,
