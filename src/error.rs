@@ -97,6 +97,10 @@ pub struct ErrorDetail {
     /// problem as a code and its parameters.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<Vec<FieldDetail>>,
+    /// Only when something went wrong on the server's side: the request's id (also in the
+    /// `X-Request-Id` header), to quote when reporting it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 /// One field's problem, for a program or a page to say in its own words.
@@ -213,6 +217,10 @@ impl ApiError {
                     })
                     .collect()
             }),
+            request_id: match self {
+                Self::Internal(_) => crate::telemetry::request_id(),
+                _ => None,
+            },
         }
     }
 

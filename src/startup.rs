@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use actix_web::dev::{Server, Service};
+use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::{ErrorHandlers, NormalizePath, TrailingSlash};
 use actix_web::{web, App, HttpServer};
 
@@ -16,6 +17,8 @@ use crate::email::Mailer;
 use crate::jobs::{self, delivery, reminders};
 use crate::routes;
 use crate::state::AppState;
+use crate::telemetry;
+use tracing::Instrument;
 
 pub struct Application {
     port: u16,
@@ -134,17 +137,30 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
                 let method = req.method().clone();
                 // The path only: query strings may carry things that do not belong in logs.
                 let path = req.path().to_string();
-                let fut = srv.call(req);
+                let id = telemetry::request_id_from(
+                    req.headers()
+                        .get(telemetry::REQUEST_ID_HEADER)
+                        .and_then(|v| v.to_str().ok()),
+                );
+                let span = tracing::info_span!("request", request_id = %id);
+                let fut =
+                    telemetry::with_request_id(id.clone(), srv.call(req).instrument(span.clone()));
                 async move {
                     let mut res = fut.await?;
                     routes::pages::add_page_headers(&mut res);
-                    tracing::info!(
-                        %method,
-                        %path,
-                        status = res.status().as_u16(),
-                        ms = started.elapsed().as_millis() as u64,
-                        "request"
-                    );
+                    if let Ok(value) = HeaderValue::from_str(&id) {
+                        res.headers_mut()
+                            .insert(HeaderName::from_static(telemetry::REQUEST_ID_HEADER), value);
+                    }
+                    span.in_scope(|| {
+                        tracing::info!(
+                            %method,
+                            %path,
+                            status = res.status().as_u16(),
+                            ms = started.elapsed().as_millis() as u64,
+                            "request"
+                        )
+                    });
                     Ok(res)
                 }
             })

@@ -81,7 +81,10 @@ impl AppState {
         T: Send + 'static,
     {
         let pool = self.pool.clone();
+        // The request's span goes along, so that what the rules log carries its id.
+        let span = tracing::Span::current();
         web::block(move || {
+            let _request = span.enter();
             let mut conn = pool.get()?;
             work(&mut conn)
         })

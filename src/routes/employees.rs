@@ -582,6 +582,7 @@ pub fn import_response(report: ImportReport) -> HttpResponse {
             ),
             fields: None,
             details: None,
+            request_id: None,
         },
         created: 0,
         updated: 0,

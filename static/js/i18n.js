@@ -255,6 +255,7 @@ const en = {
   // errors
   error_network: 'The server cannot be reached. Check your connection and try again.',
   error_generic: 'Something went wrong ({status}).',
+  error_request_id: '(Request {id})',
   error_forbidden: 'You are not allowed to do this.',
   error_not_found: 'Not found.',
   error_rate: 'Too many attempts. Please wait a little and try again.',
@@ -507,6 +508,7 @@ const zh = {
   weekdays: ['周一', '周二', '周三', '周四', '周五', '周六', '周日'],
   error_network: '无法连接服务器，请检查网络后重试。',
   error_generic: '出错了（{status}）。',
+  error_request_id: '（请求编号 {id}）',
   error_forbidden: '您没有权限执行此操作。',
   error_not_found: '未找到。',
   error_rate: '尝试次数过多，请稍后再试。',
@@ -605,5 +607,8 @@ export function errorText(error) {
   if (error.status === 403 && !error.message) return t('error_forbidden');
   if (error.status === 429) return t('error_rate');
   if (error.status === 422 && Object.keys(error.problems || {}).length) return t('error_fields');
-  return error.message ? requestText(error.code, error.message, current) : t('error_generic', { status: error.status });
+  const text = error.message ? requestText(error.code, error.message, current) : t('error_generic', { status: error.status });
+  // A server-side failure names the request, for the person to quote when reporting it.
+  const id = error.body?.error?.request_id;
+  return id ? `${text} ${t('error_request_id', { id })}` : text;
 }

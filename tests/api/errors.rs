@@ -149,3 +149,70 @@ async fn api_answers_are_never_cached_sniffed_or_run_on_their_own() {
         );
     }
 }
+
+#[tokio::test]
+async fn every_answer_carries_a_request_id_and_a_500_names_it_in_its_body() {
+    let app = spawn_app().await;
+    let admin = app.create_org("Acme", "Asia/Shanghai").await;
+    let token = app.token_for(&admin).await;
+    let id_of = |r: &reqwest::Response| {
+        r.headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+
+    // Answers of every kind carry one, each its own.
+    let mut seen = Vec::new();
+    for path in ["/healthz", "/api/v1/me", "/api/v1/no-such-thing", "/"] {
+        let r = app
+            .client
+            .get(format!("{}{path}", app.address))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("answered");
+        let id = id_of(&r).unwrap_or_else(|| panic!("{path} has no X-Request-Id"));
+        assert!(!seen.contains(&id), "{path} repeats {id}");
+        seen.push(id);
+    }
+    // An id sent by a proxy is kept; one a log should not hold is replaced.
+    for (sent, kept) in [("lb-7f3a:42", true), ("two words", false)] {
+        let r = app
+            .client
+            .get(format!("{}/healthz", app.address))
+            .header("x-request-id", sent)
+            .send()
+            .await
+            .expect("answered");
+        assert_eq!(id_of(&r).as_deref() == Some(sent), kept, "{sent}");
+    }
+
+    // A 500 names the request in its body, as in its header, and nothing else of the cause.
+    let org_id = admin.org_id.clone();
+    app.with_db(move |conn| {
+        use diesel::prelude::*;
+        use health_checkin::db::schema::organizations;
+        diesel::update(organizations::table.find(&org_id))
+            .set(organizations::settings.eq(r#"{"reminder_times":["25:00"]}"#))
+            .execute(conn)
+            .expect("settings damaged")
+    })
+    .await;
+    let r = app
+        .client
+        .get(format!("{}/api/v1/organization", app.address))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let id = id_of(&r).expect("X-Request-Id");
+    let body: serde_json::Value = r.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "internal", "{body}");
+    assert_eq!(body["error"]["request_id"], id.as_str(), "{body}");
+    assert!(!body.to_string().contains("25:00"), "{body}");
+    // Other errors have none.
+    let missing = app.get("/api/v1/no-such-thing", &token).await;
+    assert!(missing.body["error"].get("request_id").is_none());
+}
