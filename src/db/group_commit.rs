@@ -63,11 +63,13 @@ impl GroupCommit {
         E: From<diesel::result::Error> + From<GroupError> + Send + 'static,
     {
         let (answer, answered) = tokio::sync::oneshot::channel::<Result<T, E>>();
+        // The request's span goes along, so that what the work logs carries its id.
+        let span = tracing::Span::current();
         let job: Job = Box::new(move |conn: Result<&mut DbConn, GroupError>| {
-            let outcome = match conn {
+            let outcome = span.in_scope(|| match conn {
                 Ok(conn) => conn.transaction(work),
                 Err(e) => Err(E::from(e)),
-            };
+            });
             Box::new(move |batch: Result<(), GroupError>| {
                 let _ = answer.send(match batch {
                     Err(e) if outcome.is_ok() => Err(E::from(e)),
