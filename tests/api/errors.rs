@@ -189,16 +189,7 @@ async fn every_answer_carries_a_request_id_and_a_500_names_it_in_its_body() {
     }
 
     // A 500 names the request in its body, as in its header, and nothing else of the cause.
-    let org_id = admin.org_id.clone();
-    app.with_db(move |conn| {
-        use diesel::prelude::*;
-        use health_checkin::db::schema::organizations;
-        diesel::update(organizations::table.find(&org_id))
-            .set(organizations::settings.eq(r#"{"reminder_times":["25:00"]}"#))
-            .execute(conn)
-            .expect("settings damaged")
-    })
-    .await;
+    app.damage_settings(&admin.org_id).await;
     let r = app
         .client
         .get(format!("{}/api/v1/organization", app.address))

@@ -344,6 +344,21 @@ impl TestApp {
     }
 
     /// Runs database work on the application's own pool.
+    /// Stores settings the server cannot read for an organization (a reminder at 25:00), as a
+    /// damaged row or a bad hand edit would leave them: its requests then fail with a 500.
+    pub async fn damage_settings(&self, org_id: &str) {
+        use diesel::prelude::*;
+        use health_checkin::db::schema::organizations;
+        let org_id = org_id.to_string();
+        self.with_db(move |conn| {
+            diesel::update(organizations::table.find(&org_id))
+                .set(organizations::settings.eq(r#"{"reminder_times":["25:00"]}"#))
+                .execute(conn)
+                .expect("settings damaged")
+        })
+        .await;
+    }
+
     pub async fn with_db<T: Send + 'static>(
         &self,
         work: impl FnOnce(&mut health_checkin::db::DbConn) -> T + Send + 'static,

@@ -703,15 +703,7 @@ async fn damaged_stored_settings_are_an_error_for_their_organization_only() {
     app.add_person(&healthy.org_id, "staff", None).await;
     let damaged = app.create_org("Broken", "Asia/Shanghai").await;
     let damaged_token = app.token_for(&damaged).await;
-    let org_id = damaged.org_id.clone();
-    app.with_db(move |conn| {
-        use health_checkin::db::schema::organizations;
-        diesel::update(organizations::table.find(&org_id))
-            .set(organizations::settings.eq(r#"{"reminder_times":["25:00"]}"#))
-            .execute(conn)
-            .expect("settings damaged")
-    })
-    .await;
+    app.damage_settings(&damaged.org_id).await;
     let r = app.get("/api/v1/organization", &damaged_token).await;
     assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{:?}", r.body);
     assert!(

@@ -1933,19 +1933,10 @@ async fn a_person_signs_out_everywhere_from_their_history_and_an_admin_does_it_f
 async fn a_server_failure_shows_the_request_id_to_quote() {
     let app = spawn_app().await;
     let admin = app.create_org("Acme", "Asia/Shanghai").await;
-    let org_id = admin.org_id.clone();
     let driver = Driver::start().await;
     let browser = driver.browser(1024, 800).await;
     browser.login(&app, &admin.email, &admin.password).await;
-    app.with_db(move |conn| {
-        use diesel::prelude::*;
-        use health_checkin::db::schema::organizations;
-        diesel::update(organizations::table.find(&org_id))
-            .set(organizations::settings.eq(r#"{"reminder_times":["25:00"]}"#))
-            .execute(conn)
-            .expect("settings damaged")
-    })
-    .await;
+    app.damage_settings(&admin.org_id).await;
     browser.click("#nav-settings").await;
     let text = browser.wait_text("main", "(Request ").await;
     let id = text
