@@ -288,6 +288,7 @@ async fn run(db_label: &str, url: DatabaseUrl, dir: &std::path::Path) -> anyhow:
         mail_from: "Bench <bench@localhost>".into(),
         public_url: "http://127.0.0.1".into(),
         jwt_secret: Some(Secret::new("bench-secret-bench-secret-bench-secret")),
+        jwt_secret_previous: None,
         session_hours: 24,
         log_format: LogFormat::Pretty,
         delivery_interval_secs: 0,

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::auth::jwt::{load_or_create_secret, JwtKeys};
+use crate::auth::jwt::load_keys;
 use crate::config::Settings;
 use crate::db;
 use crate::invitations::{Links, INVITATION_DAYS};
@@ -172,7 +172,7 @@ fn migrate(settings: &Settings) -> anyhow::Result<()> {
 
 fn org_create(settings: &Settings, new: NewOrganization) -> anyhow::Result<()> {
     let mut conn = db::connect_one(&settings.database_url)?;
-    let jwt = JwtKeys::new(&load_or_create_secret(settings)?);
+    let (jwt, _) = load_keys(settings, &mut conn, chrono::Utc::now().naive_utc())?;
     let created = create_organization(
         &mut conn,
         &jwt,
@@ -221,7 +221,7 @@ fn import_employees(
     };
     let text = people::read_import(bytes).map_err(in_file)?;
     let mut conn = db::connect_one(&settings.database_url)?;
-    let jwt = JwtKeys::new(&load_or_create_secret(settings)?);
+    let (jwt, _) = load_keys(settings, &mut conn, chrono::Utc::now().naive_utc())?;
     let links = Links::new(&jwt, &settings.public_url);
     let started = std::time::Instant::now();
     let options = ImportOptions { dry_run, invite };
@@ -284,6 +284,7 @@ fn remind(settings: Settings, date: Option<chrono::NaiveDate>) -> anyhow::Result
             mailer: &mailer,
             clock: &crate::clock::SystemClock,
             connections: settings.smtp_connections,
+            stopping: None,
         };
         let mut sent = 0;
         let mut failed = 0;

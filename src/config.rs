@@ -101,6 +101,9 @@ pub struct Settings {
     pub mail_from: String,
     pub public_url: String,
     pub jwt_secret: Option<Secret>,
+    /// The secret before the last rotation: tokens it signed are still accepted, none are
+    /// signed with it.
+    pub jwt_secret_previous: Option<Secret>,
     pub session_hours: i64,
     pub log_format: LogFormat,
     /// Seconds between passes of the mail delivery loop; 0 turns it off.
@@ -151,6 +154,7 @@ struct FileSettings {
     mail_from: Option<String>,
     public_url: Option<String>,
     jwt_secret: Option<Secret>,
+    jwt_secret_previous: Option<Secret>,
     session_hours: Option<i64>,
     log_format: Option<String>,
     delivery_interval_secs: Option<u64>,
@@ -239,10 +243,19 @@ impl Settings {
         }
         let public_url = public_url.trim_end_matches('/').to_string();
         let jwt_secret = env("JWT_SECRET").map(Secret::new).or(file.jwt_secret);
-        if let Some(secret) = &jwt_secret {
-            if secret.expose().len() < MIN_JWT_SECRET_BYTES {
+        let jwt_secret_previous = env("JWT_SECRET_PREVIOUS")
+            .map(Secret::new)
+            .or(file.jwt_secret_previous);
+        for (setting, secret) in [
+            ("JWT_SECRET", &jwt_secret),
+            ("JWT_SECRET_PREVIOUS", &jwt_secret_previous),
+        ] {
+            if secret
+                .as_ref()
+                .is_some_and(|s| s.expose().len() < MIN_JWT_SECRET_BYTES)
+            {
                 return Err(bad(
-                    "JWT_SECRET",
+                    setting,
                     format!("must be at least {MIN_JWT_SECRET_BYTES} bytes"),
                 ));
             }
@@ -375,6 +388,7 @@ impl Settings {
             mail_from,
             public_url,
             jwt_secret,
+            jwt_secret_previous,
             session_hours,
             log_format,
             delivery_interval_secs,
@@ -429,6 +443,8 @@ mod tests {
     fn short_jwt_secret_is_refused() {
         let err = from_env(&[("JWT_SECRET", "too-short")]).unwrap_err();
         assert_eq!(err.setting, "JWT_SECRET");
+        let err = from_env(&[("JWT_SECRET_PREVIOUS", "too-short")]).unwrap_err();
+        assert_eq!(err.setting, "JWT_SECRET_PREVIOUS");
     }
 
     #[test]
@@ -546,11 +562,16 @@ mod tests {
     fn secrets_are_redacted_in_debug_output() {
         let s = from_env(&[
             ("JWT_SECRET", "0123456789abcdef0123456789abcdef-secret"),
+            (
+                "JWT_SECRET_PREVIOUS",
+                "fedcba9876543210fedcba9876543210-before",
+            ),
             ("DATABASE_URL", "postgres://app:hunter2@db/hc"),
         ])
         .unwrap();
         let shown = format!("{s:?}");
         assert!(!shown.contains("0123456789abcdef"));
+        assert!(!shown.contains("fedcba9876543210"));
         assert!(!shown.contains("hunter2"));
         assert!(!s.database_url.redacted().contains("hunter2"));
     }

@@ -9,7 +9,7 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::{ErrorHandlers, NormalizePath, TrailingSlash};
 use actix_web::{web, App, HttpServer};
 
-use crate::auth::jwt::{load_or_create_secret, JwtKeys};
+use crate::auth::jwt::load_keys;
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::Settings;
 use crate::db::{self, Pool};
@@ -18,12 +18,65 @@ use crate::jobs::{self, delivery, reminders};
 use crate::routes;
 use crate::state::AppState;
 use crate::telemetry;
+use tokio::task::JoinHandle;
 use tracing::Instrument;
 
 pub struct Application {
     port: u16,
     server: Server,
     state: web::Data<AppState>,
+    jobs: Vec<JoinHandle<()>>,
+}
+
+/// How long stopping waits for the background jobs' runs under way, such as a mail batch's
+/// sends in flight (each at most `SEND_TIMEOUT`).
+const JOBS_STOP_WITHIN: std::time::Duration = std::time::Duration::from_secs(40);
+
+/// Starts the background jobs; an interval of 0 turns a job off (tests then run its passes
+/// themselves). Delivery runs on every instance, each claiming its own rows; the scheduled
+/// passes run on one instance at a time.
+fn spawn_jobs(
+    state: &web::Data<AppState>,
+    delivery_every: u64,
+    reminders_every: u64,
+    closing_every: u64,
+) -> Vec<JoinHandle<()>> {
+    let every = std::time::Duration::from_secs;
+    let mut handles = Vec::new();
+    if delivery_every > 0 {
+        handles.push(jobs::spawn_every(
+            "mail delivery",
+            every(delivery_every),
+            state.clone(),
+            delivery::delivery_pass,
+        ));
+    }
+    if reminders_every > 0 {
+        handles.push(jobs::spawn_on_one_instance(
+            "reminder passes",
+            jobs::REMINDER_PASSES,
+            every(reminders_every),
+            state.clone(),
+            reminders::plan_due_passes,
+        ));
+    }
+    if closing_every > 0 {
+        handles.push(jobs::spawn_on_one_instance(
+            "closing days",
+            jobs::CLOSING_DAYS,
+            every(closing_every),
+            state.clone(),
+            jobs::closing::close_past_days,
+        ));
+    }
+    handles.push(jobs::spawn_on_one_instance(
+        "forgetting what expired",
+        jobs::FORGETTING_EXPIRED,
+        jobs::expiry::EVERY,
+        state.clone(),
+        jobs::expiry::forget_expired,
+    ));
+    handles
 }
 
 /// Opens the database and brings its schema up to date.
@@ -46,7 +99,11 @@ impl Application {
         crate::memory::release_large_blocks_at_once();
         let pool = prepare_database(&settings)?;
         warn_about_open_folders(&settings);
-        let secret = load_or_create_secret(&settings)?;
+        let (jwt, secret_source) = {
+            let mut conn = pool.get()?;
+            load_keys(&settings, &mut conn, clock.now().naive_utc())?
+        };
+        tracing::info!(source = secret_source.describe(), "session signing secret");
         let mailer = Mailer::from_settings(&settings)?;
         tracing::info!(mailer = ?mailer, "mail backend");
         let listener = TcpListener::bind(&settings.bind)
@@ -55,50 +112,14 @@ impl Application {
         let delivery_every = settings.delivery_interval_secs;
         let reminders_every = settings.reminder_interval_secs;
         let closing_every = settings.close_interval_secs;
-        let state = web::Data::new(AppState::new(
-            settings,
-            pool,
-            clock,
-            JwtKeys::new(&secret),
-            mailer,
-        ));
+        let state = web::Data::new(AppState::new(settings, pool, clock, jwt, mailer));
         let server = run(listener, state.clone())?;
-        // 0 turns a job off; tests then run its passes themselves.
-        let every = std::time::Duration::from_secs;
-        if delivery_every > 0 {
-            jobs::spawn_every(
-                "mail delivery",
-                every(delivery_every),
-                state.clone(),
-                delivery::delivery_pass,
-            );
-        }
-        if reminders_every > 0 {
-            jobs::spawn_every(
-                "reminder passes",
-                every(reminders_every),
-                state.clone(),
-                reminders::plan_due_passes,
-            );
-        }
-        if closing_every > 0 {
-            jobs::spawn_every(
-                "closing days",
-                every(closing_every),
-                state.clone(),
-                jobs::closing::close_past_days,
-            );
-        }
-        jobs::spawn_every(
-            "forgetting what expired",
-            jobs::expiry::EVERY,
-            state.clone(),
-            jobs::expiry::forget_expired,
-        );
+        let jobs = spawn_jobs(&state, delivery_every, reminders_every, closing_every);
         Ok(Self {
             port,
             server,
             state,
+            jobs,
         })
     }
 
@@ -119,8 +140,47 @@ impl Application {
         matches!(count, Ok(0))
     }
 
+    /// Serves until SIGTERM or Ctrl-C. The server stops taking connections and finishes its
+    /// requests; the jobs take no new work, and a mail batch finishes the mails in flight and
+    /// gives the rest back for the next instance or start.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let state = self.state.clone();
+        let on_signal = tokio::spawn(async move {
+            stop_signal().await;
+            tracing::info!("stopping: background jobs take no new work");
+            state.stopping.begin();
+        });
+        let served = self.server.await;
+        self.state.stopping.begin();
+        let jobs = futures_util::future::join_all(self.jobs);
+        if tokio::time::timeout(JOBS_STOP_WITHIN, jobs).await.is_err() {
+            tracing::warn!("background jobs were still running when the process stopped");
+        }
+        on_signal.abort();
+        served
+    }
+}
+
+/// SIGTERM, or Ctrl-C (SIGINT), whichever comes first; the HTTP server hears them too.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = terminate.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
 

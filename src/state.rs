@@ -35,6 +35,8 @@ pub struct AppState {
     pub detached: Detached,
     /// Where the morning's many small writes share transactions, on SQLite.
     grouped_writes: Option<GroupCommit>,
+    /// Set when the process begins to stop; the background jobs watch it.
+    pub stopping: crate::jobs::Stopping,
 }
 
 pub type SharedState = web::Data<AppState>;
@@ -71,6 +73,7 @@ impl AppState {
             passwords: PasswordWork::per_core(),
             detached: Detached::default(),
             grouped_writes,
+            stopping: crate::jobs::Stopping::default(),
         }
     }
 

@@ -136,9 +136,9 @@ pub fn find_by_dedupe_key(conn: &mut DbConn, key: &str) -> QueryResult<Option<Ou
 /// Claims up to `limit` due rows for `token` until `lease_until` and returns them.
 ///
 /// Due: pending and `next_attempt_at <= now`, or sending with an expired lease (a sender that
-/// died). The UPDATE repeats the condition, so of two claimers racing for the same row only
-/// one changes it (PostgreSQL rechecks the WHERE after waiting for the other's row lock;
-/// SQLite runs one writer at a time). Each claim counts as an attempt, so a row whose sender
+/// died). On PostgreSQL the rows are locked as they are read, skipping those another claim
+/// has locked; the UPDATE repeats the condition all the same, so of two claimers racing for
+/// the same row only one changes it (SQLite runs one writer at a time). Each claim counts as an attempt, so a row whose sender
 /// keeps dying still runs out of attempts.
 pub fn claim_due(
     conn: &mut DbConn,
@@ -162,14 +162,27 @@ pub fn claim_due(
                 .select((outbox::id, outbox::next_attempt_at))
                 .limit(limit)
         };
-        let mut due_rows: Vec<(String, NaiveDateTime)> = first(PENDING)
-            .filter(outbox::next_attempt_at.le(now))
-            .load(c)?;
-        due_rows.extend(
-            first(SENDING)
-                .filter(outbox::lease_until.lt(now))
-                .load::<(String, NaiveDateTime)>(c)?,
-        );
+        let pending = first(PENDING).filter(outbox::next_attempt_at.le(now));
+        let abandoned = first(SENDING).filter(outbox::lease_until.lt(now));
+        let mut due_rows: Vec<(String, NaiveDateTime)> = match c {
+            // Rows that another instance's claim is taking are passed over, not waited for:
+            // several instances claim side by side, each its own rows.
+            DbConn::Postgres(pg) => {
+                let mut rows = pending.for_update().skip_locked().load(pg)?;
+                rows.extend(
+                    abandoned
+                        .for_update()
+                        .skip_locked()
+                        .load::<(String, NaiveDateTime)>(pg)?,
+                );
+                rows
+            }
+            DbConn::Sqlite(_) => {
+                let mut rows = pending.load(c)?;
+                rows.extend(abandoned.load::<(String, NaiveDateTime)>(c)?);
+                rows
+            }
+        };
         due_rows.sort_by_key(|(_, at)| *at);
         let candidates: Vec<String> = due_rows
             .into_iter()
@@ -247,6 +260,24 @@ pub fn mark_sent_many(
         outbox::status.eq(SENT),
         outbox::sent_at.eq(Some(now)),
         outbox::lease_until.eq(None::<NaiveDateTime>),
+    ))
+    .execute(conn)
+}
+
+/// Gives rows of one claim back untried, due at once, as if never claimed: the claim's
+/// attempt is taken back too. Returns how many were still held by the claim.
+pub fn release_many(conn: &mut DbConn, ids: &[String], token: &str) -> QueryResult<usize> {
+    diesel::update(
+        outbox::table
+            .filter(outbox::id.eq_any(ids))
+            .filter(outbox::claimed_by.eq(token))
+            .filter(outbox::status.eq(SENDING)),
+    )
+    .set((
+        outbox::status.eq(PENDING),
+        outbox::lease_until.eq(None::<NaiveDateTime>),
+        outbox::claimed_by.eq(None::<String>),
+        outbox::attempts.eq(outbox::attempts - 1),
     ))
     .execute(conn)
 }

@@ -229,6 +229,14 @@ diesel::joinable!(leaves -> users (user_id));
 diesel::joinable!(outbox -> organizations (org_id));
 diesel::joinable!(outbox -> users (user_id));
 
+diesel::table! {
+    instance_secrets (name) {
+        name -> Text,
+        value -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     departments,

@@ -13,7 +13,7 @@ use crate::clock::Clock;
 use crate::db::outbox::{self, OutboxRow};
 use crate::db::{db_time, new_id, DbConn, Pool};
 use crate::email::{Mailer, OutgoingMail, SendError};
-use crate::jobs::reminders;
+use crate::jobs::{reminders, Stopping};
 use crate::state::AppState;
 
 /// Rows claimed per pass at the least; a full batch makes the loop go again at once.
@@ -47,6 +47,8 @@ pub struct DeliveryReport {
     /// Not sent by this pass: the lease ran out first, the outcome could not be recorded, or
     /// it was no longer needed (a reminder for someone who has reported: `cancelled`).
     pub skipped: usize,
+    /// Given back untried because the process began to stop.
+    pub released: usize,
 }
 
 enum Outcome {
@@ -55,6 +57,8 @@ enum Outcome {
     Retrying,
     Failed,
     Skipped,
+    /// Not started because the process began to stop; given back with the batch's others.
+    Released(String),
 }
 
 /// The wait after `failures` failed tries (at least 1): one minute, doubling, at most 6 hours.
@@ -78,6 +82,8 @@ pub struct Delivery<'a> {
     pub mailer: &'a Mailer,
     pub clock: &'a dyn Clock,
     pub connections: u32,
+    /// When it has begun, mails not yet started are given back instead of sent.
+    pub stopping: Option<&'a Stopping>,
 }
 
 impl<'a> Delivery<'a> {
@@ -88,6 +94,7 @@ impl<'a> Delivery<'a> {
             mailer: &state.mailer,
             clock: state.clock.as_ref(),
             connections: state.settings.smtp_connections,
+            stopping: Some(&state.stopping),
         }
     }
 
@@ -178,9 +185,32 @@ pub async fn deliver(delivery: &Delivery<'_>) -> anyhow::Result<DeliveryReport> 
             }
         }
     }
+    let released: Vec<String> = outcomes
+        .iter()
+        .filter_map(|o| match o {
+            Outcome::Released(id) => Some(id.clone()),
+            _ => None,
+        })
+        .collect();
+    if !released.is_empty() {
+        let (ids, token) = (released.clone(), token.clone());
+        match delivery
+            .db(move |c| outbox::release_many(c, &ids, &token))
+            .await
+        {
+            Ok(given_back) => {
+                report.released = given_back;
+                tracing::info!(mails = given_back, "stopping: unsent mails given back");
+            }
+            // Their lease runs out and they are sent after it.
+            Err(e) => {
+                tracing::error!(error = %e, mails = released.len(), "could not give back unsent mails")
+            }
+        }
+    }
     for outcome in outcomes {
         match outcome {
-            Outcome::SentUnrecorded(_) => {}
+            Outcome::SentUnrecorded(_) | Outcome::Released(_) => {}
             Outcome::Retrying => report.retrying += 1,
             Outcome::Failed => report.failed += 1,
             Outcome::Skipped => report.skipped += 1,
@@ -190,6 +220,9 @@ pub async fn deliver(delivery: &Delivery<'_>) -> anyhow::Result<DeliveryReport> 
 }
 
 async fn deliver_one(delivery: &Delivery<'_>, row: OutboxRow, token: &str) -> Outcome {
+    if delivery.stopping.is_some_and(Stopping::has_begun) {
+        return Outcome::Released(row.id);
+    }
     // A row that waited in this batch past its lease may already belong to another sender.
     if row
         .lease_until

@@ -650,3 +650,70 @@ async fn a_copied_binary_serves_its_web_app_from_anywhere_and_a_named_folder_ins
     assert_eq!(page.status(), StatusCode::OK);
     assert_eq!(page.text().await.unwrap(), "<title>Our own pages</title>");
 }
+
+/// SIGTERM while a slow relay takes a batch of mails one at a time: the process stops within
+/// seconds, the mail in flight is sent and recorded, and the rest are pending again, due at
+/// once and with no attempt counted, instead of waiting out a lease.
+#[tokio::test]
+async fn on_sigterm_mail_in_flight_is_finished_and_the_rest_given_back() {
+    let smtp = crate::smtp::TestSmtp::start();
+    smtp.slow_down(std::time::Duration::from_millis(1500));
+    let db = Arc::new(TestDb::new());
+    let app = spawn_on(db.clone(), crate::helpers::monday_morning()).await;
+    let admin = app.create_org("Acme", "Asia/Shanghai").await;
+    let token = app.token_for(&admin).await;
+    for n in 0..6 {
+        let r = app
+            .post_as(
+                "/api/v1/employees",
+                &token,
+                &json!({"email": format!("p{n}@acme.test"), "name": format!("Person {n}")}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    }
+    let queued = "SELECT COUNT(*) AS n FROM outbox WHERE kind = 'invitation'";
+    assert_eq!(app.count_rows(queued).await, 6);
+
+    let child = command(&db)
+        .env("HC_BIND", "127.0.0.1:0")
+        .env("SMTP_URL", format!("smtp://127.0.0.1:{}", smtp.port()))
+        .env("SMTP_CONNECTIONS", "1")
+        .env("HC_DELIVERY_INTERVAL_SECS", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut child = Killed(child);
+    let mut lines = Lines::of(&mut child.0);
+    lines.wait_for("listening on");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while smtp.begun() == 0 {
+        assert!(std::time::Instant::now() < deadline, "no mail was begun");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let pid = i32::try_from(child.0.id()).unwrap();
+    // SAFETY: sends a signal to our own child process, which is still running.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let stopped_at = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            stopped_at.elapsed() < std::time::Duration::from_secs(30),
+            "still running 30 s after SIGTERM"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "{status:?}");
+
+    let received = smtp.received().len() as i64;
+    assert!((1..6).contains(&received), "{received} received");
+    let sent = "SELECT COUNT(*) AS n FROM outbox WHERE kind = 'invitation' AND status = 'sent'";
+    assert_eq!(app.count_rows(sent).await, received);
+    let given_back = "SELECT COUNT(*) AS n FROM outbox WHERE kind = 'invitation' \
+                      AND status = 'pending' AND claimed_by IS NULL AND lease_until IS NULL \
+                      AND attempts = 0";
+    assert_eq!(app.count_rows(given_back).await, 6 - received);
+}

@@ -102,6 +102,7 @@ pub fn settings_for(db: &TestDb) -> Settings {
         mail_from: "Health Check-in <no-reply@test.local>".into(),
         public_url: "http://127.0.0.1:8080".into(),
         jwt_secret: Some(health_checkin::config::Secret::new(JWT_SECRET)),
+        jwt_secret_previous: None,
         session_hours: 24 * 7,
         log_format: LogFormat::Pretty,
         // Tests run delivery passes themselves, with the test clock.

@@ -58,6 +58,7 @@ fn report(claimed: usize, sent: usize, retrying: usize, failed: usize) -> Delive
         retrying,
         failed,
         skipped: 0,
+        released: 0,
     }
 }
 

@@ -8,7 +8,7 @@
 use std::collections::HashSet;
 use std::io;
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
 
@@ -29,6 +29,10 @@ struct Shared {
     received: Mutex<Vec<ReceivedMail>>,
     /// Recipients answered with 550.
     rejected: Mutex<HashSet<String>>,
+    /// How long each message waits before it is accepted, in milliseconds.
+    delay_ms: AtomicU64,
+    /// Messages whose DATA has begun, accepted or not yet.
+    begun: AtomicU64,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -69,12 +73,27 @@ impl Handler for Recorder {
         response::OK
     }
 
+    fn data_start(
+        &mut self,
+        _domain: &str,
+        _from: &str,
+        _is8bit: bool,
+        _to: &[String],
+    ) -> Response {
+        self.shared.begun.fetch_add(1, Ordering::SeqCst);
+        response::OK
+    }
+
     fn data(&mut self, buf: &[u8]) -> io::Result<()> {
         self.data.extend_from_slice(buf);
         Ok(())
     }
 
     fn data_end(&mut self) -> Response {
+        let delay = self.shared.delay_ms.load(Ordering::SeqCst);
+        if delay > 0 {
+            thread::sleep(std::time::Duration::from_millis(delay));
+        }
         lock(&self.shared.received).push(ReceivedMail {
             from: self.from.clone(),
             to: std::mem::take(&mut self.to),
@@ -136,6 +155,17 @@ impl TestSmtp {
 
     pub fn received(&self) -> Vec<ReceivedMail> {
         lock(&self.shared.received).clone()
+    }
+
+    /// From now on, take this long over each message before accepting it.
+    pub fn slow_down(&self, per_message: std::time::Duration) {
+        let ms = u64::try_from(per_message.as_millis()).unwrap_or(u64::MAX);
+        self.shared.delay_ms.store(ms, Ordering::SeqCst);
+    }
+
+    /// Messages whose sending has begun, accepted or still under way.
+    pub fn begun(&self) -> u64 {
+        self.shared.begun.load(Ordering::SeqCst)
     }
 
     /// From now on, answer 550 when this address is given as a recipient.
