@@ -181,6 +181,7 @@ async fn run(label: &str, url: DatabaseUrl, dir: &std::path::Path) -> anyhow::Re
         trusted_proxies: Default::default(),
         login_failures_per_client: health_checkin::config::DEFAULT_LOGIN_FAILURES_PER_CLIENT,
         auth_requests_per_minute: health_checkin::config::DEFAULT_AUTH_REQUESTS_PER_MINUTE,
+        metrics_token: None,
     };
     let mailer = Mailer::from_settings(&settings)?;
     let state = AppState::new(

@@ -300,6 +300,7 @@ async fn run(db_label: &str, url: DatabaseUrl, dir: &std::path::Path) -> anyhow:
         trusted_proxies: Default::default(),
         login_failures_per_client: health_checkin::config::DEFAULT_LOGIN_FAILURES_PER_CLIENT,
         auth_requests_per_minute: health_checkin::config::DEFAULT_AUTH_REQUESTS_PER_MINUTE,
+        metrics_token: None,
     };
     let app = Application::build(settings)?;
     let pool = app.state().pool.clone();

@@ -126,6 +126,8 @@ pub struct Settings {
     /// Anonymous requests (log in, set a password, forgot password) one client may send per
     /// minute, at once or spread out, before the in-memory guard refuses them; 0 turns it off.
     pub auth_requests_per_minute: u32,
+    /// When set, `/metrics` answers only requests that bear it.
+    pub metrics_token: Option<Secret>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -166,9 +168,12 @@ struct FileSettings {
     trusted_proxies: Option<String>,
     login_failures_per_client: Option<u32>,
     auth_requests_per_minute: Option<u32>,
+    metrics_token: Option<Secret>,
 }
 
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
+/// Long enough not to be guessed by a scraper's neighbours.
+pub const MIN_METRICS_TOKEN_BYTES: usize = 16;
 /// A connection sends a mail in a few round trips (TCP_NODELAY, see `email::smtp`): 8 deliver
 /// well over 1,000 mails/s to a fast relay, and stay within what relays allow one client.
 pub const DEFAULT_SMTP_CONNECTIONS: u32 = 8;
@@ -379,6 +384,18 @@ impl Settings {
                 format!("must be between 0 (off) and {MAX_AUTH_REQUESTS_PER_MINUTE}"),
             ));
         }
+        let metrics_token = env("HC_METRICS_TOKEN")
+            .map(Secret::new)
+            .or(file.metrics_token);
+        if metrics_token
+            .as_ref()
+            .is_some_and(|t| t.expose().len() < MIN_METRICS_TOKEN_BYTES)
+        {
+            return Err(bad(
+                "HC_METRICS_TOKEN",
+                format!("must be at least {MIN_METRICS_TOKEN_BYTES} bytes"),
+            ));
+        }
         Ok(Self {
             bind,
             data_dir,
@@ -400,6 +417,7 @@ impl Settings {
             trusted_proxies,
             login_failures_per_client,
             auth_requests_per_minute,
+            metrics_token,
         })
     }
 }

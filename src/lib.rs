@@ -16,6 +16,7 @@ pub mod invitations;
 pub mod jobs;
 pub mod markup;
 pub mod memory;
+pub mod metrics;
 pub mod people;
 pub mod private_files;
 pub mod problem;

@@ -69,6 +69,15 @@ fn spawn_jobs(
             jobs::closing::close_past_days,
         ));
     }
+    handles.push(jobs::spawn_every(
+        "metrics upkeep",
+        std::time::Duration::from_secs(5),
+        state.clone(),
+        |state| async move {
+            state.metrics.upkeep();
+            Ok(jobs::Ran::Idle)
+        },
+    ));
     handles.push(jobs::spawn_on_one_instance(
         "forgetting what expired",
         jobs::FORGETTING_EXPIRED,
@@ -188,11 +197,12 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
     let static_dir = state.settings.static_dir.clone();
     let server = HttpServer::new(move || {
         let static_dir = static_dir.clone();
+        let metrics = state.metrics.clone();
         App::new()
             .app_data(state.clone())
             .wrap(ErrorHandlers::new().default_handler(routes::json_errors))
             .wrap(NormalizePath::new(TrailingSlash::Trim))
-            .wrap_fn(|req, srv| {
+            .wrap_fn(move |req, srv| {
                 let started = Instant::now();
                 let method = req.method().clone();
                 // The path only: query strings may carry things that do not belong in logs.
@@ -205,8 +215,17 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
                 let span = tracing::info_span!("request", request_id = %id);
                 let fut =
                     telemetry::with_request_id(id.clone(), srv.call(req).instrument(span.clone()));
+                let metrics = metrics.clone();
                 async move {
                     let mut res = fut.await?;
+                    // The pattern, not the path: ids in paths would make a series each.
+                    let route = res.request().match_pattern();
+                    metrics.request(
+                        method.as_str(),
+                        route.as_deref().unwrap_or("unmatched"),
+                        res.status().as_u16(),
+                        started.elapsed().as_secs_f64(),
+                    );
                     routes::pages::add_page_headers(&mut res);
                     if let Ok(value) = HeaderValue::from_str(&id) {
                         res.headers_mut()

@@ -37,6 +37,7 @@ pub struct AppState {
     grouped_writes: Option<GroupCommit>,
     /// Set when the process begins to stop; the background jobs watch it.
     pub stopping: crate::jobs::Stopping,
+    pub metrics: std::sync::Arc<crate::metrics::Metrics>,
 }
 
 pub type SharedState = web::Data<AppState>;
@@ -74,6 +75,7 @@ impl AppState {
             detached: Detached::default(),
             grouped_writes,
             stopping: crate::jobs::Stopping::default(),
+            metrics: Default::default(),
         }
     }
 
@@ -84,11 +86,14 @@ impl AppState {
         T: Send + 'static,
     {
         let pool = self.pool.clone();
+        let metrics = self.metrics.clone();
         // The request's span goes along, so that what the rules log carries its id.
         let span = tracing::Span::current();
         web::block(move || {
             let _request = span.enter();
+            let waiting = metrics.waiting_for_connection();
             let mut conn = pool.get()?;
+            drop(waiting);
             work(&mut conn)
         })
         .await?

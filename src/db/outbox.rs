@@ -329,3 +329,32 @@ pub fn mark_cancelled(conn: &mut DbConn, id: &str, token: &str, why: &str) -> Qu
         .execute(conn)?;
     Ok(changed == 1)
 }
+
+/// Rows not sent (pending, sending, failed) by status and kind. Each status is read on its
+/// own, along the `(status, next_attempt_at)` index, so the sent rows of past months are
+/// never counted.
+pub fn unsent_counts(conn: &mut DbConn) -> QueryResult<Vec<(String, String, i64)>> {
+    let mut counts = Vec::new();
+    for status in [PENDING, SENDING, FAILED] {
+        let kinds: Vec<(String, i64)> = outbox::table
+            .filter(outbox::status.eq(status))
+            .group_by(outbox::kind)
+            .select((outbox::kind, diesel::dsl::count_star()))
+            .load(conn)?;
+        counts.extend(
+            kinds
+                .into_iter()
+                .map(|(kind, n)| (status.to_string(), kind, n)),
+        );
+    }
+    Ok(counts)
+}
+
+/// When the oldest pending row became due, if one is due at `now`.
+pub fn oldest_due(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Option<NaiveDateTime>> {
+    outbox::table
+        .filter(outbox::status.eq(PENDING))
+        .filter(outbox::next_attempt_at.le(now))
+        .select(diesel::dsl::min(outbox::next_attempt_at))
+        .first(conn)
+}

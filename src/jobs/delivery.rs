@@ -115,7 +115,11 @@ impl<'a> Delivery<'a> {
 
 /// One pass with the server's pool, mailer and clock (see `deliver`).
 pub async fn deliver_due(state: &AppState) -> anyhow::Result<DeliveryReport> {
-    deliver(&Delivery::of(state)).await
+    let report = deliver(&Delivery::of(state)).await?;
+    state
+        .metrics
+        .mails(report.sent, report.failed, report.retrying, report.released);
+    Ok(report)
 }
 
 /// One pass: claims up to a batch of due mails and sends them. Uses the given clock, so

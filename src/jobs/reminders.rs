@@ -138,10 +138,14 @@ pub fn plan_due(
 pub async fn run_due_passes(state: &AppState) -> anyhow::Result<Vec<Planned>> {
     let now = state.clock.now();
     let public_url = state.settings.public_url.clone();
-    state
+    let planned = state
         .db(move |c| Ok(plan_due(c, now, &public_url)?))
         .await
-        .map_err(|e| anyhow::anyhow!("planning reminder passes: {e}"))
+        .map_err(|e| anyhow::anyhow!("planning reminder passes: {e}"))?;
+    for pass in planned.iter().filter(|p| p.queued > 0) {
+        state.metrics.reminder_pass(pass.queued);
+    }
+    Ok(planned)
 }
 
 /// One run of the reminder scheduler: the passes due now, planned.

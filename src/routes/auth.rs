@@ -104,7 +104,8 @@ pub async fn login(
     // The password check is slow on purpose: it runs on the password threads, found or not.
     let account = password_check
         .run(move || accounts::check_login(found, &password))
-        .await??;
+        .await?
+        .inspect_err(|_| state.metrics.failed_login())?;
     let account = state
         .db(move |conn| Ok(accounts::logged_in(conn, &attempt, limits, account)?))
         .await?;

@@ -193,8 +193,16 @@ pub async fn submit(
         })
         .await?;
     let response = match outcome {
-        SubmitOutcome::Created(row) => HttpResponse::Created().json(Checkin::from(row)),
-        SubmitOutcome::Corrected(row) | SubmitOutcome::Unchanged(row) => {
+        SubmitOutcome::Created(row) => {
+            state.metrics.checkin("created");
+            HttpResponse::Created().json(Checkin::from(row))
+        }
+        SubmitOutcome::Corrected(row) => {
+            state.metrics.checkin("corrected");
+            HttpResponse::Ok().json(Checkin::from(row))
+        }
+        SubmitOutcome::Unchanged(row) => {
+            state.metrics.checkin("unchanged");
             HttpResponse::Ok().json(Checkin::from(row))
         }
     };

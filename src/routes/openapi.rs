@@ -31,6 +31,15 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+        components.add_security_scheme(
+            "metrics_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("the value of HC_METRICS_TOKEN, when it is set"))
+                    .build(),
+            ),
+        );
     }
 }
 
@@ -135,6 +144,7 @@ impl Modify for CommonResponses {
     paths(
         health::healthz,
         health::readyz,
+        health::metrics,
         auth::login,
         auth::set_password,
         auth::forgot_password,

@@ -17,6 +17,7 @@ pub mod departments;
 pub mod forms;
 pub mod invitations;
 pub mod limits;
+pub mod operations;
 pub mod organization;
 pub mod people;
 pub mod reminders;

@@ -116,6 +116,7 @@ pub fn settings_for(db: &TestDb) -> Settings {
         trusted_proxies: Default::default(),
         login_failures_per_client: health_checkin::config::DEFAULT_LOGIN_FAILURES_PER_CLIENT,
         auth_requests_per_minute: health_checkin::config::DEFAULT_AUTH_REQUESTS_PER_MINUTE,
+        metrics_token: None,
     }
 }
 

@@ -19,6 +19,7 @@ mod invitations;
 mod limits;
 mod mail;
 mod messages;
+mod metrics;
 mod migrations;
 mod names;
 mod numbers;

@@ -1,0 +1,249 @@
+//! What an operator's Prometheus scrapes at `/metrics`: request latency by route, the
+//! database pool, the outbox and mail, reminder passes, check-ins and failed logins.
+//!
+//! Each application has its own recorder rather than the process-wide one, so that several
+//! applications in one process (the tests) count apart.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+use metrics::{Counter, Key, KeyName, Label, Level, Metadata, Recorder, SharedString, Unit};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle, PrometheusRecorder};
+
+/// Request latency buckets in seconds: most answers take milliseconds; exports take seconds.
+const LATENCY_BUCKETS: &[f64] = &[
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+];
+
+const REQUEST_SECONDS: &str = "hc_http_request_duration_seconds";
+const CHECKINS: &str = "hc_checkins_total";
+const FAILED_LOGINS: &str = "hc_failed_logins_total";
+const MAILS: &str = "hc_mails_total";
+const REMINDER_PASSES: &str = "hc_reminder_passes_planned_total";
+const REMINDERS: &str = "hc_reminders_queued_total";
+const POOL_CONNECTIONS: &str = "hc_db_pool_connections";
+const POOL_MAX: &str = "hc_db_pool_max_connections";
+const POOL_WAITING: &str = "hc_db_pool_waiting";
+const OUTBOX_ROWS: &str = "hc_outbox_rows";
+const OUTBOX_OVERDUE: &str = "hc_outbox_oldest_due_seconds";
+
+static METADATA: Metadata<'static> =
+    Metadata::new(module_path!(), Level::INFO, Some(module_path!()));
+
+/// What the outbox holds now, read when scraped.
+#[derive(Debug, Default)]
+pub struct OutboxGauges {
+    /// Rows not sent (pending, sending, failed) by status and kind.
+    pub rows: Vec<(String, String, i64)>,
+    /// How long the oldest pending row has been due, in seconds; 0 when none is.
+    pub oldest_due_secs: i64,
+}
+
+/// The database pool now.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolGauges {
+    pub open: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
+pub struct Metrics {
+    recorder: PrometheusRecorder,
+    handle: PrometheusHandle,
+    failed_logins: Counter,
+    /// Callers waiting for a pooled connection now.
+    pool_waiting: Arc<AtomicI64>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let builder = PrometheusBuilder::new();
+        // The buckets are constant and valid; a refusal would only leave summaries instead.
+        let builder = match builder.set_buckets(LATENCY_BUCKETS) {
+            Ok(with_buckets) => with_buckets,
+            Err(_) => PrometheusBuilder::new(),
+        };
+        let recorder = builder.build_recorder();
+        let handle = recorder.handle();
+        let text = SharedString::const_str;
+        let name = KeyName::from_const_str;
+        recorder.describe_histogram(
+            name(REQUEST_SECONDS),
+            Some(Unit::Seconds),
+            text("Time to answer a request, by method, route pattern and status."),
+        );
+        for (counter, help) in [
+            (CHECKINS, "Check-ins stored, by outcome: created, corrected or unchanged."),
+            (FAILED_LOGINS, "Logins refused for a wrong e-mail or password."),
+            (MAILS, "Mails handled by delivery, by outcome: sent, failed (given up), retried, released (given back at a stop)."),
+            (REMINDER_PASSES, "Reminder passes planned that queued at least one mail."),
+            (REMINDERS, "Reminders and digests queued by reminder passes."),
+        ] {
+            recorder.describe_counter(name(counter), None, text(help));
+        }
+        for (gauge, unit, help) in [
+            (
+                POOL_CONNECTIONS,
+                None,
+                "Database connections of the pool, by state: in_use or idle.",
+            ),
+            (
+                POOL_MAX,
+                None,
+                "The most database connections the pool opens.",
+            ),
+            (
+                POOL_WAITING,
+                None,
+                "Requests waiting for a database connection.",
+            ),
+            (
+                OUTBOX_ROWS,
+                None,
+                "Outbox rows not sent, by status (pending, sending, failed) and kind.",
+            ),
+            (
+                OUTBOX_OVERDUE,
+                Some(Unit::Seconds),
+                "How long the oldest pending outbox row has been due.",
+            ),
+        ] {
+            recorder.describe_gauge(name(gauge), unit, text(help));
+        }
+        let failed_logins =
+            recorder.register_counter(&Key::from_static_name(FAILED_LOGINS), &METADATA);
+        Self {
+            recorder,
+            handle,
+            failed_logins,
+            pool_waiting: Arc::new(AtomicI64::new(0)),
+        }
+    }
+
+    fn counter(&self, name: &'static str, label: (&'static str, &'static str)) -> Counter {
+        let key = Key::from_parts(name, vec![Label::from_static_parts(label.0, label.1)]);
+        self.recorder.register_counter(&key, &METADATA)
+    }
+
+    /// One answered request; `route` is the matched pattern, never the path itself, so
+    /// that ids in paths do not make a series each.
+    pub fn request(&self, method: &str, route: &str, status: u16, seconds: f64) {
+        let key = Key::from_parts(
+            REQUEST_SECONDS,
+            vec![
+                Label::new("method", method.to_string()),
+                Label::new("route", route.to_string()),
+                Label::new("status", status.to_string()),
+            ],
+        );
+        self.recorder
+            .register_histogram(&key, &METADATA)
+            .record(seconds);
+    }
+
+    pub fn checkin(&self, outcome: &'static str) {
+        self.counter(CHECKINS, ("outcome", outcome)).increment(1);
+    }
+
+    pub fn failed_login(&self) {
+        self.failed_logins.increment(1);
+    }
+
+    pub fn mails(&self, sent: usize, failed: usize, retried: usize, released: usize) {
+        for (outcome, n) in [
+            ("sent", sent),
+            ("failed", failed),
+            ("retried", retried),
+            ("released", released),
+        ] {
+            if n > 0 {
+                self.counter(MAILS, ("outcome", outcome))
+                    .increment(n as u64);
+            }
+        }
+    }
+
+    pub fn reminder_pass(&self, queued: usize) {
+        self.recorder
+            .register_counter(&Key::from_static_name(REMINDER_PASSES), &METADATA)
+            .increment(1);
+        self.recorder
+            .register_counter(&Key::from_static_name(REMINDERS), &METADATA)
+            .increment(queued as u64);
+    }
+
+    /// Counts a caller waiting for a pooled connection until the guard is dropped.
+    pub fn waiting_for_connection(&self) -> WaitingGuard {
+        self.pool_waiting.fetch_add(1, Ordering::Relaxed);
+        WaitingGuard(self.pool_waiting.clone())
+    }
+
+    /// The exposition text, with the gauges read now.
+    pub fn render(&self, pool: PoolGauges, outbox: &OutboxGauges) -> String {
+        let gauge = |name: &'static str, labels: Vec<Label>, value: f64| {
+            self.recorder
+                .register_gauge(&Key::from_parts(name, labels), &METADATA)
+                .set(value);
+        };
+        gauge(
+            POOL_CONNECTIONS,
+            vec![Label::new("state", "in_use")],
+            f64::from(pool.open.saturating_sub(pool.idle)),
+        );
+        gauge(
+            POOL_CONNECTIONS,
+            vec![Label::new("state", "idle")],
+            f64::from(pool.idle),
+        );
+        gauge(POOL_MAX, vec![], f64::from(pool.max));
+        gauge(
+            POOL_WAITING,
+            vec![],
+            self.pool_waiting.load(Ordering::Relaxed).max(0) as f64,
+        );
+        for status in ["pending", "sending", "failed"] {
+            // Every status is shown, at 0 too, so that an alert on it has a series to read.
+            let mut kinds: Vec<&(String, String, i64)> =
+                outbox.rows.iter().filter(|(s, _, _)| s == status).collect();
+            kinds.sort_by(|a, b| a.1.cmp(&b.1));
+            if kinds.is_empty() {
+                gauge(
+                    OUTBOX_ROWS,
+                    vec![Label::new("status", status), Label::new("kind", "all")],
+                    0.0,
+                );
+            }
+            for (_, kind, n) in kinds {
+                gauge(
+                    OUTBOX_ROWS,
+                    vec![
+                        Label::new("status", status),
+                        Label::new("kind", kind.clone()),
+                    ],
+                    *n as f64,
+                );
+            }
+        }
+        gauge(OUTBOX_OVERDUE, vec![], outbox.oldest_due_secs.max(0) as f64);
+        self.handle.render()
+    }
+
+    /// Moves recorded latencies into their buckets; without a scrape they would pile up.
+    pub fn upkeep(&self) {
+        self.handle.run_upkeep();
+    }
+}
+
+pub struct WaitingGuard(Arc<AtomicI64>);
+
+impl Drop for WaitingGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
