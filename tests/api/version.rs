@@ -1,4 +1,5 @@
-//! One version and one set of facts: Cargo, the binary, the OpenAPI document and the README.
+//! One version and one set of facts: Cargo, the binary, the OpenAPI document, the README and
+//! the changelog.
 
 use std::process::Command;
 
@@ -11,13 +12,13 @@ fn readme() -> String {
         .expect("README.md is readable")
 }
 
-/// The highest `- X.Y.Z:` entry of the README's changelog.
-fn newest_changelog_version(readme: &str) -> String {
-    let changelog = readme
-        .split("\n## Changelog\n")
-        .nth(1)
-        .expect("the README has a Changelog section");
-    let changelog = changelog.split("\n## ").next().unwrap_or(changelog);
+fn changelog() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/CHANGELOG.md"))
+        .expect("CHANGELOG.md is readable")
+}
+
+/// The highest `- X.Y.Z:` entry of the changelog.
+fn newest_changelog_version(changelog: &str) -> String {
     let mut versions: Vec<(u64, u64, u64)> = changelog
         .lines()
         .filter_map(|line| line.strip_prefix("- ")?.split_once(':'))
@@ -37,7 +38,11 @@ fn newest_changelog_version(readme: &str) -> String {
 #[tokio::test]
 async fn cargo_the_binary_the_openapi_document_and_the_changelog_name_one_version() {
     let version = env!("CARGO_PKG_VERSION");
-    assert_eq!(newest_changelog_version(&readme()), version);
+    assert_eq!(newest_changelog_version(&changelog()), version);
+    assert!(
+        readme().contains("(CHANGELOG.md)"),
+        "the README links to the changelog"
+    );
 
     let app = spawn_app().await;
     let doc = app
@@ -59,7 +64,7 @@ async fn cargo_the_binary_the_openapi_document_and_the_changelog_name_one_versio
 
 #[test]
 fn the_newest_changelog_entry_is_the_highest_version_not_the_last_line() {
-    let text = "# x\n\n## Changelog\n\n- 0.9.0: a\n- 0.10.0: b\n  - 1.0.0: a sub-item\n- Later: c\n\n## Next\n- 2.0.0: not the changelog\n";
+    let text = "# Changelog\n\n- 0.9.0: a\n- 0.10.0: b\n  - 1.0.0: a sub-item\n- Later: c\n";
     assert_eq!(newest_changelog_version(text), "0.10.0");
 }
 
