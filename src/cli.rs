@@ -1,4 +1,5 @@
-//! The command line: serve (the default), migrate, org create, import-employees, remind, demo.
+//! The command line: serve (the default), migrate, org create, import-employees, remind, demo,
+//! doctor, backup.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -58,6 +59,14 @@ pub enum Command {
         #[arg(long)]
         date: Option<chrono::NaiveDate>,
     },
+    /// Check the settings, the database, mail, the data folder and the signing secret, and
+    /// name the setting of each problem; exits non-zero when one would stop the service.
+    Doctor,
+    /// Copy the SQLite database to a new file while the service runs (PostgreSQL: pg_dump).
+    Backup {
+        /// The file to write; it must not exist yet.
+        path: PathBuf,
+    },
     /// Seed a demo organization, print its logins, then serve.
     Demo {
         /// Seed and print the logins, but do not serve.
@@ -98,6 +107,8 @@ pub fn run() -> ExitCode {
     };
     telemetry::init(settings.log_format);
     let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Doctor => return doctor(&settings, cli.config.as_deref()),
+        Command::Backup { path } => backup(&settings, &path),
         Command::Serve => serve(settings),
         Command::Migrate => migrate(&settings),
         Command::Org(OrgCommand::Create {
@@ -159,6 +170,33 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
         app.run_until_stopped().await?;
         Ok(())
     })
+}
+
+fn doctor(settings: &Settings, config_file: Option<&std::path::Path>) -> ExitCode {
+    let findings = actix_web::rt::System::new()
+        .block_on(async { crate::doctor::examine(settings, config_file).await });
+    if crate::doctor::report(&findings) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn backup(settings: &Settings, path: &std::path::Path) -> anyhow::Result<()> {
+    let bytes = db::backup::backup(&settings.database_url, path)?;
+    println!(
+        "backup written to {} ({:.1} MiB)",
+        path.display(),
+        bytes as f64 / (1024.0 * 1024.0)
+    );
+    if let crate::config::DatabaseUrl::Sqlite(live) = &settings.database_url {
+        println!(
+            "to restore: stop the service, delete {0}-wal and {0}-shm, copy the backup over {0} \
+             and start again",
+            live.display()
+        );
+    }
+    Ok(())
 }
 
 fn migrate(settings: &Settings) -> anyhow::Result<()> {

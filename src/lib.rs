@@ -8,6 +8,7 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod doctor;
 pub mod domain;
 pub mod email;
 pub mod error;

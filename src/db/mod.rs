@@ -27,6 +27,7 @@ macro_rules! on_inner {
 
 pub mod attempts;
 pub mod audit;
+pub mod backup;
 pub mod checkins;
 mod conn;
 pub mod departments;
@@ -245,6 +246,58 @@ pub fn run_migrations(conn: &mut DbConn) -> Result<Vec<String>, DbError> {
             result
         }
     }
+}
+
+/// How the database's schema stands against the migrations built into this binary.
+#[derive(Debug)]
+pub struct MigrationState {
+    pub applied: usize,
+    /// Built in and not applied yet: the next start applies them.
+    pub pending: Vec<String>,
+    /// Applied but not built in: a newer version wrote this schema.
+    pub unknown: Vec<String>,
+}
+
+/// Reads the schema's state without changing anything.
+pub fn migration_state(conn: &mut DbConn) -> Result<MigrationState, DbError> {
+    use diesel::migration::MigrationSource;
+    fn state<DB, C>(
+        c: &mut C,
+        source: EmbeddedMigrations,
+    ) -> Result<MigrationState, Box<dyn std::error::Error + Send + Sync>>
+    where
+        DB: diesel::backend::Backend,
+        C: MigrationHarness<DB>,
+        EmbeddedMigrations: MigrationSource<DB>,
+    {
+        let built_in: Vec<String> = MigrationSource::<DB>::migrations(&source)?
+            .iter()
+            .map(|m| m.name().version().to_string())
+            .collect();
+        let applied: Vec<String> = c
+            .applied_migrations()?
+            .iter()
+            .map(|v| v.to_string())
+            .collect();
+        Ok(MigrationState {
+            applied: applied.len(),
+            pending: built_in
+                .iter()
+                .filter(|m| !applied.contains(m))
+                .cloned()
+                .collect(),
+            unknown: applied
+                .iter()
+                .filter(|m| !built_in.contains(m))
+                .cloned()
+                .collect(),
+        })
+    }
+    match conn {
+        DbConn::Sqlite(c) => state(c, SQLITE_MIGRATIONS),
+        DbConn::Postgres(c) => state(c, POSTGRES_MIGRATIONS),
+    }
+    .map_err(|e| DbError::Migrate(e.to_string()))
 }
 
 /// A UTC instant as stored: both databases keep microseconds, so the rest is dropped up front.

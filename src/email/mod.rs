@@ -137,6 +137,22 @@ impl Mailer {
         format!("<{outbox_id}@{}>", self.sender().email.domain())
     }
 
+    /// Whether mail can go out now: the SMTP server answers and takes the login. Says where
+    /// mail goes when it can.
+    pub async fn check(&self) -> Result<String, String> {
+        match self {
+            Mailer::Smtp { pool, server, .. } => {
+                match tokio::time::timeout(std::time::Duration::from_secs(15), pool.check()).await {
+                    Ok(Ok(())) => Ok(format!("{server} answers and accepts the login")),
+                    Ok(Err(e)) => Err(e.to_string()),
+                    Err(_) => Err(format!("{server} did not answer within 15 s")),
+                }
+            }
+            Mailer::File { dir, .. } => Ok(format!("written as files to {}", dir.display())),
+            Mailer::Memory { .. } => Ok("kept in memory".into()),
+        }
+    }
+
     pub fn backend_name(&self) -> &'static str {
         match self {
             Mailer::Smtp { .. } => "smtp",

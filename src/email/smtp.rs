@@ -241,6 +241,13 @@ impl SmtpPool {
         pool
     }
 
+    /// Opens a connection of its own as a send would (TCP, TLS, EHLO, AUTH) and says goodbye.
+    pub async fn check(&self) -> Result<(), SendError> {
+        let mut conn = self.server.open().await?;
+        let _ = conn.quit().await;
+        Ok(())
+    }
+
     /// Sends one mail over a pooled connection (waiting for one when all are busy).
     pub async fn send(&self, message: &Message) -> Result<(), SendError> {
         let _slot = self

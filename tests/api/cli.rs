@@ -717,3 +717,151 @@ async fn on_sigterm_mail_in_flight_is_finished_and_the_rest_given_back() {
                       AND attempts = 0";
     assert_eq!(app.count_rows(given_back).await, 6 - received);
 }
+
+#[tokio::test]
+async fn doctor_passes_a_working_setup_and_names_the_setting_that_fails() {
+    let smtp = crate::smtp::TestSmtp::start();
+    let db = Arc::new(TestDb::new());
+    // A started instance: the schema is current and the signing secret is kept.
+    let _app = spawn_on(db.clone(), crate::helpers::monday_morning()).await;
+    let (out, stdout, stderr) = run(command(&db)
+        .env_remove("JWT_SECRET")
+        .env("SMTP_URL", format!("smtp://127.0.0.1:{}", smtp.port()))
+        .env("PUBLIC_URL", "https://checkin.acme.test")
+        .arg("doctor"));
+    assert!(out.status.success(), "{stdout}{stderr}");
+    for line in [
+        "ok    DATABASE_URL:",
+        "migrations are current",
+        "ok    SMTP_URL:",
+        "ok    PUBLIC_URL: https://checkin.acme.test",
+        "ok    JWT_SECRET: not set:",
+        "HC_DATA_DIR:",
+    ] {
+        assert!(stdout.contains(line), "{line:?} in {stdout}");
+    }
+    assert!(!stdout.contains("FAIL"), "{stdout}");
+
+    // Mail that cannot go out: named, and the exit says so.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let (out, stdout, _) = run(command(&db)
+        .env("SMTP_URL", format!("smtp://127.0.0.1:{closed_port}"))
+        .arg("doctor"));
+    assert!(!out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("FAIL  SMTP_URL: cannot connect"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("1 check(s) failed"), "{stdout}");
+
+    // A database that does not answer.
+    let (out, stdout, _) = run(command(&db)
+        .env("DATABASE_URL", "postgres://nobody:hunter2@127.0.0.1:1/none")
+        .arg("doctor"));
+    assert!(!out.status.success(), "{stdout}");
+    assert!(stdout.contains("FAIL  DATABASE_URL:"), "{stdout}");
+    assert!(
+        !stdout.contains("hunter2"),
+        "the password is not shown: {stdout}"
+    );
+
+    // A setting that cannot be read stops before any check, naming it.
+    let (out, _, stderr) = run(command(&db).env("HC_METRICS_TOKEN", "short").arg("doctor"));
+    assert!(!out.status.success());
+    assert!(stderr.contains("HC_METRICS_TOKEN"), "{stderr}");
+}
+
+/// A backup taken while check-ins are being written is a whole database of its own: it
+/// passes SQLite's integrity check, holds every check-in stored before it began, and an
+/// instance started on it serves them.
+#[tokio::test]
+async fn backup_copies_the_database_while_it_is_written_and_the_copy_serves() {
+    let db = Arc::new(TestDb::new());
+    let app = spawn_on(db.clone(), crate::helpers::monday_morning()).await;
+    let admin = app.create_org("Acme", "Asia/Shanghai").await;
+    let target = db.dir.path().join("backup.sqlite3");
+    if !matches!(db.url, health_checkin::config::DatabaseUrl::Sqlite(_)) {
+        let (out, _, stderr) = run(command(&db).arg("backup").arg(&target));
+        assert!(!out.status.success());
+        assert!(stderr.contains("pg_dump"), "{stderr}");
+        assert!(!target.exists());
+        return;
+    }
+    let mut tokens = Vec::new();
+    for _ in 0..40 {
+        let person = app.add_person(&admin.org_id, "staff", None).await;
+        tokens.push(app.token_for(&person).await);
+    }
+    let body = json!({"answers": crate::helpers::healthy_answers()});
+    for token in &tokens[..10] {
+        let r = app.put("/api/v1/checkins/today", token, &body).await;
+        assert_eq!(r.status, StatusCode::CREATED);
+    }
+    // The other thirty report while the backup runs.
+    let writing = {
+        let (client, base, tokens) = (
+            app.client.clone(),
+            app.address.clone(),
+            tokens[10..].to_vec(),
+        );
+        let body = body.clone();
+        tokio::spawn(async move {
+            for token in tokens {
+                let r = client
+                    .put(format!("{base}/api/v1/checkins/today"))
+                    .bearer_auth(token)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(r.status(), StatusCode::CREATED);
+            }
+        })
+    };
+    let backup = {
+        let mut cmd = command(&db);
+        cmd.arg("backup").arg(&target);
+        tokio::task::spawn_blocking(move || run(&mut cmd))
+    };
+    let (out, stdout, stderr) = backup.await.unwrap();
+    writing.await.unwrap();
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("backup written to"), "{stdout}");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&target).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    // Not over an existing file.
+    let (again, _, stderr) = run(command(&db).arg("backup").arg(&target));
+    assert!(!again.status.success());
+    assert!(stderr.contains("exists already"), "{stderr}");
+
+    // Restored: an instance on the copy.
+    let restored = Arc::new(TestDb::new());
+    std::fs::copy(&target, restored.dir.path().join("test.sqlite3")).unwrap();
+    let copy = spawn_on(restored.clone(), crate::helpers::monday_morning()).await;
+    let ok = copy
+        .with_db(|conn| {
+            #[derive(diesel::QueryableByName)]
+            struct Check {
+                #[diesel(sql_type = diesel::sql_types::Text)]
+                integrity_check: String,
+            }
+            use diesel::RunQueryDsl;
+            diesel::sql_query("PRAGMA integrity_check")
+                .get_result::<Check>(conn)
+                .unwrap()
+                .integrity_check
+        })
+        .await;
+    assert_eq!(ok, "ok");
+    let in_copy = copy.count_rows("SELECT COUNT(*) AS n FROM checkins").await;
+    assert!(
+        (10..=40).contains(&in_copy),
+        "{in_copy} check-ins in the copy"
+    );
+    let r = copy.get("/api/v1/checkins/today", &tokens[0]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body["checkin"]["id"].is_string(), "{:?}", r.body);
+}
