@@ -25,6 +25,12 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
 /// Mounts the web app at `/` with `index.html` for `/`: the built-in files, or those of
 /// `dir`. A missing file is the JSON 404.
 pub fn configure(cfg: &mut web::ServiceConfig, dir: Option<&Path>) {
+    // The API reference's page; its files are the web app's, under /api-docs/.
+    cfg.service(
+        web::resource("/api/docs")
+            .route(web::get().to(api_reference))
+            .route(web::head().to(api_reference)),
+    );
     let Some(dir) = dir else {
         cfg.service(
             web::resource("/{file:.*}")
@@ -46,12 +52,21 @@ pub fn configure(cfg: &mut web::ServiceConfig, dir: Option<&Path>) {
     );
 }
 
-/// One built-in file, with its content hash as the ETag so that a browser revalidates cheaply.
+/// The API reference: Swagger UI over `/api/v1/openapi.json`, from files of this server only.
+async fn api_reference(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    serve_built_in(req, "api-docs/index.html").await
+}
+
 async fn built_in(req: HttpRequest, file: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let name = match file.as_str() {
         "" => "index.html",
         name => name,
     };
+    serve_built_in(req, name).await
+}
+
+/// One built-in file, with its content hash as the ETag so that a browser revalidates cheaply.
+async fn serve_built_in(req: HttpRequest, name: &str) -> Result<HttpResponse, ApiError> {
     let Some(found) = WebApp::get(name) else {
         return super::not_found(req).await;
     };
@@ -92,9 +107,11 @@ async fn built_in(req: HttpRequest, file: web::Path<String>) -> Result<HttpRespo
     })
 }
 
-/// Security headers for everything outside the API: the pages and their files.
+/// Security headers for everything outside the API: the pages and their files, and the API
+/// reference's page.
 pub fn add_page_headers<B>(res: &mut ServiceResponse<B>) {
-    if res.request().path().starts_with("/api/") {
+    let path = res.request().path();
+    if path.starts_with("/api/") && path != "/api/docs" {
         return;
     }
     let headers = res.headers_mut();

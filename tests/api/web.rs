@@ -1950,3 +1950,52 @@ async fn a_server_failure_shows_the_request_id_to_quote() {
     );
     browser.close().await;
 }
+
+/// `/api/docs` renders the OpenAPI document in a browser, under the pages' strict policy
+/// and from this server's files alone.
+#[tokio::test]
+async fn the_api_reference_renders_every_operation_from_this_server_alone() {
+    let app = spawn_app().await;
+    let page = app.client.get(app.url("/api/docs")).send().await.unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe"),
+        "{csp}"
+    );
+    assert!(page
+        .text()
+        .await
+        .unwrap()
+        .contains("/api-docs/swagger-ui-bundle.js"));
+
+    let driver = Driver::start().await;
+    let browser = driver.browser(1280, 900).await;
+    browser
+        .client
+        .goto(&format!("{}/api/docs", app.address))
+        .await
+        .expect("page opens");
+    browser
+        .wait_text(".swagger-ui .info .title", "health-checkin")
+        .await;
+    browser
+        .wait_text(".swagger-ui", "/api/v1/checkins/{date}")
+        .await;
+    let operations = browser
+        .js("return document.querySelectorAll('.swagger-ui .opblock').length;")
+        .await;
+    assert!(operations.as_u64().unwrap_or(0) >= 40, "{operations}");
+    let elsewhere = browser
+        .js(
+            "return performance.getEntriesByType('resource').map(e => e.name)\
+             .filter(n => !n.startsWith(location.origin));",
+        )
+        .await;
+    assert_eq!(elsewhere, json!([]));
+    browser.screenshot("api-reference").await;
+    browser.close().await;
+}
