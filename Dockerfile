@@ -55,9 +55,9 @@ EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1:8080/readyz"]
 
-# On SIGTERM the server stops taking connections, finishes its requests, and the background
-# jobs finish the mails in flight (up to about 40 s): give `docker stop` time for that
-# (`docker stop -t 60`, or `stop_grace_period` in compose.yaml).
+# On SIGTERM the server stops taking connections, finishes its requests (up to 30 s), and the
+# background jobs finish the mails in flight (up to 40 s more): give `docker stop` time for
+# that (`docker stop -t 75`, or `stop_grace_period` in compose.yaml).
 STOPSIGNAL SIGTERM
 # With no arguments the binary migrates and serves; `docker run … IMAGE org create …` runs a
 # command instead.
