@@ -38,6 +38,8 @@ pub struct AppState {
     /// Set when the process begins to stop; the background jobs watch it.
     pub stopping: crate::jobs::Stopping,
     pub metrics: std::sync::Arc<crate::metrics::Metrics>,
+    /// Which scheduled jobs this instance runs now (see `db::job_lock`).
+    pub job_locks: std::sync::Arc<crate::db::job_lock::JobLocks>,
 }
 
 pub type SharedState = web::Data<AppState>;
@@ -64,6 +66,7 @@ impl AppState {
             // several instances could then wait on each other in a circle.
             DatabaseUrl::Postgres(_) => None,
         };
+        let job_locks = crate::db::job_lock::JobLocks::for_database(&settings.database_url);
         Self {
             settings,
             pool,
@@ -76,6 +79,7 @@ impl AppState {
             grouped_writes,
             stopping: crate::jobs::Stopping::default(),
             metrics: Default::default(),
+            job_locks,
         }
     }
 

@@ -1,63 +1,100 @@
 //! Which instance runs a scheduled job: on PostgreSQL, the one that holds the job's advisory
-//! lock; the others skip that run. The lock is a transaction's, on a connection held for the
-//! run, so it ends with the run, or with the connection when the process dies.
+//! lock; the others skip that run. The locks are taken on a connection of their own, outside
+//! the pool, so a job holding one never takes a connection from requests (or from itself);
+//! when the process dies, the connection closes and its locks go with it.
 
-use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool};
 
-use super::{DbConn, Pool, PooledConn};
+use super::{ConnectionManager, DbConn};
+use crate::config::DatabaseUrl;
 
 /// A job that only one instance on a database may run at a time, by its lock number.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct JobKey(pub i64);
+
+/// This instance's side of the jobs' locks.
+pub struct JobLocks {
+    /// How to open the lock connection; `None` on SQLite, where an instance has its file to
+    /// itself and every job's work is idempotent anyway.
+    manager: Option<ConnectionManager>,
+    conn: Mutex<Option<DbConn>>,
+}
 
 /// Held while this instance runs the job; dropping it lets another instance have it.
 pub struct JobLock {
-    /// The connection whose transaction holds the lock, on PostgreSQL; SQLite needs none, as
-    /// an instance has its file to itself and every job's work is idempotent anyway.
-    held: Option<PooledConn>,
+    locks: Option<Arc<JobLocks>>,
+    key: JobKey,
 }
 
 #[derive(QueryableByName)]
-struct Taken {
+struct Answer {
     #[diesel(sql_type = Bool)]
-    taken: bool,
+    done: bool,
 }
 
-/// The job's lock, or `None` when another instance holds it now.
-pub fn try_hold(pool: &Pool, key: JobKey) -> anyhow::Result<Option<JobLock>> {
-    let mut conn = pool.get()?;
-    let DbConn::Postgres(pg) = &mut **conn else {
-        return Ok(Some(JobLock { held: None }));
-    };
-    AnsiTransactionManager::begin_transaction(pg)?;
-    let taken = diesel::sql_query("SELECT pg_try_advisory_xact_lock($1) AS taken")
-        .bind::<BigInt, _>(key.0)
-        .get_result::<Taken>(pg);
-    match taken {
-        Ok(Taken { taken: true }) => Ok(Some(JobLock { held: Some(conn) })),
-        Ok(Taken { taken: false }) => {
-            AnsiTransactionManager::rollback_transaction(pg)?;
-            Ok(None)
+impl JobLocks {
+    pub fn for_database(url: &DatabaseUrl) -> Arc<Self> {
+        let manager = match url {
+            DatabaseUrl::Postgres(_) => Some(ConnectionManager::new(url.clone())),
+            DatabaseUrl::Sqlite(_) => None,
+        };
+        Arc::new(Self {
+            manager,
+            conn: Mutex::new(None),
+        })
+    }
+
+    fn connection(&self) -> MutexGuard<'_, Option<DbConn>> {
+        self.conn.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `sql` with the key on the lock connection, opening it when needed. A failure
+    /// closes the connection: whatever it held is let go, and the next call opens another.
+    fn ask(&self, manager: &ConnectionManager, sql: &str, key: JobKey) -> anyhow::Result<bool> {
+        let mut held = self.connection();
+        if held.is_none() {
+            *held = Some(manager.establish()?);
         }
-        Err(e) => {
-            let _ = AnsiTransactionManager::rollback_transaction(pg);
-            Err(e.into())
+        let Some(DbConn::Postgres(pg)) = held.as_mut() else {
+            anyhow::bail!("the job lock connection is not PostgreSQL's");
+        };
+        match diesel::sql_query(sql)
+            .bind::<BigInt, _>(key.0)
+            .get_result::<Answer>(pg)
+        {
+            Ok(answer) => Ok(answer.done),
+            Err(e) => {
+                *held = None;
+                Err(e.into())
+            }
         }
+    }
+
+    /// The job's lock, or `None` when another instance holds it now.
+    pub fn try_hold(self: &Arc<Self>, key: JobKey) -> anyhow::Result<Option<JobLock>> {
+        let Some(manager) = &self.manager else {
+            return Ok(Some(JobLock { locks: None, key }));
+        };
+        let taken = self.ask(manager, "SELECT pg_try_advisory_lock($1) AS done", key)?;
+        Ok(taken.then(|| JobLock {
+            locks: Some(self.clone()),
+            key,
+        }))
     }
 }
 
 impl Drop for JobLock {
     fn drop(&mut self) {
-        if let Some(conn) = &mut self.held {
-            if let DbConn::Postgres(pg) = &mut ***conn {
-                // When this fails the transaction manager is left broken, and the pool closes
-                // the connection instead of keeping it, which ends the lock too.
-                if let Err(e) = AnsiTransactionManager::commit_transaction(pg) {
-                    tracing::warn!(error = %e, "releasing a job lock failed");
-                }
-            }
+        let Some(locks) = &self.locks else { return };
+        let Some(manager) = &locks.manager else {
+            return;
+        };
+        // On failure the connection was closed, which let go of the lock as well.
+        if let Err(e) = locks.ask(manager, "SELECT pg_advisory_unlock($1) AS done", self.key) {
+            tracing::warn!(error = %e, "letting go of a job lock failed; its connection was closed");
         }
     }
 }

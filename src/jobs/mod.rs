@@ -11,7 +11,7 @@ use tokio::task::JoinHandle;
 
 use actix_web::web;
 
-use crate::db::job_lock::{self, JobKey};
+use crate::db::job_lock::JobKey;
 use crate::state::AppState;
 
 pub mod closing;
@@ -136,13 +136,13 @@ async fn run_holding<Fut>(
 where
     Fut: Future<Output = anyhow::Result<Ran>>,
 {
-    let pool = state.pool.clone();
-    let Some(lock) = web::block(move || job_lock::try_hold(&pool, key)).await?? else {
+    let locks = state.job_locks.clone();
+    let Some(lock) = web::block(move || locks.try_hold(key)).await?? else {
         tracing::debug!(job = name, "another instance is running it; skipped");
         return Ok(Ran::Idle);
     };
     let ran = run.await;
-    // Letting go commits on the lock's connection: blocking work.
+    // Letting go is a statement on the lock connection: blocking work.
     web::block(move || drop(lock)).await?;
     ran
 }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
-use health_checkin::db::job_lock;
+use health_checkin::db::job_lock::JobLocks;
 use health_checkin::jobs::{CLOSING_DAYS, REMINDER_PASSES};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -147,17 +147,36 @@ async fn three_instances_without_a_secret_share_sessions_reminders_and_limits() 
 #[test]
 fn a_scheduled_job_is_held_by_one_instance_at_a_time() {
     let db = TestDb::new();
-    let pool = |_| health_checkin::db::connect_pool(&db.url, 2).unwrap();
-    let (first, second) = (pool(1), pool(2));
-    let held = job_lock::try_hold(&first, REMINDER_PASSES).unwrap();
+    let (first, second) = (
+        JobLocks::for_database(&db.url),
+        JobLocks::for_database(&db.url),
+    );
+    let held = first.try_hold(REMINDER_PASSES).unwrap();
     assert!(held.is_some());
-    let other = job_lock::try_hold(&second, REMINDER_PASSES).unwrap();
+    let other = second.try_hold(REMINDER_PASSES).unwrap();
     let postgres = matches!(db.url, health_checkin::config::DatabaseUrl::Postgres(_));
     assert_eq!(other.is_none(), postgres);
     drop(other);
-    let another_job = job_lock::try_hold(&second, CLOSING_DAYS).unwrap();
+    let another_job = second.try_hold(CLOSING_DAYS).unwrap();
     assert!(another_job.is_some());
+    drop(another_job);
     drop(held);
-    let after = job_lock::try_hold(&second, REMINDER_PASSES).unwrap();
+    let after = second.try_hold(REMINDER_PASSES).unwrap();
     assert!(after.is_some(), "let go when the run ended");
+}
+
+/// A job holding its lock takes no connection of the pool: with a pool of one, requests
+/// are answered while the lock is held.
+#[tokio::test]
+async fn a_held_job_lock_leaves_the_pool_to_requests() {
+    let db = Arc::new(TestDb::new());
+    let mut settings = settings_for(&db);
+    settings.db_pool_size = 1;
+    let app = spawn_with_settings(db, monday_morning(), settings).await;
+    let admin = app.create_org("Acme", "Asia/Shanghai").await;
+    let lock = app.state.job_locks.try_hold(REMINDER_PASSES).unwrap();
+    assert!(lock.is_some());
+    let token = app.token_for(&admin).await;
+    let me = app.get("/api/v1/me", &token).await;
+    assert_eq!(me.status, StatusCode::OK);
 }
