@@ -39,6 +39,8 @@ pub struct RemindRequest {
 pub struct Queued {
     /// Reminders queued by this pass; people already reminded on demand that day are left out.
     pub queued: usize,
+    /// When the next on-demand pass for this scope may be asked for.
+    pub next_at: DateTime<Utc>,
 }
 
 /// Queue reminders now for the unreported of a day (manager and up, within their scope).
@@ -59,6 +61,7 @@ pub async fn remind(
     let body: RemindRequest = optional_json(&req, &body)?.unwrap_or_default();
     user.require(Role::Manager)?;
     let today = Today::in_org(&user.org, state.clock.now());
+    let now = today.now;
     let day = report_day(body.date.as_deref(), today.today)?;
     let public_url = state.settings.public_url.clone();
     let queued = state
@@ -70,7 +73,8 @@ pub async fn remind(
             reminders::remind_now(conn, &asker, day, &today, &public_url)
         })
         .await?;
-    Ok(HttpResponse::Accepted().json(Queued { queued }))
+    let next_at = utc(now + reminders::ondemand_interval());
+    Ok(HttpResponse::Accepted().json(Queued { queued, next_at }))
 }
 
 #[derive(Deserialize, IntoParams)]

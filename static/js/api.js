@@ -43,7 +43,11 @@ async function errorFrom(response) {
     body = null;
   }
   const error = (body && body.error) || {};
-  return new ApiError(response.status, error.code, error.message, error.fields, body, error.details);
+  const failed = new ApiError(response.status, error.code, error.message, error.fields, body, error.details);
+  // Seconds until the server takes the request again (429, 503), when it says.
+  const wait = Number(response.headers.get('Retry-After'));
+  failed.retryAfter = Number.isFinite(wait) && wait > 0 ? wait : null;
+  return failed;
 }
 
 /** Sends a request; resolves to the raw Response when it is 2xx, throws ApiError otherwise. */

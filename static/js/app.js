@@ -57,15 +57,29 @@ export function go(name, params) {
 }
 
 function header(active) {
-  const nav = state.me
-    ? h('nav.nav', { 'aria-label': 'Main' },
-        NAV.filter(([, , roles]) => roles.includes(state.me.role)).map(([name, key]) =>
+  const links = state.me ? NAV.filter(([, , roles]) => roles.includes(state.me.role)) : [];
+  const nav = links.length
+    ? h('nav.nav#main-nav', { 'aria-label': t('nav_label') },
+        links.map(([name, key]) =>
           h('a', { href: `#/${name}`, id: `nav-${name}`, 'aria-current': name === active ? 'page' : null }, t(key))))
     : null;
+  // On a phone a long navigation folds behind a menu button instead of scrolling sideways.
+  const menu = links.length > 3
+    ? h('button.link.menu#nav-toggle', { type: 'button', 'aria-expanded': 'false', 'aria-controls': 'main-nav' }, t('menu'))
+    : null;
+  if (menu) {
+    nav.classList.add('foldable');
+    menu.addEventListener('click', () => {
+      const open = menu.getAttribute('aria-expanded') !== 'true';
+      menu.setAttribute('aria-expanded', String(open));
+      nav.classList.toggle('open', open);
+    });
+  }
   return h('header.top',
     h('div.bar',
       h('a.brand', { href: '#/' }, t('app_name')),
       h('div.tools',
+        menu,
         h('button.link#lang-switch', { type: 'button', 'aria-label': t('switch_lang_label'), lang: lang() === 'en' ? 'zh-CN' : 'en', onclick: switchLang }, t('switch_lang')),
         state.me ? h('button.link#logout', { type: 'button', onclick: logout }, t('logout')) : null)),
     nav);
@@ -110,11 +124,19 @@ function sessionsCard() {
     } }, t('sign_out_everywhere')));
 }
 
+/** What the browser's tab and history call each page. */
+const TITLES = {
+  login: 'login_title',
+  forgot: 'forgot_title',
+  'set-password': 'set_password_title',
+  ...Object.fromEntries(NAV.map(([name, key]) => [name, key])),
+};
+
 function page(active, ...content) {
   const root = document.getElementById('app');
   const main = h('main#main', { tabindex: '-1' }, content);
   clear(root, h('a.skip', { href: '#main', onclick: (e) => { e.preventDefault(); main.focus(); } }, t('skip')), header(active), main);
-  document.title = t('app_name');
+  document.title = TITLES[active] ? `${t(TITLES[active])} · ${t('app_name')}` : t('app_name');
   return main;
 }
 

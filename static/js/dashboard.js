@@ -3,14 +3,40 @@
 
 import { api, blob, download } from './api.js';
 import { h, clear } from './dom.js';
-import { t, lang, addDays, errorText, problemLines } from './i18n.js';
+import { t, lang, label, addDays, errorText, problemLines, formatTime } from './i18n.js';
 import { banner, showError } from './ui.js';
-import { answersList } from './checkin.js';
+import { answersList, answerText } from './checkin.js';
 import { formsOf } from './forms.js';
 
 /** The forms the check-ins were answered on, by version: a question retired since keeps its label. */
 async function form(checkins) {
   return formsOf(checkins.map((c) => c.form_version), null);
+}
+
+/** The share of the expected who reported, in whole tenths of a percent; null when nobody was expected. */
+export function rate(numbers) {
+  return numbers.expected > 0 ? Math.round((numbers.reported * 1000) / numbers.expected) / 10 : null;
+}
+
+function percent(value) {
+  return value === null ? '–' : `${value.toLocaleString(lang(), { maximumFractionDigits: 1 })}%`;
+}
+
+/** How the department list can be ordered; the first is the default: the furthest behind first. */
+const SORTS = {
+  behind: (a, b) => (rateOrTop(a) - rateOrTop(b)) || (b.unreported - a.unreported) || byName(a, b),
+  unreported: (a, b) => (b.unreported - a.unreported) || byName(a, b),
+  abnormal: (a, b) => (b.abnormal - a.abnormal) || byName(a, b),
+  name: (a, b) => byName(a, b),
+};
+
+function rateOrTop(d) {
+  const r = rate(d);
+  return r === null ? 101 : r;
+}
+
+function byName(a, b) {
+  return (a.path || a.name).localeCompare(b.path || b.name, lang());
 }
 
 function query(params) {
@@ -46,13 +72,7 @@ export async function dashboardView(main, params, me) {
   const dateInput = h('input#dash-date', { type: 'date', value: day });
   dateInput.addEventListener('change', () => { if (dateInput.value) location.hash = link({ date: dateInput.value }); });
 
-  const table = h('section.card',
-    h('h2', t('departments_table')),
-    report.departments.length ? h('div.scroll', h('table.data#department-table',
-      h('thead', h('tr', h('th', { scope: 'col' }, t('department')), ['expected', 'reported', 'unreported', 'abnormal'].map((k) => h('th.num', { scope: 'col' }, t(k))))),
-      h('tbody', report.departments.map((d) => h('tr', { class: d.id === departmentId ? 'current' : null },
-        h('th', { scope: 'row' }, h('a', { href: link({ department_id: d.id }) }, d.path || d.name)),
-        h('td.num', d.expected), h('td.num', d.reported), h('td.num', d.unreported), h('td.num', { class: d.abnormal ? 'bad' : null }, d.abnormal)))))) : h('p.muted', t('nobody')));
+  const table = departmentsCard(report.departments, departmentId, link, params.get('sort'));
 
   const trendFrom = addDays(day, -13);
   const charts = h('div.charts',
@@ -70,22 +90,77 @@ export async function dashboardView(main, params, me) {
       departmentId ? h('a', { href: link({ department_id: '' }) }, t('all_departments')) : h('span', t('all_departments')),
       current ? [' › ', h('span', current.path || current.name)] : null),
     h('div.tiles',
+      tile('rate', percent(rate(report)), rate(report) !== null && rate(report) < 100 ? '.warn' : ''),
       tile('expected', report.expected),
       tile('reported', report.reported, '.good'),
       tile('unreported', report.unreported, report.unreported ? '.warn' : ''),
       tile('abnormal', report.abnormal, report.abnormal ? '.bad' : ''),
       report.reported_unexpected ? tile('reported_unexpected', report.reported_unexpected) : null),
     report.expected === 0 ? h('p.muted#nobody-expected', t('nobody_expected_note')) : null,
-    table, charts, abnormal, unreported, exportsCard(day));
+    table, charts, abnormal, unreported, exportsCard(day, departmentId, current));
 
   fillUnreported(unreported, scope);
   fillAbnormal(abnormal, scope);
 }
 
+/**
+ * Every department with its rate, ranked (the furthest behind first, or as chosen). A table
+ * on a wide screen; on a phone each row is a card of its own, so nothing is cut off.
+ */
+function departmentsCard(departments, currentId, link, sortParam) {
+  const sortKey = SORTS[sortParam] ? sortParam : 'behind';
+  const sorted = [...departments].sort(SORTS[sortKey]);
+  const sort = h('select#dept-sort', Object.keys(SORTS).map((key) =>
+    h('option', { value: key, selected: key === sortKey }, t(`sort_${key}`))));
+  sort.addEventListener('change', () => { location.hash = link({ sort: sort.value }); });
+  const cell = (key, value, extra = {}) => h('td.num', { 'data-label': t(key), ...extra }, value);
+  return h('section.card#departments',
+    h('div.title-row',
+      h('h2', t('departments_table')),
+      departments.length > 1 ? h('label.inline', { for: 'dept-sort' }, t('sort_by'), sort) : null),
+    departments.length ? h('table.data.cards#department-table',
+      h('thead', h('tr', h('th', { scope: 'col' }, t('department')),
+        ['rate', 'expected', 'reported', 'unreported', 'abnormal'].map((k) => h('th.num', { scope: 'col' }, t(k))))),
+      h('tbody', sorted.map((d) => h('tr', { class: d.id === currentId ? 'current' : null, 'data-department-id': d.id },
+        h('th', { scope: 'row' }, h('a', { href: link({ department_id: d.id }) }, d.path || d.name)),
+        cell('rate', percent(rate(d)), { class: rate(d) !== null && rate(d) < 100 ? 'behind' : null }),
+        cell('expected', d.expected), cell('reported', d.reported), cell('unreported', d.unreported),
+        cell('abnormal', d.abnormal, { class: d.abnormal ? 'bad' : null }))))) : h('p.muted', t('nobody')));
+}
+
+const PAGE = 100;
+
 async function fillUnreported(box, scope) {
   const status = h('div.status', { role: 'status', 'aria-live': 'polite' });
+  const person = (p) => h('li', h('strong', p.name), ' ', h('span.muted', p.email), p.department ? h('span.tag', p.department.path || p.department.name) : null);
   try {
-    const list = await api('GET', `/reports/unreported?${query({ ...scope, per_page: 100 })}`);
+    const first = await api('GET', `/reports/unreported?${query({ ...scope, per_page: PAGE })}`);
+    let shown = first.people.length;
+    let page = 1;
+    const list = h('ul.people#unreported-list', { tabindex: '0', role: 'region', 'aria-label': t('unreported_list') }, first.people.map(person));
+    const count = h('p.muted#unreported-count', { 'aria-live': 'polite' });
+    const more = h('button.secondary#unreported-more', { type: 'button' }, t('show_more'));
+    const showCount = () => {
+      count.textContent = t('showing_of', { n: shown, total: first.total });
+      more.hidden = shown >= first.total;
+    };
+    more.addEventListener('click', async () => {
+      more.disabled = true;
+      try {
+        page += 1;
+        const next = await api('GET', `/reports/unreported?${query({ ...scope, per_page: PAGE, page })}`);
+        list.append(...next.people.map(person));
+        shown += next.people.length;
+        if (!next.people.length) shown = first.total;
+        showCount();
+      } catch (error) {
+        page -= 1;
+        clear(status, banner(errorText(error), 'error'));
+      } finally {
+        more.disabled = false;
+      }
+    });
+    showCount();
     const remind = h('button.primary#remind', { type: 'button' }, t('remind_now'));
     remind.addEventListener('click', async () => {
       remind.disabled = true;
@@ -94,25 +169,36 @@ async function fillUnreported(box, scope) {
       if (scope.department_id) body.department_id = scope.department_id;
       try {
         const result = await api('POST', '/reminders', body);
-        clear(status, banner(t('reminded', { n: result.queued }), 'ok'));
+        // Those not queued now had their reminder of the day already.
+        const earlier = Math.max(0, first.total - result.queued);
+        const lines = [t('reminded', { n: result.queued })];
+        if (earlier) lines.push(t('reminded_earlier', { n: earlier }));
+        lines.push(t('remind_next_at', { time: formatTime(result.next_at) }));
+        clear(status, banner(lines.join(' '), result.queued ? 'ok' : 'info'));
       } catch (error) {
-        const text = error.status === 429 ? t('remind_too_soon') : errorText(error);
+        const text = error.status === 429 ? remindLater(error.retryAfter) : errorText(error);
         clear(status, banner(text, 'error'));
       } finally {
         remind.disabled = false;
       }
     });
-    clear(box, h('h2', t('unreported_list'), ` (${list.total})`),
-      list.people.length ? [
+    clear(box, h('h2', t('unreported_list'), ` (${first.total})`),
+      first.people.length ? [
         // Focusable, so the scroll box can be scrolled from the keyboard.
-        h('ul.people#unreported-list', { tabindex: '0', role: 'region', 'aria-label': t('unreported_list') }, list.people.map((p) => h('li', h('strong', p.name), ' ', h('span.muted', p.email), p.department ? h('span.tag', p.department.path || p.department.name) : null))),
-        list.total > list.people.length ? h('p.muted', t('more_people', { n: list.total - list.people.length })) : null,
+        list,
+        h('div.actions', count, more),
         h('div.actions', remind),
       ] : h('p.muted', t('nobody')),
       status);
   } catch (error) {
     clear(box, h('h2', t('unreported_list')), banner(errorText(error), 'error'));
   }
+}
+
+/** When reminders may be sent again, from the server's Retry-After. */
+function remindLater(seconds) {
+  if (!seconds) return t('remind_too_soon');
+  return t('remind_wait', { time: formatTime(new Date(Date.now() + seconds * 1000).toISOString()) });
 }
 
 async function fillAbnormal(box, scope) {
@@ -122,21 +208,33 @@ async function fillAbnormal(box, scope) {
     clear(box, h('h2', t('abnormal_list'), ` (${list.total})`),
       list.people.length ? h('ul.people#abnormal-list', list.people.map((p) => h('li',
         h('details',
-          h('summary', h('strong', p.name), ' ', h('span.muted', p.email), p.department ? h('span.tag', p.department.path || p.department.name) : null),
+          h('summary', h('strong', p.name), ' ', h('span.muted', p.email), p.department ? h('span.tag', p.department.path || p.department.name) : null,
+            p.checkin ? reasonsLine(forms.get(Number(p.checkin.form_version)), p.checkin) : null),
           p.checkin ? answersList(forms.get(Number(p.checkin.form_version)), p.checkin.answers, p.checkin.abnormal_reasons) : null)))) : h('p.muted', t('nobody')));
   } catch (error) {
     clear(box, h('h2', t('abnormal_list')), banner(errorText(error), 'error'));
   }
 }
 
-function exportsCard(day) {
+/** What made a check-in abnormal, in a line: each question's label and answer. */
+function reasonsLine(form, checkin) {
+  const reasons = checkin.abnormal_reasons || [];
+  if (!reasons.length) return null;
+  const fields = form ? form.fields : [];
+  return h('span.reasons', reasons.map((key) => {
+    const f = fields.find((x) => x.key === key) || { key, label: key, type: 'text' };
+    return h('span.reason', `${label(f.label)}: ${answerText(f, (checkin.answers || {})[key])}`);
+  }));
+}
+
+function exportsCard(day, departmentId, current) {
   const from = h('input#export-from', { type: 'date', value: addDays(day, -6) });
   const to = h('input#export-to', { type: 'date', value: day });
   const status = h('div.status', { role: 'status', 'aria-live': 'polite' });
   const get = async (ext) => {
     clear(status);
     try {
-      await download(`/exports/checkins.${ext}?${query({ from: from.value, to: to.value })}`, `checkins-${from.value}-${to.value}.${ext}`);
+      await download(`/exports/checkins.${ext}?${query({ from: from.value, to: to.value, department_id: departmentId })}`, `checkins-${from.value}-${to.value}.${ext}`);
     } catch (error) {
       const unplaced = problemLines(error);
       showError(status, error, errorText(error), unplaced);
@@ -144,6 +242,7 @@ function exportsCard(day) {
   };
   return h('section.card#exports',
     h('h2', t('exports')),
+    h('p.muted#export-scope', current ? t('export_scope_department', { name: current.path || current.name }) : t('export_scope_all')),
     h('div.row',
       h('label', { for: 'export-from' }, t('from'), from),
       h('label', { for: 'export-to' }, t('to'), to)),

@@ -447,6 +447,48 @@ impl TestApp {
     }
 
     /// An organization in Asia/Shanghai with one staff member, logged in.
+    /// `n` staff in a department at once, all with the password `PASSWORD` (hashed once).
+    pub async fn add_people_in(
+        &self,
+        org_id: &str,
+        department_id: Option<&str>,
+        n: usize,
+    ) -> Vec<Person> {
+        let hash = health_checkin::auth::password::hash(PASSWORD).unwrap();
+        let now = db_time(self.clock_now());
+        let rows: Vec<UserRow> = (0..n)
+            .map(|i| UserRow {
+                id: new_id(),
+                org_id: org_id.into(),
+                email: format!("person-{i:04}-{}@example.test", uuid_simple()),
+                name: format!("Person {i:04}"),
+                employee_no: None,
+                role: "staff".into(),
+                department_id: department_id.map(str::to_string),
+                password_hash: Some(hash.clone()),
+                token_version: 0,
+                active: true,
+                timezone: None,
+                locale: None,
+                created_at: now,
+                updated_at: now,
+                deactivated_at: None,
+            })
+            .collect();
+        let people = rows
+            .iter()
+            .map(|r| Person {
+                id: r.id.clone(),
+                org_id: org_id.into(),
+                email: r.email.clone(),
+                password: PASSWORD.into(),
+            })
+            .collect();
+        self.with_db(move |conn| users::insert_many(conn, &rows).expect("people inserted"))
+            .await;
+        people
+    }
+
     pub async fn staff(&self) -> (Person, String) {
         let admin = self.create_org("Acme", "Asia/Shanghai").await;
         let staff = self.add_person(&admin.org_id, "staff", None).await;

@@ -443,6 +443,10 @@ async fn on_demand_passes_are_scoped_limited_and_counted() {
         .await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{:?}", r.body);
     assert_eq!(r.body["queued"], 2);
+    // When the page may offer the next pass.
+    let next_at = r.body["next_at"].as_str().expect("next_at");
+    let next_at: DateTime<Utc> = next_at.parse().expect("an instant");
+    assert_eq!(next_at, app.clock_now() + Duration::minutes(10));
     let again = app
         .send(
             app.client

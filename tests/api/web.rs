@@ -196,6 +196,19 @@ impl Browser {
         }
     }
 
+    /// Follows a link of the navigation, opening the menu first where the window folds it.
+    async fn nav(&self, name: &str) {
+        let folded = self
+            .js("const b = document.getElementById('nav-toggle'); \
+                 return !!b && getComputedStyle(b).display !== 'none' \
+                 && b.getAttribute('aria-expanded') !== 'true';")
+            .await;
+        if folded == json!(true) {
+            self.click("#nav-toggle").await;
+        }
+        self.click(&format!("#nav-{name}")).await;
+    }
+
     /// Replaces the field's text; when the page re-rendered it meanwhile, finds it again.
     async fn fill(&self, css: &str, text: &str) {
         let started = Instant::now();
@@ -491,7 +504,7 @@ async fn staff_submits_with_one_tap_and_the_manager_sees_the_count_move() {
         .await;
 
     // The last 30 days.
-    phone.click("#nav-history").await;
+    phone.nav("history").await;
     phone.wait_text("#history-list", "Normal").await;
     phone.assert_no_horizontal_scroll("the history").await;
     phone.screenshot("history-phone").await;
@@ -519,7 +532,7 @@ async fn staff_submits_with_one_tap_and_the_manager_sees_the_count_move() {
     phone.close().await;
 
     // The manager's numbers move.
-    manager.click("#nav-dashboard").await;
+    manager.nav("dashboard").await;
     manager.client.refresh().await.expect("reload");
     manager.wait_text("#stat-reported .value", "1").await;
     manager.wait_text("#stat-unreported .value", "0").await;
@@ -750,7 +763,7 @@ async fn an_invited_person_sets_a_password_from_the_mail_and_lands_on_the_form()
     // The admin adds a person with their own zone and language, and an invitation.
     let browser = driver.browser(1280, 1200).await;
     browser.login(&app, &admin.email, &admin.password).await;
-    browser.click("#nav-people").await;
+    browser.nav("people").await;
     browser.fill("#new-email", "han.meimei@acme.test").await;
     browser.fill("#new-name", "Han Meimei").await;
     browser.fill("#new-zone", "Europe/Berlin").await;
@@ -910,12 +923,12 @@ async fn staff_fills_in_a_missed_day_late() {
         answers_with(&[("temperature", json!(36.7))])
     );
     // Back on today's form, only Thursday is still offered.
-    phone.click("#nav-checkin").await;
+    phone.nav("checkin").await;
     let late = phone.wait_text("#late-days", "Thu").await;
     assert!(!late.contains("Fri"), "{late}");
 
     // The history offers the days still open, and today's is filled in from there too.
-    phone.click("#nav-history").await;
+    phone.nav("history").await;
     phone.wait_text("#history-list", "Not reported").await;
     // Rest days read as such, and the days before the person joined (four weeks ago) offer
     // nothing to fill in.
@@ -1007,7 +1020,7 @@ async fn an_admin_imports_a_csv_with_one_bad_line_and_sees_it_named() {
     let driver = Driver::start().await;
     let browser = driver.browser(1280, 1000).await;
     browser.login(&app, &admin.email, &admin.password).await;
-    browser.click("#nav-import").await;
+    browser.nav("import").await;
     let bad = "email,name,employee_no,department,role,manager_of\n\
                wang@acme.test,Wang Fang,E1,Sales/East,staff,\n\
                not-an-email,Zhang Wei,E2,Sales/East,staff,\n\
@@ -1053,12 +1066,12 @@ async fn an_admin_imports_a_csv_with_one_bad_line_and_sees_it_named() {
         3
     );
 
-    browser.click("#nav-people").await;
+    browser.nav("people").await;
     browser.wait_text("#people-list", "Zhang Wei").await;
     browser.screenshot("people").await;
-    browser.click("#nav-departments").await;
+    browser.nav("departments").await;
     browser.wait_text("#department-tree", "East").await;
-    browser.click("#nav-settings").await;
+    browser.nav("settings").await;
     browser.find("#settings-form").await;
     browser.screenshot("settings").await;
     browser.close().await;
@@ -1082,7 +1095,7 @@ async fn an_admin_edits_departments_people_leave_and_settings() {
         .await;
 
     // Departments: Ops moves under Sales and gets the manager.
-    admin.click("#nav-departments").await;
+    admin.nav("departments").await;
     admin.click(&format!("#dept-{ops} button")).await;
     let editor = format!("#edit-dept-{ops}");
     admin.choose(&format!("#dept-{ops}-parent"), &sales).await;
@@ -1119,7 +1132,7 @@ async fn an_admin_edits_departments_people_leave_and_settings() {
     admin.screenshot("departments").await;
 
     // People: the staff member's own zone and language; an unknown zone is named.
-    admin.click("#nav-people").await;
+    admin.nav("people").await;
     let staff = team.staff_id.clone();
     admin.click(&format!("#edit-{staff}")).await;
     let form = format!("#edit-{staff}-person");
@@ -1181,7 +1194,7 @@ async fn an_admin_edits_departments_people_leave_and_settings() {
         .await;
 
     // Leave for today: the staff member is no longer expected.
-    admin.click("#nav-people").await;
+    admin.nav("people").await;
     admin.click(&format!("#leave-{staff}")).await;
     admin
         .set_value(&format!("#leave-from-{staff}"), "2020-02-03")
@@ -1201,7 +1214,7 @@ async fn an_admin_edits_departments_people_leave_and_settings() {
     assert_eq!(today["expected"], false, "{today}");
 
     // Settings: Friday off, later reminders, a holiday, more late days.
-    admin.click("#nav-settings").await;
+    admin.nav("settings").await;
     admin
         .click("#settings-form input[name=working_days][value='5']")
         .await;
@@ -1236,7 +1249,7 @@ async fn an_admin_edits_departments_people_leave_and_settings() {
     // their next page meets a 401, forgets the token and shows the login.
     let phone = driver.browser(360, 780).await;
     phone.login(&app, &team.staff_email, &team.password).await;
-    admin.click("#nav-people").await;
+    admin.nav("people").await;
     admin.fill("#people-q", "Li Lei").await;
     admin.click("#people-search button[type=submit]").await;
     admin.wait_text("main", "1 people").await;
@@ -1252,7 +1265,7 @@ async fn an_admin_edits_departments_people_leave_and_settings() {
         .await
         .body;
     assert_eq!(active["active"], false, "{active}");
-    phone.click("#nav-history").await;
+    phone.nav("history").await;
     phone.find("#login-form").await;
     let kept = phone.js("return localStorage.getItem('hc.token');").await;
     assert_eq!(kept, Value::Null);
@@ -1333,7 +1346,7 @@ async fn an_admin_adds_a_question_with_a_rule_and_the_dashboard_flags_an_answer_
     admin
         .login(&app, &team.admin.email, &team.admin.password)
         .await;
-    admin.click("#nav-form").await;
+    admin.nav("form").await;
     admin.wait_text("#form-in-force", "version 1").await;
     admin.wait_text("#form-q7 .q-title", "Note").await;
     admin.wait_text("#form-preview", "Body temperature").await;
@@ -1492,7 +1505,7 @@ async fn an_admin_adds_a_question_with_a_rule_and_the_dashboard_flags_an_answer_
     manager.close().await;
 
     // The staff member's history shows the answer under the label too.
-    phone.click("#nav-history").await;
+    phone.nav("history").await;
     phone
         .click("#history-list details.day-answers summary")
         .await;
@@ -1697,7 +1710,7 @@ async fn every_field_is_labelled_the_text_readable_and_the_login_works_from_the_
     // Today's form for someone who checked in yesterday, with its one-tap summary.
     browser.logout().await;
     browser.login(&app, &team.staff_email, &team.password).await;
-    browser.click("#nav-checkin").await;
+    browser.nav("checkin").await;
     browser.find("#quick-summary").await;
     assert_labelled_and_readable(&browser, "checkin, with the one tap").await;
     browser.close().await;
@@ -1876,7 +1889,7 @@ async fn a_person_signs_out_everywhere_from_their_history_and_an_admin_does_it_f
     laptop.login(&app, &staff.email, &staff.password).await;
 
     // From the phone's history page, after a confirmation: this device and every other.
-    phone.click("#nav-history").await;
+    phone.nav("history").await;
     phone.find("#history-list").await;
     phone.assert_no_horizontal_scroll("the history page").await;
     phone.click("#sign-out-everywhere").await;
@@ -1884,14 +1897,14 @@ async fn a_person_signs_out_everywhere_from_their_history_and_an_admin_does_it_f
     phone.find("#login-form").await;
     let kept = phone.js("return localStorage.getItem('hc.token');").await;
     assert_eq!(kept, Value::Null);
-    laptop.click("#nav-history").await;
+    laptop.nav("history").await;
     laptop.find("#login-form").await;
 
     // An admin ends the sessions of a person, from the people page on a phone.
     laptop.login(&app, &staff.email, &staff.password).await;
     let admin_phone = driver.browser(360, 780).await;
     admin_phone.login(&app, &admin.email, &admin.password).await;
-    admin_phone.click("#nav-people").await;
+    admin_phone.nav("people").await;
     let button = format!("#sign-out-{}", staff.id);
     admin_phone.find(&button).await;
     // Not on the admin's own row: their own sessions end from their history page.
@@ -1919,10 +1932,10 @@ async fn a_person_signs_out_everywhere_from_their_history_and_an_admin_does_it_f
         )
         .await;
     // The laptop's next page meets a 401 and shows the login.
-    laptop.click("#nav-history").await;
+    laptop.nav("history").await;
     laptop.find("#login-form").await;
     // The admin's own session goes on.
-    admin_phone.click("#nav-departments").await;
+    admin_phone.nav("departments").await;
     admin_phone.find("#logout").await;
     phone.close().await;
     laptop.close().await;
@@ -1937,7 +1950,7 @@ async fn a_server_failure_shows_the_request_id_to_quote() {
     let browser = driver.browser(1024, 800).await;
     browser.login(&app, &admin.email, &admin.password).await;
     app.damage_settings(&admin.org_id).await;
-    browser.click("#nav-settings").await;
+    browser.nav("settings").await;
     let text = browser.wait_text("main", "(Request ").await;
     let id = text
         .split("(Request ")
@@ -1998,4 +2011,186 @@ async fn the_api_reference_renders_every_operation_from_this_server_alone() {
     assert_eq!(elsewhere, json!([]));
     browser.screenshot("api-reference").await;
     browser.close().await;
+}
+
+/// An organization of three departments at three rates: Ops all in, Sales one of three (with
+/// a fever), Lab none of 120; and the admin, in no department, unreported too.
+async fn three_departments(app: &TestApp) -> (Person, String) {
+    let admin = app.create_org("Acme", "Asia/Shanghai").await;
+    let token = app.token_for(&admin).await;
+    let mut ids = Vec::new();
+    for name in ["Ops", "Sales", "Lab"] {
+        let r = app
+            .post_as("/api/v1/departments", &token, &json!({"name": name}))
+            .await;
+        assert_eq!(r.status.as_u16(), 201, "{:?}", r.body);
+        ids.push(r.body["id"].as_str().unwrap().to_string());
+    }
+    let ops = app.add_people_in(&admin.org_id, Some(&ids[0]), 2).await;
+    let sales = app.add_people_in(&admin.org_id, Some(&ids[1]), 3).await;
+    app.add_people_in(&admin.org_id, Some(&ids[2]), 120).await;
+    for (person, answers) in [
+        (&ops[0], healthy_answers()),
+        (&ops[1], healthy_answers()),
+        (&sales[0], answers_with(&[("temperature", json!(38.5))])),
+    ] {
+        let token = app.token_for(person).await;
+        let r = app
+            .put(
+                "/api/v1/checkins/today",
+                &token,
+                &json!({"answers": answers}),
+            )
+            .await;
+        assert_eq!(r.status.as_u16(), 201, "{:?}", r.body);
+    }
+    (admin, token)
+}
+
+async fn department_order(browser: &Browser) -> Value {
+    browser
+        .js("return [...document.querySelectorAll('#department-table tbody th')].map(th => th.textContent);")
+        .await
+}
+
+/// The dashboard on a desktop in English: the reporting rate, departments ranked with the
+/// furthest behind first and re-sortable, abnormal reasons in the list, every unreported
+/// person paged through, what "Remind them now" did and when it can be done again, and
+/// exports of the department drilled into.
+#[tokio::test]
+async fn the_dashboard_ranks_departments_pages_everyone_and_says_what_reminding_did() {
+    let app = spawn_app().await;
+    let (admin, _) = three_departments(&app).await;
+    let driver = Driver::start().await;
+    let downloads = tempfile::tempdir().expect("download dir");
+    let browser = driver
+        .browser_saving_to(1280, 1200, Some(downloads.path()))
+        .await;
+    browser.login(&app, &admin.email, &admin.password).await;
+    browser.open(&app, "#/dashboard").await;
+    // 3 of 126 expected.
+    browser.wait_text("#stat-rate", "2.4%").await;
+    browser.wait_text("#stat-rate", "Reporting rate").await;
+    assert_eq!(
+        department_order(&browser).await,
+        json!(["Lab", "Sales", "Ops"])
+    );
+    let rates = browser
+        .js("return [...document.querySelectorAll('#department-table tbody td[data-label=\"Reporting rate\"]')].map(td => td.textContent);")
+        .await;
+    assert_eq!(rates, json!(["0%", "33.3%", "100%"]));
+    browser.choose("#dept-sort", "name").await;
+    browser.wait_text("#dept-sort", "By name").await;
+    let started = Instant::now();
+    while department_order(&browser).await != json!(["Lab", "Ops", "Sales"]) {
+        assert!(
+            started.elapsed() < WAIT,
+            "{}",
+            department_order(&browser).await
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let title = browser.js("return document.title;").await;
+    assert_eq!(title, json!("Dashboard · Health Check-in"));
+    let nav = browser
+        .js("return document.querySelector('nav.nav').getAttribute('aria-label');")
+        .await;
+    assert_eq!(nav, json!("Main"));
+
+    browser
+        .wait_text("#abnormal-list .reason", "Body temperature: 38.5 °C")
+        .await;
+
+    browser
+        .wait_text("#unreported-count", "Showing 100 of 123.")
+        .await;
+    browser.click("#unreported-more").await;
+    browser
+        .wait_text("#unreported-count", "Showing 123 of 123.")
+        .await;
+    let listed = browser
+        .js("return document.querySelectorAll('#unreported-list li').length;")
+        .await;
+    assert_eq!(listed, json!(123));
+    let more_hidden = browser
+        .js("return document.getElementById('unreported-more').hidden;")
+        .await;
+    assert_eq!(more_hidden, json!(true));
+
+    browser.click("#remind").await;
+    let said = browser
+        .wait_text("#unreported .status", "Reminders queued: 123.")
+        .await;
+    assert!(said.contains("The next reminder can be sent at"), "{said}");
+    browser.click("#remind").await;
+    browser
+        .wait_text("#unreported .status", "The next can be sent at")
+        .await;
+    // A second pass within ten minutes queues nothing: the status says so rather than 0.
+    assert_eq!(
+        app.count_rows("SELECT COUNT(*) AS n FROM outbox WHERE kind = 'reminder'")
+            .await,
+        123
+    );
+
+    // Drilled into Sales, the export is Sales'.
+    let sales_link = browser
+        .js("return [...document.querySelectorAll('#department-table tbody th a')].find(a => a.textContent === 'Sales').getAttribute('href');")
+        .await;
+    browser.open(&app, sales_link.as_str().unwrap()).await;
+    browser.wait_text("nav.crumbs", "Sales").await;
+    browser
+        .wait_text("#export-scope", "Only Sales and its sub-departments.")
+        .await;
+    browser.set_value("#export-from", "2020-02-03").await;
+    browser.set_value("#export-to", "2020-02-03").await;
+    browser.click("#export-csv").await;
+    let csv = wait_for_file(downloads.path(), "checkins-2020-02-03-2020-02-03.csv").await;
+    let text = String::from_utf8_lossy(&csv);
+    assert!(text.contains("Sales"), "{text}");
+    assert!(!text.contains("Lab") && !text.contains("Ops"), "{text}");
+    browser.screenshot("dashboard-desktop").await;
+    browser.close().await;
+}
+
+/// The same dashboard on a 360-px phone in Chinese: nothing cut off or scrolling sideways,
+/// each department a card with its numbers named, and the admin's navigation behind a menu.
+#[tokio::test]
+async fn on_a_phone_the_dashboard_fits_and_the_navigation_is_a_menu() {
+    let app = spawn_app().await;
+    let (admin, _) = three_departments(&app).await;
+    let driver = Driver::start().await;
+    let phone = driver.browser_in(360, 800, "zh-CN").await;
+    phone.login(&app, &admin.email, &admin.password).await;
+    phone.open(&app, "#/dashboard").await;
+    phone.wait_text("#stat-rate", "报告率").await;
+    phone.wait_text("#dept-sort", "落后最多在前").await;
+    phone.assert_no_horizontal_scroll("the dashboard").await;
+    phone.screenshot("dashboard-phone-zh").await;
+    // Every number of a department is on screen, named.
+    let cells = phone
+        .js("const rect = (e) => e.getBoundingClientRect(); \
+             return [...document.querySelectorAll('#department-table td')].every(td => \
+               rect(td).right <= window.innerWidth && getComputedStyle(td, '::before').content.length > 2);")
+        .await;
+    assert_eq!(cells, json!(true));
+    let title = phone.js("return document.title;").await;
+    assert_eq!(title, json!("统计看板 · 每日健康打卡"));
+    let nav_name = phone
+        .js("return document.querySelector('nav.nav').getAttribute('aria-label');")
+        .await;
+    assert_eq!(nav_name, json!("主导航"));
+    // The navigation is folded: the menu opens it, and every page is reachable.
+    let shown = phone
+        .js("return getComputedStyle(document.getElementById('nav-settings')).display !== 'none' && document.getElementById('nav-settings').offsetParent !== null;")
+        .await;
+    assert_eq!(shown, json!(false));
+    phone.nav("settings").await;
+    phone.find("#settings-form").await;
+    let title = phone.js("return document.title;").await;
+    assert!(
+        title.as_str().unwrap_or("").ends_with("· 每日健康打卡"),
+        "{title}"
+    );
+    phone.close().await;
 }
