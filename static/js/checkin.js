@@ -5,7 +5,7 @@
 
 import { api, path, dayParam } from './api.js';
 import { h, clear } from './dom.js';
-import { t, label, formatDate, formatTime, addDays, errorText, problemLines } from './i18n.js';
+import { t, label, formatDate, formatTime, addDays, todayIso, errorText, problemLines } from './i18n.js';
 import { field, group, banner, clearErrors, showFieldErrors, showError } from './ui.js';
 import { formOf, formsOf, remember } from './forms.js';
 
@@ -24,7 +24,8 @@ export function answerText(f, value) {
       return o ? label(o.label) : value;
     }
     case 'multi_choice':
-      return value.length ? value.map((v) => label((f.options.find((x) => x.value === v) || {}).label) || v).join(', ') : '—';
+      // An empty list is the answer "none", not a missing one.
+      return value.length ? value.map((v) => label((f.options.find((x) => x.value === v) || {}).label) || v).join(', ') : t('none');
     case 'date':
       return DAY.test(value) ? formatDate(value) : String(value);
     default:
@@ -65,13 +66,19 @@ export function checkinAnswers(c, fallback) {
  */
 export function questionInput(f, value, scope) {
   const name = `answers.${f.key}`;
-  const title = label(f.label);
+  // A required question's title ends in a star; a screen reader hears "required" instead.
+  const mark = f.required
+    ? [h('span.req', { 'aria-hidden': 'true' }, ' *'), h('span.sr-only', ` (${t('required_mark')})`)]
+    : null;
+  const title = [label(f.label), mark];
   const help = f.help && label(f.help) ? label(f.help) : null;
   switch (f.type) {
     case 'number':
-      return field(name, f.unit ? `${title} (${f.unit})` : title, h('input', {
-        type: 'number', name, inputmode: 'decimal', step: f.decimals ? (1 / 10 ** f.decimals).toString() : '1',
-        min: f.min, max: f.max, required: f.required, value: value ?? '',
+      // Text with a decimal keypad rather than a number field, so that "36,8" (a comma, as
+      // many keyboards offer) is read as 36.8 instead of being dropped or becoming 368.
+      return field(name, [label(f.label), f.unit ? ` (${f.unit})` : null, mark], h('input', {
+        type: 'text', name, inputmode: 'decimal', autocomplete: 'off', 'data-number': '1',
+        required: f.required, value: value ?? '',
       }), help, scope);
     case 'text':
       return field(name, title, f.max_length > 200
@@ -85,11 +92,21 @@ export function questionInput(f, value, scope) {
     case 'single_choice':
       return group(name, title, f.options.map((o) =>
         h('label.choice', h('input', { type: 'radio', name, value: o.value, checked: value === o.value }), label(o.label))), help, scope);
-    case 'multi_choice':
-      return group(name, title, f.options.map((o) =>
-        h('label.choice', h('input', { type: 'checkbox', name, value: o.value, checked: (value || []).includes(o.value) }), label(o.label))),
-      // A question's own help line says what to do when nothing applies; else the general one.
-      help || t('none_checked'), scope);
+    case 'multi_choice': {
+      // "None" is a choice of its own: nothing ticked is no answer yet, not "none".
+      const none = h('input', { type: 'checkbox', name: `${name}.none`, value: '', 'data-none': '1', checked: Array.isArray(value) && value.length === 0 });
+      const options = f.options.map((o) =>
+        h('input', { type: 'checkbox', name, value: o.value, checked: (value || []).includes(o.value) }));
+      const box = group(name, title, [
+        ...f.options.map((o, i) => h('label.choice', options[i], label(o.label))),
+        h('label.choice.none', none, t('none_of_these')),
+      ], help || t('none_choice_help'), scope);
+      box.addEventListener('change', (e) => {
+        if (e.target === none && none.checked) options.forEach((o) => { o.checked = false; });
+        else if (e.target !== none && e.target.checked) none.checked = false;
+      });
+      return box;
+    }
     default:
       return null;
   }
@@ -102,19 +119,31 @@ function readAnswers(formEl, form) {
     const els = [...formEl.querySelectorAll(`[name="${name}"]`)];
     if (f.type === 'number') {
       const raw = els[0].value.trim();
-      if (raw !== '') answers[f.key] = Number(raw);
+      if (raw !== '') answers[f.key] = readNumber(raw);
     } else if (f.type === 'text' || f.type === 'date') {
       // A date field gives YYYY-MM-DD, or nothing.
       const raw = els[0].value.trim();
       if (raw !== '') answers[f.key] = raw;
     } else if (f.type === 'multi_choice') {
-      answers[f.key] = els.filter((e) => e.checked).map((e) => e.value);
+      const ticked = els.filter((e) => e.checked).map((e) => e.value);
+      const none = formEl.querySelector(`[name="${name}.none"]`);
+      // Neither an option nor "None": no answer, which a required question refuses.
+      if (ticked.length || !none || none.checked) answers[f.key] = ticked;
     } else {
       const chosen = els.find((e) => e.checked);
       if (chosen) answers[f.key] = f.type === 'boolean' ? chosen.value === 'true' : chosen.value;
     }
   }
   return answers;
+}
+
+/**
+ * A typed number, with a comma taken as the decimal point ("36,8" is 36.8). Anything else
+ * is sent as typed, for the server to refuse with its reason.
+ */
+export function readNumber(raw) {
+  const plain = raw.replace(/\s+/g, '').replace(/^([-+]?\d*),(\d+)$/, '$1.$2');
+  return /^[-+]?(\d+\.?\d*|\.\d+)$/.test(plain) ? Number(plain) : raw;
 }
 
 /** Fields whose earlier answer may stand for the day; a form that does not say carries over. */
@@ -152,7 +181,7 @@ function quickPath(formEl, fresh, carried, start, previousDate, send) {
     h('h2#quick-title', t('quick_same_as', { date: formatDate(previousDate) })),
     h('dl.answers#quick-summary', summary.flatMap((f) => [
       h('dt', label(f.label)),
-      h('dd', f.type === 'multi_choice' && !shown[f.key].length ? t('none') : answerText(f, shown[f.key])),
+      h('dd', answerText(f, shown[f.key])),
     ])),
     h('button.primary.huge#nothing-changed', {
       type: 'button',
@@ -176,6 +205,7 @@ export async function checkinView(main, params) {
   const view = await api('GET', path`/checkins/${day}`);
   remember(view.form);
   const isToday = day === 'today';
+  const today = isToday || view.date === todayIso();
   const title = isToday ? t('checkin_title') : t('checkin_title_day', { date: formatDate(view.date) });
   const status = h('div.status', { role: 'status', 'aria-live': 'polite' });
   const body = h('div');
@@ -228,10 +258,12 @@ export async function checkinView(main, params) {
     const fresh = view.form.fields.filter((f) => !carriesOver(f));
     const carried = view.form.fields.filter(carriesOver);
     const formEl = h('form.card#checkin-form', { novalidate: true },
+      view.form.fields.some((f) => f.required) ? h('p.muted.required-note', h('span.req', { 'aria-hidden': 'true' }, '* '), t('required_note')) : null,
       fresh.map((f) => questionInput(f, start[f.key])),
       h('div#quick-slot'),
       carried.map((f) => questionInput(f, start[f.key])),
-      correcting
+      // Only an earlier day's correction asks why; today's answers are simply replaced.
+      correcting && !today
         ? field('reason', t('reason'), h('textarea', { name: 'reason', rows: 2, maxlength: 500 }), t('reason_help'))
         : null,
       h('div.actions',

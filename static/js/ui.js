@@ -70,7 +70,9 @@ export function showFieldErrors(root, problems) {
     if (input) input.setAttribute('aria-invalid', 'true');
     first = first || input;
   }
-  if (first) first.focus();
+  // The first field in error as the page shows them, not as the server listed them.
+  const topmost = root.querySelector('.field.invalid input, .field.invalid select, .field.invalid textarea');
+  (topmost || first)?.focus();
   return unplaced;
 }
 

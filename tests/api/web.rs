@@ -581,6 +581,7 @@ async fn visible_form_buttons(browser: &Browser) -> Vec<String> {
 }
 
 const FEVER_BOX: &str = "input[name='answers.symptoms'][value='fever']";
+const NONE_BOX: &str = "input[name='answers.symptoms.none']";
 
 async fn type_a_fever(browser: &Browser) {
     browser.fill("#f-answers-temperature", "38.5").await;
@@ -673,7 +674,16 @@ async fn what_is_typed_into_a_prefilled_form_is_what_gets_stored() {
         .await
         .contains(&"nothing-changed".to_string()));
     phone.fill("#f-answers-temperature", "36.6").await;
-    phone.click(FEVER_BOX).await;
+    // "None of these" is a choice of its own, and it unticks the fever.
+    phone.click(NONE_BOX).await;
+    assert_eq!(
+        phone
+            .js(&format!(
+                "return document.querySelector(\"{FEVER_BOX}\").checked;"
+            ))
+            .await,
+        json!(false)
+    );
     phone.click("#submit").await;
     phone.wait_text("#done-card", "revision 2").await;
     let day = app.get("/api/v1/checkins/today", &token).await.body;
@@ -1643,6 +1653,7 @@ async fn an_admin_starts_from_a_template_and_staff_answer_a_date_question() {
         .set_value("#f-answers-expected_return_date", "2020-02-10")
         .await;
     phone.fill("#f-answers-guardian_phone", "13800000000").await;
+    phone.click(NONE_BOX).await;
     phone.click("#submit").await;
     phone.wait_text("#done-card", "Abnormal").await;
     phone.wait_text("#done-card", "Grandparent").await;
@@ -2193,4 +2204,98 @@ async fn on_a_phone_the_dashboard_fits_and_the_navigation_is_a_menu() {
         "{title}"
     );
     phone.close().await;
+}
+
+/// The form as staff meet it on a phone, in Chinese: required questions marked, "none" a
+/// choice of its own, a comma read as a decimal point, the first field in error focused, and
+/// no reason asked for when correcting today, only for an earlier day.
+#[tokio::test]
+async fn the_form_marks_what_is_required_reads_a_comma_and_focuses_the_first_error() {
+    let app = spawn_app().await;
+    let team = team(&app).await;
+    let newcomer = app.add_person(&team.admin.org_id, "staff", None).await;
+    let driver = Driver::start().await;
+    let phone = driver.browser_in(360, 780, "zh-CN").await;
+    phone.login(&app, &newcomer.email, &newcomer.password).await;
+    phone.open(&app, "#/checkin").await;
+    phone
+        .wait_text("#checkin-form .required-note", "带星号")
+        .await;
+    let marks = phone
+        .js(
+            "const has = (k) => !!document.querySelector(`[data-field='answers.${k}'] .req`); \
+             return [has('temperature'), has('symptoms'), has('location')];",
+        )
+        .await;
+    assert_eq!(marks, json!([true, true, false]));
+    phone.assert_no_horizontal_scroll("the form").await;
+
+    // Nothing answered: the first field in error, as the page shows them, has the focus.
+    phone.click("#submit").await;
+    phone.wait_text("#err-answers-temperature", "必填").await;
+    assert_eq!(
+        phone.js("return document.activeElement.id;").await,
+        json!("f-answers-temperature")
+    );
+    // A comma for the decimal point; still no choice for the symptoms: they are next.
+    phone.fill("#f-answers-temperature", "36,8").await;
+    for (key, value) in [
+        ("work_status", "office"),
+        ("close_contact", "false"),
+        ("travel_to_risk_area", "false"),
+        ("health_code", "green"),
+    ] {
+        phone
+            .click(&format!("input[name='answers.{key}'][value='{value}']"))
+            .await;
+    }
+    phone.click("#submit").await;
+    phone.wait_text("#err-answers-symptoms", "必填").await;
+    assert_eq!(
+        phone.js("return document.activeElement.name;").await,
+        json!("answers.symptoms")
+    );
+    // "None" and a symptom exclude each other.
+    phone.click(FEVER_BOX).await;
+    phone.click(NONE_BOX).await;
+    assert_eq!(
+        phone
+            .js(&format!(
+                "return document.querySelector(\"{FEVER_BOX}\").checked;"
+            ))
+            .await,
+        json!(false)
+    );
+    phone.click("#submit").await;
+    phone.find("#done-card").await;
+    let token = app.token(&newcomer.email, &newcomer.password).await;
+    let day = app.get("/api/v1/checkins/today", &token).await.body;
+    assert_eq!(
+        day["checkin"]["answers"]["temperature"],
+        json!(36.8),
+        "{day}"
+    );
+    assert_eq!(day["checkin"]["answers"]["symptoms"], json!([]), "{day}");
+    let shown = phone
+        .js("return [...document.querySelectorAll('#done-card dt')].find(dt => dt.textContent === '症状').nextElementSibling.textContent;")
+        .await;
+    assert_eq!(shown, json!("无"), "no symptoms read as such");
+    phone.screenshot("checkin-required-phone-zh").await;
+
+    // Correcting today asks no reason.
+    phone.click("#correct").await;
+    phone.find("#checkin-form").await;
+    let reason = phone
+        .js("return document.querySelector(\"[name='reason']\") === null;")
+        .await;
+    assert_eq!(reason, json!(true), "today's correction asks no reason");
+    phone.close().await;
+
+    // Correcting an earlier day does.
+    let staff = driver.browser(360, 780).await;
+    staff.login(&app, &team.staff_email, &team.password).await;
+    staff.open(&app, "#/checkin?date=2020-02-02").await;
+    staff.click("#correct").await;
+    staff.find("#checkin-form textarea[name='reason']").await;
+    staff.close().await;
 }
