@@ -4,7 +4,7 @@
 import { api, send, path } from './api.js';
 import { me } from './app.js';
 import { h, clear } from './dom.js';
-import { t, formatDate, errorText, problemText, problemLines } from './i18n.js';
+import { t, tn, formatDate, errorText, problemText, problemLines } from './i18n.js';
 import { field, group, banner, clearErrors, showFieldErrors, showError, select } from './ui.js';
 
 const ROLES = ['staff', 'manager', 'hr', 'admin'];
@@ -62,7 +62,7 @@ export async function peopleView(main, params) {
   clear(main,
     h('h1', t('people_title')),
     searchForm,
-    h('p.muted', t('people_count', { n: list.total })),
+    h('p.muted', tn('people_count', list.total)),
     h('ul.people.rows#people-list', list.employees.map((p) => personRow(p, depts, reload))),
     pages > 1 ? h('nav.pager', page > 1 ? h('a', { href: pageLink(page - 1) }, t('previous_page')) : null, ` ${page} / ${pages} `, page < pages ? h('a', { href: pageLink(page + 1) }, t('next_page')) : null) : null,
     personForm(null, depts, reload),
@@ -256,13 +256,22 @@ export async function departmentsView(main) {
     byParent.get(key).push(d);
   }
   const below = (id) => (byParent.get(id) || []).flatMap((c) => [c.id, ...below(c.id)]);
+  const byId = new Map(list.map((d) => [d.id, d]));
+  // A department's own members, and with its sub-departments, as the dashboard counts them.
+  const membersText = (d) => {
+    const own = d.member_count ?? 0;
+    const sub = below(d.id);
+    if (!sub.length) return tn('members', own);
+    const total = own + sub.reduce((sum, id) => sum + (byId.get(id)?.member_count ?? 0), 0);
+    return tn('members_with_sub', own, { total });
+  };
   const reload = () => departmentsView(main);
   const status = h('div.status', { role: 'status', 'aria-live': 'polite' });
   const node = (d) => {
     const editor = h('div');
     const managers = d.manager_ids.map((id) => names.get(id) || id);
     const row = h('div.dept-row', { id: `dept-${d.id}` },
-      h('span', h('strong', d.name), ' ', h('span.muted', t('members', { n: d.member_count ?? 0 })),
+      h('span', h('strong', d.name), ' ', h('span.muted.members', membersText(d)),
         managers.length ? h('span.muted', ` · ${t('managed_by', { names: managers.join(', ') })}`) : null),
       h('span.actions',
         h('button.secondary.small', { type: 'button', 'aria-expanded': 'false', onclick: (e) => {
@@ -319,6 +328,14 @@ function departmentForm(d, list, candidates, excluded, reload) {
 export async function settingsView(main) {
   const org = await api('GET', '/organization');
   const status = h('div.status', { role: 'status', 'aria-live': 'polite' });
+  // Escalation: after which of the reminder times managers get a digest instead of staff
+  // another reminder. Its choices follow the times as they are typed.
+  const escalate = h('select#settings-escalate', { name: 'escalate_after' });
+  const escalationChoices = (times, chosen) => clear(escalate,
+    h('option', { value: '', selected: !chosen }, t('escalate_never')),
+    times.map((time) => h('option', { value: time, selected: time === chosen }, t('escalate_at', { time }))));
+  const typedTimes = (text) => text.split(/[,，\s]+/).filter(Boolean);
+  escalationChoices(org.reminder_times, org.escalate_after);
   const formEl = h('form.card#settings-form', { novalidate: true },
     status,
     field('name', t('org_name'), h('input', { type: 'text', name: 'name', value: org.name })),
@@ -327,17 +344,20 @@ export async function settingsView(main) {
     group('working_days', t('working_days'), t('weekdays').map((name, i) =>
       h('label.choice', h('input', { type: 'checkbox', name: 'working_days', value: String(i + 1), checked: org.working_days.includes(i + 1) }), name))),
     field('reminder_times', t('reminder_times'), h('input', { type: 'text', name: 'reminder_times', value: org.reminder_times.join(', ') })),
+    field('escalate_after', t('escalate_after'), escalate, t('escalate_help')),
     field('late_days', t('late_days_setting'), h('input', { type: 'number', name: 'late_days', min: 0, max: 31, value: org.late_days })),
     field('holidays', t('holidays'), h('textarea', { name: 'holidays', rows: 5 }, org.holidays.join('\n'))),
     field('locale', t('language'), select('settings-locale', [['zh-CN', '中文'], ['en', 'English']], org.locale)),
     h('div.actions', h('button.primary', { type: 'submit' }, t('save'))));
+  formEl.reminder_times.addEventListener('input', () => escalationChoices(typedTimes(formEl.reminder_times.value), escalate.value));
   formEl.addEventListener('submit', async (e) => {
     e.preventDefault();
     const body = {
+      escalate_after: escalate.value || null,
       name: formEl.querySelector('[name="name"]').value.trim(),
       timezone: formEl.timezone.value.trim(),
       working_days: [...formEl.querySelectorAll('[name="working_days"]:checked')].map((x) => Number(x.value)),
-      reminder_times: formEl.reminder_times.value.split(/[,，\s]+/).filter(Boolean),
+      reminder_times: typedTimes(formEl.reminder_times.value),
       late_days: Number(formEl.late_days.value),
       holidays: formEl.holidays.value.split(/[\s,]+/).filter(Boolean),
       locale: formEl.querySelector('#settings-locale').value,

@@ -83,6 +83,7 @@ export async function dashboardView(main, params, me) {
   const abnormal = h('section.card#abnormal', h('h2', t('abnormal_list')), h('p.muted', t('loading')));
 
   clear(main,
+    me.role === 'admin' ? await gettingStarted() : null,
     h('div.title-row',
       h('h1', t('dashboard_title')),
       h('label.inline', { for: 'dash-date' }, t('date'), dateInput)),
@@ -129,6 +130,23 @@ function departmentsCard(departments, currentId, link, sortParam) {
 }
 
 const PAGE = 100;
+
+/**
+ * For an organization with nobody in it but its admin: the steps that make the dashboard
+ * worth reading, each a link to where it is done.
+ */
+async function gettingStarted() {
+  const people = await api('GET', '/employees?per_page=1');
+  if (people.total > 1) return null;
+  const step = (key, href) => h('li', h('a', { href }, t(`start_${key}`)), h('p.muted', t(`start_${key}_help`)));
+  return h('section.card#getting-started', { 'aria-labelledby': 'getting-started-title' },
+    h('h2#getting-started-title', t('start_title')),
+    h('ol.steps',
+      step('import', '#/import'),
+      step('settings', '#/settings'),
+      step('invite', '#/people'),
+      step('try', '#/checkin')));
+}
 
 async function fillUnreported(box, scope) {
   const status = h('div.status', { role: 'status', 'aria-live': 'polite' });

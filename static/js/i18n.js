@@ -233,6 +233,20 @@ const en = {
   remove: 'Remove',
   no_leave: 'No leave recorded.',
   people_count: '{n} people',
+  people_count_one: '1 person',
+  start_title: 'Getting started',
+  start_import: 'Import your people',
+  start_import_help: 'A CSV of e-mail, name, department and role; departments are created as named.',
+  start_settings: 'Set the working days and reminder times',
+  start_settings_help: 'Who is expected to report when, and when the unreported are reminded.',
+  start_invite: 'Send the invitations',
+  start_invite_help: 'Everyone gets a link to set a password; the import can send them at once.',
+  start_try: 'Try the form yourself',
+  start_try_help: 'See what your people will fill in each morning; shape it under Form.',
+  escalate_after: 'Escalate to managers',
+  escalate_help: 'From this reminder time on, managers get one digest of who in their departments has not reported, instead of staff getting another reminder.',
+  escalate_never: 'Never: only remind staff',
+  escalate_at: 'At {time}',
   previous_page: 'Previous',
   next_page: 'Next',
   // import
@@ -252,6 +266,8 @@ const en = {
   top_level: '— top level —',
   managers: 'Managers',
   members: 'members: {n}',
+  members_with_sub: '{n} directly, {total} with sub-departments',
+  members_with_sub_one: '1 directly, {total} with sub-departments',
   managed_by: 'managed by {names}',
   managers_help: 'Only people with the manager, HR or admin role can manage a department.',
   delete: 'Delete',
@@ -525,7 +541,21 @@ const zh = {
   parent: '上级部门',
   top_level: '— 顶级 —',
   managers: '负责人',
+  start_title: '开始使用',
+  start_import: '导入人员',
+  start_import_help: 'CSV 文件：邮箱、姓名、部门和角色；填写的部门会自动创建。',
+  start_settings: '设置工作日和提醒时间',
+  start_settings_help: '谁在哪些日子需要打卡，以及何时提醒未报的人。',
+  start_invite: '发送邀请',
+  start_invite_help: '每个人都会收到设置密码的链接；导入时也可以直接发送。',
+  start_try: '亲自试填表单',
+  start_try_help: '看看大家每天早上要填什么；可在“表单”中调整。',
+  escalate_after: '升级提醒主管',
+  escalate_help: '从这个提醒时间起，主管会收到一封本部门未报人员的汇总邮件，员工不再收到新的提醒。',
+  escalate_never: '不升级：只提醒员工',
+  escalate_at: '{time} 起',
   members: '{n} 人',
+  members_with_sub: '直属 {n} 人，含下级部门共 {total} 人',
   managed_by: '负责人：{names}',
   managers_help: '只有经理、人事或管理员角色的人员可以负责部门。',
   delete: '删除',
@@ -579,6 +609,13 @@ export function setLang(value) {
   current = dictionaries[value] ? value : 'en';
   localStorage.setItem(LANG_KEY, current);
   document.documentElement.lang = current;
+}
+
+/** As `t`, for a count: the key's `_one` form when `n` is 1 and the language has one. */
+export function tn(key, n, params = {}) {
+  const one = `${key}_one`;
+  const dict = dictionaries[current];
+  return t(n === 1 && one in dict ? one : key, { n, ...params });
 }
 
 export function t(key, params = {}) {

@@ -114,3 +114,23 @@ fn every_error_code_the_server_sends_is_translated_in_both_languages() {
         "error kinds the web app cannot say: {untranslated:?}"
     );
 }
+
+/// The reminder mail tells people which button to tap by the words on it, in each language.
+#[test]
+fn the_reminder_mail_names_the_one_tap_button_as_the_page_labels_it() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let i18n = fs::read_to_string(root.join("static/js/i18n.js")).expect("i18n.js reads");
+    let labels: Vec<&str> = i18n
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("nothing_changed: '"))
+        .filter_map(|l| l.strip_suffix("',"))
+        .collect();
+    assert_eq!(labels.len(), 2, "one label per language: {labels:?}");
+    for (language, label) in [("en", labels[0]), ("zh-CN", labels[1])] {
+        for file in ["body.txt", "body.html"] {
+            let path = root.join(format!("src/email/templates/reminder/{language}/{file}"));
+            let body = fs::read_to_string(&path).expect("template reads");
+            assert!(body.contains(label), "{} names {label:?}", path.display());
+        }
+    }
+}

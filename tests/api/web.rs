@@ -1262,7 +1262,7 @@ async fn an_admin_edits_departments_people_leave_and_settings() {
     admin.nav("people").await;
     admin.fill("#people-q", "Li Lei").await;
     admin.click("#people-search button[type=submit]").await;
-    admin.wait_text("main", "1 people").await;
+    admin.wait_text("main", "1 person").await;
     let rows = admin
         .js("return document.querySelectorAll('#people-list > li').length;")
         .await;
@@ -2298,4 +2298,108 @@ async fn the_form_marks_what_is_required_reads_a_comma_and_focuses_the_first_err
     staff.click("#correct").await;
     staff.find("#checkin-form textarea[name='reason']").await;
     staff.close().await;
+}
+
+/// A new organization's admin is shown how to start, and the admin pages say what they
+/// count: "1 person", the checkbox beside its words, department members with and without
+/// their sub-departments, and the escalation setting kept as chosen.
+#[tokio::test]
+async fn a_new_admin_is_guided_and_the_admin_pages_say_what_they_count() {
+    let app = spawn_app().await;
+    let admin = app.create_org("Acme", "Asia/Shanghai").await;
+    let driver = Driver::start().await;
+    let browser = driver.browser(1280, 1000).await;
+    browser.login(&app, &admin.email, &admin.password).await;
+    browser.open(&app, "#/dashboard").await;
+    browser
+        .wait_text("#getting-started", "Import your people")
+        .await;
+    let steps = browser
+        .js("return [...document.querySelectorAll('#getting-started a')].map(a => a.getAttribute('href'));")
+        .await;
+    assert_eq!(
+        steps,
+        json!(["#/import", "#/settings", "#/people", "#/checkin"])
+    );
+
+    browser.nav("people").await;
+    browser.wait_text("#main", "1 person").await;
+    let beside = browser
+        .js(
+            "const l = document.querySelector('#people-search label.check'); \
+             const box = l.querySelector('input').getBoundingClientRect(); \
+             const text = document.createRange(); text.selectNodeContents(l); \
+             const words = [...text.getClientRects()].pop(); \
+             return Math.abs((box.top + box.bottom) / 2 - (words.top + words.bottom) / 2) < 8 \
+               && box.right <= words.right;",
+        )
+        .await;
+    assert_eq!(beside, json!(true), "the checkbox sits beside its words");
+
+    // Sales with 2 people of its own, and East under it with 3.
+    let token = app.token_for(&admin).await;
+    let sales = app
+        .post_as("/api/v1/departments", &token, &json!({"name": "Sales"}))
+        .await;
+    let sales = sales.body["id"].as_str().unwrap().to_string();
+    let east = app
+        .post_as(
+            "/api/v1/departments",
+            &token,
+            &json!({"name": "East", "parent_id": sales}),
+        )
+        .await;
+    let east = east.body["id"].as_str().unwrap().to_string();
+    app.add_people_in(&admin.org_id, Some(&sales), 2).await;
+    app.add_people_in(&admin.org_id, Some(&east), 3).await;
+    browser.nav("departments").await;
+    browser
+        .wait_text(
+            &format!("#dept-{sales} .members"),
+            "2 directly, 5 with sub-departments",
+        )
+        .await;
+    browser
+        .wait_text(&format!("#dept-{east} .members"), "members: 3")
+        .await;
+
+    // Escalation: the choices are the reminder times, and the one chosen is kept.
+    browser.nav("settings").await;
+    browser.wait_text("#settings-escalate", "Never").await;
+    browser.fill("#f-reminder_times", "09:30, 11:00").await;
+    browser.choose("#settings-escalate", "11:00").await;
+    browser.click("#settings-form button[type=submit]").await;
+    browser
+        .wait_text("#settings-form .status", "Settings saved.")
+        .await;
+    let org = app.get("/api/v1/organization", &token).await.body;
+    assert_eq!(org["escalate_after"], "11:00", "{org}");
+    assert_eq!(org["reminder_times"], json!(["09:30", "11:00"]));
+    browser.open(&app, "#/people").await;
+    browser.nav("settings").await;
+    let chosen = browser
+        .js("return document.getElementById('settings-escalate').value;")
+        .await;
+    assert_eq!(chosen, json!("11:00"));
+    browser.choose("#settings-escalate", "").await;
+    browser.click("#settings-form button[type=submit]").await;
+    browser
+        .wait_text("#settings-form .status", "Settings saved.")
+        .await;
+    let org = app.get("/api/v1/organization", &token).await.body;
+    assert_eq!(org["escalate_after"], Value::Null, "{org}");
+
+    // With people in it, the organization needs no guide; in Chinese the counts say 人.
+    browser.open(&app, "#/dashboard").await;
+    browser.find("#stat-expected").await;
+    let guide = browser
+        .js("return document.getElementById('getting-started') === null;")
+        .await;
+    assert_eq!(guide, json!(true));
+    browser.click("#lang-switch").await;
+    browser.nav("departments").await;
+    browser
+        .wait_text(&format!("#dept-{sales} .members"), "含下级部门共 5 人")
+        .await;
+    browser.close().await;
 }
