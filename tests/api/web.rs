@@ -2237,6 +2237,7 @@ async fn the_form_marks_what_is_required_reads_a_comma_and_focuses_the_first_err
         phone.js("return document.activeElement.id;").await,
         json!("f-answers-temperature")
     );
+    phone.screenshot("checkin-required-phone-zh").await;
     // A comma for the decimal point; still no choice for the symptoms: they are next.
     phone.fill("#f-answers-temperature", "36,8").await;
     for (key, value) in [
@@ -2280,7 +2281,6 @@ async fn the_form_marks_what_is_required_reads_a_comma_and_focuses_the_first_err
         .js("return [...document.querySelectorAll('#done-card dt')].find(dt => dt.textContent === '症状').nextElementSibling.textContent;")
         .await;
     assert_eq!(shown, json!("无"), "no symptoms read as such");
-    phone.screenshot("checkin-required-phone-zh").await;
 
     // Correcting today asks no reason.
     phone.click("#correct").await;
