@@ -61,6 +61,10 @@ pub struct EntryFilter<'a> {
     pub changes: Option<bool>,
     /// Only entries about this person, department or organization.
     pub target_id: Option<&'a str>,
+    /// Only what this person read or did.
+    pub actor_id: Option<&'a str>,
+    /// Only this action (`employees.update`).
+    pub action: Option<&'a str>,
 }
 
 fn filtered<'a>(
@@ -78,6 +82,12 @@ fn filtered<'a>(
     }
     if let Some(target) = filter.target_id {
         query = query.filter(audit_log::target_id.eq(target));
+    }
+    if let Some(actor) = filter.actor_id {
+        query = query.filter(audit_log::user_id.eq(actor));
+    }
+    if let Some(action) = filter.action {
+        query = query.filter(audit_log::action.eq(action));
     }
     query
 }

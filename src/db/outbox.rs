@@ -282,6 +282,25 @@ pub fn release_many(conn: &mut DbConn, ids: &[String], token: &str) -> QueryResu
     .execute(conn)
 }
 
+/// A failed row back to pending, due at `now`, its attempts counted afresh; false when it was
+/// not failed (any more).
+pub fn retry_failed_now(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> QueryResult<bool> {
+    let changed = diesel::update(
+        outbox::table
+            .filter(outbox::id.eq(id))
+            .filter(outbox::status.eq(FAILED)),
+    )
+    .set((
+        outbox::status.eq(PENDING),
+        outbox::attempts.eq(0),
+        outbox::next_attempt_at.eq(now),
+        outbox::lease_until.eq(None::<NaiveDateTime>),
+        outbox::claimed_by.eq(None::<String>),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
 /// Back to pending, to be tried again at `next_attempt_at`.
 pub fn mark_retry(
     conn: &mut DbConn,

@@ -260,11 +260,32 @@ pub struct Listed {
 
 /// The reminders and digests of a day, oldest first, with their person's current department.
 pub fn of_day(conn: &mut DbConn, org_id: &str, day: NaiveDate) -> QueryResult<Vec<Listed>> {
-    outbox::table
+    listed(conn, org_id, Some(day), None)
+}
+
+/// One reminder or digest of the organization, as `of_day` lists it.
+pub fn find_listed(conn: &mut DbConn, org_id: &str, id: &str) -> QueryResult<Option<Listed>> {
+    Ok(listed(conn, org_id, None, Some(id))?.into_iter().next())
+}
+
+fn listed(
+    conn: &mut DbConn,
+    org_id: &str,
+    day: Option<NaiveDate>,
+    id: Option<&str>,
+) -> QueryResult<Vec<Listed>> {
+    let mut query = outbox::table
         .left_join(users::table.on(users::id.nullable().eq(outbox::user_id)))
         .filter(outbox::org_id.eq(org_id))
-        .filter(outbox::day.eq(day))
         .filter(outbox::kind.eq_any([REMINDER, DIGEST]))
+        .into_boxed();
+    if let Some(day) = day {
+        query = query.filter(outbox::day.eq(day));
+    }
+    if let Some(id) = id {
+        query = query.filter(outbox::id.eq(id.to_string()));
+    }
+    query
         .order((outbox::created_at.asc(), outbox::id.asc()))
         .select((
             outbox::id,

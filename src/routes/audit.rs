@@ -38,6 +38,10 @@ pub struct AuditQuery {
     pub kind: Option<String>,
     /// Only entries about this person, department or organization.
     pub target_id: Option<String>,
+    /// Only what this person read or did.
+    pub actor_id: Option<String>,
+    /// Only this action, e.g. `employees.update`.
+    pub action: Option<String>,
 }
 
 /// A read of personal data, or a change.
@@ -141,6 +145,8 @@ pub async fn list(
         to,
         kind,
         target_id: query.target_id,
+        actor_id: query.actor_id.filter(|a| !a.is_empty()),
+        action: query.action.filter(|a| !a.is_empty()),
     };
     let found = state
         .db(move |conn| {

@@ -190,6 +190,7 @@ impl Modify for CommonResponses {
         audit::list,
         reminders::remind,
         reminders::list,
+        reminders::resend,
     ),
     components(schemas(ErrorResponse, employees::ActiveFilter)),
     modifiers(&BearerAuth, &CommonResponses)

@@ -22,7 +22,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .app_data(web::PayloadConfig::new(JSON_LIMIT_BYTES))
             .route(web::post().to(remind))
             .route(web::get().to(list)),
-    );
+    )
+    .service(resource("/reminders/{id}/resend").route(web::post().to(resend)));
 }
 
 #[derive(Deserialize, ToSchema, Default)]
@@ -128,9 +129,16 @@ pub async fn list(
             reminders::of_day(conn, caller, day, now)
         })
         .await?;
-    let reminders = found
-        .into_iter()
-        .map(|r| ReminderEntry {
+    let reminders = found.into_iter().map(ReminderEntry::from).collect();
+    Ok(HttpResponse::Ok().json(ReminderList {
+        date: day,
+        reminders,
+    }))
+}
+
+impl From<reminders::DayReminder> for ReminderEntry {
+    fn from(r: reminders::DayReminder) -> Self {
+        Self {
             pass: r.pass,
             id: r.row.id,
             kind: r.row.kind,
@@ -142,10 +150,29 @@ pub async fn list(
             last_error: r.row.last_error,
             queued_at: utc(r.row.created_at),
             sent_at: r.row.sent_at.map(utc),
+        }
+    }
+}
+
+/// Sends a failed reminder or digest again, due at once with its attempts counted afresh
+/// (admin). Audited as `reminders.resend` on the person it was for.
+#[utoipa::path(post, path = "/api/v1/reminders/{id}/resend", tag = "reminders", security(("bearer" = [])),
+    params(("id" = String, Path, description = "the reminder's id, from the day's list")),
+    responses((status = 200, description = "queued again", body = ReminderEntry),
+              (status = 403, description = "only admins send reminders again", body = ErrorResponse),
+              (status = 404, description = "no reminder or digest of the organization has this id", body = ErrorResponse),
+              (status = 409, description = "it did not fail: pending, sent or cancelled (`not_failed`)", body = ErrorResponse)))]
+pub async fn resend(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(Role::Admin)?;
+    let id = id.into_inner();
+    let entry = state
+        .as_caller(user, move |conn, caller, now| {
+            reminders::resend(conn, caller, &id, now)
         })
-        .collect();
-    Ok(HttpResponse::Ok().json(ReminderList {
-        date: day,
-        reminders,
-    }))
+        .await?;
+    Ok(HttpResponse::Ok().json(ReminderEntry::from(entry)))
 }

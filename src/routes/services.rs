@@ -145,6 +145,8 @@ impl From<ReminderError> for ApiError {
                 ApiError::RateLimited { retry_after_secs }
             }
             ReminderError::Scope(e) => ApiError::from(e),
+            ReminderError::NotFound => ApiError::not_found("reminder"),
+            e @ ReminderError::NotFailed(_) => ApiError::conflict("not_failed", e.to_string()),
             ReminderError::Db(e) => ApiError::from(e),
         }
     }

@@ -62,6 +62,8 @@ pub struct EntryQuery {
     pub to: NaiveDate,
     pub kind: Option<EntryKind>,
     pub target_id: Option<String>,
+    pub actor_id: Option<String>,
+    pub action: Option<String>,
 }
 
 /// One page of entries, each with its actor's name and e-mail, and how many there are.
@@ -86,6 +88,8 @@ pub fn page(
         until: day_end_utc(tz, query.to),
         changes: query.kind.map(|k| k == EntryKind::Change),
         target_id: query.target_id.as_deref(),
+        actor_id: query.actor_id.as_deref(),
+        action: query.action.as_deref(),
     };
     let (entries, total) = audit::page(conn, &filter, offset, limit)?;
     Ok(AuditPage { entries, total })

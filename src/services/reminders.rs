@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
 use diesel::QueryResult;
 
-use crate::audit::{report_read, Reader};
+use crate::audit::{report_read, Reader, Target as AuditTarget};
 use crate::db::organizations::{self, OrganizationRow};
 use crate::db::outbox::{self, NewOutboxRow, Queued};
 use crate::db::reminders::{
@@ -41,6 +41,12 @@ pub enum ReminderError {
     TooSoon { retry_after_secs: u64 },
     #[error(transparent)]
     Scope(#[from] ScopeError),
+    /// No reminder or digest of the organization has this id.
+    #[error("reminder not found")]
+    NotFound,
+    /// Only one that was given up can be sent again; the others are on their way or done.
+    #[error("only a reminder that failed can be sent again; this one is {0}")]
+    NotFailed(String),
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
 }
@@ -197,6 +203,49 @@ pub fn of_day(
             }
         })
         .collect())
+}
+
+/// Sends a failed reminder or digest again: due at once, with its attempts counted afresh,
+/// the same Message-ID as before. Audited on the person it was for.
+pub fn resend(
+    conn: &mut DbConn,
+    caller: &Caller<'_>,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<DayReminder, ReminderError> {
+    conn.write_transaction(|c| {
+        let row = outbox::find(c, id)?
+            .filter(|r| r.org_id == caller.org.id && (r.kind == REMINDER || r.kind == DIGEST))
+            .ok_or(ReminderError::NotFound)?;
+        if row.status != outbox::FAILED {
+            return Err(ReminderError::NotFailed(row.status));
+        }
+        let at = db_time(now);
+        if !outbox::retry_failed_now(c, id, at)? {
+            return Err(ReminderError::NotFailed(outbox::SENDING.into()));
+        }
+        let person = match row.user_id.as_deref() {
+            Some(user_id) => users::find_in_org(c, &caller.org.id, user_id)?,
+            None => None,
+        };
+        let target = person
+            .as_ref()
+            .map_or(AuditTarget::organization(caller.org), AuditTarget::person);
+        crate::audit::record_change(
+            c,
+            caller
+                .change("reminders.resend", target, at)
+                .with_detail(serde_json::json!({ "outbox_id": id, "kind": row.kind })),
+        )?;
+        let day = row.day.unwrap_or_else(|| at.date());
+        let row = db::find_listed(c, &caller.org.id, id)?.ok_or(ReminderError::NotFound)?;
+        Ok(DayReminder {
+            pass: db::pass_of(&row.dedupe_key, day)
+                .unwrap_or_default()
+                .to_string(),
+            row,
+        })
+    })
 }
 
 /// The link in a reminder: the web app's check-in form.

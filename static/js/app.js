@@ -8,6 +8,7 @@ import { checkinView, historyView } from './checkin.js';
 import { dashboardView } from './dashboard.js';
 import { peopleView, importView, departmentsView, settingsView } from './admin.js';
 import { formView } from './formpage.js';
+import { remindersView, auditView } from './logs.js';
 
 const state = { me: null };
 export function me() {
@@ -23,6 +24,8 @@ const NAV = [
   ['departments', 'nav_departments', ['admin']],
   ['form', 'nav_form', ['admin']],
   ['settings', 'nav_settings', ['admin']],
+  ['reminders', 'nav_reminders', ['admin']],
+  ['audit', 'nav_audit', ['admin']],
 ];
 
 const VIEWS = {
@@ -37,6 +40,8 @@ const VIEWS = {
   departments: departmentsView,
   form: formView,
   settings: settingsView,
+  reminders: remindersView,
+  audit: auditView,
 };
 
 const ALIASES = { reports: 'dashboard' };

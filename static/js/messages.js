@@ -194,6 +194,10 @@ const FIELD = {
 /** Failed requests: top-level code → language → sentence. English pages show the server's
  * own sentence, which names the people and departments involved. */
 const REQUEST = {
+  not_failed: {
+    en: () => 'only a reminder that failed can be sent again',
+    'zh-CN': () => '只有发送失败的提醒才能重新发送',
+  },
   concurrent_update: {
     en: () => 'the check-in was changed at the same moment; please try again',
     'zh-CN': () => '打卡记录刚被同时修改，请重试',

@@ -597,3 +597,81 @@ async fn the_remind_command_queues_and_delivers_one_pass() {
     assert!(stdout.contains("0 reminder(s) queued"), "{stdout}");
     assert_eq!(smtp.received().len(), 2);
 }
+
+#[tokio::test]
+async fn an_admin_sends_a_failed_reminder_again_and_the_audit_log_finds_it() {
+    let smtp = TestSmtp::start();
+    let app = spawn_app_with_smtp(smtp.port()).await;
+    app.clock.set(shanghai(9, 31));
+    let org = build_org(&app).await;
+    smtp.reject("a@acme.test");
+    app.plan().await;
+    app.deliver_all().await;
+    let list = app.get("/api/v1/reminders", &org.admin).await.body;
+    let entry = |to: &str| {
+        list["reminders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["to"] == to)
+            .cloned()
+            .unwrap_or_else(|| panic!("no reminder to {to}: {list}"))
+    };
+    let failed = entry("a@acme.test");
+    assert_eq!(failed["status"], "failed", "{failed}");
+    let sent = entry("b@acme.test");
+    assert_eq!(sent["status"], "sent");
+    let resend = |id: &Value| format!("/api/v1/reminders/{}/resend", id.as_str().unwrap());
+
+    let r = app
+        .post_as(&resend(&failed["id"]), &org.manager, &json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = app
+        .post_as(&resend(&sent["id"]), &org.admin, &json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{:?}", r.body);
+    assert_eq!(r.code(), "not_failed");
+    let r = app
+        .post_as(&resend(&json!("no-such-id")), &org.admin, &json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    smtp.accept("a@acme.test");
+    let r = app
+        .post_as(&resend(&failed["id"]), &org.admin, &json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["status"], "pending");
+    assert_eq!(r.body["attempts"], 0);
+    app.deliver_all().await;
+    assert_eq!(reminders_to(&smtp.received(), "a@acme.test"), 1);
+    let list = app.get("/api/v1/reminders", &org.admin).await.body;
+    let again = list["reminders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["to"] == "a@acme.test")
+        .cloned()
+        .unwrap();
+    assert_eq!(again["status"], "sent", "{again}");
+
+    // The audit log, by action and by actor.
+    let admin_id = app.get("/api/v1/me", &org.admin).await.body["id"].clone();
+    let manager_id = app.get("/api/v1/me", &org.manager).await.body["id"].clone();
+    let log = app
+        .get("/api/v1/audit?action=reminders.resend", &org.admin)
+        .await
+        .body;
+    assert_eq!(log["total"], 1, "{log}");
+    assert_eq!(log["entries"][0]["target"]["id"], org.a["id"]);
+    assert_eq!(log["entries"][0]["actor"]["id"], admin_id);
+    let by = |actor: &Value| {
+        format!(
+            "/api/v1/audit?action=reminders.resend&actor_id={}",
+            actor.as_str().unwrap()
+        )
+    };
+    assert_eq!(app.get(&by(&admin_id), &org.admin).await.body["total"], 1);
+    assert_eq!(app.get(&by(&manager_id), &org.admin).await.body["total"], 0);
+}

@@ -168,6 +168,11 @@ impl TestSmtp {
         self.shared.begun.load(Ordering::SeqCst)
     }
 
+    /// From now on, take mail for this address again.
+    pub fn accept(&self, address: &str) {
+        lock(&self.shared.rejected).remove(address);
+    }
+
     /// From now on, answer 550 when this address is given as a recipient.
     pub fn reject(&self, address: &str) {
         lock(&self.shared.rejected).insert(address.to_string());

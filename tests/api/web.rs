@@ -2403,3 +2403,78 @@ async fn a_new_admin_is_guided_and_the_admin_pages_say_what_they_count() {
         .await;
     browser.close().await;
 }
+
+/// An admin finds the reminder the mail server refused on #/reminders, sends it again once
+/// the address works, and finds that in the audit log by action and by who did it.
+#[tokio::test]
+async fn an_admin_sends_a_failed_reminder_again_and_finds_it_in_the_audit_log() {
+    let smtp = TestSmtp::start();
+    let app = spawn_app_with_smtp(smtp.port()).await;
+    let team = team(&app).await;
+    // 09:31 in Shanghai: the first pass is due.
+    app.clock
+        .set(monday_morning() + chrono::Duration::minutes(31));
+    smtp.reject(&team.staff_email);
+    health_checkin::jobs::reminders::run_due_passes(&app.state)
+        .await
+        .expect("planned");
+    app.deliver_all().await;
+
+    let driver = Driver::start().await;
+    let browser = driver.browser(1280, 1000).await;
+    browser
+        .login(&app, &team.admin.email, &team.admin.password)
+        .await;
+    browser.nav("reminders").await;
+    // The failed ones first.
+    browser.wait_text("#reminder-list", &team.staff_email).await;
+    browser.wait_text("#reminder-list", "Failed").await;
+    browser.wait_text("#reminder-list .error-line", "550").await;
+    let title = browser.js("return document.title;").await;
+    assert_eq!(title, json!("Reminders · Health Check-in"));
+    smtp.accept(&team.staff_email);
+    browser.click("#reminder-list button[id^='resend-']").await;
+    browser.wait_text("#reminder-list", "Pending").await;
+    browser.wait_text("#main .status", "Queued again").await;
+    app.deliver_all().await;
+    assert!(
+        smtp.received()
+            .iter()
+            .any(|m| m.to == [team.staff_email.clone()]),
+        "sent again"
+    );
+
+    browser.nav("audit").await;
+    browser.fill("#audit-action", "reminders.resend").await;
+    let admin_id = app
+        .get("/api/v1/me", &app.token_for(&team.admin).await)
+        .await
+        .body["id"]
+        .clone();
+    browser
+        .choose("#audit-actor", admin_id.as_str().unwrap())
+        .await;
+    browser.click("#audit-filter button[type=submit]").await;
+    browser.wait_text("#audit-count", "1 entry").await;
+    browser.wait_text("#audit-list", "reminders.resend").await;
+    browser.wait_text("#audit-list", "Li Lei").await;
+    browser.choose("#audit-actor", &team.manager_id).await;
+    browser.click("#audit-filter button[type=submit]").await;
+    browser.wait_text("#audit-count", "0 entries").await;
+    browser.screenshot("audit-log").await;
+    browser.close().await;
+
+    // On a phone, in Chinese, the reminders page fits.
+    let phone = driver.browser_in(360, 780, "zh-CN").await;
+    phone
+        .login(&app, &team.admin.email, &team.admin.password)
+        .await;
+    phone.nav("reminders").await;
+    phone.wait_text("#reminder-counts", "已发送").await;
+    phone
+        .assert_no_horizontal_scroll("the reminders page")
+        .await;
+    let title = phone.js("return document.title;").await;
+    assert_eq!(title, json!("提醒 · 每日健康打卡"));
+    phone.close().await;
+}
