@@ -30,8 +30,8 @@ const NAV = [
 
 const VIEWS = {
   checkin: checkinView,
-  history: async (main) => {
-    await historyView(main);
+  history: async (main, params) => {
+    await historyView(main, params);
     main.append(sessionsCard());
   },
   dashboard: dashboardView,

@@ -5,7 +5,7 @@
 
 import { api, path, dayParam } from './api.js';
 import { h, clear } from './dom.js';
-import { t, label, formatDate, formatTime, addDays, todayIso, errorText, problemLines } from './i18n.js';
+import { t, lang, label, formatDate, formatTime, addDays, todayIso, errorText, problemLines } from './i18n.js';
 import { field, group, banner, clearErrors, showFieldErrors, showError } from './ui.js';
 import { formOf, formsOf, remember } from './forms.js';
 
@@ -334,27 +334,86 @@ async function lateDays(view) {
     h('ul.plain', open.map((v) => h('li', formatDate(v.date), ' ', h('a.button.secondary', { href: `#/checkin?date=${v.date}` }, t('fill_in'))))));
 }
 
-export async function historyView(main) {
-  const [today, history] = await Promise.all([api('GET', '/checkins/today'), api('GET', '/checkins')]);
+/** What a day of the history was for the person, in the calendar's words and colours. */
+function dayStatus(d, c, exemption, today) {
+  if (d > today.date) return 'future';
+  if (c) return c.abnormal ? 'abnormal' : 'reported';
+  switch (exemption) {
+    case 'not_yet_joined': return 'before';
+    case 'inactive': return 'inactive';
+    case 'non_working_day': return 'rest';
+    case 'holiday': return 'holiday';
+    case 'on_leave': return 'leave';
+    default: return d >= today.earliest_date ? 'open' : 'missed';
+  }
+}
+
+const LEGEND = ['reported', 'abnormal', 'open', 'missed', 'rest', 'holiday', 'leave', 'before'];
+
+/**
+ * The history as a month calendar: each day says whether it was reported (and abnormal),
+ * missed (still fillable or not), a rest day, a holiday, leave, or before joining. A day
+ * chosen shows its answers and, while it can still be filled in, the way to it.
+ */
+export async function historyView(main, params = new URLSearchParams()) {
+  const today = await api('GET', '/checkins/today');
   remember(today.form);
-  // Each day's answers under the questions of the version they were given on.
+  const thisMonth = today.date.slice(0, 7);
+  const month = /^\d{4}-\d{2}$/.test(params.get('month') || '') && params.get('month') <= thisMonth ? params.get('month') : thisMonth;
+  const first = `${month}-01`;
+  const last = addDays(addDays(first, 32).slice(0, 7) + '-01', -1);
+  const history = await api('GET', `/checkins?${new URLSearchParams({ from: first, to: last < today.date ? last : today.date })}`);
   const forms = await formsOf(history.checkins.map((c) => c.form_version), today.form);
   const byDate = new Map(history.checkins.map((c) => [c.date, c]));
   const exemptions = new Map(history.days.map((d) => [d.date, d.exemption]));
-  const rows = [];
-  for (let d = today.date, i = 0; i < 30; d = addDays(d, -1), i += 1) {
-    const c = byDate.get(d);
-    const exemption = exemptions.get(d);
-    // Nothing can be filled in for a day before joining or while the account was inactive.
-    const canFill = d >= today.earliest_date && exemption !== 'not_yet_joined' && exemption !== 'inactive';
-    const temp = c && typeof c.answers.temperature === 'number' ? `${c.answers.temperature.toFixed(1)} °C` : '';
-    rows.push(h('li.day', { class: c ? (c.abnormal ? 'bad' : 'good') : (exemption ? 'exempt' : 'missing') },
-      h('div.day-head',
-        h('strong', formatDate(d)),
-        h('span', { class: c ? (c.abnormal ? 'pill bad' : 'pill good') : 'pill' }, c ? (c.abnormal ? t('abnormal') : t('normal')) : (exemption ? t(`exempt_${exemption}`) : t('not_reported')))),
-      c ? h('p.muted', temp, c.revision > 1 ? ` · ${t('revision', { n: c.revision })}` : '', c.reason ? ` · ${c.reason}` : '') : null,
-      c ? h('details.day-answers', h('summary', t('your_answers')), answersList(forms.get(Number(c.form_version)), c.answers, c.abnormal_reasons)) : null,
-      canFill ? h('a.button.secondary.small', { href: d === today.date ? '#/checkin' : `#/checkin?date=${d}` }, c ? t('correct') : t('fill_in')) : null));
+  const chosen = params.get('date') && params.get('date').startsWith(month) ? params.get('date') : (month === thisMonth ? today.date : last);
+  const link = (extra) => `#/history?${new URLSearchParams({ month, ...extra })}`;
+
+  const statusOf = (d) => dayStatus(d, byDate.get(d), exemptions.get(d), today);
+  const cells = [];
+  // Monday first: blanks before the 1st.
+  const weekday = (new Date(`${first}T12:00:00Z`).getUTCDay() + 6) % 7;
+  for (let i = 0; i < weekday; i += 1) cells.push(h('span.cal-blank', { 'aria-hidden': 'true' }));
+  for (let d = first; d <= last; d = addDays(d, 1)) {
+    const status = statusOf(d);
+    const text = `${formatDate(d)}: ${t(`day_${status}`)}`;
+    cells.push(status === 'future'
+      ? h('span.cal-day.future', { 'aria-hidden': 'true' }, String(Number(d.slice(8))))
+      : h('a.cal-day', {
+        class: `${status}${d === chosen ? ' chosen' : ''}`, href: link({ date: d }), 'data-date': d,
+        'aria-label': text, title: text, 'aria-current': d === chosen ? 'date' : null,
+      }, String(Number(d.slice(8))), h('span.mark', { 'aria-hidden': 'true' }, MARKS[status])));
   }
-  clear(main, h('h1', t('history_title')), history.checkins.length ? null : h('p.muted', t('history_empty')), h('ul.days#history-list', rows));
+  const monthName = new Intl.DateTimeFormat(lang(), { year: 'numeric', month: 'long', timeZone: 'UTC' }).format(new Date(`${first}T12:00:00Z`));
+  const previousMonth = addDays(first, -1).slice(0, 7);
+  const nextMonth = addDays(last, 1).slice(0, 7);
+  const calendar = h('section.card#history-calendar', { 'aria-labelledby': 'history-month' },
+    h('div.title-row',
+      h('a.button.secondary.small#month-prev', { href: `#/history?month=${previousMonth}`, 'aria-label': t('month_previous') }, '‹'),
+      h('h2#history-month', monthName),
+      month < thisMonth
+        ? h('a.button.secondary.small#month-next', { href: `#/history?month=${nextMonth}`, 'aria-label': t('month_next') }, '›')
+        : h('span.cal-spacer')),
+    h('div.cal-grid', { role: 'group', 'aria-label': monthName },
+      t('weekdays').map((w) => h('span.cal-head', { 'aria-hidden': 'true' }, w)),
+      cells),
+    h('ul.cal-legend#history-legend', LEGEND.map((status) =>
+      h('li', h('span', { class: `cal-swatch ${status}`, 'aria-hidden': 'true' }, MARKS[status]), t(`day_${status}`)))));
+
+  clear(main, h('h1', t('history_title')), calendar, dayCard(chosen, byDate.get(chosen), statusOf(chosen), forms, today));
+}
+
+const MARKS = { reported: '✓', abnormal: '!', open: '○', missed: '✕', rest: '–', holiday: '★', leave: '⌂', before: '·', inactive: '·', future: '' };
+
+/** One day of the history: what it was, the answers, and filling it in while it can be. */
+function dayCard(d, c, status, forms, today) {
+  const canFill = ['reported', 'abnormal', 'open'].includes(status) && d >= today.earliest_date;
+  const temp = c && typeof c.answers.temperature === 'number' ? `${c.answers.temperature.toFixed(1)} °C` : '';
+  return h('section.card#history-day', { class: status },
+    h('div.day-head',
+      h('h2', formatDate(d)),
+      h('span', { class: `pill ${status === 'reported' ? 'good' : status === 'abnormal' ? 'bad' : ''}` }, t(`day_${status}`))),
+    c ? h('p.muted', temp, c.revision > 1 ? ` · ${t('revision', { n: c.revision })}` : '', c.reason ? ` · ${c.reason}` : '') : null,
+    c ? h('details.day-answers', h('summary', t('your_answers')), answersList(forms.get(Number(c.form_version)), c.answers, c.abnormal_reasons)) : null,
+    canFill ? h('a.button.secondary.small#history-fill', { href: d === today.date ? '#/checkin' : `#/checkin?date=${d}` }, c ? t('correct') : t('fill_in')) : null);
 }

@@ -503,9 +503,9 @@ async fn staff_submits_with_one_tap_and_the_manager_sees_the_count_move() {
         .assert_no_horizontal_scroll("the earlier answers")
         .await;
 
-    // The last 30 days.
+    // The month of check-ins.
     phone.nav("history").await;
-    phone.wait_text("#history-list", "Normal").await;
+    phone.wait_text("#history-day", "Normal").await;
     phone.assert_no_horizontal_scroll("the history").await;
     phone.screenshot("history-phone").await;
 
@@ -513,7 +513,8 @@ async fn staff_submits_with_one_tap_and_the_manager_sees_the_count_move() {
     phone.wait_text("#nav-checkin", "Today").await;
     phone.click("#lang-switch").await;
     phone.wait_text("#nav-checkin", "今日打卡").await;
-    phone.wait_text("h1", "最近 30 天").await;
+    phone.wait_text("h1", "我的打卡记录").await;
+    phone.wait_text("#history-month", "2020年2月").await;
     phone.screenshot("history-phone-zh").await;
     phone.click("#lang-switch").await;
     phone.wait_text("#nav-checkin", "Today").await;
@@ -937,15 +938,64 @@ async fn staff_fills_in_a_missed_day_late() {
     let late = phone.wait_text("#late-days", "Thu").await;
     assert!(!late.contains("Fri"), "{late}");
 
-    // The history offers the days still open, and today's is filled in from there too.
+    // The history's month tells a weekend from a missed day; today is still open and is
+    // filled in from there.
     phone.nav("history").await;
-    phone.wait_text("#history-list", "Not reported").await;
-    // Rest days read as such, and the days before the person joined (four weeks ago) offer
-    // nothing to fill in.
-    phone.wait_text("#history-list", "not a working day").await;
-    let list = phone.wait_text("#history-list", "before you joined").await;
-    assert_eq!(list.matches("before you joined").count(), 1, "{list}");
+    phone.wait_text("#history-month", "February 2020").await;
+    let february = day_statuses(&phone).await;
+    assert_eq!(february["2020-02-01"], "rest");
+    // Sunday's report, though nobody was expected, shows as reported.
+    assert_eq!(february["2020-02-02"], "reported");
+    assert_eq!(february["2020-02-03"], "open");
+    phone
+        .wait_text("#history-day", "Not reported: can still be filled in")
+        .await;
+    let fill = phone
+        .js("return document.getElementById('history-fill').getAttribute('href');")
+        .await;
+    assert_eq!(fill, json!("#/checkin"));
+    phone.assert_no_horizontal_scroll("the history").await;
+    phone.screenshot("history-calendar-phone").await;
+
+    // January: Wednesday reported, Thursday still open, Friday filled in late; the days
+    // before the person joined (four weeks ago) offer nothing to fill in.
+    phone.click("#month-prev").await;
+    phone.wait_text("#history-month", "January 2020").await;
+    let january = day_statuses(&phone).await;
+    assert_eq!(january["2020-01-29"], "reported");
+    assert_eq!(january["2020-01-30"], "open");
+    assert_eq!(january["2020-01-31"], "reported");
+    assert_eq!(january["2020-01-25"], "rest");
+    let before: Vec<&String> = january
+        .iter()
+        .filter(|(_, status)| status.as_str() == "before")
+        .map(|(day, _)| day)
+        .collect();
+    assert!(!before.is_empty(), "{january:?}");
+    phone
+        .click(&format!(".cal-day[data-date='{}']", before[0]))
+        .await;
+    phone.wait_text("#history-day", "Before you joined").await;
+    let offered = phone
+        .js("return document.getElementById('history-fill') === null;")
+        .await;
+    assert_eq!(offered, json!(true), "nothing to fill in before joining");
+    phone.click(".cal-day[data-date='2020-01-30']").await;
+    phone
+        .wait_text("#history-day", "Not reported: can still be filled in")
+        .await;
+    phone.click("#history-fill").await;
+    phone.wait_text("h1", "Check-in for").await;
     phone.close().await;
+}
+
+/// Each day of the history's month shown, with what it was (its calendar class).
+async fn day_statuses(browser: &Browser) -> std::collections::BTreeMap<String, String> {
+    let found = browser
+        .js("return Object.fromEntries([...document.querySelectorAll('.cal-day[data-date]')]\
+             .map(a => [a.dataset.date, [...a.classList].find(c => c !== 'cal-day' && c !== 'chosen')]));")
+        .await;
+    serde_json::from_value(found).expect("day statuses")
 }
 
 #[tokio::test]
@@ -1517,10 +1567,10 @@ async fn an_admin_adds_a_question_with_a_rule_and_the_dashboard_flags_an_answer_
     // The staff member's history shows the answer under the label too.
     phone.nav("history").await;
     phone
-        .click("#history-list details.day-answers summary")
+        .click("#history-day details.day-answers summary")
         .await;
     phone
-        .wait_text("#history-list details[open] dt.flag", "Pulse")
+        .wait_text("#history-day details[open] dt.flag", "Pulse")
         .await;
     phone.assert_no_horizontal_scroll("the history").await;
     phone.close().await;
@@ -1842,7 +1892,7 @@ async fn the_dashboard_agrees_with_the_reports_for_the_demo_organization() {
     let phone = driver.browser(360, 780).await;
     phone.login(&app, "staff@demo.test", password).await;
     phone.open(&app, "#/history").await;
-    phone.wait_text("#history-list", "Normal").await;
+    phone.wait_text("#history-day", "Normal").await;
     phone.assert_no_horizontal_scroll("the demo history").await;
     phone.screenshot("history-phone-demo").await;
     phone.close().await;
@@ -1901,7 +1951,7 @@ async fn a_person_signs_out_everywhere_from_their_history_and_an_admin_does_it_f
 
     // From the phone's history page, after a confirmation: this device and every other.
     phone.nav("history").await;
-    phone.find("#history-list").await;
+    phone.find("#history-calendar").await;
     phone.assert_no_horizontal_scroll("the history page").await;
     phone.click("#sign-out-everywhere").await;
     phone.client.accept_alert().await.expect("the confirmation");
