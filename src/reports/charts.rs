@@ -182,8 +182,13 @@ const GREY: &str = "#e5e7eb";
 const INK: &str = "#111827";
 const MUTED: &str = "#6b7280";
 
-/// Both charts are as wide.
-const WIDTH: f64 = 800.0;
+/// How wide a chart is drawn unless asked otherwise, and the narrowest and widest it may be.
+/// Drawn at the width it is shown at, its 12-unit text is 12 pixels on any screen.
+pub const DEFAULT_WIDTH: u32 = 800;
+pub const MIN_WIDTH: u32 = 320;
+pub const MAX_WIDTH: u32 = 1600;
+/// Below this the legend goes under the subtitle instead of to its right.
+const NARROW: f64 = 560.0;
 /// Above the plot: the title, the subtitle and the legend.
 const TOP: f64 = 72.0;
 /// Below the plot: the labels along its axis.
@@ -193,14 +198,23 @@ const BOTTOM: f64 = 40.0;
 const TREND_HEIGHT: f64 = 360.0;
 const LEFT: f64 = 56.0;
 const RIGHT: f64 = 56.0;
-/// Date labels along the bottom, at most.
-const MAX_DATE_LABELS: usize = 10;
+/// Room a date label along the bottom takes: ten of them on a chart of the default width.
+const DATE_LABEL_SPACING: f64 = 68.0;
 
-/// The daily chart's own layout: a row per department.
+/// The daily chart's own layout: a row per department, its name left of its bar and its
+/// numbers right of it.
 const ROW_HEIGHT: f64 = 28.0;
-const LABEL_WIDTH: f64 = 200.0;
-const BAR_AREA: f64 = 480.0;
-const LABEL_CHARS: usize = 28;
+const VALUE_ROOM: f64 = 120.0;
+
+/// Where a legend starts, and the baseline of its words: right of the title on a wide chart,
+/// under the subtitle on a narrow one.
+fn legend_at(width: f64, wide_x: f64, narrow_x: f64) -> (f64, f64) {
+    if width >= NARROW {
+        (wide_x, 42.0)
+    } else {
+        (narrow_x, 62.0)
+    }
+}
 
 fn open_svg(out: &mut String, width: f64, height: f64, lang: Lang, title: &str) {
     let _ = write!(
@@ -257,46 +271,48 @@ pub fn daily_subtitle(
 /// Reported % per day as a line (left axis) and abnormal people per day as bars (right
 /// axis). Every day has a bar, even of height zero; days when nobody was expected have no
 /// point on the line.
-pub fn trend_svg(points: &[TrendPoint], subtitle: &str, lang: Lang) -> String {
+pub fn trend_svg(points: &[TrendPoint], subtitle: &str, lang: Lang, width: u32) -> String {
     let l = lang.labels();
+    let width = f64::from(width.clamp(MIN_WIDTH, MAX_WIDTH));
     let mut out = String::with_capacity(2_048 + points.len() * 400);
-    open_svg(&mut out, WIDTH, TREND_HEIGHT, lang, l.trend_title);
+    open_svg(&mut out, width, TREND_HEIGHT, lang, l.trend_title);
     text(&mut out, LEFT, 24.0, "start", "title", l.trend_title);
     text(&mut out, LEFT, 42.0, "start", "subtitle", subtitle);
 
-    // Legend, top right.
-    let lx = WIDTH - RIGHT - 240.0;
+    let (lx, ly) = legend_at(width, width - RIGHT - 240.0, LEFT);
     let _ = write!(
         out,
-        r#"<g class="legend"><line x1="{x0}" y1="38" x2="{x1}" y2="38" stroke="{BLUE}" stroke-width="2"/><circle cx="{xc}" cy="38" r="3" fill="{BLUE}"/>"#,
+        r#"<g class="legend"><line x1="{x0}" y1="{y}" x2="{x1}" y2="{y}" stroke="{BLUE}" stroke-width="2"/><circle cx="{xc}" cy="{y}" r="3" fill="{BLUE}"/>"#,
         x0 = num(lx),
         x1 = num(lx + 20.0),
         xc = num(lx + 10.0),
+        y = num(ly - 4.0),
     );
     text(
         &mut out,
         lx + 26.0,
-        42.0,
+        ly,
         "start",
         "legend-label",
         l.reported_pct,
     );
     let _ = write!(
         out,
-        r#"<rect x="{}" y="32" width="12" height="12" fill="{RED}" fill-opacity="0.7"/>"#,
-        num(lx + 130.0)
+        r#"<rect x="{}" y="{}" width="12" height="12" fill="{RED}" fill-opacity="0.7"/>"#,
+        num(lx + 130.0),
+        num(ly - 10.0)
     );
     text(
         &mut out,
         lx + 148.0,
-        42.0,
+        ly,
         "start",
         "legend-label",
         l.abnormal,
     );
     out.push_str("</g>");
 
-    let (x0, x1) = (LEFT, WIDTH - RIGHT);
+    let (x0, x1) = (LEFT, width - RIGHT);
     let (top, bottom) = (TOP, TREND_HEIGHT - BOTTOM);
     let percent = Scale {
         domain: (0.0, 100.0),
@@ -354,7 +370,7 @@ pub fn trend_svg(points: &[TrendPoint], subtitle: &str, lang: Lang) -> String {
         out,
         r#"<text class="axis-label" transform="translate({x} {y}) rotate(90)" text-anchor="middle" fill="{RED}">{}</text>"#,
         escape(l.abnormal),
-        x = num(WIDTH - 12.0),
+        x = num(width - 12.0),
         y = num((top + bottom) / 2.0)
     );
     out.push_str("</g>");
@@ -384,7 +400,8 @@ pub fn trend_svg(points: &[TrendPoint], subtitle: &str, lang: Lang) -> String {
         d.trim_end()
     );
 
-    let label_every = points.len().div_ceil(MAX_DATE_LABELS).max(1);
+    let max_labels = (((x1 - x0) / DATE_LABEL_SPACING) as usize).max(2);
+    let label_every = points.len().div_ceil(max_labels).max(1);
     out.push_str(r#"<g class="days">"#);
     for (i, p) in points.iter().enumerate() {
         let cx = center(i);
@@ -449,38 +466,39 @@ pub fn trend_svg(points: &[TrendPoint], subtitle: &str, lang: Lang) -> String {
 
 /// Reported against expected per department, as horizontal bars: the expected bar in grey,
 /// the reported bar over it.
-pub fn daily_svg(bars: &[DepartmentBar], subtitle: &str, lang: Lang) -> String {
+pub fn daily_svg(bars: &[DepartmentBar], subtitle: &str, lang: Lang, width: u32) -> String {
     let l = lang.labels();
+    let width = f64::from(width.clamp(MIN_WIDTH, MAX_WIDTH));
+    // A quarter of the width for the names, at most 200 units; the bars take the rest but
+    // the room for the numbers.
+    let label_width = (width * 0.25).clamp(90.0, 200.0);
+    let bar_area = width - label_width - VALUE_ROOM;
+    let label_chars = (label_width / 7.0) as usize;
     let rows = bars.len().max(1) as f64;
     let height = TOP + rows * ROW_HEIGHT + BOTTOM;
     let mut out = String::with_capacity(2_048 + bars.len() * 500);
-    open_svg(&mut out, WIDTH, height, lang, l.daily_title);
+    open_svg(&mut out, width, height, lang, l.daily_title);
     text(&mut out, 16.0, 24.0, "start", "title", l.daily_title);
     text(&mut out, 16.0, 42.0, "start", "subtitle", subtitle);
 
-    let lx = WIDTH - 220.0;
+    let (lx, ly) = legend_at(width, width - 220.0, 16.0);
     let _ = write!(
         out,
-        r#"<g class="legend"><rect x="{}" y="32" width="12" height="12" fill="{GREY}"/>"#,
-        num(lx)
+        r#"<g class="legend"><rect x="{}" y="{}" width="12" height="12" fill="{GREY}"/>"#,
+        num(lx),
+        num(ly - 10.0)
     );
-    text(
-        &mut out,
-        lx + 18.0,
-        42.0,
-        "start",
-        "legend-label",
-        l.expected,
-    );
+    text(&mut out, lx + 18.0, ly, "start", "legend-label", l.expected);
     let _ = write!(
         out,
-        r#"<rect x="{}" y="32" width="12" height="12" fill="{GREEN}"/>"#,
-        num(lx + 100.0)
+        r#"<rect x="{}" y="{}" width="12" height="12" fill="{GREEN}"/>"#,
+        num(lx + 100.0),
+        num(ly - 10.0)
     );
     text(
         &mut out,
         lx + 118.0,
-        42.0,
+        ly,
         "start",
         "legend-label",
         l.reported,
@@ -490,7 +508,7 @@ pub fn daily_svg(bars: &[DepartmentBar], subtitle: &str, lang: Lang) -> String {
     if bars.is_empty() {
         text(
             &mut out,
-            WIDTH / 2.0,
+            width / 2.0,
             TOP + ROW_HEIGHT / 2.0,
             "middle",
             "empty",
@@ -508,7 +526,7 @@ pub fn daily_svg(bars: &[DepartmentBar], subtitle: &str, lang: Lang) -> String {
         .max(1);
     let x = Scale {
         domain: (0.0, max as f64),
-        range: (LABEL_WIDTH, LABEL_WIDTH + BAR_AREA),
+        range: (label_width, label_width + bar_area),
     };
     out.push_str(r#"<g class="bars">"#);
     for (i, bar) in bars.iter().enumerate() {
@@ -538,18 +556,18 @@ pub fn daily_svg(bars: &[DepartmentBar], subtitle: &str, lang: Lang) -> String {
         );
         text(
             &mut out,
-            LABEL_WIDTH - 8.0,
+            label_width - 8.0,
             y + 18.0,
             "end",
             "label",
-            &shorten(&name, LABEL_CHARS),
+            &shorten(&name, label_chars),
         );
         let _ = write!(
             out,
             r#"<rect class="expected" x="{x0}" y="{y}" width="{}" height="18" fill="{GREY}"/><rect class="reported" x="{x0}" y="{y}" width="{}" height="18" fill="{GREEN}"/>"#,
-            num(x.map(bar.expected as f64) - LABEL_WIDTH),
-            num(x.map(bar.reported as f64) - LABEL_WIDTH),
-            x0 = num(LABEL_WIDTH),
+            num(x.map(bar.expected as f64) - label_width),
+            num(x.map(bar.reported as f64) - label_width),
+            x0 = num(label_width),
             y = num(y + 4.0),
         );
         text(
@@ -567,14 +585,14 @@ pub fn daily_svg(bars: &[DepartmentBar], subtitle: &str, lang: Lang) -> String {
     let _ = write!(
         out,
         r#"<g class="axes"><line x1="{x0}" y1="{y}" x2="{x1}" y2="{y}" stroke="{MUTED}" stroke-width="1"/>"#,
-        x0 = num(LABEL_WIDTH),
-        x1 = num(LABEL_WIDTH + BAR_AREA),
+        x0 = num(label_width),
+        x1 = num(label_width + bar_area),
         y = num(axis_y)
     );
-    text(&mut out, LABEL_WIDTH, axis_y + 16.0, "middle", "tick", "0");
+    text(&mut out, label_width, axis_y + 16.0, "middle", "tick", "0");
     text(
         &mut out,
-        LABEL_WIDTH + BAR_AREA,
+        label_width + bar_area,
         axis_y + 16.0,
         "middle",
         "tick",
@@ -673,7 +691,7 @@ mod tests {
                 abnormal: 0,
             },
         ];
-        let svg = trend_svg(&points, "Sales <&>", Lang::En);
+        let svg = trend_svg(&points, "Sales <&>", Lang::En, DEFAULT_WIDTH);
         assert_eq!(svg.matches(r#"<rect class="abnormal""#).count(), 3);
         assert_eq!(svg.matches(r#"<circle class="reported""#).count(), 2);
         assert!(svg.contains(r#"d="M170.7 196 L629.3 72""#), "{svg}");

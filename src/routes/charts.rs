@@ -72,6 +72,10 @@ pub struct TrendChartQuery {
     /// `zh-CN` or `en` in any letter case; else the caller's language, else the organization's.
     #[param(pattern = "^([Zz][Hh]-[Cc][Nn]|[Ee][Nn])$")]
     pub lang: Option<String>,
+    /// The width to draw at, 320 to 1600 (800): the width it is shown at keeps its text at
+    /// 12 pixels.
+    #[param(value_type = Option<u32>, minimum = 320, maximum = 1600)]
+    pub width: Option<String>,
 }
 
 /// The trend as a chart: reported % per day as a line, abnormal people per day as bars.
@@ -88,6 +92,7 @@ pub async fn trend_svg(
     user.require(Role::Manager)?;
     let query = query.into_inner();
     let lang = chart_lang(query.lang.as_deref(), &user)?;
+    let width = chart_width(query.width.as_deref())?;
     let today = Today::in_org(&user.org, state.clock.now());
     let (from, to) = report_range(query.from, query.to, today.today)?;
     let trend = services::trend(&state, user, query.department_id, (from, to), today).await?;
@@ -102,7 +107,7 @@ pub async fn trend_svg(
         })
         .collect();
     let subtitle = charts::trend_subtitle(from, to, trend.department.as_deref());
-    Ok(SvgImage(charts::trend_svg(&points, &subtitle, lang)).into())
+    Ok(SvgImage(charts::trend_svg(&points, &subtitle, lang, width)).into())
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -116,6 +121,9 @@ pub struct DailyChartQuery {
     /// `zh-CN` or `en` in any letter case; else the caller's language, else the organization's.
     #[param(pattern = "^([Zz][Hh]-[Cc][Nn]|[Ee][Nn])$")]
     pub lang: Option<String>,
+    /// The width to draw at, 320 to 1600 (800).
+    #[param(value_type = Option<u32>, minimum = 320, maximum = 1600)]
+    pub width: Option<String>,
 }
 
 /// A day as a chart: reported against expected, one bar per department.
@@ -132,6 +140,7 @@ pub async fn daily_svg(
     user.require(Role::Manager)?;
     let query = query.into_inner();
     let lang = chart_lang(query.lang.as_deref(), &user)?;
+    let width = chart_width(query.width.as_deref())?;
     let (day, daily) = services::day_report(
         &state,
         user,
@@ -147,5 +156,20 @@ pub async fn daily_svg(
         daily.total.expected,
         lang,
     );
-    Ok(SvgImage(charts::daily_svg(&daily.bars, &subtitle, lang)).into())
+    Ok(SvgImage(charts::daily_svg(&daily.bars, &subtitle, lang, width)).into())
+}
+
+/// `width` as asked, or the default; outside 320 to 1600, or not a number, a 422 naming it.
+fn chart_width(raw: Option<&str>) -> Result<u32, ApiError> {
+    let Some(raw) = raw else {
+        return Ok(charts::DEFAULT_WIDTH);
+    };
+    let range = || Problem::out_of_range(charts::MIN_WIDTH, charts::MAX_WIDTH);
+    match raw.trim().parse::<i64>() {
+        Ok(width) => u32::try_from(width)
+            .ok()
+            .filter(|w| (charts::MIN_WIDTH..=charts::MAX_WIDTH).contains(w))
+            .ok_or_else(|| ApiError::field("width", range())),
+        Err(_) => Err(ApiError::field("width", Problem::not_a_number())),
+    }
 }

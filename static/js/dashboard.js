@@ -45,16 +45,46 @@ function query(params) {
   return q.toString();
 }
 
-/** An SVG chart fetched with the token. */
+/**
+ * An SVG chart fetched with the token, drawn at the width its card has on this screen so
+ * that its text is as large on a phone as on a desktop. Its alternative text states the
+ * numbers: the chart's own words for each bar or day.
+ */
 function chart(id, title, path) {
   const box = h(`figure.card.chart#${id}`, h('figcaption', title), h('p.muted', t('loading')));
-  blob(path).then((data) => {
-    const url = URL.createObjectURL(data);
-    clear(box, h('figcaption', title), h('img', { src: url, alt: title }));
-  }).catch(() => {
-    clear(box, h('figcaption', title), h('p.muted', t('chart_failed')));
-  });
+  // Once the card is on the page and laid out, its inner width is known.
+  let frames = 0;
+  const draw = () => {
+    if (!box.isConnected) {
+      // A page left before it was shown never connects: stop asking after a few seconds.
+      frames += 1;
+      if (frames < 300) requestAnimationFrame(draw);
+      return;
+    }
+    const style = getComputedStyle(box);
+    const inner = box.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    const width = Math.round(Math.min(1600, Math.max(320, inner || 800)));
+    blob(`${path}&width=${width}`).then(async (data) => {
+      const url = URL.createObjectURL(data);
+      clear(box, h('figcaption', title), h('img', { src: url, alt: await numbersOf(data, title), width }));
+    }).catch(() => {
+      clear(box, h('figcaption', title), h('p.muted', t('chart_failed')));
+    });
+  };
+  requestAnimationFrame(draw);
   return box;
+}
+
+/** What a chart shows, in words: its title and subtitle, then each bar's or day's numbers. */
+async function numbersOf(data, title) {
+  try {
+    const svg = new DOMParser().parseFromString(await data.text(), 'image/svg+xml');
+    const subtitle = svg.querySelector('.subtitle')?.textContent || '';
+    const items = [...svg.querySelectorAll('g.bar > title, g.day > title')].map((n) => n.textContent);
+    return [title, subtitle, ...items].filter(Boolean).join('; ');
+  } catch {
+    return title;
+  }
 }
 
 export async function dashboardView(main, params, me) {

@@ -342,3 +342,83 @@ async fn a_chart_language_not_offered_names_the_choices() {
         );
     }
 }
+
+/// Drawn at the width a phone shows it, a chart keeps everything inside that width, and a
+/// width it cannot be drawn at is named.
+#[tokio::test]
+async fn a_chart_is_drawn_at_the_width_asked_for() {
+    let app = spawn_app().await;
+    let acme = acme(&app).await;
+    let number = |n: roxmltree::Node<'_, '_>, attr: &str| -> f64 {
+        n.attribute(attr).unwrap_or("0").parse().unwrap()
+    };
+    for path in [
+        "/api/v1/reports/daily.svg?date=2020-02-03&lang=en&width=320",
+        "/api/v1/reports/trend.svg?from=2020-01-06&to=2020-02-05&lang=en&width=320",
+    ] {
+        let r = download(&app, path, &acme.hr).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        let (text, doc) = parse(&r.bytes);
+        let root = doc.root_element();
+        assert_eq!(root.attribute("width"), Some("320"), "{path}");
+        assert_eq!(
+            root.attribute("viewBox"),
+            Some(&*format!("0 0 320 {}", root.attribute("height").unwrap()))
+        );
+        for rect in doc.descendants().filter(|n| n.has_tag_name((SVG, "rect"))) {
+            let right = number(rect, "x") + number(rect, "width");
+            assert!(right <= 320.0, "{path}: a rect ends at {right}: {text}");
+        }
+        // Text that starts left-aligned starts inside, and the legend sits under the
+        // subtitle, not over the title.
+        for t in doc.descendants().filter(|n| n.has_tag_name((SVG, "text"))) {
+            if t.attribute("x").is_some() {
+                assert!(
+                    number(t, "x") >= 0.0 && number(t, "x") <= 320.0,
+                    "{path}: {text}"
+                );
+            }
+        }
+        let legend = with_class(&doc, "text", "legend-label");
+        assert!(
+            legend.iter().all(|t| number(*t, "y") > 50.0),
+            "{path}: {text}"
+        );
+    }
+    // The trend labels fewer dates when narrow.
+    let wide = download(
+        &app,
+        "/api/v1/reports/trend.svg?from=2020-01-06&to=2020-02-05&lang=en",
+        &acme.hr,
+    )
+    .await;
+    let narrow = download(
+        &app,
+        "/api/v1/reports/trend.svg?from=2020-01-06&to=2020-02-05&lang=en&width=320",
+        &acme.hr,
+    )
+    .await;
+    let dates = |bytes: &[u8]| {
+        let (_, doc) = parse(bytes);
+        with_class(&doc, "text", "date").len()
+    };
+    assert!(dates(&narrow.bytes) < dates(&wide.bytes));
+    assert!(dates(&narrow.bytes) >= 2);
+
+    for (width, problem) in [
+        ("100", "out_of_range"),
+        ("1601", "out_of_range"),
+        ("-1", "out_of_range"),
+        ("wide", "not_a_number"),
+    ] {
+        let r = app
+            .get(
+                &format!("/api/v1/reports/daily.svg?width={width}"),
+                &acme.hr,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{width}");
+        assert_eq!(r.body["error"]["details"][0]["field"], "width", "{width}");
+        assert_eq!(r.body["error"]["details"][0]["code"], problem, "{width}");
+    }
+}

@@ -2227,6 +2227,29 @@ async fn on_a_phone_the_dashboard_fits_and_the_navigation_is_a_menu() {
     phone.wait_text("#stat-rate", "报告率").await;
     phone.wait_text("#dept-sort", "落后最多在前").await;
     phone.assert_no_horizontal_scroll("the dashboard").await;
+    // The charts' text is at least 11 px on the phone, and their alternative text states
+    // the numbers of each department and day.
+    phone.find("#daily-chart img").await;
+    phone.find("#trend-chart img").await;
+    let charts = phone
+        .js(
+            "return [...document.querySelectorAll('figure.chart img')].map(img => ({ \
+               px: 12 * img.getBoundingClientRect().width / img.naturalWidth, alt: img.alt }));",
+        )
+        .await;
+    for chart in charts.as_array().unwrap() {
+        assert!(chart["px"].as_f64().unwrap() >= 11.0, "{charts}");
+    }
+    let daily_alt = charts[1]["alt"].as_str().unwrap_or("");
+    assert!(
+        daily_alt.contains("Lab") && daily_alt.contains("120"),
+        "{daily_alt}"
+    );
+    let trend_alt = charts[0]["alt"].as_str().unwrap_or("");
+    assert!(
+        trend_alt.contains("2020-02-03") && trend_alt.contains("126"),
+        "{trend_alt}"
+    );
     phone.screenshot("dashboard-phone-zh").await;
     // Every number of a department is on screen, named.
     let cells = phone
