@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AuthUser;
+use crate::domain::expectation::{exemption, Exemption};
 use crate::domain::Role;
 use crate::error::ApiError;
 use crate::error::ErrorResponse;
@@ -41,6 +42,10 @@ pub struct DailyReport {
     pub numbers: DayNumbers,
     /// People in scope with a reminder queued that day (any pass).
     pub reminded: i64,
+    /// Why nobody is expected that day: `holiday` or `non_working_day` in the organization's
+    /// calendar; null on a working day.
+    #[schema(value_type = Option<String>)]
+    pub day_off: Option<Exemption>,
     /// Every department in scope, each counting its whole subtree.
     pub departments: Vec<DepartmentCounts>,
 }
@@ -58,6 +63,7 @@ pub async fn daily(
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Manager)?;
     let query = query.into_inner();
+    let settings = user.settings()?;
     let (day, daily) = services::day_report(
         &state,
         user,
@@ -71,6 +77,7 @@ pub async fn daily(
         date: day,
         numbers: DayNumbers::from(&total),
         reminded: daily.reminded,
+        day_off: exemption(&settings, day, false),
         departments: daily.departments,
     }))
 }

@@ -3,7 +3,7 @@
 
 import { api, blob, download } from './api.js';
 import { h, clear } from './dom.js';
-import { t, lang, label, addDays, errorText, problemLines, formatTime } from './i18n.js';
+import { t, tn, lang, label, addDays, errorText, problemLines, formatDate, formatTime } from './i18n.js';
 import { banner, showError } from './ui.js';
 import { answersList, answerText } from './checkin.js';
 import { formsOf } from './forms.js';
@@ -127,7 +127,10 @@ export async function dashboardView(main, params, me) {
       tile('unreported', report.unreported, report.unreported ? '.warn' : ''),
       tile('abnormal', report.abnormal, report.abnormal ? '.bad' : ''),
       report.reported_unexpected ? tile('reported_unexpected', report.reported_unexpected) : null),
-    report.expected === 0 ? h('p.muted#nobody-expected', t('nobody_expected_note')) : null,
+    report.day_off
+      ? h('div#day-off', banner([t(`day_off_${report.day_off}`, { date: formatDate(day) }),
+        report.reported_unexpected ? tn('reported_anyway', report.reported_unexpected) : ''].join(' ').trim(), 'info'))
+      : report.expected === 0 ? h('p.muted#nobody-expected', t('nobody_expected_note')) : null,
     table, charts, abnormal, unreported, exportsCard(day, departmentId, current));
 
   fillUnreported(unreported, scope);

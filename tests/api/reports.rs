@@ -146,6 +146,7 @@ async fn counts_follow_leave_holidays_moves_deactivation_and_late_checkins() {
     let mon = app.get("/api/v1/reports/daily", &token).await;
     assert_eq!(mon.status, StatusCode::OK, "{:?}", mon.body);
     assert_eq!(mon.body["date"], "2020-02-03");
+    assert_eq!(mon.body["day_off"], Value::Null, "a working day");
     assert_eq!(totals(&mon.body), (7, 3, 4, 1, 0));
     assert_eq!(dept_numbers(department(&mon.body, "Sales")), (3, 2, 1));
     assert_eq!(dept_numbers(department(&mon.body, "Sales/East")), (2, 2, 1));
@@ -162,6 +163,12 @@ async fn counts_follow_leave_holidays_moves_deactivation_and_late_checkins() {
     submit(&ta, "today", healthy_answers()).await;
     let tue = app.get("/api/v1/reports/daily", &token).await;
     assert_eq!(totals(&tue.body), (0, 0, 0, 0, 7));
+    // The day says why: a holiday; a Saturday is not a working day.
+    assert_eq!(tue.body["day_off"], "holiday");
+    let sat = app
+        .get("/api/v1/reports/daily?date=2020-02-01", &token)
+        .await;
+    assert_eq!(sat.body["day_off"], "non_working_day", "{:?}", sat.body);
     let mon_closed = app
         .get("/api/v1/reports/daily?date=2020-02-03", &token)
         .await;

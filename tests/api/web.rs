@@ -2211,6 +2211,15 @@ async fn the_dashboard_ranks_departments_pages_everyone_and_says_what_reminding_
     assert!(text.contains("Sales"), "{text}");
     assert!(!text.contains("Lab") && !text.contains("Ops"), "{text}");
     browser.screenshot("dashboard-desktop").await;
+
+    // A Saturday reads as such.
+    browser.open(&app, "#/dashboard?date=2020-02-01").await;
+    browser
+        .wait_text(
+            "#day-off",
+            "is not a working day: nobody is expected to report.",
+        )
+        .await;
     browser.close().await;
 }
 
@@ -2276,6 +2285,8 @@ async fn on_a_phone_the_dashboard_fits_and_the_navigation_is_a_menu() {
         title.as_str().unwrap_or("").ends_with("· 每日健康打卡"),
         "{title}"
     );
+    phone.open(&app, "#/dashboard?date=2020-02-02").await;
+    phone.wait_text("#day-off", "不是工作日").await;
     phone.close().await;
 }
 
