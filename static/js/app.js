@@ -4,7 +4,7 @@ import { api, auth, setUnauthorizedHandler } from './api.js';
 import { h, clear } from './dom.js';
 import { t, lang, setLang, setZone, errorText } from './i18n.js';
 import { showFieldErrors, clearErrors, banner, field } from './ui.js';
-import { checkinView, historyView } from './checkin.js';
+import { checkinView, historyView, privacyView } from './checkin.js';
 import { dashboardView } from './dashboard.js';
 import { peopleView, importView, departmentsView, settingsView } from './admin.js';
 import { formView } from './formpage.js';
@@ -28,7 +28,13 @@ const NAV = [
   ['audit', 'nav_audit', ['admin']],
 ];
 
+/** Pages reached from a link on another page rather than from the navigation. */
+const LINKED = [
+  ['privacy', 'privacy_title', ['staff', 'manager', 'hr', 'admin']],
+];
+
 const VIEWS = {
+  privacy: privacyView,
   checkin: checkinView,
   history: async (main, params) => {
     await historyView(main, params);
@@ -134,7 +140,7 @@ const TITLES = {
   login: 'login_title',
   forgot: 'forgot_title',
   'set-password': 'set_password_title',
-  ...Object.fromEntries(NAV.map(([name, key]) => [name, key])),
+  ...Object.fromEntries([...NAV, ...LINKED].map(([name, key]) => [name, key])),
 };
 
 function page(active, ...content) {
@@ -181,7 +187,7 @@ async function route() {
   }
   // Links in reminder digests point at #/reports.
   const name = ALIASES[rawName] || rawName;
-  const allowed = NAV.find(([n, , roles]) => n === name && roles.includes(state.me.role));
+  const allowed = [...NAV, ...LINKED].find(([n, , roles]) => n === name && roles.includes(state.me.role));
   if (!name || !allowed) {
     if (name && VIEWS[name]) {
       go(home());

@@ -266,6 +266,7 @@ export async function checkinView(main, params) {
       correcting && !today
         ? field('reason', t('reason'), h('textarea', { name: 'reason', rows: 2, maxlength: 500 }), t('reason_help'))
         : null,
+      h('p.privacy-link', h('a#privacy-link', { href: '#/privacy' }, t('privacy_link'))),
       h('div.actions',
         h('button.primary.big#submit', { type: 'submit' }, correcting ? t('submit_correction') : t('submit')),
         correcting ? h('button.secondary', { type: 'button', onclick: () => { editing = false; clear(status); render(); } }, t('cancel')) : null));
@@ -416,4 +417,29 @@ function dayCard(d, c, status, forms, today) {
     c ? h('p.muted', temp, c.revision > 1 ? ` · ${t('revision', { n: c.revision })}` : '', c.reason ? ` · ${c.reason}` : '') : null,
     c ? h('details.day-answers', h('summary', t('your_answers')), answersList(forms.get(Number(c.form_version)), c.answers, c.abnormal_reasons)) : null,
     canFill ? h('a.button.secondary.small#history-fill', { href: d === today.date ? '#/checkin' : `#/checkin?date=${d}` }, c ? t('correct') : t('fill_in')) : null);
+}
+
+/**
+ * Who can see a person's answers and for how long they are kept, from what the roles allow:
+ * linked from the form, so that the question is answered where it comes up.
+ */
+export async function privacyView(main) {
+  const me = await api('GET', '/me');
+  const organization = me.organization?.name || '';
+  clear(main,
+    h('h1', t('privacy_title')),
+    h('section.card#privacy-facts',
+      h('h2', t('privacy_who_title')),
+      h('ul',
+        h('li', t('privacy_you')),
+        h('li', t('privacy_managers')),
+        h('li', t('privacy_hr_admin', { organization })),
+        h('li', t('privacy_nobody_else'))),
+      h('h2', t('privacy_reads_title')),
+      h('p', t('privacy_reads')),
+      h('h2', t('privacy_kept_title')),
+      h('p', t('privacy_kept')),
+      h('h2', t('privacy_mail_title')),
+      h('p', t('privacy_mail'))),
+    h('p', h('a', { href: '#/checkin' }, t('back_to_form'))));
 }

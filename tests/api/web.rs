@@ -2314,6 +2314,16 @@ async fn the_form_marks_what_is_required_reads_a_comma_and_focuses_the_first_err
     assert_eq!(marks, json!([true, true, false]));
     phone.assert_no_horizontal_scroll("the form").await;
 
+    // From the form: who can see the answers, and for how long they are kept.
+    phone.click("#privacy-link").await;
+    phone.wait_text("#privacy-facts", "人事和管理员").await;
+    phone.wait_text("#privacy-facts", "从不包含体温").await;
+    let title = phone.js("return document.title;").await;
+    assert_eq!(title, json!("您的回答与查看权限 · 每日健康打卡"));
+    phone.assert_no_horizontal_scroll("the privacy page").await;
+    phone.click("#privacy-facts + p a").await;
+    phone.find("#checkin-form").await;
+
     // Nothing answered: the first field in error, as the page shows them, has the focus.
     phone.click("#submit").await;
     phone.wait_text("#err-answers-temperature", "必填").await;
