@@ -35,7 +35,8 @@ fn finding(verdict: Verdict, setting: &'static str, detail: impl Into<String>) -
     }
 }
 
-/// Every check, in the order a start meets them. Nothing is created or migrated.
+/// Every check, in the order a start meets them. Nothing is created or migrated (a SQLite
+/// file that is there is opened as the service opens it, in WAL mode).
 pub async fn examine(settings: &Settings, config_file: Option<&Path>) -> Vec<Finding> {
     let source = match config_file {
         Some(file) => format!("read from the environment and {}", file.display()),
@@ -93,7 +94,12 @@ fn examine_database(url: &DatabaseUrl) -> (Finding, Option<bool>) {
             )
         }
     };
-    let secret_kept = secrets::find(&mut conn, "jwt").ok().map(|s| s.is_some());
+    // Before the migration that keeps it, there is none yet, which the next start makes.
+    let secret_kept = match secrets::find(&mut conn, "jwt") {
+        Ok(found) => Some(found.is_some()),
+        Err(_) if !state.pending.is_empty() => Some(false),
+        Err(_) => None,
+    };
     let found = if !state.unknown.is_empty() {
         finding(
             Verdict::Fail,

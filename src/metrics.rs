@@ -47,12 +47,31 @@ pub struct PoolGauges {
     pub max: u32,
 }
 
+/// A request's method as a label: the ones the API answers, else `other`, since a client
+/// may send any word as a method and each would make a series of its own.
+pub fn method_label(method: &actix_web::http::Method) -> &'static str {
+    use actix_web::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
 pub struct Metrics {
     recorder: PrometheusRecorder,
     handle: PrometheusHandle,
     failed_logins: Counter,
     /// Callers waiting for a pooled connection now.
     pool_waiting: Arc<AtomicI64>,
+    /// Every (status, kind) of the outbox gauge shown so far: one with no rows now is shown
+    /// as 0, not left at its last count.
+    outbox_series: std::sync::Mutex<std::collections::BTreeSet<(String, String)>>,
 }
 
 impl Default for Metrics {
@@ -123,6 +142,7 @@ impl Metrics {
             handle,
             failed_logins,
             pool_waiting: Arc::new(AtomicI64::new(0)),
+            outbox_series: Default::default(),
         }
     }
 
@@ -207,29 +227,42 @@ impl Metrics {
             vec![],
             self.pool_waiting.load(Ordering::Relaxed).max(0) as f64,
         );
+        let mut series = self
+            .outbox_series
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Every status at least once, so that an alert on it has a series to read.
         for status in ["pending", "sending", "failed"] {
-            // Every status is shown, at 0 too, so that an alert on it has a series to read.
-            let mut kinds: Vec<&(String, String, i64)> =
-                outbox.rows.iter().filter(|(s, _, _)| s == status).collect();
-            kinds.sort_by(|a, b| a.1.cmp(&b.1));
-            if kinds.is_empty() {
-                gauge(
-                    OUTBOX_ROWS,
-                    vec![Label::new("status", status), Label::new("kind", "all")],
-                    0.0,
-                );
-            }
-            for (_, kind, n) in kinds {
-                gauge(
-                    OUTBOX_ROWS,
-                    vec![
-                        Label::new("status", status),
-                        Label::new("kind", kind.clone()),
-                    ],
-                    *n as f64,
-                );
-            }
+            series.insert((status.to_string(), "all".to_string()));
         }
+        for (status, kind, _) in &outbox.rows {
+            series.insert((status.clone(), kind.clone()));
+        }
+        for (status, kind) in series.iter() {
+            let now = if kind == "all" {
+                outbox
+                    .rows
+                    .iter()
+                    .filter(|(s, _, _)| s == status)
+                    .map(|(_, _, n)| *n)
+                    .sum()
+            } else {
+                outbox
+                    .rows
+                    .iter()
+                    .find(|(s, k, _)| s == status && k == kind)
+                    .map_or(0, |(_, _, n)| *n)
+            };
+            gauge(
+                OUTBOX_ROWS,
+                vec![
+                    Label::new("status", status.clone()),
+                    Label::new("kind", kind.clone()),
+                ],
+                now as f64,
+            );
+        }
+        drop(series);
         gauge(OUTBOX_OVERDUE, vec![], outbox.oldest_due_secs.max(0) as f64);
         self.handle.render()
     }

@@ -149,9 +149,10 @@ impl Application {
         matches!(count, Ok(0))
     }
 
-    /// Serves until SIGTERM or Ctrl-C. The server stops taking connections and finishes its
-    /// requests; the jobs take no new work, and a mail batch finishes the mails in flight and
-    /// gives the rest back for the next instance or start.
+    /// Serves until SIGTERM or Ctrl-C. On SIGTERM the server stops taking connections and
+    /// finishes its requests (actix stops at once on Ctrl-C); either way the jobs take no new
+    /// work, and a mail batch finishes the mails in flight and gives the rest back for the
+    /// next instance or start.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let state = self.state.clone();
         let on_signal = tokio::spawn(async move {
@@ -221,7 +222,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
                     // The pattern, not the path: ids in paths would make a series each.
                     let route = res.request().match_pattern();
                     metrics.request(
-                        method.as_str(),
+                        crate::metrics::method_label(&method),
                         route.as_deref().unwrap_or("unmatched"),
                         res.status().as_u16(),
                         started.elapsed().as_secs_f64(),

@@ -14,11 +14,17 @@ use crate::private_files;
 /// readable by its owner only. Writers go on meanwhile: the copy is one read transaction
 /// (`VACUUM INTO`), so it holds every commit before it began and none after. Returns its size.
 pub fn backup(url: &DatabaseUrl, to: &Path) -> anyhow::Result<u64> {
-    let DatabaseUrl::Sqlite(_) = url else {
+    let DatabaseUrl::Sqlite(live) = url else {
         anyhow::bail!(
             "DATABASE_URL names PostgreSQL: back it up with pg_dump (see the README's Backups)"
         );
     };
+    // Opening a path with no database would make an empty one, and back that up.
+    anyhow::ensure!(
+        live.is_file(),
+        "DATABASE_URL: there is no database at {}",
+        live.display()
+    );
     anyhow::ensure!(
         !to.exists(),
         "{} exists already; name a new file",

@@ -258,9 +258,52 @@ pub struct MigrationState {
     pub unknown: Vec<String>,
 }
 
-/// Reads the schema's state without changing anything.
+/// Reads the schema's state without changing anything: a database that has never been
+/// migrated has every migration pending (diesel would create its bookkeeping table to say so).
 pub fn migration_state(conn: &mut DbConn) -> Result<MigrationState, DbError> {
     use diesel::migration::MigrationSource;
+    #[derive(diesel::QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let bookkeeping = match conn {
+        DbConn::Sqlite(_) => {
+            "SELECT COUNT(*) AS n FROM sqlite_master \
+                              WHERE type = 'table' AND name = '__diesel_schema_migrations'"
+        }
+        DbConn::Postgres(_) => {
+            "SELECT COUNT(*) AS n FROM information_schema.tables \
+                                WHERE table_name = '__diesel_schema_migrations' \
+                                AND table_schema = current_schema()"
+        }
+    };
+    let migrated =
+        diesel::RunQueryDsl::get_result::<Found>(diesel::sql_query(bookkeeping), conn)?.n > 0;
+    if !migrated {
+        let failed = |e: Box<dyn std::error::Error + Send + Sync>| DbError::Migrate(e.to_string());
+        let pending: Vec<String> = match conn {
+            DbConn::Sqlite(_) => {
+                MigrationSource::<diesel::sqlite::Sqlite>::migrations(&SQLITE_MIGRATIONS)
+                    .map_err(failed)?
+                    .iter()
+                    .map(|m| m.name().version().to_string())
+                    .collect()
+            }
+            DbConn::Postgres(_) => {
+                MigrationSource::<diesel::pg::Pg>::migrations(&POSTGRES_MIGRATIONS)
+                    .map_err(failed)?
+                    .iter()
+                    .map(|m| m.name().version().to_string())
+                    .collect()
+            }
+        };
+        return Ok(MigrationState {
+            applied: 0,
+            pending,
+            unknown: Vec::new(),
+        });
+    }
     fn state<DB, C>(
         c: &mut C,
         source: EmbeddedMigrations,

@@ -41,6 +41,9 @@ pub struct DayView {
     pub exemption: Option<Exemption>,
     /// The earliest day that may still be filled in late.
     pub earliest_date: NaiveDate,
+    /// The person's today, by the server's clock: a correction of an earlier day needs a
+    /// reason, one of today does not.
+    pub today: NaiveDate,
     pub timezone: String,
 }
 
@@ -73,6 +76,7 @@ pub async fn day_view(
         expected: found.exemption.is_none(),
         exemption: found.exemption,
         earliest_date: found.earliest_date,
+        today,
         timezone: user.tz.name().to_string(),
     }))
 }

@@ -235,7 +235,7 @@ export async function importView(main) {
 // ---------- departments ----------
 
 /** Every active person of one role, page by page. */
-export async function everyone(role) {
+async function everyone(role) {
   const people = [];
   for (let page = 1; ; page += 1) {
     const list = await api('GET', `/employees?${new URLSearchParams({ role, page: String(page), per_page: '200' })}`);

@@ -205,7 +205,8 @@ export async function checkinView(main, params) {
   const view = await api('GET', path`/checkins/${day}`);
   remember(view.form);
   const isToday = day === 'today';
-  const today = isToday || view.date === todayIso();
+  // The server's today, not the device's: a phone's clock may be off.
+  const today = isToday || view.date === (view.today || todayIso());
   const title = isToday ? t('checkin_title') : t('checkin_title_day', { date: formatDate(view.date) });
   const status = h('div.status', { role: 'status', 'aria-live': 'polite' });
   const body = h('div');

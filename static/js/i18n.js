@@ -295,6 +295,7 @@ const en = {
   audit_fields: '{n} fields changed',
   audit_fields_one: '1 field changed',
   audit_pages: 'Pages of the audit log',
+  start_title: 'Getting started',
   start_import: 'Import your people',
   start_import_help: 'A CSV of e-mail, name, department and role; departments are created as named.',
   start_settings: 'Set the working days and reminder times',

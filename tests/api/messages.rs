@@ -134,3 +134,74 @@ fn the_reminder_mail_names_the_one_tap_button_as_the_page_labels_it() {
         }
     }
 }
+
+/// The keys of one dictionary object of i18n.js (`const en = {` … `};`), one per line.
+fn dictionary_keys(i18n: &str, name: &str) -> Vec<String> {
+    let start = i18n
+        .find(&format!("const {name} = {{"))
+        .unwrap_or_else(|| panic!("no dictionary {name}"));
+    let body = &i18n[start..];
+    let body = &body[..body.find("\n};").expect("the dictionary ends")];
+    body.lines()
+        .skip(1)
+        .filter_map(|l| {
+            let l = l.trim_start();
+            let (key, _) = l.split_once(':')?;
+            (!key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+                .then(|| key.to_string())
+        })
+        .collect()
+}
+
+/// Every key the pages name in `t('…')` or `tn('…')` is in the English dictionary, every
+/// English key is in the Chinese one (but the `_one` forms English needs), and no key is
+/// given twice in one dictionary.
+#[test]
+fn every_text_the_pages_use_is_in_both_languages() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let i18n = fs::read_to_string(root.join("static/js/i18n.js")).expect("i18n.js reads");
+    let en = dictionary_keys(&i18n, "en");
+    let zh = dictionary_keys(&i18n, "zh");
+    assert!(
+        en.len() > 100 && zh.len() > 100,
+        "{} {}",
+        en.len(),
+        zh.len()
+    );
+    for (name, keys) in [("en", &en), ("zh", &zh)] {
+        let mut seen = std::collections::HashSet::new();
+        for k in keys.iter() {
+            assert!(seen.insert(k), "{k} twice in {name}");
+        }
+    }
+    for k in &en {
+        if !k.ends_with("_one") {
+            assert!(zh.contains(k), "{k} has no Chinese text");
+        }
+    }
+    let mut used = Vec::new();
+    for entry in fs::read_dir(root.join("static/js")).expect("static/js reads") {
+        let path = entry.expect("entry").path();
+        let text = fs::read_to_string(&path).expect("script reads");
+        for call in ["t('", "tn('"] {
+            for (at, _) in text.match_indices(call) {
+                // Not the tail of another name (`rt('`, `text('`).
+                let before = text[..at].chars().last();
+                if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
+                    continue;
+                }
+                let rest = &text[at + call.len()..];
+                if let Some(end) = rest.find('\'') {
+                    used.push((path.display().to_string(), rest[..end].to_string()));
+                }
+            }
+        }
+    }
+    assert!(used.len() > 100, "{}", used.len());
+    for (file, key) in used {
+        assert!(
+            en.contains(&key),
+            "{file} uses {key:?}, which the English dictionary lacks"
+        );
+    }
+}

@@ -88,6 +88,16 @@ async fn metrics_count_requests_check_ins_failed_logins_mail_and_the_outbox() {
         Some(2.0)
     );
     assert!(!text.contains("route=\"/api/v1/checkins/today\""), "{text}");
+    // A made-up method is counted as `other`, not as a series of its own.
+    let odd = reqwest::Method::from_bytes(b"BREW").unwrap();
+    app.client
+        .request(odd, app.url("/healthz"))
+        .send()
+        .await
+        .unwrap();
+    let (_, text) = scrape(&app, None).await;
+    assert!(!text.contains("BREW"), "{text}");
+    assert!(text.contains("method=\"other\""), "{text}");
     assert!(text.contains("# TYPE hc_http_request_duration_seconds histogram"));
     assert!(text.contains("le=\"0.005\""));
     assert_eq!(
@@ -109,6 +119,15 @@ async fn metrics_count_requests_check_ins_failed_logins_mail_and_the_outbox() {
     assert_eq!(value(&text, "hc_mails_total{outcome=\"sent\"}"), Some(1.0));
     assert_eq!(
         value(&text, "hc_outbox_rows{status=\"pending\",kind=\"all\"}"),
+        Some(0.0),
+        "{text}"
+    );
+    // Not left at its last count.
+    assert_eq!(
+        value(
+            &text,
+            "hc_outbox_rows{status=\"pending\",kind=\"invitation\"}"
+        ),
         Some(0.0),
         "{text}"
     );

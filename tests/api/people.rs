@@ -361,6 +361,12 @@ async fn leave_holidays_and_working_days_decide_who_is_expected() {
     let today = app.get("/api/v1/checkins/today", &staff_token).await;
     assert_eq!(today.body["exemption"], "holiday");
     assert_eq!(today.body["earliest_date"], "2020-01-29");
+    assert_eq!(
+        today.body["today"], today.body["date"],
+        "the server's today"
+    );
+    let earlier = app.get("/api/v1/checkins/2020-01-31", &staff_token).await;
+    assert_eq!(earlier.body["today"], today.body["date"]);
 
     app.call(
         reqwest::Method::PUT,
