@@ -1016,8 +1016,12 @@ async fn exports_download_as_csv_and_xlsx_files() {
     hr.open(&app, "#/dashboard").await;
     hr.find("#exports").await;
     // Saturday: nobody was expected, and the dashboard says so and counts who reported anyway.
-    hr.wait_text("#nobody-expected", "Nobody was expected")
-        .await;
+    hr.wait_text(
+        "#day-off",
+        "is not a working day: nobody is expected to report.",
+    )
+    .await;
+    hr.wait_text("#day-off", "1 person reported anyway").await;
     let unexpected = hr.wait_text("#stat-reported_unexpected", "1").await;
     assert!(
         unexpected.contains("Reported, not expected"),
