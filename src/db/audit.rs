@@ -125,3 +125,52 @@ pub fn page(
         .collect();
     Ok((entries, total))
 }
+
+/// An entry about a person, with the name and role of who read or changed.
+pub type ByWhom = (AuditRow, Option<(String, String)>);
+
+/// What others read or changed of one person, newest first, each with the reader's name and
+/// role as they are now; `limit` of them after the first `offset`, and how many in all.
+pub fn about_person(
+    conn: &mut DbConn,
+    org_id: &str,
+    person_id: &str,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<(Vec<ByWhom>, i64)> {
+    let about = || {
+        audit_log::table
+            .filter(audit_log::org_id.eq(org_id))
+            .filter(audit_log::target_id.eq(person_id))
+            .filter(
+                audit_log::user_id
+                    .is_null()
+                    .or(audit_log::user_id.ne(person_id)),
+            )
+    };
+    let total = about().count().get_result(conn)?;
+    let rows: Vec<AuditRow> = about()
+        .order((audit_log::created_at.desc(), audit_log::id.desc()))
+        .offset(offset)
+        .limit(limit)
+        .select(AuditRow::as_select())
+        .load(conn)?;
+    let mut reader_ids: Vec<&str> = rows.iter().filter_map(|r| r.user_id.as_deref()).collect();
+    reader_ids.sort_unstable();
+    reader_ids.dedup();
+    let readers: HashMap<String, (String, String)> = users::table
+        .filter(users::id.eq_any(&reader_ids))
+        .select((users::id, users::name, users::role))
+        .load::<(String, String, String)>(conn)?
+        .into_iter()
+        .map(|(id, name, role)| (id, (name, role)))
+        .collect();
+    let entries = rows
+        .into_iter()
+        .map(|row| {
+            let reader = row.user_id.as_ref().and_then(|id| readers.get(id)).cloned();
+            (row, reader)
+        })
+        .collect();
+    Ok((entries, total))
+}

@@ -340,6 +340,15 @@ pub fn history(
         .load(conn)
 }
 
+/// Every check-in of a person, newest first.
+pub fn all_of(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<CheckinRow>> {
+    checkins::table
+        .filter(checkins::user_id.eq(user_id))
+        .order(checkins::day.desc())
+        .select(CheckinRow::as_select())
+        .load(conn)
+}
+
 pub fn revisions(conn: &mut DbConn, checkin_id: &str) -> QueryResult<Vec<RevisionRow>> {
     checkin_revisions::table
         .filter(checkin_revisions::checkin_id.eq(checkin_id))

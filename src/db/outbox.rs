@@ -377,3 +377,13 @@ pub fn oldest_due(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Option<N
         .select(diesel::dsl::min(outbox::next_attempt_at))
         .first(conn)
 }
+
+/// The reminders queued for one person, newest first: their day, kind, status and times.
+pub fn reminders_of(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<OutboxRow>> {
+    outbox::table
+        .filter(outbox::user_id.eq(user_id))
+        .filter(outbox::kind.eq_any(["reminder", "reminder_digest"]))
+        .order(outbox::created_at.desc())
+        .select(OutboxRow::as_select())
+        .load(conn)
+}

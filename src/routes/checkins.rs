@@ -1,5 +1,5 @@
 use actix_web::{web, HttpResponse};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
@@ -13,7 +13,7 @@ use crate::error::{ApiError, FieldErrors, Problem};
 use crate::routes::dates::{parse_range, RangeQuery};
 use crate::routes::resource;
 use crate::routes::services::reporter;
-use crate::routes::views::{stored_json, stored_list, utc, Checkin};
+use crate::routes::views::{Checkin, Revision};
 use crate::services::checkins::{self as checkins_service, Answers, SubmitOutcome};
 use crate::state::AppState;
 
@@ -271,19 +271,6 @@ pub async fn history(
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct Revision {
-    pub revision: i32,
-    pub form_version: i32,
-    #[schema(value_type = Object)]
-    pub answers: Value,
-    pub abnormal: bool,
-    pub abnormal_reasons: Vec<String>,
-    pub reason: Option<String>,
-    pub submitted_at: DateTime<Utc>,
-    pub replaced_at: DateTime<Utc>,
-}
-
-#[derive(Serialize, ToSchema)]
 pub struct RevisionHistory {
     pub current: Checkin,
     /// Earlier answers of the same day, oldest first.
@@ -307,19 +294,6 @@ pub async fn revisions(
         .await?;
     Ok(HttpResponse::Ok().json(RevisionHistory {
         current: found.current.into(),
-        revisions: found
-            .earlier
-            .into_iter()
-            .map(|row| Revision {
-                revision: row.revision,
-                form_version: row.form_version,
-                answers: stored_json(&row.answers),
-                abnormal: row.abnormal,
-                abnormal_reasons: stored_list(&row.abnormal_reasons),
-                reason: row.reason,
-                submitted_at: utc(row.submitted_at),
-                replaced_at: utc(row.replaced_at),
-            })
-            .collect(),
+        revisions: found.earlier.into_iter().map(Revision::from).collect(),
     }))
 }

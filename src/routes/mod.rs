@@ -15,6 +15,7 @@ pub mod openapi;
 pub mod organization;
 pub mod pages;
 pub mod paging;
+pub mod privacy;
 pub mod reminders;
 pub mod reports;
 pub mod services;
@@ -53,6 +54,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .wrap(from_fn(refuse_control_characters))
             .configure(auth::configure)
             .configure(sessions::configure)
+            .configure(privacy::configure)
             .configure(checkins::configure)
             .configure(departments::configure)
             .configure(employees::configure)

@@ -11,7 +11,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
 
 use crate::routes::{
     audit, auth, charts, checkins, departments, employees, exports, forms, health, organization,
-    reminders, reports, sessions, JSON_LIMIT_BYTES,
+    privacy, reminders, reports, sessions, JSON_LIMIT_BYTES,
 };
 
 /// The error shape of every failed request: the one `ApiError` renders.
@@ -152,6 +152,8 @@ impl Modify for CommonResponses {
         sessions::logout,
         sessions::sign_out_everywhere,
         sessions::sign_out_person_everywhere,
+        privacy::export,
+        privacy::access_log,
         checkins::day_view,
         checkins::submit,
         checkins::history,

@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::services::checkins::CheckinRow;
+use crate::services::checkins::{CheckinRow, RevisionRow};
 
 #[derive(Serialize, ToSchema)]
 pub struct Checkin {
@@ -49,6 +49,35 @@ impl From<CheckinRow> for Checkin {
             reason: row.reason,
             submitted_at: utc(row.submitted_at),
             updated_at: utc(row.updated_at),
+        }
+    }
+}
+
+/// An earlier version of a day's check-in, as it stood before a correction replaced it.
+#[derive(Serialize, ToSchema)]
+pub struct Revision {
+    pub revision: i32,
+    pub form_version: i32,
+    #[schema(value_type = Object)]
+    pub answers: Value,
+    pub abnormal: bool,
+    pub abnormal_reasons: Vec<String>,
+    pub reason: Option<String>,
+    pub submitted_at: DateTime<Utc>,
+    pub replaced_at: DateTime<Utc>,
+}
+
+impl From<RevisionRow> for Revision {
+    fn from(row: RevisionRow) -> Self {
+        Self {
+            revision: row.revision,
+            form_version: row.form_version,
+            answers: stored_json(&row.answers),
+            abnormal: row.abnormal,
+            abnormal_reasons: stored_list(&row.abnormal_reasons),
+            reason: row.reason,
+            submitted_at: utc(row.submitted_at),
+            replaced_at: utc(row.replaced_at),
         }
     }
 }

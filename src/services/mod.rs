@@ -20,6 +20,7 @@ pub mod limits;
 pub mod operations;
 pub mod organization;
 pub mod people;
+pub mod privacy;
 pub mod reminders;
 pub mod reporting;
 pub mod sessions;

@@ -4,7 +4,7 @@ import { api, auth, setUnauthorizedHandler } from './api.js';
 import { h, clear } from './dom.js';
 import { t, lang, setLang, setZone, errorText } from './i18n.js';
 import { showFieldErrors, clearErrors, banner, field } from './ui.js';
-import { checkinView, historyView, privacyView } from './checkin.js';
+import { checkinView, historyView, privacyView, ownDataCard } from './checkin.js';
 import { dashboardView } from './dashboard.js';
 import { peopleView, importView, departmentsView, settingsView } from './admin.js';
 import { formView } from './formpage.js';
@@ -38,7 +38,7 @@ const VIEWS = {
   checkin: checkinView,
   history: async (main, params) => {
     await historyView(main, params);
-    main.append(sessionsCard());
+    main.append(ownDataCard(), sessionsCard());
   },
   dashboard: dashboardView,
   people: peopleView,

@@ -3,9 +3,9 @@
 // The form filled in is always the one in force; answers already given are shown with the
 // questions of the version they were given on.
 
-import { api, path, dayParam } from './api.js';
+import { api, path, dayParam, download } from './api.js';
 import { h, clear } from './dom.js';
-import { t, lang, label, formatDate, formatTime, addDays, todayIso, errorText, problemLines } from './i18n.js';
+import { t, tn, lang, label, formatDate, formatTime, addDays, todayIso, errorText, problemLines } from './i18n.js';
 import { field, group, banner, clearErrors, showFieldErrors, showError } from './ui.js';
 import { formOf, formsOf, remember } from './forms.js';
 
@@ -442,5 +442,46 @@ export async function privacyView(main) {
       h('p', t('privacy_kept')),
       h('h2', t('privacy_mail_title')),
       h('p', t('privacy_mail'))),
-    h('p', h('a', { href: '#/checkin' }, t('back_to_form'))));
+    h('p', h('a', { href: '#/checkin' }, t('back_to_form'))),
+    ownDataCard());
+}
+
+/**
+ * A person's own data: all of it as a file, and who else has read or changed it (from the
+ * audit log), page by page.
+ */
+export function ownDataCard() {
+  const status = h('div.status', { role: 'status', 'aria-live': 'polite' });
+  const log = h('div#access-log');
+  let page = 1;
+  const more = h('button.secondary#access-more', { type: 'button', hidden: true }, t('show_more'));
+  const load = async () => {
+    try {
+      const found = await api('GET', `/me/access-log?page=${page}&per_page=50`);
+      if (page === 1) clear(log, h('p.muted#access-count', tn('access_count', found.total)), h('ul.people#access-list'));
+      log.querySelector('#access-list').append(...found.entries.map((e) => h('li',
+        h('strong', e.by ? `${e.by.name} (${t(`role_${e.by.role}`)})` : t('audit_no_actor')), ' ',
+        h('span', t(`access_${e.kind}`)), ' ', h('code', e.action),
+        h('span.muted', ` · ${formatTime(e.at)}`))));
+      more.hidden = page * found.per_page >= found.total;
+    } catch (error) {
+      clear(status, banner(errorText(error), 'error'));
+    }
+  };
+  more.addEventListener('click', () => { page += 1; load(); });
+  return h('section.card#own-data',
+    h('h2', t('own_data_title')),
+    h('p.muted', t('own_data_help')),
+    status,
+    h('div.actions',
+      h('button.secondary#download-own-data', { type: 'button', onclick: async () => {
+        clear(status);
+        try {
+          await download('/me/export', 'my-health-checkin-data.json');
+        } catch (error) {
+          clear(status, banner(errorText(error), 'error'));
+        }
+      } }, t('download_own_data')),
+      h('button.secondary#show-access-log', { type: 'button', onclick: (e) => { e.currentTarget.disabled = true; load(); } }, t('show_access_log'))),
+    log, more);
 }

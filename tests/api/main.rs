@@ -27,6 +27,7 @@ mod openapi;
 mod paging;
 mod passwords;
 mod people;
+mod privacy;
 mod reminders;
 mod reports;
 mod roles;

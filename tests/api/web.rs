@@ -2584,3 +2584,43 @@ async fn an_admin_sends_a_failed_reminder_again_and_finds_it_in_the_audit_log() 
     assert_eq!(title, json!("提醒 · 每日健康打卡"));
     phone.close().await;
 }
+
+/// From the history page, on a phone in Chinese, a person downloads their data and sees who
+/// else has looked at it.
+#[tokio::test]
+async fn a_person_downloads_their_data_and_sees_who_looked_at_it() {
+    let app = spawn_app().await;
+    let team = team(&app).await;
+    let admin_token = app.token_for(&team.admin).await;
+    let read = app
+        .get(
+            &format!("/api/v1/employees/{}", team.staff_id),
+            &admin_token,
+        )
+        .await;
+    assert_eq!(read.status.as_u16(), 200);
+    let admin_name = app.get("/api/v1/me", &admin_token).await.body["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let driver = Driver::start().await;
+    let downloads = tempfile::tempdir().expect("download dir");
+    let phone = driver
+        .launch(360, 780, "zh-CN", Some(downloads.path()))
+        .await;
+    phone.login(&app, &team.staff_email, &team.password).await;
+    phone.nav("history").await;
+    phone.click("#show-access-log").await;
+    phone.wait_text("#access-list", &admin_name).await;
+    phone.wait_text("#access-list", "管理员").await;
+    phone.wait_text("#access-list", "employees.get").await;
+    phone.click("#download-own-data").await;
+    let file = wait_for_file(downloads.path(), "my-health-checkin-data.json").await;
+    let data: Value = serde_json::from_slice(&file).expect("JSON");
+    assert_eq!(data["profile"]["email"], team.staff_email.as_str());
+    assert!(!data["checkins"].as_array().unwrap().is_empty(), "{data}");
+    phone
+        .assert_no_horizontal_scroll("the history with the data card")
+        .await;
+    phone.close().await;
+}
