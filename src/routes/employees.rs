@@ -1,6 +1,6 @@
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -10,11 +10,12 @@ use crate::error::{AdminsOnly, ErrorResponse, HrAndAdminsOnly, NoSuchPerson};
 use crate::error::{ApiError, ErrorDetail};
 use crate::import::{ImportReport, LineError, MAX_IMPORT_BYTES};
 use crate::routes::paging::{PageQuery, Paging, People};
+use crate::routes::views::Leave;
 use crate::routes::{double_option, resource, JsonObject};
 use crate::services::invitations;
 use crate::services::people::{
-    self, ImportError, ImportOptions, LeaveEntry, LeaveRow, NewPerson, PeopleQuery, Person,
-    PersonChange, StateFilter,
+    self, ImportError, ImportOptions, LeaveEntry, NewPerson, PeopleQuery, Person, PersonChange,
+    StateFilter,
 };
 use crate::state::AppState;
 
@@ -361,29 +362,6 @@ pub async fn deactivate(
         .await?;
     tracing::info!(user_id = %person.user.id, "person deactivated");
     Ok(HttpResponse::Ok().json(Employee::from(person)))
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct Leave {
-    pub id: String,
-    pub from: NaiveDate,
-    pub to: NaiveDate,
-    pub kind: String,
-    pub note: Option<String>,
-    pub created_at: DateTime<Utc>,
-}
-
-impl From<LeaveRow> for Leave {
-    fn from(row: LeaveRow) -> Self {
-        Self {
-            id: row.id,
-            from: row.start_date,
-            to: row.end_date,
-            kind: row.kind,
-            note: row.note,
-            created_at: row.created_at.and_utc(),
-        }
-    }
 }
 
 #[derive(Serialize, ToSchema)]

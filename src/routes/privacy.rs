@@ -12,7 +12,7 @@ use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::routes::paging::{PageQuery, People};
 use crate::routes::resource;
-use crate::routes::views::{stored_json, utc, Checkin, Revision};
+use crate::routes::views::{stored_json, utc, Checkin, Leave, Revision};
 use crate::services::privacy;
 use crate::state::AppState;
 
@@ -44,15 +44,6 @@ pub struct ExportedCheckin {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct ExportedLeave {
-    pub start_date: NaiveDate,
-    pub end_date: NaiveDate,
-    pub kind: String,
-    pub note: Option<String>,
-    pub created_at: DateTime<Utc>,
-}
-
-#[derive(Serialize, ToSchema)]
 pub struct ExportedReminder {
     pub date: Option<NaiveDate>,
     /// `reminder`, or `reminder_digest` (a manager's list of the unreported).
@@ -68,7 +59,7 @@ pub struct OwnData {
     pub profile: Profile,
     /// Newest first.
     pub checkins: Vec<ExportedCheckin>,
-    pub leave: Vec<ExportedLeave>,
+    pub leave: Vec<Leave>,
     pub reminders: Vec<ExportedReminder>,
 }
 
@@ -106,17 +97,7 @@ pub async fn export(state: web::Data<AppState>, user: AuthUser) -> Result<HttpRe
                 revisions: earlier.into_iter().map(Revision::from).collect(),
             })
             .collect(),
-        leave: found
-            .leave
-            .into_iter()
-            .map(|l| ExportedLeave {
-                start_date: l.start_date,
-                end_date: l.end_date,
-                kind: l.kind,
-                note: l.note,
-                created_at: utc(l.created_at),
-            })
-            .collect(),
+        leave: found.leave.into_iter().map(Leave::from).collect(),
         reminders: found
             .reminders
             .into_iter()

@@ -6,6 +6,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::services::checkins::{CheckinRow, RevisionRow};
+use crate::services::people::LeaveRow;
 
 #[derive(Serialize, ToSchema)]
 pub struct Checkin {
@@ -78,6 +79,30 @@ impl From<RevisionRow> for Revision {
             reason: row.reason,
             submitted_at: utc(row.submitted_at),
             replaced_at: utc(row.replaced_at),
+        }
+    }
+}
+
+/// A person's leave, as the leave API and a person's own export show it.
+#[derive(Serialize, ToSchema)]
+pub struct Leave {
+    pub id: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub kind: String,
+    pub note: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<LeaveRow> for Leave {
+    fn from(row: LeaveRow) -> Self {
+        Self {
+            id: row.id,
+            from: row.start_date,
+            to: row.end_date,
+            kind: row.kind,
+            note: row.note,
+            created_at: utc(row.created_at),
         }
     }
 }

@@ -72,7 +72,9 @@ async fn a_person_takes_their_data_away_and_sees_who_read_it() {
         "the answers before the correction"
     );
     assert_eq!(data["leave"][0]["kind"], "annual", "{data}");
-    assert_eq!(data["leave"][0]["start_date"], "2020-02-10");
+    // The same shape as the leave API's.
+    assert_eq!(data["leave"][0]["from"], "2020-02-10");
+    assert_eq!(data["leave"][0]["to"], "2020-02-12");
     assert_eq!(data["reminders"], json!([]));
 
     // Who read or changed it: the admin, by name and role; never the person themselves.
