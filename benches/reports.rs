@@ -201,6 +201,7 @@ fn seed(conn: &mut DbConn) -> anyhow::Result<Seeded> {
                     updated_at: stamp,
                     expected: true,
                     form_version: 2,
+                    purged_at: None,
                 })
             })
             .collect();

@@ -1,5 +1,5 @@
 //! The command line: serve (the default), migrate, org create, import-employees, remind, demo,
-//! doctor, backup.
+//! doctor, backup, purge.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -66,6 +66,13 @@ pub enum Command {
     Backup {
         /// The file to write; it must not exist yet.
         path: PathBuf,
+    },
+    /// Purge what each organization's retention no longer keeps (answers, revisions, leave
+    /// notes, mail bodies, old audit entries), as the closing job does, and print the counts.
+    Purge {
+        /// Count what would be purged, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Seed a demo organization, print its logins, then serve.
     Demo {
@@ -134,6 +141,7 @@ pub fn run() -> ExitCode {
             file,
         } => import_employees(&settings, &org, dry_run, !no_invite, &file),
         Command::Remind { date } => remind(settings, date),
+        Command::Purge { dry_run } => purge(&settings, dry_run),
         Command::Demo { no_serve } => run_demo(settings, no_serve),
     };
     match result {
@@ -180,6 +188,27 @@ fn doctor(settings: &Settings, config_file: Option<&std::path::Path>) -> ExitCod
     } else {
         ExitCode::FAILURE
     }
+}
+
+fn purge(settings: &Settings, dry_run: bool) -> anyhow::Result<()> {
+    use crate::services::retention::{self, Mode};
+    let pool = crate::startup::prepare_database(settings)?;
+    let mut conn = pool.get()?;
+    let mode = if dry_run { Mode::DryRun } else { Mode::Purge };
+    let done = retention::purge_every_organization(&mut conn, mode, chrono::Utc::now())?;
+    let verb = if dry_run { "would purge" } else { "purged" };
+    for o in &done {
+        let p = &o.purged;
+        println!(
+            "{} ({}): {verb} answers of {} check-in(s), {} earlier version(s), {} leave note(s), \
+             {} mail bod(ies), {} audit entr(ies)",
+            o.org_name, o.org_id, p.checkins, p.revisions, p.leave_notes, p.mails, p.audit_entries
+        );
+    }
+    if done.is_empty() {
+        println!("no organization yet: nothing to purge");
+    }
+    Ok(())
 }
 
 fn backup(settings: &Settings, path: &std::path::Path) -> anyhow::Result<()> {

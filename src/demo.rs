@@ -294,5 +294,6 @@ fn demo_checkin(
             chrono::Weekday::Sat | chrono::Weekday::Sun
         ),
         form_version: 1,
+        purged_at: None,
     })
 }

@@ -68,6 +68,14 @@ fn spawn_jobs(
             state.clone(),
             jobs::closing::close_past_days,
         ));
+        // Purging keeps the stored days' numbers: it runs where days are closed.
+        handles.push(jobs::spawn_on_one_instance(
+            "retention",
+            jobs::PURGING,
+            jobs::retention::EVERY,
+            state.clone(),
+            jobs::retention::purge,
+        ));
     }
     handles.push(jobs::spawn_every(
         "metrics upkeep",

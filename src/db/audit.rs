@@ -174,3 +174,23 @@ pub fn about_person(
         .collect();
     Ok((entries, total))
 }
+
+/// Entries about a person name them by `name` from now on, and forget the values their
+/// changes held (their e-mail, name, number): what was done and when stays.
+pub fn pseudonymize_target(
+    conn: &mut DbConn,
+    org_id: &str,
+    person_id: &str,
+    name: &str,
+) -> QueryResult<usize> {
+    diesel::update(
+        audit_log::table
+            .filter(audit_log::org_id.eq(org_id))
+            .filter(audit_log::target_id.eq(person_id)),
+    )
+    .set((
+        audit_log::target_name.eq(name),
+        audit_log::changes.eq(None::<String>),
+    ))
+    .execute(conn)
+}

@@ -33,6 +33,8 @@ pub struct CheckinRow {
     pub expected: bool,
     /// The version of the form the answers were given on.
     pub form_version: i32,
+    /// When retention purged the answers: the row only says that the person reported.
+    pub purged_at: Option<NaiveDateTime>,
 }
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
@@ -162,6 +164,7 @@ fn submit_once(
         updated_at: s.now,
         expected: placement.expected,
         form_version: s.form_version,
+        purged_at: None,
     };
     let stored = on_inner!(conn, |c| first_of_day(&row).execute(c))?;
     if stored == 1 {
@@ -251,6 +254,7 @@ fn correct(
         submitted_by: s.submitted_by.clone(),
         updated_at: s.now,
         form_version: s.form_version,
+        purged_at: None,
         ..existing
     };
     // The revision guard turns a concurrent correction into a retry instead of a lost update.
@@ -269,6 +273,7 @@ fn correct(
         checkins::submitted_by.eq(&corrected.submitted_by),
         checkins::updated_at.eq(corrected.updated_at),
         checkins::form_version.eq(corrected.form_version),
+        checkins::purged_at.eq(corrected.purged_at),
     ))
     .execute(conn)?;
     if updated != 1 {
@@ -438,6 +443,7 @@ mod tests {
             updated_at: at,
             expected: true,
             form_version: 1,
+            purged_at: None,
         };
         assert!(prepared_once(&first_of_day(&row)));
     }

@@ -39,6 +39,7 @@ pub mod membership;
 pub mod organizations;
 pub mod outbox;
 pub mod reminders;
+pub mod retention;
 pub mod schema;
 pub mod secrets;
 pub mod sessions;

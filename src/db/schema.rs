@@ -76,6 +76,8 @@ diesel::table! {
         /// The number of the latest invitation link, and of the latest reset link.
         invitation_link -> Integer,
         reset_link -> Integer,
+        /// Set once a deactivated person was erased (never read into `UserRow`).
+        erased_at -> Nullable<Timestamp>,
     }
 }
 
@@ -97,6 +99,7 @@ diesel::table! {
         updated_at -> Timestamp,
         expected -> Bool,
         form_version -> Integer,
+        purged_at -> Nullable<Timestamp>,
     }
 }
 

@@ -228,10 +228,12 @@ pub fn find_with_email_and_org(
         .optional()
 }
 
+/// A person of the organization; an erased person is no longer found.
 pub fn find_in_org(conn: &mut DbConn, org_id: &str, id: &str) -> QueryResult<Option<UserRow>> {
     users::table
         .filter(users::org_id.eq(org_id))
         .filter(users::id.eq(id))
+        .filter(users::erased_at.is_null())
         .select(UserRow::as_select())
         .first(conn)
         .optional()
@@ -308,6 +310,7 @@ fn escape_like(text: &str) -> String {
 fn filtered(filter: &PeopleFilter) -> users::BoxedQuery<'static, super::Backend> {
     let mut query = users::table
         .filter(users::org_id.eq(filter.org_id.clone()))
+        .filter(users::erased_at.is_null())
         .into_boxed();
     if let Some(departments) = &filter.departments {
         query = query.filter(users::department_id.eq_any(departments.clone()));
@@ -483,4 +486,27 @@ pub fn missing_on<'a>(
         query = query.filter(users::department_id.eq_any(ids.iter().cloned().collect::<Vec<_>>()));
     }
     query
+}
+
+/// Replaces a person's name, e-mail and employee number with a pseudonym, and removes their
+/// password and language: what identified them is gone, their id (and so the numbers they
+/// counted in) stays.
+pub fn erase(
+    conn: &mut DbConn,
+    user: &UserRow,
+    pseudonym: &str,
+    now: chrono::NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(users::table.find(&user.id))
+        .set((
+            users::name.eq(pseudonym),
+            users::email.eq(format!("erased-{}@erased.invalid", user.id)),
+            users::employee_no.eq(None::<String>),
+            users::password_hash.eq(None::<String>),
+            users::locale.eq(None::<String>),
+            users::token_version.eq(user.token_version + 1),
+            users::updated_at.eq(now),
+            users::erased_at.eq(Some(now)),
+        ))
+        .execute(conn)
 }

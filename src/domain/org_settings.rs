@@ -22,6 +22,22 @@ pub struct OrgSettings {
     /// people instead of the staff getting another reminder.
     #[schema(value_type = Option<String>)]
     pub escalate_after: Option<ClockTime>,
+    /// Days after which check-in answers, revisions and leave notes are purged (the numbers
+    /// stay); `None` keeps them.
+    pub retention_days: Option<u32>,
+    /// Days the audit log keeps its entries.
+    pub audit_retention_days: u32,
+    /// The organization's own words to its staff about their data, shown at first use.
+    pub privacy_notice: Option<PrivacyNotice>,
+}
+
+/// A notice in each language of the web app; a language left out shows the other.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PrivacyNotice {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub en: Option<String>,
+    #[serde(default, rename = "zh-CN", skip_serializing_if = "Option::is_none")]
+    pub zh_cn: Option<String>,
 }
 
 /// A local time of day in the settings, written `HH:MM` wherever it is stored or shown, and
@@ -57,6 +73,14 @@ pub struct StoredSettingsError(#[from] serde_json::Error);
 pub const MAX_LATE_DAYS: u32 = 31;
 pub const MAX_REMINDER_TIMES: usize = 6;
 pub const MAX_HOLIDAYS: usize = 400;
+/// The bounds of `retention_days`: a week at least (late check-ins and corrections need the
+/// answers of the last days), ten years at most.
+pub const RETENTION_DAYS: std::ops::RangeInclusive<u32> = 7..=3650;
+/// The bounds of `audit_retention_days`, and its default (two years).
+pub const AUDIT_RETENTION_DAYS: std::ops::RangeInclusive<u32> = 30..=3650;
+pub const DEFAULT_AUDIT_RETENTION_DAYS: u32 = 730;
+/// The longest privacy notice, in characters, per language.
+pub const MAX_NOTICE_CHARS: usize = 10_000;
 
 /// What `parse_time` reads, as the OpenAPI document's `pattern` for reminder times.
 pub const TIME_PATTERN: &str = "^([01]?[0-9]|2[0-3]):[0-5][0-9]$";
@@ -97,6 +121,9 @@ impl Default for OrgSettings {
             holidays: Vec::new(),
             locale: "zh-CN".into(),
             escalate_after: None,
+            retention_days: None,
+            audit_retention_days: DEFAULT_AUDIT_RETENTION_DAYS,
+            privacy_notice: None,
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Work done in the background, away from requests: each job is a unit of its own with its
-//! own schedule (mail delivery, reminder passes, closing days, forgetting what expired), run
-//! by `spawn_every`, or by `spawn_on_one_instance` when instances sharing a database should
-//! take turns instead of all doing it.
+//! own schedule (mail delivery, reminder passes, closing days, retention, forgetting what
+//! expired), run by `spawn_every`, or by `spawn_on_one_instance` when instances sharing a
+//! database should take turns instead of all doing it.
 
 use std::future::Future;
 use std::time::Duration as StdDuration;
@@ -18,11 +18,13 @@ pub mod closing;
 pub mod delivery;
 pub mod expiry;
 pub mod reminders;
+pub mod retention;
 
 /// The advisory lock numbers of the jobs one instance runs at a time ("hc" and a number).
 pub const REMINDER_PASSES: JobKey = JobKey(0x6863_0001);
 pub const CLOSING_DAYS: JobKey = JobKey(0x6863_0002);
 pub const FORGETTING_EXPIRED: JobKey = JobKey(0x6863_0003);
+pub const PURGING: JobKey = JobKey(0x6863_0004);
 
 /// What one run of a job did.
 pub enum Ran {

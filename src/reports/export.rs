@@ -276,8 +276,10 @@ impl ExportSource {
             .filter(departments::org_id.eq(&org.id))
             .select(crate::db::departments::DepartmentRow::as_select())
             .load(conn)?;
+        // An erased person is in no export: their rows are left out below.
         let people = users::table
             .filter(users::org_id.eq(&org.id))
+            .filter(users::erased_at.is_null())
             .select((users::id, users::employee_no, users::name, users::email))
             .load::<(String, Option<String>, String, String)>(conn)?
             .into_iter()

@@ -121,6 +121,7 @@ fn unreported_on_past_day(
     for chunk in ids.chunks(1_000) {
         let rows: Vec<UserRow> = users::table
             .filter(users::id.eq_any(chunk))
+            .filter(users::erased_at.is_null())
             .select(UserRow::as_select())
             .load(conn)?;
         for user in rows {
@@ -152,6 +153,7 @@ pub fn abnormal(
             .filter(checkins::org_id.eq(org.id.clone()))
             .filter(checkins::day.eq(day))
             .filter(checkins::abnormal.eq(true))
+            .filter(users::erased_at.is_null())
             .into_boxed();
         if let Some(ids) = scope {
             query = query

@@ -12,6 +12,7 @@ use crate::import::{ImportReport, LineError, MAX_IMPORT_BYTES};
 use crate::routes::paging::{PageQuery, Paging, People};
 use crate::routes::views::Leave;
 use crate::routes::{double_option, resource, JsonObject};
+use crate::services::erasure;
 use crate::services::invitations;
 use crate::services::people::{
     self, ImportError, ImportOptions, LeaveEntry, NewPerson, PeopleQuery, Person, PersonChange,
@@ -42,7 +43,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(add_leave)),
     )
     .service(resource("/employees/{id}/leave/{leave_id}").route(web::delete().to(delete_leave)))
-    .service(resource("/employees/{id}/invite").route(web::post().to(resend_invitation)));
+    .service(resource("/employees/{id}/invite").route(web::post().to(resend_invitation)))
+    .service(resource("/employees/{id}/erase").route(web::post().to(erase)));
 }
 
 #[derive(Serialize, ToSchema)]
@@ -362,6 +364,54 @@ pub async fn deactivate(
         .await?;
     tracing::info!(user_id = %person.user.id, "person deactivated");
     Ok(HttpResponse::Ok().json(Employee::from(person)))
+}
+
+/// What an erasure did: the pseudonym the person has from now on, and what was removed.
+#[derive(Serialize, ToSchema)]
+pub struct Erasure {
+    pub id: String,
+    /// e.g. `Erased person 7f3a`: their name, e-mail and employee number are gone.
+    pub name: String,
+    pub erased_at: DateTime<Utc>,
+    /// Check-ins whose answers were removed (the rows stay, so the days' numbers do).
+    pub checkins: usize,
+    /// Earlier versions of corrected check-ins, deleted.
+    pub revisions: usize,
+    pub leave_notes: usize,
+    /// Mails queued or sent to them, deleted.
+    pub mails: usize,
+}
+
+/// Erase a deactivated person, for good: their name, e-mail and employee number become a
+/// pseudonym, their answers, earlier versions, leave notes and mails are deleted, and they
+/// leave every list and export. The days' numbers stay. Audited.
+#[utoipa::path(post, path = "/api/v1/employees/{id}/erase", tag = "people", security(("bearer" = [])),
+    params(("id" = String, Path, description = "the person's id")),
+    responses((status = 200, description = "erased", body = Erasure),
+              AdminsOnly,
+              NoSuchPerson,
+              (status = 409, description = "the person is still active (`still_active`): deactivate them first", body = ErrorResponse)))]
+pub async fn erase(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(Role::Admin)?;
+    let erased = state
+        .as_caller(user, move |conn, caller, now| {
+            erasure::erase(conn, caller, &id, now)
+        })
+        .await?;
+    tracing::info!(user_id = %erased.id, "person erased");
+    Ok(HttpResponse::Ok().json(Erasure {
+        id: erased.id,
+        name: erased.pseudonym,
+        erased_at: erased.at.and_utc(),
+        checkins: erased.purged.checkins,
+        revisions: erased.purged.revisions,
+        leave_notes: erased.purged.leave_notes,
+        mails: erased.purged.mails,
+    }))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -173,6 +173,7 @@ impl Modify for CommonResponses {
         employees::add_leave,
         employees::delete_leave,
         employees::resend_invitation,
+        employees::erase,
         organization::get_org,
         organization::put_org,
         forms::current,

@@ -4,6 +4,7 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use crate::auth::AuthUser;
+use crate::domain::org_settings::PrivacyNotice;
 use crate::domain::{OrgSettings, Role};
 use crate::error::ApiError;
 use crate::error::{AdminsOnly, ErrorResponse};
@@ -77,6 +78,19 @@ pub struct OrganizationChange {
     #[serde(default, deserialize_with = "crate::routes::double_option")]
     #[schema(value_type = Option<ClockTime>)]
     pub escalate_after: Option<Option<String>>,
+    /// Days after which check-in answers, revisions and leave notes are purged, keeping the
+    /// day's numbers and who reported: 7 to 3650, or null to keep them.
+    #[serde(default, deserialize_with = "crate::routes::double_option")]
+    #[schema(value_type = Option<u32>, minimum = 7, maximum = 3650)]
+    pub retention_days: Option<Option<i64>>,
+    /// Days the audit log keeps its entries: 30 to 3650 (730 unless set).
+    #[schema(minimum = 30, maximum = 3650)]
+    pub audit_retention_days: Option<i64>,
+    /// Shown to staff at first use and on the privacy page; replaces the whole notice, and
+    /// null removes it. At most 10,000 characters per language.
+    #[serde(default, deserialize_with = "crate::routes::double_option")]
+    #[schema(value_type = Option<PrivacyNotice>)]
+    pub privacy_notice: Option<Option<Map<String, Value>>>,
 }
 
 /// An ISO weekday number, Monday = 1.

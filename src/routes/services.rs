@@ -14,6 +14,7 @@ use crate::services::accounts::AccountError;
 use crate::services::audit::AuditError;
 use crate::services::checkins::{CheckinError, Reporter};
 use crate::services::departments::DepartmentError;
+use crate::services::erasure::ErasureError;
 use crate::services::forms::FormError;
 use crate::services::invitations::InvitationError;
 use crate::services::limits::LimitError;
@@ -187,6 +188,17 @@ impl From<PeopleError> for ApiError {
             PeopleError::Scope(e) => e.into(),
             PeopleError::Invitation(e) => e.into(),
             PeopleError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<ErasureError> for ApiError {
+    fn from(e: ErasureError) -> Self {
+        let message = e.to_string();
+        match e {
+            ErasureError::NotFound => ApiError::not_found("person"),
+            ErasureError::StillActive => ApiError::conflict("still_active", message),
+            ErasureError::Db(e) => e.into(),
         }
     }
 }

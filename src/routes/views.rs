@@ -23,6 +23,9 @@ pub struct Checkin {
     pub reason: Option<String>,
     pub submitted_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The organization's retention purged the answers: the day was reported, and nothing of
+    /// what was answered is kept.
+    pub purged: bool,
 }
 
 pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
@@ -50,6 +53,7 @@ impl From<CheckinRow> for Checkin {
             reason: row.reason,
             submitted_at: utc(row.submitted_at),
             updated_at: utc(row.updated_at),
+            purged: row.purged_at.is_some(),
         }
     }
 }

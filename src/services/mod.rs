@@ -14,6 +14,7 @@ pub mod accounts;
 pub mod audit;
 pub mod checkins;
 pub mod departments;
+pub mod erasure;
 pub mod forms;
 pub mod invitations;
 pub mod limits;
@@ -23,6 +24,7 @@ pub mod people;
 pub mod privacy;
 pub mod reminders;
 pub mod reporting;
+pub mod retention;
 pub mod sessions;
 
 /// Who is asking, for the rules that depend on it: what they may see, what they may not do

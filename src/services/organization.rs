@@ -10,7 +10,10 @@ use crate::audit::{self, Changes, Target};
 use crate::db::organizations::{self, OrganizationRow};
 use crate::db::{db_time, stats, DbConn};
 use crate::domain::day::parse_date;
-use crate::domain::org_settings::{read_time, MAX_HOLIDAYS, MAX_LATE_DAYS, MAX_REMINDER_TIMES};
+use crate::domain::org_settings::{
+    read_time, PrivacyNotice, AUDIT_RETENTION_DAYS, MAX_HOLIDAYS, MAX_LATE_DAYS, MAX_NOTICE_CHARS,
+    MAX_REMINDER_TIMES, RETENTION_DAYS,
+};
 use crate::domain::OrgSettings;
 use crate::people;
 use crate::problem::{FieldErrors, Problem};
@@ -19,7 +22,7 @@ use crate::reports::counts::org_tz;
 use crate::services::Caller;
 
 /// The fields of a settings change, as a change may name them.
-pub const CHANGE_FIELDS: [&str; 8] = [
+pub const CHANGE_FIELDS: [&str; 11] = [
     "name",
     "timezone",
     "working_days",
@@ -28,6 +31,9 @@ pub const CHANGE_FIELDS: [&str; 8] = [
     "holidays",
     "locale",
     "escalate_after",
+    "retention_days",
+    "audit_retention_days",
+    "privacy_notice",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -77,6 +83,11 @@ pub struct SettingsChange {
     pub holidays: Option<Vec<String>>,
     pub locale: Option<String>,
     pub escalate_after: Option<Option<String>>,
+    /// `Some(None)` keeps answers for good.
+    pub retention_days: Option<Option<i64>>,
+    pub audit_retention_days: Option<i64>,
+    /// `Some(None)` removes the notice.
+    pub privacy_notice: Option<Option<Map<String, Value>>>,
     /// Fields whose value was of the wrong type, named with every other problem.
     unreadable: FieldErrors,
 }
@@ -84,7 +95,8 @@ pub struct SettingsChange {
 impl SettingsChange {
     /// Reads a change field by field, so that a value of the wrong type is named like a wrong
     /// value instead of refusing the whole change. A `null` keeps the value, but for
-    /// `escalate_after`, where it ends escalation.
+    /// `escalate_after`, where it ends escalation, `retention_days`, where it keeps answers
+    /// for good, and `privacy_notice`, where it removes the notice.
     pub fn from_json(mut object: Map<String, Value>) -> Result<Self, SettingsError> {
         if let Some(unknown) = object.keys().find(|k| !CHANGE_FIELDS.contains(&k.as_str())) {
             return Err(SettingsError::UnknownField(unknown.clone()));
@@ -109,6 +121,14 @@ impl SettingsChange {
                 errors,
             ),
             locale: typed(object, "locale", Problem::not_text(), errors),
+            retention_days: nullable(object, "retention_days", retention_days_range(), errors),
+            audit_retention_days: typed(
+                object,
+                "audit_retention_days",
+                audit_retention_days_range(),
+                errors,
+            ),
+            privacy_notice: nullable(object, "privacy_notice", not_a_notice(), errors),
             escalate_after: match object.remove("escalate_after") {
                 None => None,
                 Some(Value::Null) => Some(None),
@@ -195,6 +215,34 @@ impl SettingsChange {
         if let Some(escalate) = self.escalate_after {
             settings.escalate_after =
                 escalate.and_then(|raw| checked(&mut errors, "escalate_after", read_time(&raw)));
+        }
+        if let Some(retention) = self.retention_days {
+            settings.retention_days = retention.and_then(|days| {
+                let days = u32::try_from(days)
+                    .ok()
+                    .filter(|d| RETENTION_DAYS.contains(d));
+                checked(
+                    &mut errors,
+                    "retention_days",
+                    days.ok_or_else(retention_days_range),
+                )
+            });
+        }
+        if let Some(days) = self.audit_retention_days {
+            match u32::try_from(days)
+                .ok()
+                .filter(|d| AUDIT_RETENTION_DAYS.contains(d))
+            {
+                Some(days) => settings.audit_retention_days = days,
+                None => {
+                    errors.insert("audit_retention_days".into(), audit_retention_days_range());
+                }
+            }
+        }
+        if let Some(notice) = self.privacy_notice {
+            settings.privacy_notice = notice.and_then(|texts| {
+                checked(&mut errors, "privacy_notice", read_notice(texts)).flatten()
+            });
         }
         if let Some(escalate) = &settings.escalate_after {
             if !settings.reminder_times.contains(escalate) {
@@ -288,6 +336,58 @@ fn typed<T: DeserializeOwned>(
     }
 }
 
+/// As `typed`, for a field where `null` is a value of its own: `Some(None)`.
+fn nullable<T: DeserializeOwned>(
+    object: &mut Map<String, Value>,
+    key: &str,
+    problem: Problem,
+    errors: &mut FieldErrors,
+) -> Option<Option<T>> {
+    match object.remove(key) {
+        None => None,
+        Some(Value::Null) => Some(None),
+        Some(value) => checked(
+            errors,
+            key,
+            serde_json::from_value(value).map_err(|_| problem),
+        )
+        .map(Some),
+    }
+}
+
+/// A notice as given, by language: only `en` and `zh-CN`, each text or null, none too long.
+/// Blank texts are left out, and a notice with no text left is no notice.
+fn read_notice(texts: Map<String, Value>) -> Result<Option<PrivacyNotice>, Problem> {
+    let mut notice = PrivacyNotice::default();
+    for (language, text) in texts {
+        let text = match text {
+            Value::Null => None,
+            Value::String(text) if text.chars().count() > MAX_NOTICE_CHARS => {
+                return Err(Problem::new(
+                    "too_long",
+                    format!("each language's notice is at most {MAX_NOTICE_CHARS} characters"),
+                )
+                .with("max", MAX_NOTICE_CHARS)
+                .with("language", language))
+            }
+            Value::String(text) => Some(text.trim().to_string()).filter(|t| !t.is_empty()),
+            _ => return Err(not_a_notice()),
+        };
+        match language.as_str() {
+            "en" => notice.en = text,
+            "zh-CN" => notice.zh_cn = text,
+            _ => {
+                return Err(Problem::new(
+                    "unknown_language",
+                    format!("`{language}` is not a language of the app: en or zh-CN"),
+                )
+                .with("value", language))
+            }
+        }
+    }
+    Ok(Some(notice).filter(|n| n.en.is_some() || n.zh_cn.is_some()))
+}
+
 /// The value, or `None` with its problem named for `field` (a later one replaces it).
 fn checked<T>(errors: &mut FieldErrors, field: &str, result: Result<T, Problem>) -> Option<T> {
     result
@@ -329,6 +429,21 @@ fn not_weekdays() -> Problem {
 
 fn late_days_range() -> Problem {
     Problem::out_of_range(0, MAX_LATE_DAYS)
+}
+
+fn retention_days_range() -> Problem {
+    Problem::out_of_range(*RETENTION_DAYS.start(), *RETENTION_DAYS.end())
+}
+
+fn audit_retention_days_range() -> Problem {
+    Problem::out_of_range(*AUDIT_RETENTION_DAYS.start(), *AUDIT_RETENTION_DAYS.end())
+}
+
+fn not_a_notice() -> Problem {
+    Problem::new(
+        "not_a_notice",
+        "must be an object of texts by language (en, zh-CN), or null",
+    )
 }
 
 /// Not a list, or a list with an item that is not of `items` (`time`, `date`) at all.

@@ -29,6 +29,14 @@ const FIELD = {
     'zh-CN': (p) => (p.value !== undefined ? `“${p.value}” 不是 HH:MM 格式的时间` : '须为 HH:MM 格式的时间'),
   },
   not_a_time_or_null: { en: () => 'must be a time as HH:MM, or empty', 'zh-CN': () => '须为 HH:MM 格式的时间，或留空' },
+  not_a_notice: {
+    en: () => 'must be texts by language (English, Chinese), or empty',
+    'zh-CN': () => '须为按语言（英文、中文）填写的文字，或留空',
+  },
+  unknown_language: {
+    en: (p) => `“${p.value}” is not a language of the app (en or zh-CN)`,
+    'zh-CN': (p) => `“${p.value}” 不是本应用的语言（en 或 zh-CN）`,
+  },
   not_a_reminder_time: {
     en: (p) => `must be one of the reminder times (${list(p.reminder_times)})`,
     'zh-CN': (p) => `须为提醒时间之一（${listZh(p.reminder_times)}）`,
@@ -230,6 +238,10 @@ const REQUEST = {
   employee_no_taken: { en: () => 'this employee number belongs to someone else', 'zh-CN': () => '此工号已属于他人' },
   already_exists: { en: () => 'the e-mail or employee number is already in use', 'zh-CN': () => '邮箱或工号已被使用' },
   inactive: { en: () => 'this person is deactivated; reactivate them first', 'zh-CN': () => '此人已停用，请先重新启用' },
+  still_active: {
+    en: () => 'only a deactivated person can be erased; deactivate them first',
+    'zh-CN': () => '只能抹除已停用的人员，请先停用',
+  },
   cannot_change_self: {
     en: () => 'you cannot take away your own admin role or deactivate yourself',
     'zh-CN': () => '不能取消自己的管理员角色或停用自己',

@@ -865,3 +865,62 @@ async fn backup_copies_the_database_while_it_is_written_and_the_copy_serves() {
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body["checkin"]["id"].is_string(), "{:?}", r.body);
 }
+
+#[tokio::test]
+async fn purge_counts_first_when_asked_then_purges_what_retention_no_longer_keeps() {
+    let db = Arc::new(TestDb::new());
+    // Check-ins of 2020, purged by the command on today's clock.
+    let app = spawn_on(db.clone(), crate::helpers::monday_morning()).await;
+    let admin = app.create_org("Acme", "Asia/Shanghai").await;
+    let admin_token = app.token_for(&admin).await;
+    let staff = app.add_person(&admin.org_id, "staff", None).await;
+    let token = app.token_for(&staff).await;
+    let r = app
+        .put(
+            "/api/v1/checkins/today",
+            &token,
+            &json!({"answers": crate::helpers::healthy_answers()}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let r = app
+        .put(
+            "/api/v1/organization",
+            &admin_token,
+            &json!({"retention_days": 30}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+
+    let (out, stdout, stderr) = run(command(&db).args(["purge", "--dry-run"]));
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("Acme") && stdout.contains("would purge answers of 1 check-in(s)"),
+        "{stdout}"
+    );
+    let history = app.get("/api/v1/checkins", &token).await;
+    assert_eq!(
+        history.body["checkins"][0]["purged"], false,
+        "{:?}",
+        history.body
+    );
+
+    let (out, stdout, stderr) = run(command(&db).arg("purge"));
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("purged answers of 1 check-in(s)"),
+        "{stdout}"
+    );
+    let history = app.get("/api/v1/checkins", &token).await;
+    assert_eq!(
+        history.body["checkins"][0]["purged"], true,
+        "{:?}",
+        history.body
+    );
+    assert_eq!(history.body["checkins"][0]["answers"], json!({}));
+    let (_, stdout, _) = run(command(&db).args(["purge", "--dry-run"]));
+    assert!(
+        stdout.contains("would purge answers of 0 check-in(s)"),
+        "{stdout}"
+    );
+}
