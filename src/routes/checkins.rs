@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 use crate::auth::AuthUser;
 use crate::domain::day::parse_date;
 use crate::domain::expectation::Exemption;
+use crate::domain::org_settings::PrivacyNotice;
 use crate::domain::FormTemplate;
 use crate::error::ErrorResponse;
 use crate::error::{ApiError, FieldErrors, Problem};
@@ -45,6 +46,8 @@ pub struct DayView {
     /// reason, one of today does not.
     pub today: NaiveDate,
     pub timezone: String,
+    /// The organization's words about its staff's data, which the form shows at first use.
+    pub privacy_notice: Option<PrivacyNotice>,
 }
 
 /// A day's form, the check-in of that day if any, and the last one before it.
@@ -62,6 +65,7 @@ pub async fn day_view(
     let today = user.calendar(&state).today();
     let day = parse_day(&date, today)?;
     let settings = user.settings()?;
+    let privacy_notice = settings.privacy_notice.clone();
     let (user, found) = state
         .db(move |conn| {
             let found = checkins_service::day(conn, &reporter(&user, &settings), day, today)?;
@@ -78,6 +82,7 @@ pub async fn day_view(
         earliest_date: found.earliest_date,
         today,
         timezone: user.tz.name().to_string(),
+        privacy_notice,
     }))
 }
 

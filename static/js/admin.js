@@ -99,7 +99,14 @@ function personRow(p, depts, reload) {
         } }, t('deactivate'))
         : h('button.secondary.small', { type: 'button', onclick: async () => {
           try { await api('PATCH', path`/employees/${p.id}`, { active: true }); reload(); } catch (error) { clear(extra, banner(errorText(error), 'error')); }
-        } }, t('reactivate'))),
+        } }, t('reactivate')),
+      // Only someone who left can be erased, and only by an admin: for good.
+      !p.active && me()?.role === 'admin'
+        ? h('button.danger.small', { id: `erase-${p.id}`, type: 'button', onclick: async () => {
+          if (!confirm(t('erase_confirm', { name: p.name }))) return;
+          try { await api('POST', path`/employees/${p.id}/erase`); reload(); } catch (error) { clear(extra, banner(errorText(error), 'error')); }
+        } }, t('erase'))
+        : null),
     extra);
   show();
   return li;
@@ -348,6 +355,13 @@ export async function settingsView(main) {
     field('late_days', t('late_days_setting'), h('input', { type: 'number', name: 'late_days', min: 0, max: 31, value: org.late_days })),
     field('holidays', t('holidays'), h('textarea', { name: 'holidays', rows: 5 }, org.holidays.join('\n'))),
     field('locale', t('language'), select('settings-locale', [['zh-CN', '中文'], ['en', 'English']], org.locale)),
+    h('h2', t('privacy_settings')),
+    field('retention_days', t('retention_days'), h('input', { type: 'number', name: 'retention_days', min: 7, max: 3650, value: org.retention_days ?? '', placeholder: t('retention_keep') }), t('retention_help')),
+    field('audit_retention_days', t('audit_retention_days'), h('input', { type: 'number', name: 'audit_retention_days', min: 30, max: 3650, value: org.audit_retention_days })),
+    group('privacy_notice', t('privacy_notice'), [
+      h('label.block', { for: 'settings-notice-zh' }, '中文', h('textarea#settings-notice-zh', { name: 'notice_zh', rows: 4 }, org.privacy_notice?.['zh-CN'] || '')),
+      h('label.block', { for: 'settings-notice-en' }, 'English', h('textarea#settings-notice-en', { name: 'notice_en', rows: 4 }, org.privacy_notice?.en || '')),
+    ], t('privacy_notice_help')),
     h('div.actions', h('button.primary', { type: 'submit' }, t('save'))));
   formEl.reminder_times.addEventListener('input', () => escalationChoices(typedTimes(formEl.reminder_times.value), escalate.value));
   formEl.addEventListener('submit', async (e) => {
@@ -361,6 +375,10 @@ export async function settingsView(main) {
       late_days: Number(formEl.late_days.value),
       holidays: formEl.holidays.value.split(/[\s,]+/).filter(Boolean),
       locale: formEl.querySelector('#settings-locale').value,
+      // Empty keeps answers for good; the notice is replaced as a whole, empty removes it.
+      retention_days: formEl.retention_days.value.trim() === '' ? null : Number(formEl.retention_days.value),
+      audit_retention_days: Number(formEl.audit_retention_days.value),
+      privacy_notice: { en: formEl.notice_en.value.trim() || null, 'zh-CN': formEl.notice_zh.value.trim() || null },
     };
     const ok = await attempt(formEl, status, () => api('PUT', '/organization', body));
     if (ok) clear(status, banner(t('saved_settings'), 'ok'));

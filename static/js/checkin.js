@@ -285,12 +285,39 @@ export async function checkinView(main, params) {
   };
 
   const notice = view.expected ? null : banner(t('not_expected', { why: t(`exempt_${view.exemption?.reason || view.exemption}`) }), 'info');
-  clear(main, h('h1', title), notice, status, body);
+  clear(main, h('h1', title), privacyNoticeCard(view.privacy_notice), notice, status, body);
   render();
   if (isToday) {
     late = await lateDays(view);
     if (late) body.append(late);
   }
+}
+
+const NOTICE_SEEN_KEY = 'hc-privacy-notice-seen';
+
+/** A short fingerprint of a notice: a changed notice is shown again. */
+function fingerprint(notice) {
+  let hash = 5381;
+  for (const ch of JSON.stringify(notice)) hash = ((hash * 33) ^ ch.codePointAt(0)) >>> 0;
+  return hash.toString(16);
+}
+
+/**
+ * The organization's privacy notice, above the form until it has been read on this device
+ * (and again once the organization changes it); it stays on the privacy page.
+ */
+function privacyNoticeCard(notice) {
+  if (!notice || localStorage.getItem(NOTICE_SEEN_KEY) === fingerprint(notice)) return null;
+  const card = h('section.card.notice#privacy-notice', { 'aria-labelledby': 'privacy-notice-title' },
+    h('h2#privacy-notice-title', t('privacy_notice_title')),
+    h('p.notice-text', label(notice)),
+    h('div.actions',
+      h('button.primary#privacy-notice-ok', { type: 'button', onclick: () => {
+        localStorage.setItem(NOTICE_SEEN_KEY, fingerprint(notice));
+        card.remove();
+      } }, t('privacy_notice_ok')),
+      h('a', { href: '#/privacy' }, t('privacy_link'))));
+  return card;
 }
 
 /** A button, and the box it opens: every earlier version of the day's answers. */
@@ -416,7 +443,8 @@ function dayCard(d, c, status, forms, today) {
       h('h2', formatDate(d)),
       h('span', { class: `pill ${status === 'reported' ? 'good' : status === 'abnormal' ? 'bad' : ''}` }, t(`day_${status}`))),
     c ? h('p.muted', temp, c.revision > 1 ? ` · ${t('revision', { n: c.revision })}` : '', c.reason ? ` · ${c.reason}` : '') : null,
-    c ? h('details.day-answers', h('summary', t('your_answers')), answersList(forms.get(Number(c.form_version)), c.answers, c.abnormal_reasons)) : null,
+    c?.purged ? h('p.muted#history-purged', t('answers_purged')) : null,
+    c && !c.purged ? h('details.day-answers', h('summary', t('your_answers')), answersList(forms.get(Number(c.form_version)), c.answers, c.abnormal_reasons)) : null,
     canFill ? h('a.button.secondary.small#history-fill', { href: d === today.date ? '#/checkin' : `#/checkin?date=${d}` }, c ? t('correct') : t('fill_in')) : null);
 }
 
@@ -425,10 +453,16 @@ function dayCard(d, c, status, forms, today) {
  * linked from the form, so that the question is answered where it comes up.
  */
 export async function privacyView(main) {
-  const me = await api('GET', '/me');
-  const organization = me.organization?.name || '';
+  const org = await api('GET', '/organization');
+  const organization = org.name || '';
+  const kept = org.retention_days
+    ? t('privacy_kept_days', { days: org.retention_days })
+    : t('privacy_kept');
   clear(main,
     h('h1', t('privacy_title')),
+    org.privacy_notice
+      ? h('section.card#privacy-org-notice', h('h2', t('privacy_notice_from', { organization })), h('p.notice-text', label(org.privacy_notice)))
+      : null,
     h('section.card#privacy-facts',
       h('h2', t('privacy_who_title')),
       h('ul',
@@ -439,7 +473,8 @@ export async function privacyView(main) {
       h('h2', t('privacy_reads_title')),
       h('p', t('privacy_reads')),
       h('h2', t('privacy_kept_title')),
-      h('p', t('privacy_kept')),
+      h('p#privacy-kept', kept),
+      h('p', t('privacy_audit_kept', { days: org.audit_retention_days })),
       h('h2', t('privacy_mail_title')),
       h('p', t('privacy_mail'))),
     h('p', h('a', { href: '#/checkin' }, t('back_to_form'))),

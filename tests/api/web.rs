@@ -2624,3 +2624,130 @@ async fn a_person_downloads_their_data_and_sees_who_looked_at_it() {
         .await;
     phone.close().await;
 }
+
+/// Privacy as each role meets it: the admin sets retention and a notice; staff, on a phone in
+/// Chinese, read the notice once above the form and always on the privacy page, and see a
+/// purged day as reported with no answers; a person who left is erased from the people page.
+#[tokio::test]
+async fn the_privacy_notice_retention_and_erasure_in_the_pages() {
+    let app = spawn_app().await;
+    let team = team(&app).await;
+    let token = app.token_for(&team.admin).await;
+    let staff_token = app.token(&team.staff_email, &team.password).await;
+    let r = app
+        .put(
+            "/api/v1/checkins/today",
+            &staff_token,
+            &json!({"answers": healthy_answers()}),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 201, "{:?}", r.body);
+
+    let driver = Driver::start().await;
+    let admin = driver.browser(1280, 1000).await;
+    admin
+        .login(&app, &team.admin.email, &team.admin.password)
+        .await;
+    admin.nav("settings").await;
+    admin
+        .fill("#settings-form [name=retention_days]", "5")
+        .await;
+    admin.click("#settings-form button[type=submit]").await;
+    admin
+        .wait_text("#settings-form #err-retention_days", "between 7 and 3650")
+        .await;
+    admin
+        .fill("#settings-form [name=retention_days]", "30")
+        .await;
+    admin
+        .fill(
+            "#settings-notice-zh",
+            "本公司只为防疫保存回答。\n有疑问请联系人事部。",
+        )
+        .await;
+    admin
+        .fill(
+            "#settings-notice-en",
+            "Acme keeps answers for health safety only.",
+        )
+        .await;
+    admin.click("#settings-form button[type=submit]").await;
+    admin
+        .wait_text("#settings-form .status", "Settings saved")
+        .await;
+    let org = app.get("/api/v1/organization", &token).await.body;
+    assert_eq!(org["retention_days"], 30, "{org}");
+    assert_eq!(
+        org["privacy_notice"]["zh-CN"],
+        "本公司只为防疫保存回答。\n有疑问请联系人事部。"
+    );
+
+    // Staff: the notice above the form until read, then only on the privacy page.
+    let phone = driver.browser_in(360, 780, "zh-CN").await;
+    phone.login(&app, &team.staff_email, &team.password).await;
+    phone.open(&app, "#/checkin").await;
+    phone
+        .wait_text("#privacy-notice", "本公司只为防疫保存回答")
+        .await;
+    phone
+        .assert_no_horizontal_scroll("the form with the notice")
+        .await;
+    phone.click("#privacy-notice-ok").await;
+    phone.wait_gone("#privacy-notice").await;
+    phone.open(&app, "#/history").await;
+    phone.find("#history-month").await;
+    phone.open(&app, "#/checkin").await;
+    phone.find("#done-card").await;
+    let shown = phone
+        .js("return document.getElementById('privacy-notice') === null;")
+        .await;
+    assert_eq!(shown, json!(true), "read once, not shown again");
+    phone.open(&app, "#/privacy").await;
+    phone
+        .wait_text("#privacy-org-notice", "有疑问请联系人事部")
+        .await;
+    phone.wait_text("#privacy-kept", "30 天后删除").await;
+
+    // Six weeks on, the day's answers are purged: reported, and nothing answered is shown.
+    app.clock.advance(chrono::Duration::days(42));
+    health_checkin::jobs::retention::purge(app.state.clone())
+        .await
+        .unwrap();
+    // The session ended meanwhile: log in again.
+    phone
+        .js("localStorage.removeItem('hc.token'); return null;")
+        .await;
+    phone.login(&app, &team.staff_email, &team.password).await;
+    phone.nav("history").await;
+    phone.click("#month-prev").await;
+    phone.click(".cal-day[data-date='2020-02-03']").await;
+    phone.wait_text("#history-day", "回答已删除").await;
+    let answers = phone
+        .js("return document.querySelector('#history-day details.day-answers') === null;")
+        .await;
+    assert_eq!(answers, json!(true));
+    phone.close().await;
+
+    // The admin erases the person once they have left.
+    let token = app.token_for(&team.admin).await;
+    let r = app
+        .delete(&format!("/api/v1/employees/{}", team.staff_id), &token)
+        .await;
+    assert_eq!(r.status.as_u16(), 200, "{:?}", r.body);
+    admin
+        .js("localStorage.removeItem('hc.token'); return null;")
+        .await;
+    admin
+        .login(&app, &team.admin.email, &team.admin.password)
+        .await;
+    admin.find("#stat-rate").await;
+    admin.open(&app, "#/people?active=all").await;
+    admin.click(&format!("#erase-{}", team.staff_id)).await;
+    admin.client.accept_alert().await.expect("the confirmation");
+    admin.wait_gone(&format!("#person-{}", team.staff_id)).await;
+    let r = app
+        .get(&format!("/api/v1/employees/{}", team.staff_id), &token)
+        .await;
+    assert_eq!(r.status.as_u16(), 404);
+    admin.close().await;
+}
