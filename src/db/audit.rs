@@ -176,21 +176,51 @@ pub fn about_person(
 }
 
 /// Entries about a person name them by `name` from now on, and forget the values their
-/// changes held (their e-mail, name, number): what was done and when stays.
+/// changes held (their e-mail, name, number): a change stays a change (`{}`), with what was
+/// done and when. Entries whose detail mentions one of `mentions` (a search for the person,
+/// say) lose that detail. Returns how many entries were rewritten.
 pub fn pseudonymize_target(
     conn: &mut DbConn,
     org_id: &str,
     person_id: &str,
     name: &str,
+    mentions: &[&str],
 ) -> QueryResult<usize> {
-    diesel::update(
+    let about = || {
         audit_log::table
             .filter(audit_log::org_id.eq(org_id))
-            .filter(audit_log::target_id.eq(person_id)),
-    )
-    .set((
-        audit_log::target_name.eq(name),
-        audit_log::changes.eq(None::<String>),
-    ))
-    .execute(conn)
+            .filter(audit_log::target_id.eq(person_id))
+    };
+    let renamed = diesel::update(about())
+        .set(audit_log::target_name.eq(name))
+        .execute(conn)?;
+    diesel::update(about().filter(audit_log::changes.is_not_null()))
+        .set(audit_log::changes.eq("{}"))
+        .execute(conn)?;
+    let mut redacted = 0;
+    for text in mentions.iter().filter(|t| t.chars().count() >= 2) {
+        redacted += diesel::update(
+            audit_log::table
+                .filter(audit_log::org_id.eq(org_id))
+                .filter(audit_log::detail.like(like_pattern(text)).escape('\\')),
+        )
+        .set(audit_log::detail.eq(r#"{"redacted":"erased person"}"#))
+        .execute(conn)?;
+    }
+    Ok(renamed + redacted)
+}
+
+/// `%text%` for LIKE, with its wildcards taken literally; as JSON writes the text.
+pub(crate) fn like_pattern(text: &str) -> String {
+    let json = serde_json::to_string(text).unwrap_or_default();
+    let inner = json.trim_matches('"');
+    let mut out = String::from("%");
+    for c in inner.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
 }

@@ -9,6 +9,7 @@ use diesel::prelude::*;
 use diesel::sql_types::Bool;
 
 use super::outbox::{PENDING, SENDING};
+use super::reminders::DIGEST;
 use super::schema::{audit_log, checkin_revisions, checkins, leaves, mail_bodies, outbox};
 use super::DbConn;
 
@@ -144,7 +145,7 @@ pub fn purge(conn: &mut DbConn, c: &Cutoffs<'_>, now: NaiveDateTime) -> QueryRes
         .filter(outbox::status.eq_any([PENDING, SENDING]))
         .filter(outbox::body_id.is_not_null())
         .select(outbox::body_id.assume_not_null());
-    diesel::delete(
+    purged.mails += diesel::delete(
         mail_bodies::table
             .filter(mail_bodies::org_id.eq(c.org_id))
             .filter(mail_bodies::created_at.lt(c.mail_before))
@@ -165,12 +166,14 @@ fn count_of(n: i64) -> usize {
 }
 
 /// Removes everything a person answered or was sent: the answers of their check-ins (the rows
-/// stay, for the days' numbers), the earlier versions, their leave notes and their mails.
+/// stay, for the days' numbers), the earlier versions, their leave notes and their mails, and
+/// the text of managers' digests sent that name them (`mentions`: their name, e-mail).
 /// Call it in a transaction.
 pub fn purge_person(
     conn: &mut DbConn,
     org_id: &str,
     user_id: &str,
+    mentions: &[&str],
     now: NaiveDateTime,
 ) -> QueryResult<Purged> {
     let theirs = checkins::table
@@ -198,12 +201,34 @@ pub fn purge_person(
     )
     .set(leaves::note.eq(None::<String>))
     .execute(conn)?;
-    let mails = diesel::delete(
+    let mut mails = diesel::delete(
         outbox::table
             .filter(outbox::org_id.eq(org_id))
             .filter(outbox::user_id.eq(user_id)),
     )
     .execute(conn)?;
+    for text in mentions.iter().filter(|t| t.chars().count() >= 2) {
+        let pattern = super::audit::like_pattern(text);
+        mails += diesel::update(
+            outbox::table
+                .filter(outbox::org_id.eq(org_id))
+                .filter(outbox::kind.eq(DIGEST))
+                .filter(outbox::status.ne_all([PENDING, SENDING]))
+                .filter(
+                    outbox::vars
+                        .like(pattern.clone())
+                        .escape('\\')
+                        .or(outbox::body_text.like(pattern).escape('\\')),
+                ),
+        )
+        .set((
+            outbox::body_text.eq(""),
+            outbox::body_html.eq(""),
+            outbox::vars.eq(None::<String>),
+            outbox::body_id.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    }
     Ok(Purged {
         checkins,
         revisions,

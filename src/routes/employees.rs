@@ -370,7 +370,7 @@ pub async fn deactivate(
 #[derive(Serialize, ToSchema)]
 pub struct Erasure {
     pub id: String,
-    /// e.g. `Erased person 7f3a`: their name, e-mail and employee number are gone.
+    /// e.g. `Erased person 7f3a2c`: their name, e-mail and employee number are gone.
     pub name: String,
     pub erased_at: DateTime<Utc>,
     /// Check-ins whose answers were removed (the rows stay, so the days' numbers do).

@@ -148,6 +148,7 @@ impl From<ReminderError> for ApiError {
             ReminderError::Scope(e) => ApiError::from(e),
             ReminderError::NotFound => ApiError::not_found("reminder"),
             e @ ReminderError::NotFailed(_) => ApiError::conflict("not_failed", e.to_string()),
+            e @ ReminderError::Purged => ApiError::conflict("mail_purged", e.to_string()),
             ReminderError::Db(e) => ApiError::from(e),
         }
     }

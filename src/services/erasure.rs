@@ -6,6 +6,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde_json::json;
 
 use crate::audit::{self, Target};
+use crate::db::departments;
 use crate::db::retention::{self, Purged};
 use crate::db::users::{self, UserRow};
 use crate::db::{audit as audit_log, db_time, DbConn};
@@ -31,14 +32,14 @@ pub struct Erased {
     pub purged: Purged,
 }
 
-/// A name that tells erased people apart without telling who they were: from the id, which
-/// reveals nothing.
+/// A name that tells erased people apart without telling who they were: from the end of the
+/// id (its random part), which reveals nothing.
 pub fn pseudonym(user_id: &str) -> String {
     let tail: String = user_id
         .chars()
         .rev()
         .filter(char::is_ascii_alphanumeric)
-        .take(4)
+        .take(6)
         .collect::<Vec<_>>()
         .into_iter()
         .rev()
@@ -61,9 +62,14 @@ pub fn erase(
             return Err(ErasureError::StillActive);
         }
         let pseudonym = pseudonym(&person.id);
-        let purged = retention::purge_person(conn, org_id, &person.id, now)?;
+        let mut mentions = vec![person.name.as_str(), person.email.as_str()];
+        mentions.extend(person.employee_no.as_deref());
+        let purged = retention::purge_person(conn, org_id, &person.id, &mentions, now)?;
+        // Deactivation by a PATCH leaves managed departments as they were.
+        departments::set_managed_by(conn, org_id, &person.id, &[])?;
         users::erase(conn, &person, &pseudonym, now)?;
-        let entries = audit_log::pseudonymize_target(conn, org_id, &person.id, &pseudonym)?;
+        let entries =
+            audit_log::pseudonymize_target(conn, org_id, &person.id, &pseudonym, &mentions)?;
         let target = Target {
             name: &pseudonym,
             ..Target::person(&person)
@@ -75,7 +81,7 @@ pub fn erase(
                 "revisions": purged.revisions,
                 "leave_notes": purged.leave_notes,
                 "mails": purged.mails,
-                "audit_entries_renamed": entries,
+                "audit_entries_rewritten": entries,
             }));
         audit::record_change(conn, entry)?;
         Ok(Erased {

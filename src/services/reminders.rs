@@ -47,6 +47,9 @@ pub enum ReminderError {
     /// Only one that was given up can be sent again; the others are on their way or done.
     #[error("only a reminder that failed can be sent again; this one is {0}")]
     NotFailed(String),
+    /// Its text was purged 30 days after it was queued: there is nothing left to send.
+    #[error("this mail's text was deleted after 30 days; it cannot be sent again")]
+    Purged,
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
 }
@@ -219,6 +222,13 @@ pub fn resend(
             .ok_or(ReminderError::NotFound)?;
         if row.status != outbox::FAILED {
             return Err(ReminderError::NotFailed(row.status));
+        }
+        let has_body = row.body_id.is_some()
+            || row.vars.is_some()
+            || !row.body_text.is_empty()
+            || !row.body_html.is_empty();
+        if !has_body {
+            return Err(ReminderError::Purged);
         }
         let at = db_time(now);
         if !outbox::retry_failed_now(c, id, at)? {

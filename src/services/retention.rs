@@ -57,9 +57,11 @@ pub fn purge_organization(
     let today = now.with_timezone(&org_tz(org)).date_naive();
     let cutoffs = Cutoffs {
         org_id: &org.id,
+        // A day that may still be filled in late keeps its answers until it closes: its
+        // corrections would otherwise be purged within hours of being made.
         answers_before: settings
             .retention_days
-            .map(|days| today - Duration::days(i64::from(days))),
+            .map(|days| today - Duration::days(i64::from(days.max(settings.late_days)))),
         mail_before: db_time(now - Duration::days(MAIL_BODY_DAYS)),
         audit_before: db_time(now - Duration::days(i64::from(settings.audit_retention_days))),
     };

@@ -222,7 +222,7 @@ export async function checkinView(main, params) {
         h('h2', '✓ ', isToday ? t('done_today') : t('done_day', { date: formatDate(view.date) })),
         h('p.muted', t('submitted_at', { time: formatTime(c.updated_at) }), c.revision > 1 ? ` · ${t('revision', { n: c.revision })}` : ''),
         h('p', h('span', { class: c.abnormal ? 'pill bad' : 'pill good' }, c.abnormal ? t('abnormal') : t('normal'))),
-        checkinAnswers(c, view.form),
+        c.purged ? h('p.muted#checkin-purged', t('answers_purged')) : checkinAnswers(c, view.form),
         h('div.actions',
           h('button.secondary#correct', { type: 'button', onclick: () => { editing = true; clear(status); render(); } }, t('correct')),
           earlier?.button),
@@ -280,7 +280,8 @@ export async function checkinView(main, params) {
       e.preventDefault();
       send();
     });
-    if (!correcting && view.previous) quickPath(formEl, fresh, carried, start, view.previous.date, send);
+    // A purged day carries nothing over: there is no "same as then" to send.
+    if (!correcting && view.previous && !view.previous.purged) quickPath(formEl, fresh, carried, start, view.previous.date, send);
     return formEl;
   };
 

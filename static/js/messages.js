@@ -238,6 +238,10 @@ const REQUEST = {
   employee_no_taken: { en: () => 'this employee number belongs to someone else', 'zh-CN': () => '此工号已属于他人' },
   already_exists: { en: () => 'the e-mail or employee number is already in use', 'zh-CN': () => '邮箱或工号已被使用' },
   inactive: { en: () => 'this person is deactivated; reactivate them first', 'zh-CN': () => '此人已停用，请先重新启用' },
+  mail_purged: {
+    en: () => 'this mail’s text was deleted after 30 days; it cannot be sent again',
+    'zh-CN': () => '此邮件的内容已在 30 天后删除，无法重新发送',
+  },
   still_active: {
     en: () => 'only a deactivated person can be erased; deactivate them first',
     'zh-CN': () => '只能抹除已停用的人员，请先停用',

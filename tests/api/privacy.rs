@@ -492,6 +492,18 @@ async fn retention_purges_answers_and_keeps_every_number() {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
     assert_eq!(r.body["purged"], false);
+    // Older than the retention, but still open for late check-ins: kept until it closes.
+    health_checkin::jobs::retention::purge(app.state.clone())
+        .await
+        .unwrap();
+    let kept = app
+        .get(
+            &format!("/api/v1/checkins?from={recent}&to={recent}"),
+            &well_token,
+        )
+        .await;
+    assert_eq!(kept.body["checkins"][0]["purged"], false, "{:?}", kept.body);
+    assert_eq!(kept.body["checkins"][0]["answers"], healthy_answers());
 }
 
 #[tokio::test]
@@ -503,11 +515,24 @@ async fn erasing_a_person_who_left_removes_them_and_keeps_the_numbers() {
         .post_as(
             "/api/v1/employees",
             &admin_token,
-            &json!({"email": "wang.fang@acme.test", "name": "Wang Fang", "employee_no": "E-7001"}),
+            &json!({"email": "wang.fang@acme.test", "name": "Wang Fang", "employee_no": "E-7001", "role": "manager"}),
         )
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
     let id = created.body["id"].as_str().unwrap().to_string();
+    let clinic = app
+        .post_as(
+            "/api/v1/departments",
+            &admin_token,
+            &json!({"name": "Clinic", "manager_ids": [id]}),
+        )
+        .await;
+    assert_eq!(clinic.status, StatusCode::CREATED, "{:?}", clinic.body);
+    // An admin looks them up by name: the search is in the audit log.
+    let found = app
+        .get("/api/v1/employees?q=Wang%20Fang", &admin_token)
+        .await;
+    assert_eq!(found.body["total"], 1, "{:?}", found.body);
     let token = crate::helpers::login_as(&app, &created.body).await;
     let mut hot = healthy_answers();
     hot["temperature"] = json!(38.4);
@@ -540,8 +565,13 @@ async fn erasing_a_person_who_left_removes_them_and_keeps_the_numbers() {
     let r = app.post_as(&erase, &other_token, &json!({})).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 
+    // Deactivated by a change, which leaves the departments they manage as they were.
     let r = app
-        .delete(&format!("/api/v1/employees/{id}"), &admin_token)
+        .patch(
+            &format!("/api/v1/employees/{id}"),
+            &admin_token,
+            &json!({"active": false}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     let before = numbers(&app, &admin_token, &["2020-02-03"]).await;
@@ -606,6 +636,29 @@ async fn erasing_a_person_who_left_removes_them_and_keeps_the_numbers() {
         "{log_text}"
     );
     assert!(log_text.contains("employees.erase"), "{log_text}");
+    let changes = app
+        .get(
+            &format!("/api/v1/audit?target_id={id}&kind=change"),
+            &admin_token,
+        )
+        .await;
+    assert!(
+        changes.body["total"].as_i64().unwrap() >= 3,
+        "created, leave, deactivated and erased stay changes: {:?}",
+        changes.body
+    );
+    let whole_log = app.get("/api/v1/audit?per_page=200", &admin_token).await;
+    assert!(
+        !whole_log.body.to_string().contains("Wang Fang"),
+        "the search for them is redacted: {:?}",
+        whole_log.body
+    );
+    let departments = app.get("/api/v1/departments", &admin_token).await;
+    assert!(
+        !departments.body.to_string().contains(&id),
+        "they manage nothing: {:?}",
+        departments.body
+    );
     assert_eq!(
         app.count_rows("SELECT COUNT(*) AS n FROM checkin_revisions")
             .await,
