@@ -350,10 +350,13 @@ async fn retention_purges_answers_and_keeps_every_number() {
         .put(
             "/api/v1/organization",
             &admin_token,
-            &json!({"retention_days": 30}),
+            &json!({"retention_days": 30, "audit_retention_days": 30}),
         )
         .await;
     assert_eq!(set.status, StatusCode::OK, "{:?}", set.body);
+    let february = "/api/v1/audit?from=2020-02-01&to=2020-02-10";
+    let old_entries = app.get(february, &admin_token).await.body["total"].clone();
+    assert!(old_entries.as_i64().unwrap() >= 3, "{old_entries}");
     let now = app.clock_now();
     let counted = app
         .with_db(move |conn| {
@@ -371,6 +374,7 @@ async fn retention_purges_answers_and_keeps_every_number() {
         "{dry:?}"
     );
     assert_eq!(dry.mails, 0, "purged by the first run: {dry:?}");
+    assert_eq!(json!(dry.audit_entries), old_entries);
     let unchanged = app
         .get(
             "/api/v1/checkins?from=2020-02-01&to=2020-02-05",
@@ -472,6 +476,9 @@ async fn retention_purges_answers_and_keeps_every_number() {
     assert_eq!(detail["checkins"], 3, "{detail}");
     assert_eq!(detail["revisions"], 1);
     assert_eq!(detail["leave_notes"], 1);
+    assert_eq!(detail["audit_entries"], old_entries);
+    let left = app.get(february, &admin_token).await;
+    assert_eq!(left.body["total"], 0, "older than 30 days: {:?}", left.body);
 
     // A purged day can still be corrected while it may be filled in: new answers, kept anew.
     let late = app
