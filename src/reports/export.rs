@@ -30,7 +30,10 @@ pub const LEADING_COLUMNS: [&str; 7] = [
 ];
 
 /// The columns after the answers, in order.
-pub const TRAILING_COLUMNS: [&str; 3] = ["abnormal", "abnormal_reasons", "expected"];
+/// `submitted_by` is empty when the person filed it themselves, else the name of who filed it
+/// for them.
+pub const TRAILING_COLUMNS: [&str; 4] =
+    ["abnormal", "abnormal_reasons", "expected", "submitted_by"];
 
 /// An export's columns: the fixed ones around one column per question. A range that spans
 /// versions of the form has a column for every question asked in it: the form in force's
@@ -132,6 +135,8 @@ pub struct Reported {
     pub answers: Map<String, Value>,
     pub abnormal: bool,
     pub abnormal_reasons: Vec<String>,
+    /// Who filed it for the person, when someone else did.
+    pub filed_by: Option<String>,
 }
 
 /// One line of the export.
@@ -226,6 +231,11 @@ impl ExportRow<'_> {
             }
         }
         cells.push(Cell::Text(bool_text(self.expected)));
+        cells.push(text(
+            self.checkin
+                .and_then(|c| c.filed_by.as_deref())
+                .unwrap_or(""),
+        ));
         cells
     }
 }
@@ -328,7 +338,8 @@ impl ExportSource {
         self.next = day.succ_opt();
         // Answers stay as stored text until their row is written: a day of many people
         // then costs a few hundred bytes each, not a parsed map each.
-        let submitted: HashMap<String, (NaiveDateTime, String, bool, String)> = checkins::table
+        type Stored = (NaiveDateTime, String, bool, String, String);
+        let submitted: HashMap<String, Stored> = checkins::table
             .filter(checkins::org_id.eq(&self.org_id))
             .filter(checkins::day.eq(day))
             .select((
@@ -337,10 +348,13 @@ impl ExportSource {
                 checkins::answers,
                 checkins::abnormal,
                 checkins::abnormal_reasons,
+                checkins::submitted_by,
             ))
-            .load::<(String, NaiveDateTime, String, bool, String)>(conn)?
+            .load::<(String, NaiveDateTime, String, bool, String, String)>(conn)?
             .into_iter()
-            .map(|(user, at, answers, abnormal, reasons)| (user, (at, answers, abnormal, reasons)))
+            .map(|(user, at, answers, abnormal, reasons, by)| {
+                (user, (at, answers, abnormal, reasons, by))
+            })
             .collect();
         let away = self.leave.away_on(day);
         let roster = self.replay.advance_to(day);
@@ -383,11 +397,16 @@ impl ExportSource {
         for (user_id, department, person, expected) in rows {
             let checkin = submitted
                 .get(user_id)
-                .map(|(at, answers, abnormal, reasons)| Reported {
+                .map(|(at, answers, abnormal, reasons, by)| Reported {
                     submitted_at: *at,
                     answers: serde_json::from_str(answers).unwrap_or_default(),
                     abnormal: *abnormal,
                     abnormal_reasons: serde_json::from_str(reasons).unwrap_or_default(),
+                    filed_by: (by != user_id).then(|| {
+                        self.people
+                            .get(by.as_str())
+                            .map_or_else(String::new, |p| p.name.clone())
+                    }),
                 });
             emit(ExportRow {
                 person,
@@ -589,6 +608,7 @@ mod tests {
             answers: answers.as_object().unwrap().clone(),
             abnormal: !reasons.is_empty(),
             abnormal_reasons: reasons.iter().map(|r| r.to_string()).collect(),
+            filed_by: None,
         }
     }
 
@@ -615,7 +635,7 @@ mod tests {
     }
 
     /// The header of an organization that kept the default form: that of before forms.
-    const HEADER_OF_THE_DEFAULT_FORM: &str = "employee_no,name,email,department,date,status,submitted_at,temperature,symptoms,location,work_status,close_contact,travel_to_risk_area,health_code,note,abnormal,abnormal_reasons,expected";
+    const HEADER_OF_THE_DEFAULT_FORM: &str = "employee_no,name,email,department,date,status,submitted_at,temperature,symptoms,location,work_status,close_contact,travel_to_risk_area,health_code,note,abnormal,abnormal_reasons,expected,submitted_by";
 
     fn default_columns() -> Columns {
         Columns::of_form(&FormTemplate::default_form())
@@ -627,7 +647,7 @@ mod tests {
             default_columns().names().join(","),
             HEADER_OF_THE_DEFAULT_FORM
         );
-        assert_eq!(default_columns().names().len(), 18);
+        assert_eq!(default_columns().names().len(), 19);
     }
 
     #[test]
@@ -669,7 +689,7 @@ mod tests {
             &["temperature", "symptoms", "travel_to_risk_area"],
         );
         let cells = row(&zhang_wei(), Some(&c)).cells(&default_columns());
-        assert_eq!(cells.len(), 18);
+        assert_eq!(cells.len(), 19);
         assert_eq!(
             texts(&cells),
             [
@@ -691,6 +711,7 @@ mod tests {
                 "true",
                 "temperature;symptoms;travel_to_risk_area",
                 "true",
+                "",
             ]
         );
         assert_eq!(cells[7], Cell::Number(38.0, "38.0".into()));
@@ -699,7 +720,7 @@ mod tests {
     #[test]
     fn an_unreported_row_has_empty_answers() {
         let cells = row(&zhang_wei(), None).cells(&default_columns());
-        assert_eq!(cells.len(), 18);
+        assert_eq!(cells.len(), 19);
         assert_eq!(
             &texts(&cells)[..6],
             [
@@ -713,6 +734,7 @@ mod tests {
         );
         assert!(texts(&cells)[6..17].iter().all(|c| c.is_empty()));
         assert_eq!(texts(&cells)[17], "true");
+        assert_eq!(texts(&cells)[18], "", "nobody filed it");
     }
 
     #[test]
@@ -734,11 +756,11 @@ mod tests {
         assert_eq!(
             lines.next().unwrap(),
             "E001,张伟,zw@acme.test,Sales/East,2020-02-03,reported,2020-02-03T01:00:05Z,36.5,,\
-             \"'=HYPERLINK(\"\"x\"\")\",office,false,false,green,\"late, \"\"train\"\"\nsorry\",false,,true"
+             \"'=HYPERLINK(\"\"x\"\")\",office,false,false,green,\"late, \"\"train\"\"\nsorry\",false,,true,"
         );
         assert_eq!(
             lines.next().unwrap(),
-            "E001,张伟,zw@acme.test,Sales/East,2020-02-03,unreported,,,,,,,,,,,,true"
+            "E001,张伟,zw@acme.test,Sales/East,2020-02-03,unreported,,,,,,,,,,,,true,"
         );
         assert_eq!(csv.take().unwrap(), b"");
     }

@@ -9,13 +9,15 @@ use crate::domain::day::parse_date;
 use crate::domain::expectation::Exemption;
 use crate::domain::org_settings::PrivacyNotice;
 use crate::domain::FormTemplate;
+use crate::domain::Role;
 use crate::error::ErrorResponse;
 use crate::error::{ApiError, FieldErrors, Problem};
 use crate::routes::dates::{parse_range, RangeQuery};
 use crate::routes::resource;
 use crate::routes::services::reporter;
-use crate::routes::views::{Checkin, Revision};
+use crate::routes::views::{Checkin, Filer, Revision};
 use crate::services::checkins::{self as checkins_service, Answers, SubmitOutcome};
+use crate::services::filing::{self, DayAsked};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -25,7 +27,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(day_view))
                 .route(web::put().to(submit)),
         )
-        .service(resource("/checkins/{date}/revisions").route(web::get().to(revisions)));
+        .service(resource("/checkins/{date}/revisions").route(web::get().to(revisions)))
+        .service(
+            resource("/employees/{id}/checkins/{date}")
+                .route(web::get().to(person_day))
+                .route(web::put().to(file_for)),
+        );
 }
 
 const MAX_REASON_CHARS: usize = 500;
@@ -66,25 +73,51 @@ pub async fn day_view(
     let day = parse_day(&date, today)?;
     let settings = user.settings()?;
     let privacy_notice = settings.privacy_notice.clone();
-    let (user, found) = state
+    let (user, found, filers) = state
         .db(move |conn| {
             let found = checkins_service::day(conn, &reporter(&user, &settings), day, today)?;
-            Ok((user, found))
+            let shown: Vec<_> = found.checkin.iter().chain(&found.previous).collect();
+            let filers = filing::filers(conn, &user.org.id, &shown)?;
+            Ok((user, found, filers))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(DayView {
-        date: day,
-        form: found.form,
-        checkin: found.checkin.map(Checkin::from),
-        previous: found.previous.map(Checkin::from),
-        expected: found.exemption.is_none(),
-        exemption: found.exemption,
-        earliest_date: found.earliest_date,
+    let timezone = user.tz.name().to_string();
+    Ok(HttpResponse::Ok().json(DayView::of(
+        found,
+        day,
         today,
-        timezone: user.tz.name().to_string(),
+        timezone,
         privacy_notice,
-    }))
+        &filers,
+    )))
 }
+
+impl DayView {
+    fn of(
+        found: checkins_service::Day,
+        date: NaiveDate,
+        today: NaiveDate,
+        timezone: String,
+        privacy_notice: Option<PrivacyNotice>,
+        filers: &Filers,
+    ) -> Self {
+        Self {
+            date,
+            form: found.form,
+            checkin: found.checkin.map(|c| Checkin::filed(c, filers)),
+            previous: found.previous.map(|c| Checkin::filed(c, filers)),
+            expected: found.exemption.is_none(),
+            exemption: found.exemption,
+            earliest_date: found.earliest_date,
+            today,
+            timezone,
+            privacy_notice,
+        }
+    }
+}
+
+/// Who filed check-ins for their people, by id: name and role.
+type Filers = std::collections::HashMap<String, (String, String)>;
 
 /// `today` or `YYYY-MM-DD`.
 fn parse_day(raw: &str, today: NaiveDate) -> Result<NaiveDate, ApiError> {
@@ -247,14 +280,12 @@ pub async fn history(
 ) -> Result<HttpResponse, ApiError> {
     let (from, to) = parse_range(&query, user.calendar(&state).today())?;
     let settings = user.settings()?;
-    let found = state
+    let (found, filers) = state
         .db(move |conn| {
-            Ok(checkins_service::history(
-                conn,
-                &reporter(&user, &settings),
-                from,
-                to,
-            )?)
+            let found = checkins_service::history(conn, &reporter(&user, &settings), from, to)?;
+            let rows: Vec<_> = found.checkins.iter().collect();
+            let filers = filing::filers(conn, &user.org.id, &rows)?;
+            Ok((found, filers))
         })
         .await?;
     let rows = found.checkins;
@@ -270,7 +301,10 @@ pub async fn history(
     Ok(HttpResponse::Ok().json(History {
         from,
         to,
-        checkins: rows.into_iter().map(Checkin::from).collect(),
+        checkins: rows
+            .into_iter()
+            .map(|c| Checkin::filed(c, &filers))
+            .collect(),
         days,
     }))
 }
@@ -301,4 +335,128 @@ pub async fn revisions(
         current: found.current.into(),
         revisions: found.earlier.into_iter().map(Revision::from).collect(),
     }))
+}
+
+/// The date of a path: `today` (the person's, decided by the service) or `YYYY-MM-DD`.
+fn day_asked(raw: &str) -> Result<DayAsked, ApiError> {
+    if raw == "today" {
+        return Ok(DayAsked::Today);
+    }
+    parse_date(raw).map(DayAsked::On).ok_or_else(|| {
+        ApiError::bad_request(
+            "invalid_date",
+            format!("`{raw}` is not a date: use today or YYYY-MM-DD"),
+        )
+    })
+}
+
+/// A person's day, as a manager, HR or an admin filing for them sees it.
+#[derive(Serialize, ToSchema)]
+pub struct PersonDayView {
+    pub person: PersonRef,
+    #[serde(flatten)]
+    pub day: DayView,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PersonRef {
+    pub id: String,
+    pub name: String,
+}
+
+/// A person's day as they would see it, for filing it for them (manager within their
+/// departments, HR, admin): the form, the day's check-in and the last one before it, in the
+/// person's zone. The look is audited.
+#[utoipa::path(get, path = "/api/v1/employees/{id}/checkins/{date}", tag = "checkins", security(("bearer" = [])),
+    params(("id" = String, Path, description = "the person's id"),
+           ("date" = String, Path, description = "`today` (the person's) or YYYY-MM-DD", pattern = "^(today|[0-9]{4}-[0-9]{2}-[0-9]{2})$")),
+    responses((status = 200, description = "the person's day", body = PersonDayView),
+              (status = 400, description = "the date is not `today` or a date as YYYY-MM-DD", body = ErrorResponse),
+              (status = 403, description = "staff cannot file for others", body = ErrorResponse),
+              (status = 404, description = "no such person within the caller's departments", body = ErrorResponse),
+              (status = 422, description = "the date is in the person's future", body = ErrorResponse)))]
+pub async fn person_day(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(Role::Manager)?;
+    let (id, date) = path.into_inner();
+    let asked = day_asked(&date)?;
+    let privacy_notice = user.settings()?.privacy_notice;
+    let (found, filers) = state
+        .as_caller(user, move |conn, caller, now| {
+            let found = filing::day(conn, caller, &id, asked, now)?;
+            let shown: Vec<_> = found
+                .day
+                .checkin
+                .iter()
+                .chain(&found.day.previous)
+                .collect();
+            let filers = filing::filers(conn, &caller.org.id, &shown)?;
+            Ok::<_, filing::FilingError>((found, filers))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(PersonDayView {
+        person: PersonRef {
+            id: found.person.id.clone(),
+            name: found.person.name.clone(),
+        },
+        day: DayView::of(
+            found.day,
+            found.date,
+            found.today,
+            found.tz.name().to_string(),
+            privacy_notice,
+            &filers,
+        ),
+    }))
+}
+
+/// File or correct a person's check-in for them (manager within their departments, HR,
+/// admin), under the person's rules: their zone and late days, the form in force, a reason
+/// for correcting an earlier day. Stored as filed by the caller, and audited.
+#[utoipa::path(put, path = "/api/v1/employees/{id}/checkins/{date}", tag = "checkins", security(("bearer" = [])),
+    params(("id" = String, Path, description = "the person's id"),
+           ("date" = String, Path, description = "`today` (the person's) or YYYY-MM-DD", pattern = "^(today|[0-9]{4}-[0-9]{2}-[0-9]{2})$")),
+    request_body = SubmitRequest,
+    responses((status = 201, description = "the person's first check-in of the day", body = Checkin),
+              (status = 200, description = "a correction, or the same answers again", body = Checkin),
+              (status = 400, description = "the date is not `today` or a date as YYYY-MM-DD, or the body is not an object", body = ErrorResponse),
+              (status = 403, description = "staff cannot file for others", body = ErrorResponse),
+              (status = 404, description = "no such person within the caller's departments", body = ErrorResponse),
+              (status = 409, description = "the check-in was changed at the same moment; try again", body = ErrorResponse),
+              (status = 422, description = "a wrong answer, field or reason, or a day in the person's future, too far back or not owed", body = ErrorResponse)))]
+pub async fn file_for(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<(String, String)>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(Role::Manager)?;
+    let (id, date) = path.into_inner();
+    let asked = day_asked(&date)?;
+    let given = parse_submit_body(body.into_inner())?;
+    let filer = Filer {
+        id: user.id().to_string(),
+        name: Some(user.user.name.clone()),
+        role: Some(user.user.role.clone()),
+    };
+    let now = state.clock.now();
+    let outcome = state
+        .write_grouped(move |conn| Ok(filing::file(conn, &user.caller(), &id, asked, given, now)?))
+        .await?;
+    let (created, row) = match outcome {
+        SubmitOutcome::Created(row) => (true, row),
+        SubmitOutcome::Corrected(row) | SubmitOutcome::Unchanged(row) => (false, row),
+    };
+    let mut view = Checkin::from(row);
+    if view.filed_by.is_none() {
+        view.filed_by = Some(filer);
+    }
+    Ok(if created {
+        HttpResponse::Created().json(view)
+    } else {
+        HttpResponse::Ok().json(view)
+    })
 }

@@ -158,6 +158,8 @@ impl Modify for CommonResponses {
         checkins::submit,
         checkins::history,
         checkins::revisions,
+        checkins::person_day,
+        checkins::file_for,
         departments::list,
         departments::get_one,
         departments::create,

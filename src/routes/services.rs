@@ -15,6 +15,7 @@ use crate::services::audit::AuditError;
 use crate::services::checkins::{CheckinError, Reporter};
 use crate::services::departments::DepartmentError;
 use crate::services::erasure::ErasureError;
+use crate::services::filing::FilingError;
 use crate::services::forms::FormError;
 use crate::services::invitations::InvitationError;
 use crate::services::limits::LimitError;
@@ -189,6 +190,16 @@ impl From<PeopleError> for ApiError {
             PeopleError::Scope(e) => e.into(),
             PeopleError::Invitation(e) => e.into(),
             PeopleError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<FilingError> for ApiError {
+    fn from(e: FilingError) -> Self {
+        match e {
+            FilingError::Person(e) => e.into(),
+            FilingError::Checkin(e) => e.into(),
+            FilingError::Db(e) => e.into(),
         }
     }
 }

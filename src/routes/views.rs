@@ -1,5 +1,7 @@
 //! Response shapes that more than one handler answers with.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
@@ -26,6 +28,36 @@ pub struct Checkin {
     /// The organization's retention purged the answers: the day was reported, and nothing of
     /// what was answered is kept.
     pub purged: bool,
+    /// Who filed it, when not the person themselves: a manager, HR or an admin filing for
+    /// someone without a phone.
+    pub filed_by: Option<Filer>,
+}
+
+/// Who filed a check-in for its person.
+#[derive(Clone, Serialize, ToSchema)]
+pub struct Filer {
+    pub id: String,
+    /// As they are named now; null once they were erased.
+    pub name: Option<String>,
+    pub role: Option<String>,
+}
+
+impl Checkin {
+    /// The check-in, naming who filed it from `filers` (id → name, role) when someone else did.
+    pub fn filed(row: CheckinRow, filers: &HashMap<String, (String, String)>) -> Self {
+        let filer = (row.submitted_by != row.user_id).then(|| {
+            let known = filers.get(&row.submitted_by);
+            Filer {
+                id: row.submitted_by.clone(),
+                name: known.map(|(name, _)| name.clone()),
+                role: known.map(|(_, role)| role.clone()),
+            }
+        });
+        Self {
+            filed_by: filer,
+            ..Self::from(row)
+        }
+    }
 }
 
 pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
@@ -54,6 +86,7 @@ impl From<CheckinRow> for Checkin {
             submitted_at: utc(row.submitted_at),
             updated_at: utc(row.updated_at),
             purged: row.purged_at.is_some(),
+            filed_by: None,
         }
     }
 }

@@ -141,6 +141,20 @@ pub fn submit(
     given: Answers,
     now: DateTime<Utc>,
 ) -> Result<SubmitOutcome, CheckinError> {
+    submit_by(conn, r, &r.user.id, day, today, given, now)
+}
+
+/// As `submit`, stored as filed by `filer` (a manager, HR or an admin filing for the
+/// person), under the person's own rules.
+pub fn submit_by(
+    conn: &mut DbConn,
+    r: &Reporter<'_>,
+    filer: &str,
+    day: NaiveDate,
+    today: NaiveDate,
+    given: Answers,
+    now: DateTime<Utc>,
+) -> Result<SubmitOutcome, CheckinError> {
     r.check_fillable(day, today)?;
     let Answers {
         answers,
@@ -193,7 +207,7 @@ pub fn submit(
         form_version: i32::try_from(form.version).unwrap_or(i32::MAX),
         reason,
         reason_required_for_correction: day < today,
-        submitted_by: r.user.id.clone(),
+        submitted_by: filer.to_string(),
         now: db_time(now),
     };
     Ok(checkins::submit(conn, &submission, &place)?)

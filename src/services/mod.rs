@@ -15,6 +15,7 @@ pub mod audit;
 pub mod checkins;
 pub mod departments;
 pub mod erasure;
+pub mod filing;
 pub mod forms;
 pub mod invitations;
 pub mod limits;

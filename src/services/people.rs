@@ -139,6 +139,16 @@ fn visible_person(
     }
 }
 
+/// A person the caller may act for: themselves, or one in their departments (manager), or
+/// anyone of the organization (HR, admin); anyone else is not found.
+pub fn person_in_scope(
+    conn: &mut DbConn,
+    caller: &Caller<'_>,
+    id: &str,
+) -> Result<UserRow, PeopleError> {
+    visible_person(conn, None, caller, id)
+}
+
 fn find_person(conn: &mut DbConn, org_id: &str, id: &str) -> Result<UserRow, PeopleError> {
     users::find_in_org(conn, org_id, id)?.ok_or(PeopleError::NotFound)
 }
@@ -158,7 +168,7 @@ pub fn get(
 
 /// A read of one person's data by someone else: written to the audit log. Reading one's own
 /// is not.
-fn record_read(
+pub(crate) fn record_read(
     conn: &mut DbConn,
     caller: &Caller<'_>,
     person: &UserRow,

@@ -202,12 +202,17 @@ function quickPath(formEl, fresh, carried, start, previousDate, send) {
 
 export async function checkinView(main, params) {
   const day = dayParam(params.get('date'));
-  const view = await api('GET', path`/checkins/${day}`);
+  // Filing for someone else (a manager, HR or an admin): their day, their rules.
+  const forId = params.get('for');
+  const dayPath = (d) => (forId ? path`/employees/${forId}/checkins/${d}` : path`/checkins/${d}`);
+  const view = await api('GET', dayPath(day));
   remember(view.form);
   const isToday = day === 'today';
   // The server's today, not the device's: a phone's clock may be off.
   const today = isToday || view.date === (view.today || todayIso());
-  const title = isToday ? t('checkin_title') : t('checkin_title_day', { date: formatDate(view.date) });
+  const title = forId
+    ? t('checkin_for', { name: view.person.name, date: formatDate(view.date) })
+    : isToday ? t('checkin_title') : t('checkin_title_day', { date: formatDate(view.date) });
   const status = h('div.status', { role: 'status', 'aria-live': 'polite' });
   const body = h('div');
   let editing = !view.checkin;
@@ -217,15 +222,17 @@ export async function checkinView(main, params) {
     clear(body);
     if (view.checkin && !editing) {
       const c = view.checkin;
-      const earlier = c.revision > 1 ? earlierAnswers(view.date, view.form) : null;
+      const earlier = c.revision > 1 && !forId ? earlierAnswers(view.date, view.form) : null;
       body.append(h('section.card.done#done-card',
-        h('h2', '✓ ', isToday ? t('done_today') : t('done_day', { date: formatDate(view.date) })),
+        h('h2', '✓ ', forId ? t('filed_for', { name: view.person.name }) : isToday ? t('done_today') : t('done_day', { date: formatDate(view.date) })),
         h('p.muted', t('submitted_at', { time: formatTime(c.updated_at) }), c.revision > 1 ? ` · ${t('revision', { n: c.revision })}` : ''),
+        c.filed_by ? h('p.muted#filed-by', filedBy(c.filed_by)) : null,
         h('p', h('span', { class: c.abnormal ? 'pill bad' : 'pill good' }, c.abnormal ? t('abnormal') : t('normal'))),
         c.purged ? h('p.muted#checkin-purged', t('answers_purged')) : checkinAnswers(c, view.form),
         h('div.actions',
           h('button.secondary#correct', { type: 'button', onclick: () => { editing = true; clear(status); render(); } }, t('correct')),
-          earlier?.button),
+          earlier?.button,
+          forId ? h('a.button.secondary#back-to-dashboard', { href: '#/dashboard' }, t('back_to_dashboard')) : null),
         earlier?.box));
     } else {
       body.append(formCard());
@@ -241,7 +248,7 @@ export async function checkinView(main, params) {
     const payload = { answers };
     if (reason) payload.reason = reason;
     try {
-      view.checkin = await api('PUT', path`/checkins/${view.date}`, payload);
+      view.checkin = await api('PUT', dayPath(view.date), payload);
       editing = false;
       render();
       clear(status, banner(t('saved'), 'ok'));
@@ -267,7 +274,7 @@ export async function checkinView(main, params) {
       correcting && !today
         ? field('reason', t('reason'), h('textarea', { name: 'reason', rows: 2, maxlength: 500 }), t('reason_help'))
         : null,
-      h('p.privacy-link', h('a#privacy-link', { href: '#/privacy' }, t('privacy_link'))),
+      forId ? null : h('p.privacy-link', h('a#privacy-link', { href: '#/privacy' }, t('privacy_link'))),
       h('div.actions',
         h('button.primary.big#submit', { type: 'submit' }, correcting ? t('submit_correction') : t('submit')),
         correcting ? h('button.secondary', { type: 'button', onclick: () => { editing = false; clear(status); render(); } }, t('cancel')) : null));
@@ -286,12 +293,18 @@ export async function checkinView(main, params) {
   };
 
   const notice = view.expected ? null : banner(t('not_expected', { why: t(`exempt_${view.exemption?.reason || view.exemption}`) }), 'info');
-  clear(main, h('h1', title), privacyNoticeCard(view.privacy_notice), notice, status, body);
+  clear(main, h('h1', title), forId ? null : privacyNoticeCard(view.privacy_notice), notice, status, body);
   render();
-  if (isToday) {
+  if (isToday && !forId) {
     late = await lateDays(view);
     if (late) body.append(late);
   }
+}
+
+/** "Filed for you by …": who filed a check-in for its person. */
+function filedBy(filer) {
+  const role = filer.role ? ` (${t(`role_${filer.role}`)})` : '';
+  return t('filed_by', { name: `${filer.name || t('someone')}${role}` });
 }
 
 const NOTICE_SEEN_KEY = 'hc-privacy-notice-seen';
@@ -445,6 +458,7 @@ function dayCard(d, c, status, forms, today) {
       h('span', { class: `pill ${status === 'reported' ? 'good' : status === 'abnormal' ? 'bad' : ''}` }, t(`day_${status}`))),
     c ? h('p.muted', temp, c.revision > 1 ? ` · ${t('revision', { n: c.revision })}` : '', c.reason ? ` · ${c.reason}` : '') : null,
     c?.purged ? h('p.muted#history-purged', t('answers_purged')) : null,
+    c?.filed_by ? h('p.muted#history-filed-by', filedBy(c.filed_by)) : null,
     c && !c.purged ? h('details.day-answers', h('summary', t('your_answers')), answersList(forms.get(Number(c.form_version)), c.answers, c.abnormal_reasons)) : null,
     canFill ? h('a.button.secondary.small#history-fill', { href: d === today.date ? '#/checkin' : `#/checkin?date=${d}` }, c ? t('correct') : t('fill_in')) : null);
 }

@@ -184,7 +184,12 @@ function gettingStarted(report) {
 
 async function fillUnreported(box, scope) {
   const status = h('div.status', { role: 'status', 'aria-live': 'polite' });
-  const person = (p) => h('li', h('strong', p.name), ' ', h('span.muted', p.email), p.department ? h('span.tag', p.department.path || p.department.name) : null);
+  // "File for them": for someone without a phone, the day's form filled in on their behalf.
+  const fileLink = (p) => h('a.button.secondary.small.file-for', {
+    id: `file-for-${p.id}`,
+    href: `#/checkin?${new URLSearchParams({ for: p.id, ...(scope.date ? { date: scope.date } : {}) })}`,
+  }, t('file_for_them'));
+  const person = (p) => h('li', h('strong', p.name), ' ', h('span.muted', p.email), p.department ? h('span.tag', p.department.path || p.department.name) : null, ' ', fileLink(p));
   try {
     const first = await api('GET', `/reports/unreported?${query({ ...scope, per_page: PAGE })}`);
     let shown = first.people.length;

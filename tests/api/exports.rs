@@ -173,7 +173,7 @@ pub async fn acme(app: &TestApp) -> Acme {
     }
 }
 
-pub const COLUMNS: [&str; 18] = [
+pub const COLUMNS: [&str; 19] = [
     "employee_no",
     "name",
     "email",
@@ -192,6 +192,7 @@ pub const COLUMNS: [&str; 18] = [
     "abnormal",
     "abnormal_reasons",
     "expected",
+    "submitted_by",
 ];
 
 const MONDAY_9: &str = "2020-02-03T01:00:00Z";
@@ -200,9 +201,8 @@ const WEDNESDAY_10: &str = "2020-02-05T02:00:00Z";
 
 /// A row of someone who reported on a day they were not expected to.
 fn not_expected(mut row: Vec<String>) -> Vec<String> {
-    if let Some(last) = row.last_mut() {
-        *last = "false".into();
-    }
+    let expected = row.len() - 2;
+    row[expected] = "false".into();
     row
 }
 
@@ -211,8 +211,9 @@ fn unreported(no: &str, name: &str, email: &str, department: &str, date: &str) -
         .iter()
         .map(|s| s.to_string())
         .collect();
-    row.resize(COLUMNS.len() - 1, String::new());
+    row.resize(COLUMNS.len() - 2, String::new());
     row.push("true".into());
+    row.push(String::new());
     row
 }
 
@@ -232,7 +233,7 @@ fn reported(
     [no, name, email, department, date, "reported", at]
         .into_iter()
         .chain(answers)
-        .chain([abnormal, reasons, "true"])
+        .chain([abnormal, reasons, "true", ""])
         .map(str::to_string)
         .collect()
 }

@@ -11,6 +11,7 @@ mod departments;
 mod durability;
 mod errors;
 mod exports;
+mod filing;
 mod forms;
 mod helpers;
 mod import;

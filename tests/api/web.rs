@@ -1042,8 +1042,9 @@ async fn exports_download_as_csv_and_xlsx_files() {
         .lines()
         .find(|l| l.contains("Li Lei") && l.contains(",2020-02-08,reported,"))
         .unwrap_or_else(|| panic!("no row for Saturday's check-in in {text}"));
+    // `expected`, then `submitted_by` (empty: filed by the person).
     assert!(
-        saturday.ends_with(",false"),
+        saturday.ends_with(",false,"),
         "marked as not expected: {saturday}"
     );
 
@@ -2750,4 +2751,62 @@ async fn the_privacy_notice_retention_and_erasure_in_the_pages() {
         .await;
     assert_eq!(r.status.as_u16(), 404);
     admin.close().await;
+}
+
+/// A manager files for someone without a phone from the dashboard's unreported list, with
+/// the person's form; the person then sees who filed it.
+#[tokio::test]
+async fn a_manager_files_for_someone_from_the_unreported_list() {
+    let app = spawn_app().await;
+    let team = team(&app).await;
+    let driver = Driver::start().await;
+    let manager = driver.browser(1280, 1000).await;
+    manager
+        .login(&app, &team.manager_email, &team.password)
+        .await;
+    manager.open(&app, "#/dashboard").await;
+    manager.click(&format!("#file-for-{}", team.staff_id)).await;
+    manager.wait_text("h1", "Li Lei").await;
+    // The person's own answers of yesterday carry over; the rest is filled in for them.
+    manager.fill("#f-answers-temperature", "36.7").await;
+    for (key, value) in [
+        ("work_status", "office"),
+        ("close_contact", "false"),
+        ("travel_to_risk_area", "false"),
+        ("health_code", "green"),
+    ] {
+        manager
+            .click(&format!("input[name='answers.{key}'][value='{value}']"))
+            .await;
+    }
+    let none_ticked = manager
+        .js(&format!(
+            "return document.querySelector(\"{NONE_BOX}\").checked;"
+        ))
+        .await;
+    if none_ticked != json!(true) {
+        manager.click(NONE_BOX).await;
+    }
+    manager.click("#submit").await;
+    manager.wait_text("#done-card", "Filed for Li Lei").await;
+    manager.click("#back-to-dashboard").await;
+    manager
+        .wait_gone(&format!("#file-for-{}", team.staff_id))
+        .await;
+    manager.close().await;
+
+    let token = app.token(&team.staff_email, &team.password).await;
+    let day = app.get("/api/v1/checkins/today", &token).await.body;
+    assert_eq!(
+        day["checkin"]["answers"]["temperature"],
+        json!(36.7),
+        "{day}"
+    );
+    assert_eq!(day["checkin"]["filed_by"]["id"], team.manager_id.as_str());
+    let phone = driver.browser(360, 780).await;
+    phone.login(&app, &team.staff_email, &team.password).await;
+    phone.open(&app, "#/checkin").await;
+    phone.wait_text("#filed-by", "Filed by").await;
+    phone.wait_text("#filed-by", "(Manager)").await;
+    phone.close().await;
 }
