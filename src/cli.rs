@@ -200,9 +200,16 @@ fn purge(settings: &Settings, dry_run: bool) -> anyhow::Result<()> {
     for o in &done {
         let p = &o.purged;
         println!(
-            "{} ({}): {verb} answers of {} check-in(s), {} earlier version(s), {} leave note(s), \
-             {} mail bod(ies), {} audit entr(ies)",
-            o.org_name, o.org_id, p.checkins, p.revisions, p.leave_notes, p.mails, p.audit_entries
+            "{} ({}): {verb} answers of {} check-in(s), {} earlier version(s), {} case note(s), \
+             {} leave note(s), {} mail bod(ies), {} audit entr(ies)",
+            o.org_name,
+            o.org_id,
+            p.checkins,
+            p.revisions,
+            p.case_notes,
+            p.leave_notes,
+            p.mails,
+            p.audit_entries
         );
     }
     if done.is_empty() {

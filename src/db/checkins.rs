@@ -82,6 +82,10 @@ pub struct Placement {
 /// lock, so that a deactivation or leave committed at the same moment is seen.
 pub type Place<'a> = &'a dyn Fn(&mut DbConn) -> Result<Placement, SubmitError>;
 
+/// Runs inside the submission's transaction when a check-in becomes abnormal (a new abnormal
+/// one, or a correction that made it so): what follows an abnormal report is stored with it.
+pub type OnAbnormal<'a> = &'a dyn Fn(&mut DbConn, &CheckinRow) -> Result<(), SubmitError>;
+
 #[derive(Debug)]
 pub enum SubmitOutcome {
     Created(CheckinRow),
@@ -110,10 +114,11 @@ pub fn submit(
     conn: &mut DbConn,
     submission: &Submission,
     place: Place,
+    on_abnormal: OnAbnormal,
 ) -> Result<SubmitOutcome, SubmitError> {
     let mut last = SubmitError::LostRace;
     for _ in 0..SUBMIT_ATTEMPTS {
-        match conn.write_transaction(|c| submit_once(c, submission, place)) {
+        match conn.write_transaction(|c| submit_once(c, submission, place, on_abnormal)) {
             Err(SubmitError::Db(e)) if is_unique_violation(&e) => last = SubmitError::Db(e),
             Err(SubmitError::LostRace) => last = SubmitError::LostRace,
             other => return other,
@@ -126,6 +131,7 @@ fn submit_once(
     conn: &mut DbConn,
     s: &Submission,
     place: Place,
+    on_abnormal: OnAbnormal,
 ) -> Result<SubmitOutcome, SubmitError> {
     let answers = serde_json::Value::Object(s.evaluation.answers.clone()).to_string();
     let reasons = serde_json::to_string(&s.evaluation.abnormal_reasons)
@@ -143,7 +149,7 @@ fn submit_once(
             let Some(existing) = find_for_day(conn, &s.user_id, s.day)? else {
                 return Err(SubmitError::NotOwed(why));
             };
-            return correct(conn, s, existing, answers, reasons, reason);
+            return correct(conn, s, existing, (answers, reasons, reason), on_abnormal);
         }
         Err(other) => return Err(other),
     };
@@ -175,10 +181,19 @@ fn submit_once(
             row.department_id.as_deref(),
             Tally::of_checkin(row.expected, row.abnormal),
         )?;
+        if row.abnormal {
+            on_abnormal(conn, &row)?;
+        }
         return Ok(SubmitOutcome::Created(row));
     }
     let existing = find_for_day(conn, &s.user_id, s.day)?.ok_or(SubmitError::LostRace)?;
-    correct(conn, s, existing, row.answers, row.abnormal_reasons, reason)
+    correct(
+        conn,
+        s,
+        existing,
+        (row.answers, row.abnormal_reasons, reason),
+        on_abnormal,
+    )
 }
 
 /// The insert of a day's first check-in, which stores nothing when the day has one already.
@@ -216,9 +231,8 @@ fn correct(
     conn: &mut DbConn,
     s: &Submission,
     existing: CheckinRow,
-    answers: String,
-    reasons: String,
-    reason: Option<&str>,
+    (answers, reasons, reason): (String, String, Option<&str>),
+    on_abnormal: OnAbnormal,
 ) -> Result<SubmitOutcome, SubmitError> {
     if existing.answers == answers {
         return Ok(SubmitOutcome::Unchanged(existing));
@@ -289,6 +303,9 @@ fn correct(
             ..Tally::default()
         },
     )?;
+    if corrected.abnormal && !existing_abnormal {
+        on_abnormal(conn, &corrected)?;
+    }
     Ok(SubmitOutcome::Corrected(corrected))
 }
 

@@ -10,7 +10,9 @@ use diesel::sql_types::Bool;
 
 use super::outbox::{PENDING, SENDING};
 use super::reminders::DIGEST;
-use super::schema::{audit_log, checkin_revisions, checkins, leaves, mail_bodies, outbox};
+use super::schema::{
+    audit_log, case_events, checkin_revisions, checkins, leaves, mail_bodies, outbox,
+};
 use super::DbConn;
 
 /// What a purge removed, or would remove when only counted.
@@ -20,6 +22,8 @@ pub struct Purged {
     pub checkins: usize,
     /// Earlier versions of those check-ins, deleted.
     pub revisions: usize,
+    /// Notes in the timelines of cases, emptied.
+    pub case_notes: usize,
     pub leave_notes: usize,
     /// Mails whose bodies were cleared, and bodies shared by a pass that were deleted.
     pub mails: usize,
@@ -61,6 +65,14 @@ pub fn count(conn: &mut DbConn, c: &Cutoffs<'_>) -> QueryResult<Purged> {
         purged.revisions = count_of(
             checkin_revisions::table
                 .filter(checkin_revisions::checkin_id.eq_any(due.select(checkins::id)))
+                .count()
+                .get_result(conn)?,
+        );
+        purged.case_notes = count_of(
+            case_events::table
+                .filter(case_events::org_id.eq(c.org_id))
+                .filter(case_events::at.lt(start_of(before)))
+                .filter(case_events::note.is_not_null())
                 .count()
                 .get_result(conn)?,
         );
@@ -117,6 +129,7 @@ pub fn purge(conn: &mut DbConn, c: &Cutoffs<'_>, now: NaiveDateTime) -> QueryRes
                 checkins::purged_at.eq(Some(now)),
             ))
             .execute(conn)?;
+        purged.case_notes = super::cases::purge_notes(conn, c.org_id, start_of(before))?;
         purged.leave_notes = diesel::update(
             leaves::table
                 .filter(leaves::org_id.eq(c.org_id))
@@ -159,6 +172,11 @@ pub fn purge(conn: &mut DbConn, c: &Cutoffs<'_>, now: NaiveDateTime) -> QueryRes
     )
     .execute(conn)?;
     Ok(purged)
+}
+
+/// The first instant of a day, in UTC: the timestamps of a day's notes fall after it.
+fn start_of(day: NaiveDate) -> NaiveDateTime {
+    day.and_time(chrono::NaiveTime::MIN)
 }
 
 fn count_of(n: i64) -> usize {
@@ -234,6 +252,6 @@ pub fn purge_person(
         revisions,
         leave_notes,
         mails,
-        audit_entries: 0,
+        ..Purged::default()
     })
 }

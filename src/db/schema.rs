@@ -280,3 +280,42 @@ diesel::allow_tables_to_appear_in_same_query!(audit_log, users);
 // A token's holder and its revocation are read in one statement.
 diesel::allow_tables_to_appear_in_same_query!(revoked_tokens, users);
 diesel::allow_tables_to_appear_in_same_query!(revoked_tokens, organizations);
+
+diesel::table! {
+    cases (id) {
+        id -> Text,
+        org_id -> Text,
+        user_id -> Text,
+        status -> Text,
+        opened_at -> Timestamp,
+        updated_at -> Timestamp,
+        assignee_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    case_checkins (case_id, checkin_id) {
+        case_id -> Text,
+        checkin_id -> Text,
+    }
+}
+
+diesel::table! {
+    case_events (id) {
+        id -> Text,
+        case_id -> Text,
+        org_id -> Text,
+        at -> Timestamp,
+        actor_id -> Nullable<Text>,
+        kind -> Text,
+        status -> Nullable<Text>,
+        note -> Nullable<Text>,
+        assignee_id -> Nullable<Text>,
+        checkin_id -> Nullable<Text>,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(cases, case_checkins, case_events);
+diesel::allow_tables_to_appear_in_same_query!(cases, checkins);
+diesel::allow_tables_to_appear_in_same_query!(cases, users);
+diesel::allow_tables_to_appear_in_same_query!(case_checkins, checkins);

@@ -29,6 +29,8 @@ pub struct OrgSettings {
     pub audit_retention_days: u32,
     /// The organization's own words to its staff about their data, shown at first use.
     pub privacy_notice: Option<PrivacyNotice>,
+    /// Whether an abnormal check-in is mailed at once to the managers of its department.
+    pub abnormal_alerts: bool,
 }
 
 /// A notice in each language of the web app; a language left out shows the other.
@@ -124,6 +126,7 @@ impl Default for OrgSettings {
             retention_days: None,
             audit_retention_days: DEFAULT_AUDIT_RETENTION_DAYS,
             privacy_notice: None,
+            abnormal_alerts: true,
         }
     }
 }

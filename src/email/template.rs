@@ -45,6 +45,8 @@ const TEMPLATES: &[Template] = &[
     template!("reminder", "zh-CN"),
     template!("reminder_digest", "en"),
     template!("reminder_digest", "zh-CN"),
+    template!("abnormal_alert", "en"),
+    template!("abnormal_alert", "zh-CN"),
 ];
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -75,7 +75,7 @@ pub async fn day_view(
     let privacy_notice = settings.privacy_notice.clone();
     let (user, found, filers) = state
         .db(move |conn| {
-            let found = checkins_service::day(conn, &reporter(&user, &settings), day, today)?;
+            let found = checkins_service::day(conn, &reporter(&user, &settings, ""), day, today)?;
             let shown: Vec<_> = found.checkin.iter().chain(&found.previous).collect();
             let filers = filing::filers(conn, &user.org.id, &shown)?;
             Ok((user, found, filers))
@@ -219,14 +219,15 @@ pub async fn submit(
     let day = parse_day(&date, today)?;
     let settings = user.settings()?;
     // The day first, then the body: a day that cannot be filled in is named before answers.
-    reporter(&user, &settings).check_fillable(day, today)?;
+    reporter(&user, &settings, "").check_fillable(day, today)?;
     let given = parse_submit_body(body.into_inner())?;
     let now = calendar.now;
+    let public_url = state.settings.public_url.clone();
     let outcome = state
         .write_grouped(move |conn| {
             Ok(checkins_service::submit(
                 conn,
-                &reporter(&user, &settings),
+                &reporter(&user, &settings, &public_url),
                 day,
                 today,
                 given,
@@ -282,7 +283,7 @@ pub async fn history(
     let settings = user.settings()?;
     let (found, filers) = state
         .db(move |conn| {
-            let found = checkins_service::history(conn, &reporter(&user, &settings), from, to)?;
+            let found = checkins_service::history(conn, &reporter(&user, &settings, ""), from, to)?;
             let rows: Vec<_> = found.checkins.iter().collect();
             let filers = filing::filers(conn, &user.org.id, &rows)?;
             Ok((found, filers))
@@ -443,8 +444,19 @@ pub async fn file_for(
         role: Some(user.user.role.clone()),
     };
     let now = state.clock.now();
+    let public_url = state.settings.public_url.clone();
     let outcome = state
-        .write_grouped(move |conn| Ok(filing::file(conn, &user.caller(), &id, asked, given, now)?))
+        .write_grouped(move |conn| {
+            let asked = (id.as_str(), asked);
+            Ok(filing::file(
+                conn,
+                &user.caller(),
+                asked,
+                given,
+                &public_url,
+                now,
+            )?)
+        })
         .await?;
     let (created, row) = match outcome {
         SubmitOutcome::Created(row) => (true, row),

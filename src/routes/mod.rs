@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod cases;
 pub mod charts;
 pub mod checkins;
 pub mod dates;
@@ -56,6 +57,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(sessions::configure)
             .configure(privacy::configure)
             .configure(checkins::configure)
+            .configure(cases::configure)
             .configure(departments::configure)
             .configure(employees::configure)
             .configure(organization::configure)

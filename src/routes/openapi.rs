@@ -10,8 +10,8 @@ use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi, ToSchema};
 
 use crate::routes::{
-    audit, auth, charts, checkins, departments, employees, exports, forms, health, organization,
-    privacy, reminders, reports, sessions, JSON_LIMIT_BYTES,
+    audit, auth, cases, charts, checkins, departments, employees, exports, forms, health,
+    organization, privacy, reminders, reports, sessions, JSON_LIMIT_BYTES,
 };
 
 /// The error shape of every failed request: the one `ApiError` renders.
@@ -160,6 +160,10 @@ impl Modify for CommonResponses {
         checkins::revisions,
         checkins::person_day,
         checkins::file_for,
+        cases::list,
+        cases::get_one,
+        cases::update,
+        cases::csv,
         departments::list,
         departments::get_one,
         departments::create,

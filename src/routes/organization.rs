@@ -91,6 +91,9 @@ pub struct OrganizationChange {
     #[serde(default, deserialize_with = "crate::routes::double_option")]
     #[schema(value_type = Option<PrivacyNotice>)]
     pub privacy_notice: Option<Option<Map<String, Value>>>,
+    /// Whether an abnormal check-in is mailed at once to the managers of its department (the
+    /// nearest ones above it where it has none); true unless set.
+    pub abnormal_alerts: Option<bool>,
 }
 
 /// An ISO weekday number, Monday = 1.

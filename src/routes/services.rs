@@ -12,6 +12,7 @@ use crate::reports::summary::Today;
 use crate::routes::dates::report_day;
 use crate::services::accounts::AccountError;
 use crate::services::audit::AuditError;
+use crate::services::cases::CaseError;
 use crate::services::checkins::{CheckinError, Reporter};
 use crate::services::departments::DepartmentError;
 use crate::services::erasure::ErasureError;
@@ -156,13 +157,18 @@ impl From<ReminderError> for ApiError {
 }
 
 /// The caller as the person checking in.
-pub fn reporter<'a>(user: &'a AuthUser, settings: &'a OrgSettings) -> Reporter<'a> {
+pub fn reporter<'a>(
+    user: &'a AuthUser,
+    settings: &'a OrgSettings,
+    public_url: &'a str,
+) -> Reporter<'a> {
     Reporter {
         user: &user.user,
         org: &user.org,
         tz: user.tz,
         org_tz: user.org_tz(),
         settings,
+        public_url,
     }
 }
 
@@ -190,6 +196,19 @@ impl From<PeopleError> for ApiError {
             PeopleError::Scope(e) => e.into(),
             PeopleError::Invitation(e) => e.into(),
             PeopleError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<CaseError> for ApiError {
+    fn from(e: CaseError) -> Self {
+        let message = e.to_string();
+        match e {
+            CaseError::NotFound => ApiError::not_found("case"),
+            CaseError::Invalid(fields) => ApiError::validation(fields),
+            CaseError::AnotherOpen => ApiError::conflict("case_already_open", message),
+            CaseError::Scope(e) => e.into(),
+            CaseError::Db(e) => e.into(),
         }
     }
 }

@@ -15,7 +15,7 @@ use crate::domain::expectation::{person_exemption, Exemption, Standing};
 use crate::domain::{FormTemplate, OrgSettings};
 use crate::problem::FieldErrors;
 use crate::reports::expected::first_day;
-use crate::services::forms;
+use crate::services::{cases, forms};
 
 /// What the check-in's functions answer with.
 pub use crate::db::checkins::{CheckinRow, RevisionRow, SubmitOutcome};
@@ -28,6 +28,8 @@ pub struct Reporter<'a> {
     pub tz: Tz,
     pub org_tz: Tz,
     pub settings: &'a OrgSettings,
+    /// The service's public address, for the links of the mails an abnormal check-in sends.
+    pub public_url: &'a str,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -210,7 +212,16 @@ pub fn submit_by(
         submitted_by: filer.to_string(),
         now: db_time(now),
     };
-    Ok(checkins::submit(conn, &submission, &place)?)
+    let follow_up = |conn: &mut DbConn, row: &CheckinRow| -> Result<(), SubmitError> {
+        Ok(cases::follow_up(
+            conn,
+            r.org,
+            r.settings,
+            row,
+            r.public_url,
+        )?)
+    };
+    Ok(checkins::submit(conn, &submission, &place, &follow_up)?)
 }
 
 /// A range of the person's days: their check-ins, newest first, and every day with why it

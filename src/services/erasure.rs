@@ -6,10 +6,10 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde_json::json;
 
 use crate::audit::{self, Target};
-use crate::db::departments;
 use crate::db::retention::{self, Purged};
 use crate::db::users::{self, UserRow};
 use crate::db::{audit as audit_log, db_time, DbConn};
+use crate::db::{cases, departments};
 use crate::services::Caller;
 
 #[derive(Debug, thiserror::Error)]
@@ -65,6 +65,8 @@ pub fn erase(
         let mut mentions = vec![person.name.as_str(), person.email.as_str()];
         mentions.extend(person.employee_no.as_deref());
         let purged = retention::purge_person(conn, org_id, &person.id, &mentions, now)?;
+        // Cases hold notes about their health: they go with the answers.
+        cases::delete_of(conn, org_id, &person.id)?;
         // Deactivation by a PATCH leaves managed departments as they were.
         departments::set_managed_by(conn, org_id, &person.id, &[])?;
         users::erase(conn, &person, &pseudonym, now)?;

@@ -59,6 +59,7 @@ fn reporter<'a>(
     caller: &'a Caller<'_>,
     tz: Tz,
     settings: &'a OrgSettings,
+    public_url: &'a str,
 ) -> Reporter<'a> {
     let org_tz = crate::reports::counts::org_tz(caller.org);
     Reporter {
@@ -67,6 +68,7 @@ fn reporter<'a>(
         tz,
         org_tz,
         settings,
+        public_url,
     }
 }
 
@@ -86,7 +88,12 @@ pub fn day(
         DayAsked::Today => today,
         DayAsked::On(date) => date,
     };
-    let found = checkins::day(conn, &reporter(&person, caller, tz, &settings), date, today)?;
+    let found = checkins::day(
+        conn,
+        &reporter(&person, caller, tz, &settings, ""),
+        date,
+        today,
+    )?;
     people::record_read(
         conn,
         caller,
@@ -109,9 +116,9 @@ pub fn day(
 pub fn file(
     conn: &mut DbConn,
     caller: &Caller<'_>,
-    person_id: &str,
-    asked: DayAsked,
+    (person_id, asked): (&str, DayAsked),
     given: Answers,
+    public_url: &str,
     now: DateTime<Utc>,
 ) -> Result<SubmitOutcome, FilingError> {
     let person = people::person_in_scope(conn, caller, person_id)?;
@@ -122,7 +129,7 @@ pub fn file(
         DayAsked::Today => today,
         DayAsked::On(date) => date,
     };
-    let r = reporter(&person, caller, tz, &settings);
+    let r = reporter(&person, caller, tz, &settings, public_url);
     r.check_fillable(date, today)?;
     conn.write_transaction(|conn| {
         let outcome = checkins::submit_by(conn, &r, caller.id, date, today, given, now)?;

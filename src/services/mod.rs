@@ -12,6 +12,7 @@ use crate::reports::scope::{ReportScope, ScopeError};
 
 pub mod accounts;
 pub mod audit;
+pub mod cases;
 pub mod checkins;
 pub mod departments;
 pub mod erasure;

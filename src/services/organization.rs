@@ -22,7 +22,7 @@ use crate::reports::counts::org_tz;
 use crate::services::Caller;
 
 /// The fields of a settings change, as a change may name them.
-pub const CHANGE_FIELDS: [&str; 11] = [
+pub const CHANGE_FIELDS: [&str; 12] = [
     "name",
     "timezone",
     "working_days",
@@ -34,6 +34,7 @@ pub const CHANGE_FIELDS: [&str; 11] = [
     "retention_days",
     "audit_retention_days",
     "privacy_notice",
+    "abnormal_alerts",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -88,6 +89,7 @@ pub struct SettingsChange {
     pub audit_retention_days: Option<i64>,
     /// `Some(None)` removes the notice.
     pub privacy_notice: Option<Option<Map<String, Value>>>,
+    pub abnormal_alerts: Option<bool>,
     /// Fields whose value was of the wrong type, named with every other problem.
     unreadable: FieldErrors,
 }
@@ -129,6 +131,7 @@ impl SettingsChange {
                 errors,
             ),
             privacy_notice: nullable(object, "privacy_notice", not_a_notice(), errors),
+            abnormal_alerts: typed(object, "abnormal_alerts", Problem::not_a_boolean(), errors),
             escalate_after: match object.remove("escalate_after") {
                 None => None,
                 Some(Value::Null) => Some(None),
@@ -238,6 +241,9 @@ impl SettingsChange {
                     errors.insert("audit_retention_days".into(), audit_retention_days_range());
                 }
             }
+        }
+        if let Some(alerts) = self.abnormal_alerts {
+            settings.abnormal_alerts = alerts;
         }
         if let Some(notice) = self.privacy_notice {
             settings.privacy_notice = notice.and_then(|texts| {

@@ -82,6 +82,7 @@ pub fn purge_organization(
             .with_detail(json!({
                 "checkins": purged.checkins,
                 "revisions": purged.revisions,
+                "case_notes": purged.case_notes,
                 "leave_notes": purged.leave_notes,
                 "mails": purged.mails,
                 "audit_entries": purged.audit_entries,

@@ -29,6 +29,10 @@ const FIELD = {
     'zh-CN': (p) => (p.value !== undefined ? `“${p.value}” 不是 HH:MM 格式的时间` : '须为 HH:MM 格式的时间'),
   },
   not_a_time_or_null: { en: () => 'must be a time as HH:MM, or empty', 'zh-CN': () => '须为 HH:MM 格式的时间，或留空' },
+  not_an_assignee: {
+    en: () => 'must be an active manager, HR or administrator',
+    'zh-CN': () => '须为在职的经理、人事或管理员',
+  },
   not_a_notice: {
     en: () => 'must be texts by language (English, Chinese), or empty',
     'zh-CN': () => '须为按语言（英文、中文）填写的文字，或留空',
@@ -241,6 +245,10 @@ const REQUEST = {
   mail_purged: {
     en: () => 'this mail’s text was deleted after 30 days; it cannot be sent again',
     'zh-CN': () => '此邮件的内容已在 30 天后删除，无法重新发送',
+  },
+  case_already_open: {
+    en: () => 'this person has another case that is not cleared; work that one',
+    'zh-CN': () => '此人还有一个未关闭的跟进事项，请处理那一个',
   },
   still_active: {
     en: () => 'only a deactivated person can be erased; deactivate them first',

@@ -3,6 +3,7 @@
 
 mod audit;
 mod auth;
+mod cases;
 mod charts;
 mod checkins;
 mod cli;
