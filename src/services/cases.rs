@@ -103,7 +103,10 @@ fn alert_managers(
     };
     let tree = departments::tree(conn, &org.id)?;
     // The person's department now: its managers follow up, whatever day the check-in is for.
-    let home = person.department_id.clone().or_else(|| row.department_id.clone());
+    let home = person
+        .department_id
+        .clone()
+        .or_else(|| row.department_id.clone());
     let mut department = home.clone();
     let mut manager_ids = Vec::new();
     while let Some(id) = department {

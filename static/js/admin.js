@@ -355,6 +355,7 @@ export async function settingsView(main) {
     field('late_days', t('late_days_setting'), h('input', { type: 'number', name: 'late_days', min: 0, max: 31, value: org.late_days })),
     field('holidays', t('holidays'), h('textarea', { name: 'holidays', rows: 5 }, org.holidays.join('\n'))),
     field('locale', t('language'), select('settings-locale', [['zh-CN', '中文'], ['en', 'English']], org.locale)),
+    h('label.check', h('input', { type: 'checkbox', name: 'abnormal_alerts', checked: org.abnormal_alerts !== false }), t('abnormal_alerts_setting')),
     h('h2', t('privacy_settings')),
     field('retention_days', t('retention_days'), h('input', { type: 'number', name: 'retention_days', min: 7, max: 3650, value: org.retention_days ?? '', placeholder: t('retention_keep') }), t('retention_help')),
     field('audit_retention_days', t('audit_retention_days'), h('input', { type: 'number', name: 'audit_retention_days', min: 30, max: 3650, value: org.audit_retention_days })),
@@ -378,6 +379,7 @@ export async function settingsView(main) {
       // Empty keeps answers for good; the notice is replaced as a whole, empty removes it.
       retention_days: formEl.retention_days.value.trim() === '' ? null : Number(formEl.retention_days.value),
       audit_retention_days: Number(formEl.audit_retention_days.value),
+      abnormal_alerts: formEl.abnormal_alerts.checked,
       privacy_notice: { en: formEl.notice_en.value.trim() || null, 'zh-CN': formEl.notice_zh.value.trim() || null },
     };
     const ok = await attempt(formEl, status, () => api('PUT', '/organization', body));

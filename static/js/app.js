@@ -9,6 +9,7 @@ import { dashboardView } from './dashboard.js';
 import { peopleView, importView, departmentsView, settingsView } from './admin.js';
 import { formView } from './formpage.js';
 import { remindersView, auditView } from './logs.js';
+import { casesView } from './cases.js';
 
 const state = { me: null };
 export function me() {
@@ -19,6 +20,7 @@ const NAV = [
   ['checkin', 'nav_checkin', ['staff', 'manager', 'hr', 'admin']],
   ['history', 'nav_history', ['staff', 'manager', 'hr', 'admin']],
   ['dashboard', 'nav_dashboard', ['manager', 'hr', 'admin']],
+  ['cases', 'nav_cases', ['manager', 'hr', 'admin']],
   ['people', 'nav_people', ['admin']],
   ['import', 'nav_import', ['admin']],
   ['departments', 'nav_departments', ['admin']],
@@ -41,6 +43,7 @@ const VIEWS = {
     main.append(ownDataCard(), sessionsCard());
   },
   dashboard: dashboardView,
+  cases: casesView,
   people: peopleView,
   import: importView,
   departments: departmentsView,

@@ -109,6 +109,16 @@ export async function dashboardView(main, params, me) {
     chart('trend-chart', t('trend_chart'), `/reports/trend.svg?${query({ from: trendFrom, to: day, department_id: departmentId, lang: lang() })}`),
     chart('daily-chart', t('daily_chart'), `/reports/daily.svg?${query({ ...scope, lang: lang() })}`));
 
+  // Open cases, whatever the day: what still waits for a call.
+  const openCases = h('a.tile#stat-open_cases', { href: '#/cases?status=open', hidden: true },
+    h('span.value', '…'), h('span.name', t('open_cases')));
+  api('GET', `/cases?${query({ status: 'open', department_id: departmentId, per_page: 1 })}`)
+    .then((found) => {
+      openCases.querySelector('.value').textContent = String(found.total);
+      if (found.total) openCases.classList.add('bad');
+      openCases.hidden = false;
+    })
+    .catch(() => {});
   const unreported = h('section.card#unreported', h('h2', t('unreported_list')), h('p.muted', t('loading')));
   const abnormal = h('section.card#abnormal', h('h2', t('abnormal_list')), h('p.muted', t('loading')));
 
@@ -126,7 +136,8 @@ export async function dashboardView(main, params, me) {
       tile('reported', report.reported, '.good'),
       tile('unreported', report.unreported, report.unreported ? '.warn' : ''),
       tile('abnormal', report.abnormal, report.abnormal ? '.bad' : ''),
-      report.reported_unexpected ? tile('reported_unexpected', report.reported_unexpected) : null),
+      report.reported_unexpected ? tile('reported_unexpected', report.reported_unexpected) : null,
+      openCases),
     report.day_off
       ? h('div#day-off', banner([t(`day_off_${report.day_off}`, { date: formatDate(day) }),
         report.reported_unexpected ? tn('reported_anyway', report.reported_unexpected) : ''].join(' ').trim(), 'info'))

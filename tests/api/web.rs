@@ -2810,3 +2810,70 @@ async fn a_manager_files_for_someone_from_the_unreported_list() {
     phone.wait_text("#filed-by", "(Manager)").await;
     phone.close().await;
 }
+
+/// A manager meets an abnormal report on the dashboard and in a case from the alert's link,
+/// and works it: contacted with a note, taken, cleared.
+#[tokio::test]
+async fn a_manager_works_a_case_from_the_dashboard_to_clearance() {
+    let app = spawn_app().await;
+    let team = team(&app).await;
+    let staff_token = app.token(&team.staff_email, &team.password).await;
+    let mut fever = healthy_answers();
+    fever["temperature"] = json!(38.4);
+    let r = app
+        .put(
+            "/api/v1/checkins/today",
+            &staff_token,
+            &json!({"answers": fever}),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 201, "{:?}", r.body);
+    let admin_token = app.token_for(&team.admin).await;
+    let cases = app.get("/api/v1/cases", &admin_token).await.body;
+    let id = cases["cases"][0]["id"].as_str().unwrap().to_string();
+
+    let driver = Driver::start().await;
+    let manager = driver.browser(1280, 1000).await;
+    manager
+        .login(&app, &team.manager_email, &team.password)
+        .await;
+    manager.find("#stat-rate").await;
+    manager.wait_text("#stat-open_cases", "1").await;
+    manager.click("#stat-open_cases").await;
+    manager.wait_text(&format!("#case-{id}"), "Li Lei").await;
+    manager
+        .wait_text(&format!("#case-{id} .case-checkins"), "Body temperature")
+        .await;
+    // As the alert's link opens it.
+    manager.open(&app, &format!("#/cases?id={id}")).await;
+    manager.find(&format!("#case-contacted-{id}")).await;
+    manager.click(&format!("#case-contacted-{id}")).await;
+    manager
+        .wait_text(&format!("#case-{id} .pill"), "Contacted")
+        .await;
+    manager
+        .fill(&format!("#case-note-{id}"), "Called; resting at home.")
+        .await;
+    manager.click(&format!("#case-add-note-{id}")).await;
+    manager
+        .wait_text(
+            &format!("#case-{id} .case-timeline"),
+            "Called; resting at home.",
+        )
+        .await;
+    manager.click(&format!("#case-take-{id}")).await;
+    manager
+        .wait_text(&format!("#case-{id} .assignee"), "Test manager")
+        .await;
+    manager.click(&format!("#case-clear-{id}")).await;
+    manager
+        .wait_text(&format!("#case-{id} .pill"), "Cleared")
+        .await;
+    manager.close().await;
+    let case = app
+        .get(&format!("/api/v1/cases/{id}"), &admin_token)
+        .await
+        .body;
+    assert_eq!(case["status"], "cleared", "{case}");
+    assert_eq!(case["assignee"]["id"], team.manager_id.as_str());
+}
