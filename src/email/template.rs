@@ -14,6 +14,7 @@ pub const KINDS: &[&str] = &[
     "password_reset",
     "reminder",
     "reminder_digest",
+    "abnormal_alert",
 ];
 
 struct Template {
