@@ -46,6 +46,7 @@ pub mod secrets;
 pub mod sessions;
 pub mod stats;
 pub mod users;
+pub mod webhooks;
 
 use std::time::{Duration, Instant};
 

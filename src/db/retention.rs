@@ -13,6 +13,7 @@ use super::reminders::DIGEST;
 use super::schema::{
     audit_log, case_events, checkin_revisions, checkins, leaves, mail_bodies, outbox,
 };
+use super::webhooks::WEBHOOK;
 use super::DbConn;
 
 /// What a purge removed, or would remove when only counted.
@@ -185,7 +186,8 @@ fn count_of(n: i64) -> usize {
 
 /// Removes everything a person answered or was sent: the answers of their check-ins (the rows
 /// stay, for the days' numbers), the earlier versions, their leave notes and their mails, and
-/// the text of managers' digests sent that name them (`mentions`: their name, e-mail).
+/// the text of managers' digests and chat messages sent that name them (`mentions`: their
+/// name, e-mail).
 /// Call it in a transaction.
 pub fn purge_person(
     conn: &mut DbConn,
@@ -230,7 +232,7 @@ pub fn purge_person(
         mails += diesel::update(
             outbox::table
                 .filter(outbox::org_id.eq(org_id))
-                .filter(outbox::kind.eq(DIGEST))
+                .filter(outbox::kind.eq_any([DIGEST, WEBHOOK]))
                 .filter(outbox::status.ne_all([PENDING, SENDING]))
                 .filter(
                     outbox::vars

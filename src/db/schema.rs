@@ -319,3 +319,16 @@ diesel::allow_tables_to_appear_in_same_query!(cases, case_checkins, case_events)
 diesel::allow_tables_to_appear_in_same_query!(cases, checkins);
 diesel::allow_tables_to_appear_in_same_query!(cases, users);
 diesel::allow_tables_to_appear_in_same_query!(case_checkins, checkins);
+
+diesel::table! {
+    webhooks (id) {
+        id -> Text,
+        org_id -> Text,
+        url -> Text,
+        format -> Text,
+        events -> Text,
+        secret -> Nullable<Text>,
+        created_at -> Timestamp,
+        created_by -> Nullable<Text>,
+    }
+}

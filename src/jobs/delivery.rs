@@ -11,6 +11,7 @@ use futures_util::stream::{self, StreamExt};
 
 use crate::clock::Clock;
 use crate::db::outbox::{self, OutboxRow};
+use crate::db::webhooks::{self, WEBHOOK};
 use crate::db::{db_time, new_id, DbConn, Pool};
 use crate::email::{Mailer, OutgoingMail, SendError};
 use crate::jobs::{reminders, Stopping};
@@ -235,21 +236,25 @@ async fn deliver_one(delivery: &Delivery<'_>, row: OutboxRow, token: &str) -> Ou
         tracing::warn!(outbox_id = %row.id, "lease ran out before sending; left for the next pass");
         return Outcome::Skipped;
     }
-    let mail = OutgoingMail {
-        id: row.id.clone(),
-        to: row.to_email.clone(),
-        subject: row.subject.clone(),
-        text: row.body_text.clone(),
-        html: row.body_html.clone(),
-        // When it was written, so that every try of the row is the same message.
-        date: DateTime::<Utc>::from_naive_utc_and_offset(row.created_at, Utc),
-    };
-    let result = match tokio::time::timeout(SEND_TIMEOUT, delivery.mailer.send(&mail)).await {
-        Ok(result) => result,
-        Err(_) => Err(SendError::Transient(format!(
-            "no answer within {} s",
-            SEND_TIMEOUT.as_secs()
-        ))),
+    let result = if row.kind == WEBHOOK {
+        post_webhook(delivery, &row).await
+    } else {
+        let mail = OutgoingMail {
+            id: row.id.clone(),
+            to: row.to_email.clone(),
+            subject: row.subject.clone(),
+            text: row.body_text.clone(),
+            html: row.body_html.clone(),
+            // When it was written, so that every try of the row is the same message.
+            date: DateTime::<Utc>::from_naive_utc_and_offset(row.created_at, Utc),
+        };
+        match tokio::time::timeout(SEND_TIMEOUT, delivery.mailer.send(&mail)).await {
+            Ok(result) => result,
+            Err(_) => Err(SendError::Transient(format!(
+                "no answer within {} s",
+                SEND_TIMEOUT.as_secs()
+            ))),
+        }
     };
     let now = delivery.clock.now();
     let (id, token) = (row.id.clone(), token.to_string());
@@ -300,6 +305,18 @@ async fn deliver_one(delivery: &Delivery<'_>, row: OutboxRow, token: &str) -> Ou
             Outcome::Skipped
         }
     }
+}
+
+/// A webhook's message: to the webhook it was queued for (`to_email` holds its id), signed
+/// at the moment it is sent.
+async fn post_webhook(delivery: &Delivery<'_>, row: &OutboxRow) -> Result<(), SendError> {
+    let id = row.to_email.clone();
+    let hook = delivery
+        .db(move |c| webhooks::find(c, &id))
+        .await
+        .map_err(|e| SendError::Transient(format!("reading the webhook: {e}")))?
+        .ok_or_else(|| SendError::Permanent("the webhook was deleted".into()))?;
+    crate::webhooks::send(&hook, &row.body_text, delivery.clock.now()).await
 }
 
 /// One delivery pass; a full batch asks to run again at once.

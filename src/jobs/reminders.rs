@@ -20,6 +20,7 @@ use crate::domain::OrgSettings;
 use crate::email::template::fill_shared;
 use crate::reports::counts::org_tz;
 use crate::services::reminders::{plan_digests, plan_staff_today};
+use crate::services::webhooks;
 use crate::state::AppState;
 
 /// A pass whose time passed longer ago than this is not run any more that day (an instance
@@ -108,19 +109,33 @@ pub fn plan_due(
             let digest = settings.escalate_after.is_some_and(|from| time >= from);
             let pass = time.to_string();
             let queued = conn.write_transaction(|c| {
-                if digest {
+                let queued = if digest {
                     // One digest per manager and day, on the organization's clock.
                     if zone.is_some() {
                         return Ok(0);
                     }
-                    plan_digests(c, &org, &settings, day, day, &pass, public_url, stamp)
+                    plan_digests(c, &org, &settings, day, day, &pass, public_url, stamp)?
                 } else {
                     let zones = match &zone {
                         None => Zones::Organization(org_zone.name()),
                         Some(z) => Zones::Only(z),
                     };
-                    plan_staff_today(c, &org, &settings, day, &pass, zones, public_url, stamp)
+                    plan_staff_today(c, &org, &settings, day, &pass, zones, public_url, stamp)?
+                };
+                // The organization's own pass tells its chat robots (once per day and pass).
+                if zone.is_none() {
+                    webhooks::after_pass(
+                        c,
+                        &org,
+                        &settings,
+                        (day, &pass),
+                        queued,
+                        digest,
+                        public_url,
+                        stamp,
+                    )?;
                 }
+                Ok::<_, diesel::result::Error>(queued)
             })?;
             planned.push(Planned {
                 org_id: org.id.clone(),

@@ -22,6 +22,7 @@ pub mod reports;
 pub mod services;
 pub mod sessions;
 pub mod views;
+pub mod webhooks;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::Payload;
@@ -67,6 +68,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(exports::configure)
             .configure(audit::configure)
             .configure(reminders::configure)
+            .configure(webhooks::configure)
             .configure(openapi::configure),
     );
 }

@@ -11,7 +11,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
 
 use crate::routes::{
     audit, auth, cases, charts, checkins, departments, employees, exports, forms, health,
-    organization, privacy, reminders, reports, sessions, JSON_LIMIT_BYTES,
+    organization, privacy, reminders, reports, sessions, webhooks, JSON_LIMIT_BYTES,
 };
 
 /// The error shape of every failed request: the one `ApiError` renders.
@@ -164,6 +164,9 @@ impl Modify for CommonResponses {
         cases::get_one,
         cases::update,
         cases::csv,
+        webhooks::list,
+        webhooks::create,
+        webhooks::delete,
         departments::list,
         departments::get_one,
         departments::create,

@@ -25,6 +25,7 @@ use crate::services::people::{ImportError, PeopleError};
 use crate::services::reminders::ReminderError;
 use crate::services::reporting::{self, DayReport, ReportError, TrendDays};
 use crate::services::sessions::SessionError;
+use crate::services::webhooks::WebhookError;
 use crate::state::AppState;
 
 impl From<ScopeError> for ApiError {
@@ -196,6 +197,18 @@ impl From<PeopleError> for ApiError {
             PeopleError::Scope(e) => e.into(),
             PeopleError::Invitation(e) => e.into(),
             PeopleError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<WebhookError> for ApiError {
+    fn from(e: WebhookError) -> Self {
+        let message = e.to_string();
+        match e {
+            WebhookError::Invalid(fields) => ApiError::validation(fields),
+            WebhookError::NotFound => ApiError::not_found("webhook"),
+            WebhookError::TooMany => ApiError::conflict("too_many_webhooks", message),
+            WebhookError::Db(e) => e.into(),
         }
     }
 }

@@ -14,11 +14,13 @@ use crate::db::checkins::CheckinRow;
 use crate::db::organizations::OrganizationRow;
 use crate::db::users::{self, UserRow};
 use crate::db::{db_time, departments, is_unique_violation, new_id, DbConn};
+use crate::domain::department_tree::DepartmentTree;
 use crate::domain::{OrgSettings, Role};
 use crate::email::{enqueue, NewMail};
 use crate::problem::{FieldErrors, Problem};
 use crate::reports::scope::{ReportScope, ScopeError};
 use crate::services::Caller;
+use crate::webhooks;
 
 /// The outbox kind (and mail template) of the alert to managers.
 pub const ALERT: &str = "abnormal_alert";
@@ -81,10 +83,61 @@ pub fn follow_up(
             },
         )?;
     }
+    let Some(person) = users::find_in_org(conn, &org.id, &row.user_id)? else {
+        return Ok(());
+    };
+    let tree = departments::tree(conn, &org.id)?;
+    // The person's department now: its managers follow up, whatever day the check-in is for.
+    let home = person
+        .department_id
+        .clone()
+        .or_else(|| row.department_id.clone());
+    let about = About {
+        person: &person,
+        department_path: home
+            .as_deref()
+            .map(|d| tree.path(d))
+            .filter(|p| !p.is_empty()),
+        link: format!(
+            "{}/#/cases?id={}",
+            public_url.trim_end_matches('/'),
+            case.id
+        ),
+    };
     if settings.abnormal_alerts {
-        alert_managers(conn, org, settings, row, &case, public_url)?;
+        alert_managers(conn, org, settings, row, (&tree, home), &about)?;
     }
+    let words = webhooks::phrases(&settings.locale);
+    let department = about
+        .department_path
+        .clone()
+        .unwrap_or_else(|| words.no_department.to_string());
+    let message = webhooks::Message {
+        event: "checkin.abnormal".into(),
+        title: words.abnormal_title.into(),
+        lines: vec![webhooks::fill(
+            words.abnormal_line,
+            &[
+                ("person", &person.name),
+                ("department", &department),
+                ("date", &row.day.to_string()),
+            ],
+        )],
+        link: about.link.clone(),
+        link_label: words.open_case.into(),
+        organization: org.name.clone(),
+        at: row.updated_at.and_utc(),
+    };
+    let occasion = format!("{}:{}", row.user_id, row.day);
+    webhooks::queue(conn, org, &message, &occasion, row.updated_at)?;
     Ok(())
+}
+
+/// Who an abnormal check-in is about, as its alerts name them.
+struct About<'a> {
+    person: &'a UserRow,
+    department_path: Option<String>,
+    link: String,
 }
 
 /// One mail to each manager of the person's department, or, where it has none, of the
@@ -95,19 +148,10 @@ fn alert_managers(
     org: &OrganizationRow,
     settings: &OrgSettings,
     row: &CheckinRow,
-    case: &CaseRow,
-    public_url: &str,
+    (tree, home): (&DepartmentTree, Option<String>),
+    about: &About<'_>,
 ) -> diesel::QueryResult<()> {
-    let Some(person) = users::find_in_org(conn, &org.id, &row.user_id)? else {
-        return Ok(());
-    };
-    let tree = departments::tree(conn, &org.id)?;
-    // The person's department now: its managers follow up, whatever day the check-in is for.
-    let home = person
-        .department_id
-        .clone()
-        .or_else(|| row.department_id.clone());
-    let mut department = home.clone();
+    let mut department = home;
     let mut manager_ids = Vec::new();
     while let Some(id) = department {
         manager_ids = departments::managers_of(conn, &id)?;
@@ -122,23 +166,14 @@ fn alert_managers(
     }
     let ids: Vec<&str> = manager_ids.iter().map(String::as_str).collect();
     let managers = users::find_many_in_org(conn, &org.id, &ids)?;
-    let department_path = home
-        .as_deref()
-        .map(|d| tree.path(d))
-        .filter(|p| !p.is_empty())
-        .unwrap_or_else(|| "—".into());
-    let link = format!(
-        "{}/#/cases?id={}",
-        public_url.trim_end_matches('/'),
-        case.id
-    );
+    let department_path = about.department_path.clone().unwrap_or_else(|| "—".into());
     for manager in managers.into_iter().filter(|m| m.active) {
         let vars = BTreeMap::from([
             ("name".to_string(), manager.name.clone()),
-            ("person".to_string(), person.name.clone()),
+            ("person".to_string(), about.person.name.clone()),
             ("department".to_string(), department_path.clone()),
             ("date".to_string(), row.day.to_string()),
-            ("link".to_string(), link.clone()),
+            ("link".to_string(), about.link.clone()),
             ("org_name".to_string(), org.name.clone()),
         ]);
         let mail = NewMail {

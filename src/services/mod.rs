@@ -28,6 +28,7 @@ pub mod reminders;
 pub mod reporting;
 pub mod retention;
 pub mod sessions;
+pub mod webhooks;
 
 /// Who is asking, for the rules that depend on it: what they may see, what they may not do
 /// to themselves.

@@ -29,6 +29,10 @@ const FIELD = {
     'zh-CN': (p) => (p.value !== undefined ? `“${p.value}” 不是 HH:MM 格式的时间` : '须为 HH:MM 格式的时间'),
   },
   not_a_time_or_null: { en: () => 'must be a time as HH:MM, or empty', 'zh-CN': () => '须为 HH:MM 格式的时间，或留空' },
+  invalid_url: {
+    en: (p) => (p.value !== undefined ? `“${p.value}” is not an http or https address` : 'must be an http or https address'),
+    'zh-CN': (p) => (p.value !== undefined ? `“${p.value}” 不是 http 或 https 地址` : '须为 http 或 https 地址'),
+  },
   not_an_assignee: {
     en: () => 'must be an active manager, HR or administrator',
     'zh-CN': () => '须为在职的经理、人事或管理员',
@@ -245,6 +249,10 @@ const REQUEST = {
   mail_purged: {
     en: () => 'this mail’s text was deleted after 30 days; it cannot be sent again',
     'zh-CN': () => '此邮件的内容已在 30 天后删除，无法重新发送',
+  },
+  too_many_webhooks: {
+    en: () => 'an organization keeps at most 20 webhooks',
+    'zh-CN': () => '每个组织最多 20 个 Webhook',
   },
   case_already_open: {
     en: () => 'this person has another case that is not cleared; work that one',

@@ -39,3 +39,4 @@ mod smtp;
 mod tokens;
 mod version;
 mod web;
+mod webhooks;

@@ -1,0 +1,2 @@
+DROP INDEX outbox_webhook;
+DROP TABLE webhooks;
