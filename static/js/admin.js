@@ -385,5 +385,61 @@ export async function settingsView(main) {
     const ok = await attempt(formEl, status, () => api('PUT', '/organization', body));
     if (ok) clear(status, banner(t('saved_settings'), 'ok'));
   });
-  clear(main, h('h1', t('settings_title')), formEl);
+  clear(main, h('h1', t('settings_title')), formEl, webhooksCard());
+}
+
+const WEBHOOK_FORMATS = ['dingtalk', 'wecom', 'feishu', 'slack', 'generic'];
+const WEBHOOK_EVENTS = ['checkin.abnormal', 'day.summary', 'reminder.digest'];
+
+/** Chat robots and other receivers of the organization's events: listed with their last
+ * delivery, added, deleted. */
+function webhooksCard() {
+  const card = h('section.card#webhooks');
+  const render = async () => {
+    let list;
+    try {
+      list = (await api('GET', '/webhooks')).webhooks;
+    } catch (error) {
+      clear(card, h('h2', t('webhooks_title')), banner(errorText(error), 'error'));
+      return;
+    }
+    const status = h('div.status', { role: 'status', 'aria-live': 'polite' });
+    const formEl = h('form#webhook-form', { novalidate: true },
+      field('url', t('webhook_url'), h('input', { type: 'url', name: 'url', placeholder: 'https://oapi.dingtalk.com/robot/send?access_token=…' }), undefined, 'webhook'),
+      field('format', t('webhook_format'), select('webhook-format', WEBHOOK_FORMATS.map((f) => [f, t(`webhook_format_${f}`)]), 'dingtalk'), undefined, 'webhook'),
+      group('events', t('webhook_events'), WEBHOOK_EVENTS.map((e) =>
+        h('label.choice', h('input', { type: 'checkbox', name: 'events', value: e, checked: e === 'checkin.abnormal' }), t(`webhook_event_${e.replace('.', '_')}`))), undefined, 'webhook'),
+      field('secret', t('webhook_secret'), h('input', { type: 'text', name: 'secret', autocomplete: 'off' }), t('webhook_secret_help'), 'webhook'),
+      h('div.actions', h('button.primary#webhook-add', { type: 'submit' }, t('add'))));
+    formEl.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const body = {
+        url: formEl.url.value.trim(),
+        format: formEl.querySelector('#webhook-format').value,
+        events: [...formEl.querySelectorAll('[name="events"]:checked')].map((x) => x.value),
+      };
+      if (formEl.secret.value.trim()) body.secret = formEl.secret.value.trim();
+      const ok = await attempt(formEl, status, () => api('POST', '/webhooks', body));
+      if (ok) render();
+    });
+    clear(card,
+      h('h2', t('webhooks_title')),
+      h('p.help', t('webhooks_help')),
+      list.length ? h('ul.people#webhook-list', list.map((w) => h('li', { id: `webhook-${w.id}` },
+        h('div.person',
+          h('div', h('span.tag', t(`webhook_format_${w.format}`)), ' ', h('code', new URL(w.url).host), w.signed ? h('span.tag', t('webhook_signed')) : null,
+            h('br'), h('span.muted', w.events.map((e) => t(`webhook_event_${e.replace('.', '_')}`)).join(' · '))),
+          h('div.webhook-last', w.last_delivery
+            ? [h('span', { class: `pill ${w.last_delivery.status === 'sent' ? 'good' : w.last_delivery.status === 'failed' ? 'bad' : ''}` }, t(`delivery_${w.last_delivery.status}`)),
+              ' ', h('span.muted', formatDate(w.last_delivery.queued_at.slice(0, 10))),
+              w.last_delivery.error ? h('p.muted.webhook-error', w.last_delivery.error) : null]
+            : h('span.muted', t('webhook_never')))),
+        h('div.actions', h('button.danger.small', { id: `webhook-delete-${w.id}`, type: 'button', onclick: async () => {
+          if (!confirm(t('webhook_delete_confirm'))) return;
+          try { await api('DELETE', path`/webhooks/${w.id}`); render(); } catch (error) { clear(status, banner(errorText(error), 'error')); }
+        } }, t('remove')))))) : h('p.muted', t('webhooks_none')),
+      status, h('h3', t('webhook_add')), formEl);
+  };
+  render();
+  return card;
 }

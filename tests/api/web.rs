@@ -2877,3 +2877,52 @@ async fn a_manager_works_a_case_from_the_dashboard_to_clearance() {
     assert_eq!(case["status"], "cleared", "{case}");
     assert_eq!(case["assignee"]["id"], team.manager_id.as_str());
 }
+
+/// An admin adds a DingTalk robot in the settings and sees its last delivery there.
+#[tokio::test]
+async fn an_admin_adds_a_chat_robot_and_sees_it_deliver() {
+    let app = spawn_app().await;
+    let team = team(&app).await;
+    let receiver = crate::webhooks::Receiver::start();
+    let driver = Driver::start().await;
+    let admin = driver.browser(1280, 1000).await;
+    admin
+        .login(&app, &team.admin.email, &team.admin.password)
+        .await;
+    admin.nav("settings").await;
+    admin.find("#webhook-form").await;
+    admin
+        .fill("#webhook-form [name=url]", "not an address")
+        .await;
+    admin.click("#webhook-add").await;
+    admin
+        .wait_text("#webhook-form #err-webhook-url", "http or https")
+        .await;
+    admin
+        .fill(
+            "#webhook-form [name=url]",
+            &format!(
+                "http://127.0.0.1:{}/robot/send?access_token=abc",
+                receiver.port
+            ),
+        )
+        .await;
+    admin.fill("#webhook-form [name=secret]", "SECret").await;
+    admin.click("#webhook-add").await;
+    admin.wait_text("#webhook-list", "DingTalk robot").await;
+    admin.wait_text("#webhook-list", "nothing sent yet").await;
+
+    let token = app.token(&team.staff_email, &team.password).await;
+    let mut fever = healthy_answers();
+    fever["temperature"] = json!(38.2);
+    let r = app
+        .put("/api/v1/checkins/today", &token, &json!({"answers": fever}))
+        .await;
+    assert_eq!(r.status.as_u16(), 201, "{:?}", r.body);
+    app.deliver_all().await;
+    assert_eq!(receiver.received().len(), 1);
+    admin.nav("dashboard").await;
+    admin.nav("settings").await;
+    admin.wait_text("#webhook-list .webhook-last", "Sent").await;
+    admin.close().await;
+}

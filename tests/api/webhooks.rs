@@ -16,7 +16,7 @@ use crate::helpers::{healthy_answers, spawn_app};
 
 /// One request as the receiver got it.
 #[derive(Clone, Debug)]
-struct Received {
+pub struct Received {
     path: String,
     query: BTreeMap<String, String>,
     headers: BTreeMap<String, String>,
@@ -31,13 +31,13 @@ impl Received {
 
 /// An HTTP server in the test process that keeps every request and answers 200 with
 /// `{"errcode":0}`.
-struct Receiver {
-    port: u16,
+pub struct Receiver {
+    pub port: u16,
     got: Arc<Mutex<Vec<Received>>>,
 }
 
 impl Receiver {
-    fn start() -> Self {
+    pub fn start() -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("a port");
         let port = listener.local_addr().unwrap().port();
         let got = Arc::new(Mutex::new(Vec::new()));
@@ -76,7 +76,7 @@ impl Receiver {
         Self { port, got }
     }
 
-    fn received(&self) -> Vec<Received> {
+    pub fn received(&self) -> Vec<Received> {
         self.got.lock().unwrap().clone()
     }
 
