@@ -10,6 +10,8 @@ pub const OPEN: &str = "open";
 pub const CONTACTED: &str = "contacted";
 pub const CLEARED: &str = "cleared";
 pub const STATUSES: [&str; 3] = [OPEN, CONTACTED, CLEARED];
+/// The outbox kind (and mail template) of the alert to managers of an abnormal check-in.
+pub const ALERT: &str = "abnormal_alert";
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = cases, treat_none_as_default_value = false)]
@@ -132,6 +134,8 @@ pub struct CaseFilter {
     pub status: Option<String>,
     /// Only people of these departments (a manager's, or one asked for); `None`: everyone.
     pub departments: Option<Vec<String>>,
+    /// Not this person's own cases (a manager's: HR and admins work those).
+    pub not_of: Option<String>,
 }
 
 fn filtered(f: &CaseFilter) -> cases::BoxedQuery<'static, super::Backend> {
@@ -148,6 +152,9 @@ fn filtered(f: &CaseFilter) -> cases::BoxedQuery<'static, super::Backend> {
         .into_boxed();
     if let Some(status) = &f.status {
         query = query.filter(cases::status.eq(status.clone()));
+    }
+    if let Some(user_id) = &f.not_of {
+        query = query.filter(cases::user_id.ne(user_id.clone()));
     }
     if let Some(departments) = &f.departments {
         query = query.filter(

@@ -8,6 +8,7 @@ use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
 
+use super::cases::ALERT;
 use super::outbox::{PENDING, SENDING};
 use super::reminders::DIGEST;
 use super::schema::{
@@ -227,6 +228,14 @@ pub fn purge_person(
             .filter(outbox::user_id.eq(user_id)),
     )
     .execute(conn)?;
+    // The alerts about them went to their managers; their keys name them.
+    mails += diesel::delete(
+        outbox::table
+            .filter(outbox::org_id.eq(org_id))
+            .filter(outbox::kind.eq(ALERT))
+            .filter(outbox::dedupe_key.like(format!("{ALERT}:{user_id}:%"))),
+    )
+    .execute(conn)?;
     for text in mentions.iter().filter(|t| t.chars().count() >= 2) {
         let pattern = super::audit::like_pattern(text);
         mails += diesel::update(
@@ -242,6 +251,7 @@ pub fn purge_person(
                 ),
         )
         .set((
+            outbox::subject.eq(""),
             outbox::body_text.eq(""),
             outbox::body_html.eq(""),
             outbox::vars.eq(None::<String>),

@@ -403,9 +403,10 @@ impl ExportSource {
                     abnormal: *abnormal,
                     abnormal_reasons: serde_json::from_str(reasons).unwrap_or_default(),
                     filed_by: (by != user_id).then(|| {
+                        // An erased filer is named as such, never as the person.
                         self.people
                             .get(by.as_str())
-                            .map_or_else(String::new, |p| p.name.clone())
+                            .map_or_else(|| "(erased)".to_string(), |p| p.name.clone())
                     }),
                 });
             emit(ExportRow {

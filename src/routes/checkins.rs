@@ -462,10 +462,20 @@ pub async fn file_for(
         SubmitOutcome::Created(row) => (true, row),
         SubmitOutcome::Corrected(row) | SubmitOutcome::Unchanged(row) => (false, row),
     };
+    // Named by who stored it: this caller, or (the same answers again) whoever did before.
+    let filed_by = (row.submitted_by != row.user_id).then(|| {
+        if row.submitted_by == filer.id {
+            filer
+        } else {
+            Filer {
+                id: row.submitted_by.clone(),
+                name: None,
+                role: None,
+            }
+        }
+    });
     let mut view = Checkin::from(row);
-    if view.filed_by.is_none() {
-        view.filed_by = Some(filer);
-    }
+    view.filed_by = filed_by;
     Ok(if created {
         HttpResponse::Created().json(view)
     } else {

@@ -22,8 +22,7 @@ use crate::reports::scope::{ReportScope, ScopeError};
 use crate::services::Caller;
 use crate::webhooks;
 
-/// The outbox kind (and mail template) of the alert to managers.
-pub const ALERT: &str = "abnormal_alert";
+pub use crate::db::cases::ALERT;
 /// The longest note, in characters.
 pub const MAX_NOTE_CHARS: usize = 2_000;
 
@@ -152,22 +151,24 @@ fn alert_managers(
     about: &About<'_>,
 ) -> diesel::QueryResult<()> {
     let mut department = home;
-    let mut manager_ids = Vec::new();
+    let mut managers = Vec::new();
+    // A department whose managers all left (or are the person) passes it up.
     while let Some(id) = department {
-        manager_ids = departments::managers_of(conn, &id)?;
-        manager_ids.retain(|m| *m != row.user_id);
-        if !manager_ids.is_empty() {
+        let ids = departments::managers_of(conn, &id)?;
+        let ids: Vec<&str> = ids
+            .iter()
+            .map(String::as_str)
+            .filter(|m| *m != row.user_id)
+            .collect();
+        managers = users::find_many_in_org(conn, &org.id, &ids)?;
+        managers.retain(|m| m.active);
+        if !managers.is_empty() {
             break;
         }
         department = tree.get(&id).and_then(|n| n.parent_id.clone());
     }
-    if manager_ids.is_empty() {
-        return Ok(());
-    }
-    let ids: Vec<&str> = manager_ids.iter().map(String::as_str).collect();
-    let managers = users::find_many_in_org(conn, &org.id, &ids)?;
     let department_path = about.department_path.clone().unwrap_or_else(|| "—".into());
-    for manager in managers.into_iter().filter(|m| m.active) {
+    for manager in managers {
         let vars = BTreeMap::from([
             ("name".to_string(), manager.name.clone()),
             ("person".to_string(), about.person.name.clone()),
@@ -235,6 +236,7 @@ fn filter_of(caller: &Caller<'_>, scope: &ReportScope, status: Option<String>) -
             .departments
             .as_ref()
             .map(|d| d.iter().cloned().collect()),
+        not_of: (caller.role < Role::Hr).then(|| caller.id.to_string()),
     }
 }
 
@@ -277,11 +279,14 @@ pub fn all(
     let filter = filter_of(caller, &scope, query.status.clone());
     let mut out = Vec::new();
     let page = 500;
+    // The offset counts rows read, not rows kept: a page may keep fewer than it read.
+    let mut read = 0;
     loop {
-        let (rows, _) = cases::page(conn, &filter, i64::try_from(out.len()).unwrap_or(0), page)?;
-        let done = rows.len() < usize::try_from(page).unwrap_or(0);
+        let (rows, _) = cases::page(conn, &filter, read, page)?;
+        let fetched = i64::try_from(rows.len()).unwrap_or(0);
+        read += fetched;
         out.extend(views_of(conn, caller, &scope, rows)?);
-        if done {
+        if fetched < page {
             break;
         }
     }
@@ -378,7 +383,10 @@ fn views_of(
         let Some(person) = persons.get(&case.user_id) else {
             continue;
         };
-        if !scope.covers(person.department_id.as_deref()) {
+        // A manager's own case is for HR and admins to work, not theirs.
+        if !scope.covers(person.department_id.as_deref())
+            || (person.id == caller.id && caller.role < Role::Hr)
+        {
             continue;
         }
         let department_path = person.department_id.as_deref().map(|d| scope.tree.path(d));
@@ -436,7 +444,7 @@ pub fn update(
         }
         if let Some(assignee) = &change.assignee_id {
             match assignee {
-                Some(assignee_id) => match assignable(conn, caller, assignee_id)? {
+                Some(assignee_id) => match assignable(conn, caller, assignee_id, &view.person)? {
                     true if before.assignee_id.as_deref() != Some(assignee_id) => {
                         steps.push(EventRow {
                             assignee_id: Some(assignee_id.clone()),
@@ -509,14 +517,26 @@ pub fn update(
     })
 }
 
-/// Whether `id` may be given a case: an active manager, HR or admin of the organization.
-fn assignable(conn: &mut DbConn, caller: &Caller<'_>, id: &str) -> diesel::QueryResult<bool> {
-    Ok(
-        users::find_in_org(conn, &caller.org.id, id)?.is_some_and(|u| {
-            u.active
-                && u.role
-                    .parse::<Role>()
-                    .is_ok_and(|role| role >= Role::Manager)
-        }),
-    )
+/// Whether `id` may be given the case of `person`: an active manager whose departments hold
+/// the person, or an active HR or admin of the organization (never the person themselves).
+fn assignable(
+    conn: &mut DbConn,
+    caller: &Caller<'_>,
+    id: &str,
+    person: &UserRow,
+) -> Result<bool, CaseError> {
+    let Some(assignee) = users::find_in_org(conn, &caller.org.id, id)? else {
+        return Ok(false);
+    };
+    let Ok(role) = assignee.role.parse::<Role>() else {
+        return Ok(false);
+    };
+    if !assignee.active || role < Role::Manager || assignee.id == person.id {
+        return Ok(false);
+    }
+    if role >= Role::Hr {
+        return Ok(true);
+    }
+    let theirs = ReportScope::resolve(conn, &caller.org.id, &assignee.id, role, None)?;
+    Ok(theirs.covers(person.department_id.as_deref()))
 }

@@ -250,16 +250,21 @@ pub fn prepare(hook: &WebhookRow, m: &Message, now: DateTime<Utc>) -> Result<Pre
     Ok(Prepared { url, headers, body })
 }
 
-/// Whether an answer means delivered: a 2xx whose JSON, where the platform puts one, carries
+/// Whether an answer means delivered: a 2xx, and for the chat platforms, whose JSON carries
 /// no error code (DingTalk and WeCom answer `errcode`, Feishu `code`, with status 200).
-fn judge(answer: &http::Answer) -> Result<(), SendError> {
+fn judge(format: &str, answer: &http::Answer) -> Result<(), SendError> {
     let said = || answer.body.chars().take(300).collect::<String>();
     match answer.status {
         200..=299 => {
             let parsed: Option<Value> = serde_json::from_str(&answer.body).ok();
+            let key = match format {
+                "dingtalk" | "wecom" => "errcode",
+                "feishu" => "code",
+                _ => return Ok(()),
+            };
             let code = parsed
                 .as_ref()
-                .and_then(|v| v.get("errcode").or_else(|| v.get("code")))
+                .and_then(|v| v.get(key))
                 .and_then(Value::as_i64)
                 .unwrap_or(0);
             if code == 0 {
@@ -292,7 +297,7 @@ pub async fn send(hook: &WebhookRow, stored: &str, now: DateTime<Utc>) -> Result
     let answer = http::post(&prepared.url, &prepared.headers, &prepared.body)
         .await
         .map_err(SendError::Transient)?;
-    judge(&answer)
+    judge(&hook.format, &answer)
 }
 
 #[cfg(test)]
@@ -323,21 +328,26 @@ mod tests {
             status,
             body: body.to_string(),
         };
-        assert!(judge(&answer(200, r#"{"errcode":0,"errmsg":"ok"}"#)).is_ok());
-        assert!(judge(&answer(200, "ok")).is_ok());
+        assert!(judge("dingtalk", &answer(200, r#"{"errcode":0,"errmsg":"ok"}"#)).is_ok());
+        assert!(judge("dingtalk", &answer(200, "ok")).is_ok());
+        let mismatch = r#"{"errcode":310000,"errmsg":"sign not match"}"#;
         assert!(matches!(
-            judge(&answer(
-                200,
-                r#"{"errcode":310000,"errmsg":"sign not match"}"#
-            )),
+            judge("dingtalk", &answer(200, mismatch)),
             Err(SendError::Transient(_))
         ));
+        let feishu = r#"{"code":19021,"msg":"sign match fail"}"#;
         assert!(matches!(
-            judge(&answer(404, "no")),
+            judge("feishu", &answer(200, feishu)),
+            Err(SendError::Transient(_))
+        ));
+        // A generic receiver's own fields mean nothing here.
+        assert!(judge("generic", &answer(200, r#"{"code":200}"#)).is_ok());
+        assert!(matches!(
+            judge("wecom", &answer(404, "no")),
             Err(SendError::Permanent(_))
         ));
         assert!(matches!(
-            judge(&answer(503, "busy")),
+            judge("slack", &answer(503, "busy")),
             Err(SendError::Transient(_))
         ));
     }

@@ -51,13 +51,23 @@ async fn an_abnormal_check_in_opens_a_case_that_managers_work_to_clearance() {
         json!({"name": "Floor", "manager_ids": [manager.id]}),
     )
     .await;
-    // The night shift has no manager of its own: the floor's manager is told.
+    // The night shift's only manager has left (deactivated by a change, which keeps what
+    // they managed): the floor's manager is told instead.
+    let gone = app.add_person(&admin.org_id, "manager", None).await;
     let night = department(
         &app,
         &admin_token,
-        json!({"name": "Night", "parent_id": floor}),
+        json!({"name": "Night", "parent_id": floor, "manager_ids": [gone.id]}),
     )
     .await;
+    let r = app
+        .patch(
+            &format!("/api/v1/employees/{}", gone.id),
+            &admin_token,
+            &json!({"active": false}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     let office = department(
         &app,
         &admin_token,
@@ -107,10 +117,11 @@ async fn an_abnormal_check_in_opens_a_case_that_managers_work_to_clearance() {
         "no answers: {text}"
     );
     assert!(
-        mails
+        mails.iter().all(|m| !m
+            .to
             .iter()
-            .all(|m| !m.to.iter().any(|t| t.contains(&other_manager.email))),
-        "only the managers above the person"
+            .any(|t| t.contains(&other_manager.email) || t.contains(&gone.email))),
+        "only the active managers above the person"
     );
 
     // The manager sees the case; another department's manager does not; staff may not ask.
@@ -240,4 +251,27 @@ async fn an_abnormal_check_in_opens_a_case_that_managers_work_to_clearance() {
     assert_eq!(smtp.received().len(), before, "no alert");
     let theirs = app.get("/api/v1/cases", &other_token).await;
     assert_eq!(theirs.body["total"], 1, "{:?}", theirs.body);
+
+    // A manager's own case is for HR and admins, even in a department they manage.
+    place(&app, &admin_token, &other_manager, &office).await;
+    let r = app
+        .put("/api/v1/checkins/today", &other_token, &fever())
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let theirs = app.get("/api/v1/cases", &other_token).await;
+    assert_eq!(
+        theirs.body["total"], 1,
+        "only the colleague's: {:?}",
+        theirs.body
+    );
+    let all = app.get("/api/v1/cases?status=open", &admin_token).await;
+    assert!(
+        all.body["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["person"]["id"] == other_manager.id.as_str()),
+        "{:?}",
+        all.body
+    );
 }

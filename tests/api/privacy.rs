@@ -535,6 +535,23 @@ async fn erasing_a_person_who_left_removes_them_and_keeps_the_numbers() {
         )
         .await;
     assert_eq!(clinic.status, StatusCode::CREATED, "{:?}", clinic.body);
+    // They work on a ward the admin manages: their abnormal report alerts the admin by name.
+    let ward = app
+        .post_as(
+            "/api/v1/departments",
+            &admin_token,
+            &json!({"name": "Ward", "manager_ids": [admin.id]}),
+        )
+        .await;
+    assert_eq!(ward.status, StatusCode::CREATED, "{:?}", ward.body);
+    let r = app
+        .patch(
+            &format!("/api/v1/employees/{id}"),
+            &admin_token,
+            &json!({"department_id": ward.body["id"]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     // An admin looks them up by name: the search is in the audit log.
     let found = app
         .get("/api/v1/employees?q=Wang%20Fang", &admin_token)
@@ -582,6 +599,9 @@ async fn erasing_a_person_who_left_removes_them_and_keeps_the_numbers() {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     let before = numbers(&app, &admin_token, &["2020-02-03"]).await;
+    let alerted = app
+        .count_rows("SELECT COUNT(*) AS n FROM outbox WHERE subject LIKE '%Wang Fang%'")
+        .await;
 
     let r = app.post_as(&erase, &admin_token, &json!({})).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
@@ -671,6 +691,14 @@ async fn erasing_a_person_who_left_removes_them_and_keeps_the_numbers() {
             .await,
         0
     );
+    let mentioning = app
+        .count_rows(
+            "SELECT COUNT(*) AS n FROM outbox WHERE subject LIKE '%Wang Fang%' \
+             OR body_text LIKE '%Wang Fang%' OR body_html LIKE '%Wang Fang%'",
+        )
+        .await;
+    assert_eq!(mentioning, 0, "the alerts about them are gone");
+    assert!(alerted >= 1, "there was one to remove");
 
     // They cannot log in, it cannot be done twice, and the address is free again.
     let r = app.login("wang.fang@acme.test", "Summer-wind-31").await;
