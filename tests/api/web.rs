@@ -2693,6 +2693,7 @@ async fn the_privacy_notice_retention_and_erasure_in_the_pages() {
     phone
         .assert_no_horizontal_scroll("the form with the notice")
         .await;
+    phone.screenshot("privacy-notice-phone-zh").await;
     phone.click("#privacy-notice-ok").await;
     phone.wait_gone("#privacy-notice").await;
     phone.open(&app, "#/history").await;
@@ -2861,6 +2862,7 @@ async fn a_manager_works_a_case_from_the_dashboard_to_clearance() {
             "Called; resting at home.",
         )
         .await;
+    manager.screenshot("case-desktop").await;
     manager.click(&format!("#case-take-{id}")).await;
     manager
         .wait_text(&format!("#case-{id} .assignee"), "Test manager")
