@@ -62,9 +62,14 @@ pub fn unreported(
     }
     if day >= today {
         let query = crate::db::users::missing_on(&org.id, day, scope);
-        // Walks people in name order and stops at the page's end instead of finding them all.
+        // The whole organization: walk people in name order and stop at the page's end. Some
+        // departments: take their people by department and sort those, instead of walking
+        // everyone in name order to find them (`|| ''` keeps the name index out of it).
+        let query = match scope {
+            None => query.order((users::name.asc(), users::id.asc())),
+            Some(_) => query.order((users::name.concat("").asc(), users::id.asc())),
+        };
         let items = query
-            .order((users::name.asc(), users::id.asc()))
             .offset(window.offset)
             .limit(window.limit)
             .select(UserRow::as_select())
