@@ -157,7 +157,8 @@ pub fn abnormal(
             .inner_join(users::table.on(users::id.eq(checkins::user_id)))
             .filter(checkins::org_id.eq(org.id.clone()))
             .filter(checkins::day.eq(day))
-            .filter(checkins::abnormal.eq(true))
+            // As the `checkins_abnormal` index is written, so that it is used.
+            .filter(diesel::dsl::sql::<diesel::sql_types::Bool>("checkins.abnormal"))
             .filter(users::erased_at.is_null())
             .into_boxed();
         if let Some(ids) = scope {
@@ -167,8 +168,10 @@ pub fn abnormal(
         query
     };
     let total = filtered().count().get_result::<i64>(conn)?;
+    // Sorted after the day's abnormal check-ins are found (`|| ''` keeps the name index out):
+    // walking everyone in name order to find them cost 30 ms at 100,000 people.
     let rows: Vec<(UserRow, CheckinRow)> = filtered()
-        .order((users::name.asc(), users::id.asc()))
+        .order((users::name.concat("").asc(), users::id.asc()))
         .offset(window.offset)
         .limit(window.limit)
         .select((UserRow::as_select(), CheckinRow::as_select()))
