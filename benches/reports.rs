@@ -4,6 +4,7 @@
 //!
 //! cargo bench --bench reports
 //! BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres cargo bench --bench reports
+//! (and BENCH_SQLITE=0 for PostgreSQL alone)
 
 mod common;
 
@@ -467,12 +468,15 @@ async fn measure_export(
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
-    run(
-        "sqlite",
-        DatabaseUrl::Sqlite(dir.path().join("bench.sqlite3")),
-        dir.path(),
-    )
-    .await?;
+    // BENCH_SQLITE=0 measures PostgreSQL alone.
+    if std::env::var("BENCH_SQLITE").as_deref() != Ok("0") {
+        run(
+            "sqlite",
+            DatabaseUrl::Sqlite(dir.path().join("bench.sqlite3")),
+            dir.path(),
+        )
+        .await?;
+    }
     if let Some(pg) = common::ScratchPg::from_env()? {
         let result = run("postgres", pg.url.clone(), dir.path()).await;
         pg.drop_db()?;
