@@ -7,8 +7,9 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AuthUser;
 use crate::domain::Role;
-use crate::error::{ApiError, ErrorResponse, FieldErrors, Problem};
+use crate::error::{ApiError, ErrorResponse};
 use crate::reports::export::{csv_safe, Cell, UTF8_BOM};
+use crate::routes::fields::Fields;
 use crate::routes::paging::{PageQuery, Paging, People};
 use crate::routes::resource;
 use crate::routes::views::{stored_list, utc};
@@ -243,41 +244,15 @@ pub struct CaseUpdate {
     assignee_id: Option<String>,
 }
 
-fn read_change(mut body: Map<String, Value>) -> Result<CaseChange, ApiError> {
-    let mut errors = FieldErrors::new();
-    let mut text = |key: &str, errors: &mut FieldErrors| match body.remove(key) {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s),
-        Some(_) => {
-            errors.insert(key.to_string(), Problem::not_text());
-            None
-        }
+fn read_change(body: Map<String, Value>) -> Result<CaseChange, ApiError> {
+    let mut fields = Fields::of(body);
+    let change = CaseChange {
+        status: fields.text("status"),
+        note: fields.text("note"),
+        assignee_id: fields.nullable_text("assignee_id"),
     };
-    let status = text("status", &mut errors);
-    let note = text("note", &mut errors);
-    let assignee_id = match body.remove("assignee_id") {
-        None => None,
-        Some(Value::Null) => Some(None),
-        Some(Value::String(s)) => Some(Some(s)),
-        Some(_) => {
-            errors.insert("assignee_id".into(), Problem::not_text());
-            None
-        }
-    };
-    for unknown in body.keys() {
-        errors.insert(
-            unknown.clone(),
-            Problem::new("unknown_field", "is not a field of this request"),
-        );
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
-    }
-    Ok(CaseChange {
-        status,
-        note,
-        assignee_id,
-    })
+    fields.finish()?;
+    Ok(change)
 }
 
 /// Work a case: change its status (`open` → `contacted` → `cleared`, or reopen it), assign it,

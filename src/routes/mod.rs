@@ -10,6 +10,7 @@ pub mod dates;
 pub mod departments;
 pub mod employees;
 pub mod exports;
+pub mod fields;
 pub mod forms;
 pub mod health;
 pub mod openapi;

@@ -6,10 +6,11 @@ use utoipa::ToSchema;
 
 use crate::auth::AuthUser;
 use crate::domain::Role;
-use crate::error::{AdminsOnly, ApiError, ErrorResponse, FieldErrors, Problem};
+use crate::error::{AdminsOnly, ApiError, ErrorResponse};
+use crate::routes::fields::Fields;
 use crate::routes::resource;
 use crate::routes::views::{stored_list, utc};
-use crate::services::webhooks::{self as webhook_service, NewWebhook};
+use crate::services::webhooks::{self as webhook_service, LastDelivery, NewWebhook, WebhookRow};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -47,12 +48,7 @@ pub struct Delivery {
     pub sent_at: Option<DateTime<Utc>>,
 }
 
-fn view(
-    (row, last): (
-        crate::db::webhooks::WebhookRow,
-        Option<crate::db::webhooks::LastDelivery>,
-    ),
-) -> Webhook {
+fn view((row, last): (WebhookRow, Option<LastDelivery>)) -> Webhook {
     Webhook {
         events: stored_list(&row.events),
         signed: row.secret.is_some(),
@@ -119,50 +115,16 @@ pub enum WebhookFormat {
     Slack,
 }
 
-fn read(mut body: Map<String, Value>) -> Result<NewWebhook, ApiError> {
-    let mut errors = FieldErrors::new();
-    let mut text = |key: &str, errors: &mut FieldErrors| match body.remove(key) {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s),
-        Some(_) => {
-            errors.insert(key.to_string(), Problem::not_text());
-            None
-        }
+fn read(body: Map<String, Value>) -> Result<NewWebhook, ApiError> {
+    let mut fields = Fields::of(body);
+    let given = NewWebhook {
+        url: fields.text("url"),
+        format: fields.text("format"),
+        events: fields.texts("events"),
+        secret: fields.text("secret"),
     };
-    let url = text("url", &mut errors);
-    let format = text("format", &mut errors);
-    let secret = text("secret", &mut errors);
-    let events = match body.remove("events") {
-        None | Some(Value::Null) => None,
-        Some(Value::Array(items)) if items.iter().all(Value::is_string) => Some(
-            items
-                .into_iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect(),
-        ),
-        Some(_) => {
-            errors.insert(
-                "events".into(),
-                Problem::new("not_a_list", "must be a list of event names").with("items", "text"),
-            );
-            None
-        }
-    };
-    for unknown in body.keys() {
-        errors.insert(
-            unknown.clone(),
-            Problem::new("unknown_field", "is not a field of this request"),
-        );
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
-    }
-    Ok(NewWebhook {
-        url,
-        format,
-        events,
-        secret,
-    })
+    fields.finish()?;
+    Ok(given)
 }
 
 /// Add a webhook (admin): a chat robot (DingTalk, WeCom, Feishu, Slack) or any receiver of

@@ -7,7 +7,8 @@ use serde_json::json;
 
 use crate::audit::{self, Target};
 use crate::db::organizations::OrganizationRow;
-use crate::db::webhooks::{self as db, LastDelivery, WebhookRow};
+use crate::db::webhooks::{self as db};
+pub use crate::db::webhooks::{LastDelivery, WebhookRow};
 use crate::db::{db_time, departments, new_id, DbConn};
 use crate::domain::OrgSettings;
 use crate::problem::{FieldErrors, Problem};
