@@ -217,6 +217,17 @@ pub fn seed(conn: &mut DbConn, now: DateTime<Utc>) -> anyhow::Result<Seeded> {
         for chunk in rows.chunks(200) {
             insert_batch!(c, checkins::table, chunk)?;
         }
+        // Abnormal reports open their cases, as a check-in through the API does (without
+        // mailing the managers about days gone by).
+        let quiet = OrgSettings {
+            abnormal_alerts: false,
+            ..org.settings()?
+        };
+        let mut abnormal: Vec<&CheckinRow> = rows.iter().filter(|r| r.abnormal).collect();
+        abnormal.sort_by_key(|r| (r.day, r.updated_at));
+        for row in abnormal {
+            crate::services::cases::follow_up(c, &org, &quiet, row, "")?;
+        }
         Ok(())
     })?;
     // Check-ins were loaded in bulk: count today's for the live report.

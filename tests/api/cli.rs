@@ -387,6 +387,25 @@ async fn demo_seeds_an_organization_prints_logins_and_serves() {
         .map(|d| d["expected"].as_i64().unwrap_or(0))
         .sum();
     assert!(expected > 0, "{trend}");
+    // Its abnormal reports opened cases, one per person.
+    let cases: serde_json::Value = client
+        .get(format!("{base}/api/v1/cases"))
+        .bearer_auth(manager_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let total = cases["total"].as_i64().unwrap_or_else(|| panic!("{cases}"));
+    assert!(total > 0, "{cases}");
+    let people: std::collections::HashSet<&str> = cases["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["person"]["id"].as_str())
+        .collect();
+    assert_eq!(people.len(), cases["cases"].as_array().unwrap().len());
     drop(child);
 
     // A second run finds the demo there and does not seed twice.
