@@ -13,7 +13,6 @@ use super::jwt::{Purpose, TokenError};
 use crate::db::organizations::OrganizationRow;
 use crate::db::sessions;
 use crate::db::users::UserRow;
-use crate::domain::day::parse_timezone;
 use crate::domain::{LocalCalendar, OrgSettings, Role};
 use crate::error::ApiError;
 use crate::services::Caller;
@@ -130,12 +129,7 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, Api
         .role
         .parse::<Role>()
         .map_err(|e| ApiError::internal(anyhow::anyhow!("stored role: {e}")))?;
-    let tz = user
-        .timezone
-        .as_deref()
-        .and_then(|z| parse_timezone(z).ok())
-        .or_else(|| parse_timezone(&org.timezone).ok())
-        .unwrap_or(Tz::UTC);
+    let tz = crate::reports::counts::person_tz(user.timezone.as_deref(), &org);
     Ok(AuthUser {
         user,
         org,

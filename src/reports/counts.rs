@@ -47,6 +47,13 @@ pub fn org_tz(org: &OrganizationRow) -> Tz {
     parse_timezone(&org.timezone).unwrap_or(Tz::UTC)
 }
 
+/// The zone a person's days are counted in: their own where set (and valid), else the
+/// organization's.
+pub fn person_tz(own: Option<&str>, org: &OrganizationRow) -> Tz {
+    own.and_then(|z| parse_timezone(z).ok())
+        .unwrap_or_else(|| org_tz(org))
+}
+
 /// One day's counts per department: stored for closed days, live for today.
 pub fn day_counts(
     conn: &mut DbConn,

@@ -13,8 +13,9 @@ use crate::audit::{self, Target};
 use crate::db::checkins::CheckinRow;
 use crate::db::users::{self, UserRow};
 use crate::db::{db_time, DbConn};
-use crate::domain::day::{parse_timezone, LocalCalendar};
+use crate::domain::day::LocalCalendar;
 use crate::domain::OrgSettings;
+use crate::reports::counts::person_tz;
 use crate::services::checkins::{self, Answers, CheckinError, Day, Reporter, SubmitOutcome};
 use crate::services::people::{self, PeopleError};
 use crate::services::Caller;
@@ -45,15 +46,6 @@ pub struct PersonDay {
     pub tz: Tz,
 }
 
-/// The zone a person's days are counted in: their own, else the organization's.
-pub fn zone_of(person: &UserRow, org_tz: Tz) -> Tz {
-    person
-        .timezone
-        .as_deref()
-        .and_then(|z| parse_timezone(z).ok())
-        .unwrap_or(org_tz)
-}
-
 fn reporter<'a>(
     person: &'a UserRow,
     caller: &'a Caller<'_>,
@@ -82,7 +74,7 @@ pub fn day(
 ) -> Result<PersonDay, FilingError> {
     let person = people::person_in_scope(conn, caller, person_id)?;
     let settings = caller.org.settings()?;
-    let tz = zone_of(&person, crate::reports::counts::org_tz(caller.org));
+    let tz = person_tz(person.timezone.as_deref(), caller.org);
     let today = LocalCalendar::new(tz, now).today();
     let date = match asked {
         DayAsked::Today => today,
@@ -123,7 +115,7 @@ pub fn file(
 ) -> Result<SubmitOutcome, FilingError> {
     let person = people::person_in_scope(conn, caller, person_id)?;
     let settings = caller.org.settings()?;
-    let tz = zone_of(&person, crate::reports::counts::org_tz(caller.org));
+    let tz = person_tz(person.timezone.as_deref(), caller.org);
     let today = LocalCalendar::new(tz, now).today();
     let date = match asked {
         DayAsked::Today => today,
