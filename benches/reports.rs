@@ -1,39 +1,50 @@
 //! Report latency at 100,000 people in 500 departments with 30 days of history, answered on a
-//! 20-question form, over HTTP against the real server, on SQLite and (with
-//! BENCH_DATABASE_URL) on PostgreSQL.
+//! 20-question form, over HTTP against the release server in a process of its own, on SQLite
+//! and (with BENCH_DATABASE_URL) on PostgreSQL.
 //!
 //! cargo bench --bench reports
 //! BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres cargo bench --bench reports
-//! (and BENCH_SQLITE=0 for PostgreSQL alone)
+//! BENCH_SQLITE=0 measures PostgreSQL alone; BENCH_PEOPLE=1000000 seeds a million people in
+//! 5,000 departments (one division of 24 teams per 5,000 people); BENCH_KEEP_DB=1 leaves the
+//! seeded database behind for EXPLAIN and prints where it is.
 
 mod common;
 
 use std::time::{Duration as StdDuration, Instant};
 
-use chrono::{Duration, Utc};
+use chrono::{Duration, NaiveDate, NaiveDateTime, Utc};
+use common::server::Server;
 use diesel::prelude::*;
-use health_checkin::config::{DatabaseUrl, LogFormat, Secret, Settings};
-use health_checkin::db::checkins::CheckinRow;
+use diesel::sql_types::{Date, Text, Timestamp};
+use health_checkin::config::DatabaseUrl;
 use health_checkin::db::departments::DepartmentRow;
-use health_checkin::db::schema::checkins;
 use health_checkin::db::users::{self, UserRow};
 use health_checkin::db::{self, db_time, new_id, DbConn};
 use health_checkin::domain::{FormTemplate, LocalCalendar};
-use health_checkin::startup::Application;
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
 
-const PEOPLE: usize = 100_000;
-const DIVISIONS: usize = 20;
-const TEAMS: usize = 480;
+const TEAMS_PER_DIVISION: usize = 24;
+const PEOPLE_PER_DIVISION: usize = 5_000;
 const DAYS: i64 = 30;
 const SAMPLES: usize = 40;
 const PASSWORD: &str = "bench-password-42";
+const SECRET: &str = "bench-secret-bench-secret-bench-secret";
+
+fn people() -> anyhow::Result<usize> {
+    match std::env::var("BENCH_PEOPLE") {
+        Ok(n) => Ok(n.replace('_', "").parse()?),
+        Err(_) => Ok(100_000),
+    }
+}
+
+fn keep_db() -> bool {
+    std::env::var("BENCH_KEEP_DB").as_deref() == Ok("1")
+}
 
 struct Seeded {
-    org_id: String,
     team: String,
+    people: usize,
+    departments: usize,
 }
 
 /// The default form and twelve more questions of every kind (version 2), and an answer to
@@ -84,7 +95,7 @@ fn seed(conn: &mut DbConn) -> anyhow::Result<Seeded> {
     let since = db_time(now - Duration::days(DAYS + 2));
     let created = health_checkin::provisioning::create_organization(
         conn,
-        &health_checkin::auth::JwtKeys::new(b"bench-secret-bench-secret-bench-secret"),
+        &health_checkin::auth::JwtKeys::new(SECRET.as_bytes()),
         "http://127.0.0.1",
         now,
         health_checkin::provisioning::NewOrganization {
@@ -111,9 +122,11 @@ fn seed(conn: &mut DbConn) -> anyhow::Result<Seeded> {
         &settings.to_stored(),
         db_time(now),
     )?;
+    let people_count = people()?;
+    let divisions = people_count.div_ceil(PEOPLE_PER_DIVISION).max(1);
     let mut departments = Vec::new();
     let mut leaves = Vec::new();
-    for d in 0..DIVISIONS {
+    for d in 0..divisions {
         let id = new_id();
         departments.push(DepartmentRow {
             id: id.clone(),
@@ -124,7 +137,7 @@ fn seed(conn: &mut DbConn) -> anyhow::Result<Seeded> {
             updated_at: since,
             archived_at: None,
         });
-        for t in 0..TEAMS / DIVISIONS {
+        for t in 0..TEAMS_PER_DIVISION {
             let team = new_id();
             departments.push(DepartmentRow {
                 id: team.clone(),
@@ -138,34 +151,37 @@ fn seed(conn: &mut DbConn) -> anyhow::Result<Seeded> {
             leaves.push(team);
         }
     }
-    let people: Vec<UserRow> = (0..PEOPLE)
-        .map(|i| UserRow {
-            id: new_id(),
-            org_id: org_id.clone(),
-            email: format!("p{i:06}@bench.test"),
-            name: format!("Person {i:06}"),
-            employee_no: Some(format!("E{i:06}")),
-            role: "staff".into(),
-            department_id: Some(leaves[i % leaves.len()].clone()),
-            password_hash: None,
-            token_version: 0,
-            active: true,
-            timezone: None,
-            locale: None,
-            created_at: since,
-            updated_at: since,
-            deactivated_at: None,
-        })
-        .collect();
     conn.write_transaction(|c| -> anyhow::Result<()> {
         for d in &departments {
             db::departments::insert(c, d)?;
         }
-        users::insert_many(c, &people)?;
         Ok(())
     })?;
+    // People through the application's own insert (which writes their membership history and
+    // headcounts), in transactions of 50,000 so that a million never sit in memory at once.
+    for first in (0..people_count).step_by(50_000) {
+        let batch: Vec<UserRow> = (first..(first + 50_000).min(people_count))
+            .map(|i| UserRow {
+                id: new_id(),
+                org_id: org_id.clone(),
+                email: format!("p{i:07}@bench.test"),
+                name: format!("Person {i:07}"),
+                employee_no: Some(format!("E{i:07}")),
+                role: "staff".into(),
+                department_id: Some(leaves[i % leaves.len()].clone()),
+                password_hash: None,
+                token_version: 0,
+                active: true,
+                timezone: None,
+                locale: None,
+                created_at: since,
+                updated_at: since,
+                deactivated_at: None,
+            })
+            .collect();
+        conn.write_transaction(|c| users::insert_many(c, &batch))?;
+    }
     let today = LocalCalendar::new(tz, now).today();
-    let mut rng = StdRng::seed_from_u64(7);
     let (form, extra) = twenty_questions();
     conn.write_transaction(|c| {
         db::forms::insert(
@@ -187,52 +203,7 @@ fn seed(conn: &mut DbConn) -> anyhow::Result<Seeded> {
     for back in (0..DAYS).rev() {
         let day = today - Duration::days(back);
         let stamp = db_time(now - Duration::days(back));
-        let rows: Vec<CheckinRow> = people
-            .iter()
-            .filter_map(|p| {
-                if !rng.random_bool(0.92) {
-                    return None;
-                }
-                let sick = rng.random_bool(0.02);
-                Some(CheckinRow {
-                    id: new_id(),
-                    org_id: org_id.clone(),
-                    user_id: p.id.clone(),
-                    day,
-                    department_id: p.department_id.clone(),
-                    answers: if sick { &fever } else { &healthy }.clone(),
-                    temperature: Some(if sick { 38.1 } else { 36.5 }),
-                    abnormal: sick,
-                    abnormal_reasons: if sick {
-                        r#"["temperature","symptoms"]"#
-                    } else {
-                        "[]"
-                    }
-                    .into(),
-                    revision: 1,
-                    reason: None,
-                    submitted_by: p.id.clone(),
-                    submitted_at: stamp,
-                    updated_at: stamp,
-                    expected: true,
-                    form_version: 2,
-                    purged_at: None,
-                })
-            })
-            .collect();
-        conn.write_transaction(|c| -> anyhow::Result<()> {
-            for chunk in rows.chunks(1_000) {
-                match c {
-                    DbConn::Sqlite(s) => diesel::insert_into(checkins::table)
-                        .values(chunk)
-                        .execute(s)?,
-                    DbConn::Postgres(p) => diesel::insert_into(checkins::table)
-                        .values(chunk)
-                        .execute(p)?,
-                };
-            }
-            Ok(())
-        })?;
+        seed_day(conn, &org_id, day, stamp, &healthy, &fever)?;
     }
     health_checkin::reports::counts::recount_open_day(conn, &org_id, today)?;
     if let DbConn::Postgres(_) = conn {
@@ -244,9 +215,68 @@ fn seed(conn: &mut DbConn) -> anyhow::Result<Seeded> {
         conn.batch("CHECKPOINT")?;
     }
     Ok(Seeded {
-        org_id,
         team: leaves[0].clone(),
+        people: people_count,
+        departments: departments.len(),
     })
+}
+
+/// One day's check-ins, made by the database in one statement: 92 % of the staff report,
+/// 2 % of them abnormal (a bulk load, so a million people take minutes rather than hours).
+fn seed_day(
+    conn: &mut DbConn,
+    org_id: &str,
+    day: NaiveDate,
+    stamp: NaiveDateTime,
+    healthy: &str,
+    fever: &str,
+) -> anyhow::Result<()> {
+    const COLUMNS: &str = "id, org_id, user_id, day, department_id, answers, temperature, \
+        abnormal, abnormal_reasons, revision, reason, submitted_by, submitted_at, updated_at, \
+        expected, form_version, purged_at";
+    let (random_id, draw, sick) = match conn {
+        DbConn::Sqlite(_) => (
+            "lower(hex(randomblob(16)))",
+            "(abs(random()) % 10000) < 9200",
+            "(abs(random()) % 10000) < 200",
+        ),
+        DbConn::Postgres(_) => ("md5(random()::text)", "random() < 0.92", "random() < 0.02"),
+    };
+    let sql = format!(
+        "INSERT INTO checkins ({COLUMNS}) \
+         SELECT {random_id}, org_id, id, $1, department_id, \
+                CASE WHEN sick THEN $2 ELSE $3 END, CASE WHEN sick THEN 38.1 ELSE 36.5 END, \
+                sick, CASE WHEN sick THEN '[\"temperature\",\"symptoms\"]' ELSE '[]' END, \
+                1, NULL, id, $4, $4, TRUE, 2, NULL \
+         FROM (SELECT org_id, id, department_id, {draw} AS present, {sick} AS sick \
+               FROM users WHERE org_id = $5 AND role = 'staff') drawn \
+         WHERE present"
+    );
+    let sql = match conn {
+        // SQLite numbers its parameters `?NNN`.
+        DbConn::Sqlite(_) => sql.replace('$', "?"),
+        DbConn::Postgres(_) => sql,
+    };
+    conn.write_transaction(|c| -> anyhow::Result<()> {
+        if let DbConn::Postgres(_) = c {
+            // The rows refer to people, departments and the organization just written:
+            // checking each reference one row at a time would be most of a million people's
+            // load (as pg_restore's --disable-triggers).
+            c.batch("SET LOCAL session_replication_role = replica")?;
+        }
+        let query = diesel::sql_query(sql)
+            .bind::<Date, _>(day)
+            .bind::<Text, _>(fever)
+            .bind::<Text, _>(healthy)
+            .bind::<Timestamp, _>(stamp)
+            .bind::<Text, _>(org_id);
+        match c {
+            DbConn::Sqlite(s) => query.execute(s)?,
+            DbConn::Postgres(p) => query.execute(p)?,
+        };
+        Ok(())
+    })?;
+    Ok(())
 }
 
 fn percentile(sorted: &[StdDuration], p: f64) -> f64 {
@@ -291,37 +321,23 @@ async fn run(db_label: &str, url: DatabaseUrl, dir: &std::path::Path) -> anyhow:
     let started = Instant::now();
     let seeded = seed(&mut conn)?;
     println!(
-        "{db_label:<9} seeded {PEOPLE} people, {DAYS} days in {:.1} s",
+        "{db_label:<9} seeded {} people in {} departments, {DAYS} days in {:.1} s",
+        seeded.people,
+        seeded.departments,
+        started.elapsed().as_secs_f64()
+    );
+    // What the closing job does after each midnight, here for every past day at once.
+    let started = Instant::now();
+    let closed = health_checkin::reports::counts::close_past_days(&mut conn, Utc::now())?;
+    println!(
+        "{db_label:<9} closing {closed} past days once: {:.1} s",
         started.elapsed().as_secs_f64()
     );
     drop(conn);
-    let settings = Settings {
-        bind: "127.0.0.1:0".into(),
-        data_dir: dir.to_path_buf(),
-        database_url: url,
-        db_pool_size: 8,
-        smtp_url: None,
-        mail_from: "Bench <bench@localhost>".into(),
-        public_url: "http://127.0.0.1".into(),
-        jwt_secret: Some(Secret::new("bench-secret-bench-secret-bench-secret")),
-        jwt_secret_previous: None,
-        session_hours: 24,
-        log_format: LogFormat::Pretty,
-        delivery_interval_secs: 0,
-        static_dir: None,
-        reminder_interval_secs: 0,
-        close_interval_secs: 0,
-        smtp_connections: 8,
-        export_send_timeout_secs: health_checkin::config::DEFAULT_EXPORT_SEND_TIMEOUT_SECS,
-        trusted_proxies: Default::default(),
-        login_failures_per_client: health_checkin::config::DEFAULT_LOGIN_FAILURES_PER_CLIENT,
-        auth_requests_per_minute: health_checkin::config::DEFAULT_AUTH_REQUESTS_PER_MINUTE,
-        metrics_token: None,
-    };
-    let app = Application::build(settings)?;
-    let pool = app.state().pool.clone();
-    let base = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run_until_stopped());
+    drop(pool);
+
+    let server = Server::start(dir, &url, SECRET, &[])?;
+    let base = server.base.clone();
     let client = reqwest::Client::new();
     let login: Value = client
         .post(format!("{base}/api/v1/auth/login"))
@@ -334,21 +350,6 @@ async fn run(db_label: &str, url: DatabaseUrl, dir: &std::path::Path) -> anyhow:
         .as_str()
         .ok_or_else(|| anyhow::anyhow!("login: {login}"))?
         .to_string();
-
-    // What the closing job does after each midnight, here for every past day at once.
-    let started = Instant::now();
-    let closed = tokio::task::spawn_blocking(move || -> anyhow::Result<usize> {
-        let mut conn = pool.get()?;
-        Ok(health_checkin::reports::counts::close_past_days(
-            &mut conn,
-            Utc::now(),
-        )?)
-    })
-    .await??;
-    println!(
-        "{db_label:<9} closing {closed} past days once: {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
 
     let yesterday = (Utc::now() - Duration::days(1))
         .with_timezone(&chrono_tz::Asia::Shanghai)
@@ -410,33 +411,21 @@ async fn run(db_label: &str, url: DatabaseUrl, dir: &std::path::Path) -> anyhow:
         &token,
     )
     .await?;
-    measure_export(&client, db_label, &base, &token).await?;
-    let _ = seeded.org_id;
+    measure_export(&client, &server, db_label, &base, &token).await?;
     Ok(())
-}
-
-/// Peak resident memory of this process so far, in MiB (Linux).
-fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1).map(str::to_string))
-        })
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 /// A month's CSV export, read as it streams: rows per second and the memory it took.
 async fn measure_export(
     client: &reqwest::Client,
+    server: &Server,
     db: &str,
     base: &str,
     token: &str,
 ) -> anyhow::Result<()> {
     use futures_util::StreamExt;
-    let before = peak_rss_mib();
+    let before = server.memory_mib("VmRSS");
+    server.reset_peak();
     let started = Instant::now();
     let response = client
         .get(format!("{base}/api/v1/exports/checkins.csv"))
@@ -457,29 +446,40 @@ async fn measure_export(
     }
     let took = started.elapsed().as_secs_f64();
     println!(
-        "{db:<9} CSV export, 30 days          {rows} rows, {:.0} MiB in {took:.1} s: {:.0} rows/s; peak memory {before:.0} -> {:.0} MiB",
+        "{db:<9} CSV export, 30 days          {rows} rows, {:.0} MiB in {took:.1} s: {:.0} rows/s; server memory {before:.0} MiB, peak {:.0} MiB",
         bytes as f64 / 1024.0 / 1024.0,
         rows as f64 / took,
-        peak_rss_mib()
+        server.memory_mib("VmHWM")
     );
     Ok(())
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let dir = tempfile::tempdir()?;
+    let scratch = tempfile::tempdir()?;
+    let (dir, _removed_at_end) = if keep_db() {
+        let kept = scratch.keep();
+        println!("sqlite    kept {}", kept.join("bench.sqlite3").display());
+        (kept, None)
+    } else {
+        (scratch.path().to_path_buf(), Some(scratch))
+    };
     // BENCH_SQLITE=0 measures PostgreSQL alone.
     if std::env::var("BENCH_SQLITE").as_deref() != Ok("0") {
         run(
             "sqlite",
-            DatabaseUrl::Sqlite(dir.path().join("bench.sqlite3")),
-            dir.path(),
+            DatabaseUrl::Sqlite(dir.join("bench.sqlite3")),
+            &dir,
         )
         .await?;
     }
     if let Some(pg) = common::ScratchPg::from_env()? {
-        let result = run("postgres", pg.url.clone(), dir.path()).await;
-        pg.drop_db()?;
+        let result = run("postgres", pg.url.clone(), &dir).await;
+        if keep_db() {
+            println!("postgres  kept {:?}", pg.url);
+        } else {
+            pg.drop_db()?;
+        }
         result?;
     }
     Ok(())
