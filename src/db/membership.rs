@@ -133,7 +133,19 @@ pub fn changes_before(
     org_id: &str,
     until: NaiveDateTime,
 ) -> QueryResult<Vec<Change>> {
-    membership_history::table
+    let mut changes = Vec::new();
+    each_change_before(conn, org_id, until, |change| changes.push(change))?;
+    Ok(changes)
+}
+
+/// The changes of [`changes_before`], handed over one at a time rather than held together.
+pub fn each_change_before(
+    conn: &mut DbConn,
+    org_id: &str,
+    until: NaiveDateTime,
+    mut each: impl FnMut(Change),
+) -> QueryResult<()> {
+    let rows = membership_history::table
         .filter(membership_history::org_id.eq(org_id))
         .filter(membership_history::valid_from.lt(until))
         .order((
@@ -146,7 +158,11 @@ pub fn changes_before(
             membership_history::active,
             membership_history::valid_from,
         ))
-        .load(conn)
+        .load_iter::<Change, diesel::connection::DefaultLoadingMode>(conn)?;
+    for row in rows {
+        each(row?);
+    }
+    Ok(())
 }
 
 /// Everybody's membership at the end of each replayed moment.

@@ -3,19 +3,28 @@
 //! columns. Rows are produced one day at a time and handed to a writer (CSV or XLSX) as they
 //! are made, so an export of many people over many days never sits in memory at once.
 
-use std::collections::{HashMap, HashSet};
+use std::borrow::Cow;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::{NaiveDate, NaiveDateTime, SecondsFormat};
+use chrono_tz::Tz;
 use diesel::prelude::*;
-use serde_json::{Map, Value};
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::Value;
 
-use super::expected::{presence, DayReplay, LeaveCalendar, Presence};
+use super::counts::org_tz;
+use super::expected::LeaveCalendar;
 use crate::db::departments::tree_of;
-use crate::db::forms;
 use crate::db::organizations::OrganizationRow;
 use crate::db::schema::{checkins, departments, users};
 use crate::db::DbConn;
+use crate::db::{forms, membership};
+use crate::domain::day::day_end_utc;
 use crate::domain::department_tree::DepartmentTree;
+use crate::domain::expectation::exemption;
 use crate::domain::{FormTemplate, OrgSettings};
 
 /// The columns before the answers, in order. Clients and spreadsheets rely on them.
@@ -132,7 +141,8 @@ impl From<std::io::Error> for ExportError {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Reported {
     pub submitted_at: NaiveDateTime,
-    pub answers: Map<String, Value>,
+    /// The answers as stored (a JSON object), read only for the cells that show them.
+    pub answers: String,
     pub abnormal: bool,
     pub abnormal_reasons: Vec<String>,
     /// Who filed it for the person, when someone else did.
@@ -152,14 +162,15 @@ pub struct ExportRow<'a> {
     pub expected: bool,
 }
 
-/// A cell: text, or a number with the text it is shown as.
+/// A cell: text, or a number with the text it is shown as. Borrowed from the row where it
+/// can be: an export writes millions of them.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Cell {
-    Text(String),
-    Number(f64, String),
+pub enum Cell<'a> {
+    Text(Cow<'a, str>),
+    Number(f64, Cow<'a, str>),
 }
 
-impl Cell {
+impl Cell<'_> {
     pub fn text(&self) -> &str {
         match self {
             Cell::Text(t) | Cell::Number(_, t) => t,
@@ -167,70 +178,129 @@ impl Cell {
     }
 }
 
-fn bool_text(b: bool) -> String {
-    if b { "true" } else { "false" }.to_string()
+const EMPTY: Cell<'static> = Cell::Text(Cow::Borrowed(""));
+
+fn bool_cell(b: bool) -> Cell<'static> {
+    Cell::Text(Cow::Borrowed(if b { "true" } else { "false" }))
 }
 
-/// An answer as one cell: lists joined with `;`, booleans as `true`/`false`.
-fn answer_cell(value: Option<&Value>) -> Cell {
-    match value {
-        None | Some(Value::Null) => Cell::Text(String::new()),
-        Some(Value::Bool(b)) => Cell::Text(bool_text(*b)),
-        Some(Value::Number(n)) => match n.as_f64() {
-            Some(f) => Cell::Number(f, n.to_string()),
-            None => Cell::Text(n.to_string()),
-        },
-        Some(Value::String(s)) => Cell::Text(s.clone()),
-        Some(Value::Array(items)) => Cell::Text(
-            items
-                .iter()
-                .map(|i| match i {
-                    Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                })
-                .collect::<Vec<_>>()
-                .join(LIST_SEPARATOR),
-        ),
-        Some(other @ Value::Object(_)) => Cell::Text(other.to_string()),
+/// A stored answers object read without copying: each question's key and its value's text.
+#[derive(Default)]
+struct StoredAnswers<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
+
+impl<'a> StoredAnswers<'a> {
+    fn get(&self, key: &str) -> Option<&'a RawValue> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| *v)
     }
 }
 
-impl ExportRow<'_> {
+impl<'de> Deserialize<'de> for StoredAnswers<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        /// A key, borrowed unless it has escapes.
+        #[derive(Deserialize)]
+        struct Key<'a>(#[serde(borrow)] Cow<'a, str>);
+        struct Fields;
+        impl<'de> Visitor<'de> for Fields {
+            type Value = StoredAnswers<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object of answers")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(16));
+                while let Some((key, value)) = map.next_entry::<Key<'de>, &'de RawValue>()? {
+                    fields.push((key.0, value));
+                }
+                Ok(StoredAnswers(fields))
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
+/// A JSON string's text, borrowed unless it has escapes.
+fn json_text(raw: &str) -> Cow<'_, str> {
+    match raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+        Some(inner) if !inner.contains('\\') => Cow::Borrowed(inner),
+        _ => Cow::Owned(serde_json::from_str::<String>(raw).unwrap_or_default()),
+    }
+}
+
+/// A value as compact JSON: as stored, except an object or list, which is written again.
+fn json_compact(raw: &str) -> Cow<'_, str> {
+    if raw.starts_with(['{', '[']) {
+        serde_json::from_str::<Value>(raw)
+            .map(|v| Cow::Owned(v.to_string()))
+            .unwrap_or(Cow::Borrowed(raw))
+    } else {
+        Cow::Borrowed(raw)
+    }
+}
+
+/// An answer as one cell: lists joined with `;`, booleans as `true`/`false`.
+fn answer_cell(value: Option<&RawValue>) -> Cell<'_> {
+    let Some(raw) = value.map(RawValue::get) else {
+        return EMPTY;
+    };
+    match raw.as_bytes().first() {
+        None | Some(b'n') => EMPTY,
+        Some(b't' | b'f') => Cell::Text(Cow::Borrowed(raw)),
+        Some(b'"') => Cell::Text(json_text(raw)),
+        Some(b'[') => {
+            let items = serde_json::from_str::<Vec<&RawValue>>(raw).unwrap_or_default();
+            let texts: Vec<Cow<'_, str>> = items
+                .iter()
+                .map(|item| match item.get() {
+                    s if s.starts_with('"') => json_text(s),
+                    other => json_compact(other),
+                })
+                .collect();
+            Cell::Text(Cow::Owned(texts.join(LIST_SEPARATOR)))
+        }
+        Some(b'{') => Cell::Text(json_compact(raw)),
+        Some(_) => match raw.parse::<f64>() {
+            Ok(n) => Cell::Number(n, Cow::Borrowed(raw)),
+            Err(_) => Cell::Text(Cow::Borrowed(raw)),
+        },
+    }
+}
+
+impl<'a> ExportRow<'a> {
     /// The row's cells in the order of `columns`; answers are empty when unreported, and
     /// so is a question the check-in's version did not ask.
-    pub fn cells(&self, columns: &Columns) -> Vec<Cell> {
-        let text = |s: &str| Cell::Text(s.to_string());
-        let mut cells = vec![
-            text(&self.person.employee_no),
-            text(&self.person.name),
-            text(&self.person.email),
+    pub fn cells(&self, columns: &Columns) -> Vec<Cell<'a>> {
+        let text = |s| Cell::Text(Cow::Borrowed(s));
+        let mut cells = Vec::with_capacity(LEADING_COLUMNS.len() + columns.answers.len() + 4);
+        cells.extend([
+            text(self.person.employee_no.as_str()),
+            text(self.person.name.as_str()),
+            text(self.person.email.as_str()),
             text(self.department),
-            Cell::Text(self.date.format("%Y-%m-%d").to_string()),
-        ];
+            Cell::Text(Cow::Owned(self.date.to_string())),
+        ]);
         match self.checkin {
             Some(c) => {
                 cells.push(text("reported"));
-                cells.push(Cell::Text(
+                cells.push(Cell::Text(Cow::Owned(
                     c.submitted_at
                         .and_utc()
                         .to_rfc3339_opts(SecondsFormat::Secs, true),
-                ));
-                cells.extend(
-                    columns
-                        .answers
-                        .iter()
-                        .map(|k| answer_cell(c.answers.get(k))),
-                );
-                cells.push(Cell::Text(bool_text(c.abnormal)));
-                cells.push(Cell::Text(c.abnormal_reasons.join(LIST_SEPARATOR)));
+                )));
+                // Answers that cannot be read show as unanswered, as before they were kept.
+                let stored: StoredAnswers<'a> =
+                    serde_json::from_str(&c.answers).unwrap_or_default();
+                cells.extend(columns.answers.iter().map(|k| answer_cell(stored.get(k))));
+                cells.push(bool_cell(c.abnormal));
+                cells.push(Cell::Text(Cow::Owned(
+                    c.abnormal_reasons.join(LIST_SEPARATOR),
+                )));
             }
             None => {
                 cells.push(text("unreported"));
                 // submitted_at, the answers, abnormal and its reasons.
-                cells.extend((0..columns.answers.len() + 3).map(|_| text("")));
+                cells.extend((0..columns.answers.len() + 3).map(|_| EMPTY));
             }
         }
-        cells.push(Cell::Text(bool_text(self.expected)));
+        cells.push(bool_cell(self.expected));
         cells.push(text(
             self.checkin
                 .and_then(|c| c.filed_by.as_deref())
@@ -242,7 +312,7 @@ impl ExportRow<'_> {
 
 /// A text cell that a spreadsheet would run as a formula gets a leading `'`, so that an
 /// answer such as `=HYPERLINK(…)` stays text when the CSV is opened.
-pub fn csv_safe(cell: &Cell) -> std::borrow::Cow<'_, str> {
+pub fn csv_safe<'a>(cell: &'a Cell<'_>) -> Cow<'a, str> {
     match cell {
         Cell::Text(t) if t.starts_with(['=', '+', '-', '@', '\t', '\r']) => format!("'{t}").into(),
         other => other.text().into(),
@@ -258,6 +328,131 @@ pub struct Person {
     pub email: String,
 }
 
+/// Check-ins read from the database at a time, at most (a department is never split): their
+/// answers are most of an export's bytes, and a day of 100,000 people held at once made the
+/// process grow by some 200 MiB.
+const CHECKINS_PER_READ: usize = 2_000;
+
+/// Maps keyed by the organization's own ids and numbers, which no client chooses: hashed for
+/// speed, since an export looks each person up several times a day of its range.
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+type FastSet<K> = HashSet<K, foldhash::fast::RandomState>;
+
+/// The organization's people and departments by number, so that a day's rows are three
+/// small numbers each, sorted by two, rather than strings compared again every day.
+struct Directory {
+    people: Arc<[Person]>,
+    /// Each person's place in the order of names (then e-mails).
+    name_rank: Vec<u32>,
+    person_number: FastMap<String, u32>,
+    /// Number 0 is no department (the empty path).
+    departments: Vec<Option<String>>,
+    paths: Vec<String>,
+    /// Each department's place in the order of paths, shared by paths that differ by case.
+    path_rank: Vec<u32>,
+    department_number: FastMap<String, u32>,
+}
+
+const NO_DEPARTMENT: u32 = 0;
+
+impl Directory {
+    fn new(people: Vec<(String, Person)>, tree: &DepartmentTree, ids: Vec<String>) -> Self {
+        let mut order: Vec<u32> = (0..people.len() as u32).collect();
+        {
+            let lowercase: Vec<String> =
+                people.iter().map(|(_, p)| p.name.to_lowercase()).collect();
+            let person = |n: &u32| &people[*n as usize].1;
+            order.sort_unstable_by(|a, b| {
+                lowercase[*a as usize]
+                    .cmp(&lowercase[*b as usize])
+                    .then_with(|| person(a).name.cmp(&person(b).name))
+                    .then_with(|| person(a).email.cmp(&person(b).email))
+            });
+        }
+        let mut name_rank = vec![0; people.len()];
+        for (rank, n) in order.into_iter().enumerate() {
+            name_rank[n as usize] = rank as u32;
+        }
+        let mut person_number = FastMap::with_capacity_and_hasher(people.len(), Default::default());
+        let people = people
+            .into_iter()
+            .enumerate()
+            .map(|(n, (id, person))| {
+                person_number.insert(id, n as u32);
+                person
+            })
+            .collect();
+        let mut directory = Self {
+            people,
+            name_rank,
+            person_number,
+            departments: vec![None],
+            paths: vec![String::new()],
+            path_rank: Vec::new(),
+            department_number: FastMap::default(),
+        };
+        for id in ids {
+            directory.push_department(id, tree);
+        }
+        directory.rank_paths();
+        directory
+    }
+
+    fn push_department(&mut self, id: String, tree: &DepartmentTree) -> u32 {
+        let n = self.departments.len() as u32;
+        self.paths.push(tree.path(&id));
+        self.department_number.insert(id.clone(), n);
+        self.departments.push(Some(id));
+        n
+    }
+
+    /// A department that was not there when the export began.
+    fn add_department(&mut self, id: String, tree: &DepartmentTree) -> u32 {
+        let n = self.push_department(id, tree);
+        self.rank_paths();
+        n
+    }
+
+    fn rank_paths(&mut self) {
+        let keys: Vec<String> = self.paths.iter().map(|p| p.to_lowercase()).collect();
+        let mut sorted: Vec<&String> = keys.iter().collect();
+        sorted.sort();
+        sorted.dedup();
+        self.path_rank = keys
+            .iter()
+            .map(|k| sorted.binary_search(&k).unwrap_or(0) as u32)
+            .collect();
+    }
+
+    fn department(&self, id: Option<&str>) -> Option<u32> {
+        match id {
+            None => Some(NO_DEPARTMENT),
+            Some(id) => self.department_number.get(id).copied(),
+        }
+    }
+}
+
+/// Where a person was at the end of the day being read.
+#[derive(Clone, Copy, Default)]
+struct Member {
+    department: u32,
+    active: bool,
+    /// Whether they were in the organization yet.
+    present: bool,
+}
+
+/// One line to write: who, under which department, expected or not.
+#[derive(Clone, Copy)]
+struct Line {
+    person: u32,
+    department: u32,
+    expected: bool,
+}
+
+/// A stored check-in as the export reads it: when, the answers' text, abnormal, its reasons'
+/// text, and who filed it when it was someone else.
+type Stored = (NaiveDateTime, String, bool, String, Option<String>);
+
 /// Reads the export's rows day by day.
 pub struct ExportSource {
     org_id: String,
@@ -266,12 +461,56 @@ pub struct ExportSource {
     scope: Option<HashSet<String>>,
     /// Archived departments included: past days show where people were then.
     tree: DepartmentTree,
-    people: HashMap<String, Person>,
-    replay: DayReplay,
+    directory: Directory,
+    tz: Tz,
+    /// Membership history by number (when, person, department, active), oldest first,
+    /// played forward a day at a time into `members`.
+    changes: std::iter::Peekable<std::vec::IntoIter<(NaiveDateTime, u32, u32, bool)>>,
+    members: Vec<Member>,
     leave: LeaveCalendar,
     next: Option<NaiveDate>,
     to: NaiveDate,
+    /// The day being read, and how far.
+    current: Option<DayLines>,
     columns: Columns,
+}
+
+/// A day's lines in order, who filed in which department, and where the next part starts.
+struct DayLines {
+    day: NaiveDate,
+    lines: Vec<Line>,
+    filed: FastMap<u32, u32>,
+    start: usize,
+}
+
+/// Some of the export's rows, owned, so that they can be read on one thread and written on
+/// another.
+pub struct Part {
+    day: NaiveDate,
+    paths: Vec<String>,
+    lines: Vec<PartLine>,
+}
+
+struct PartLine {
+    person: u32,
+    path: u32,
+    expected: bool,
+    checkin: Option<Reported>,
+}
+
+impl Part {
+    /// The rows, naming people from [`ExportSource::people`].
+    pub fn rows<'a>(&'a self, people: &'a [Person]) -> impl Iterator<Item = ExportRow<'a>> + 'a {
+        self.lines.iter().filter_map(move |line| {
+            Some(ExportRow {
+                person: people.get(line.person as usize)?,
+                department: self.paths.get(line.path as usize)?,
+                date: self.day,
+                checkin: line.checkin.as_ref(),
+                expected: line.expected,
+            })
+        })
+    }
 }
 
 impl ExportSource {
@@ -286,6 +525,7 @@ impl ExportSource {
             .filter(departments::org_id.eq(&org.id))
             .select(crate::db::departments::DepartmentRow::as_select())
             .load(conn)?;
+        let tree = tree_of(&all_departments);
         // An erased person is in no export: their rows are left out below.
         let people = users::table
             .filter(users::org_id.eq(&org.id))
@@ -304,16 +544,50 @@ impl ExportSource {
                 )
             })
             .collect();
+        let mut directory = Directory::new(
+            people,
+            &tree,
+            all_departments.into_iter().map(|d| d.id).collect(),
+        );
+        let tz = org_tz(org);
+        let mut changes = Vec::new();
+        let mut added_departments = false;
+        membership::each_change_before(
+            conn,
+            &org.id,
+            day_end_utc(tz, to),
+            |(user, department, active, at)| {
+                // An erased person's history: they are in no export.
+                let Some(&person) = directory.person_number.get(&user) else {
+                    return;
+                };
+                let department = match directory.department(department.as_deref()) {
+                    Some(n) => n,
+                    None => {
+                        added_departments = true;
+                        directory.push_department(department.unwrap_or_default(), &tree)
+                    }
+                };
+                changes.push((at, person, department, active));
+            },
+        )?;
+        if added_departments {
+            directory.rank_paths();
+        }
+        let members = vec![Member::default(); directory.people.len()];
         Ok(Self {
             org_id: org.id.clone(),
             settings: org.settings()?,
             scope,
-            tree: tree_of(&all_departments),
-            people,
-            replay: DayReplay::load(conn, org, to)?,
+            tree,
+            directory,
+            tz,
+            changes: changes.into_iter().peekable(),
+            members,
             leave: LeaveCalendar::load(conn, &org.id, from, to)?,
             next: Some(from),
             to,
+            current: None,
             columns: columns_of_range(conn, &org.id, from, to)?,
         })
     }
@@ -322,102 +596,225 @@ impl ExportSource {
         &self.columns
     }
 
-    /// Hands the next day's rows to `emit`, sorted by department path and name. Returns the
-    /// day, or `None` when every day was read.
-    pub fn next_day<F>(
-        &mut self,
-        conn: &mut DbConn,
-        mut emit: F,
-    ) -> Result<Option<NaiveDate>, ExportError>
-    where
-        F: FnMut(ExportRow<'_>) -> Result<(), ExportError>,
-    {
-        let Some(day) = self.next.filter(|d| *d <= self.to) else {
-            return Ok(None);
-        };
-        self.next = day.succ_opt();
-        // Answers stay as stored text until their row is written: a day of many people
-        // then costs a few hundred bytes each, not a parsed map each.
-        type Stored = (NaiveDateTime, String, bool, String, String);
-        let submitted: HashMap<String, Stored> = checkins::table
+    /// Everyone the rows name, by the numbers of [`Part`]s.
+    pub fn people(&self) -> Arc<[Person]> {
+        self.directory.people.clone()
+    }
+
+    /// The next part of the export: whole departments of a day, in order, with their
+    /// check-ins read. `None` when every day was read.
+    pub fn next_part(&mut self, conn: &mut DbConn) -> Result<Option<Part>, ExportError> {
+        loop {
+            if let Some(current) = self.current.take() {
+                if current.start < current.lines.len() {
+                    let (part, current) = self.part_of(conn, current)?;
+                    self.current = Some(current);
+                    return Ok(Some(part));
+                }
+            }
+            let Some(day) = self.next.filter(|d| *d <= self.to) else {
+                return Ok(None);
+            };
+            self.next = day.succ_opt();
+            self.current = Some(self.lines_of(conn, day)?);
+        }
+    }
+
+    /// A day's lines, sorted by department path and name.
+    fn lines_of(&mut self, conn: &mut DbConn, day: NaiveDate) -> QueryResult<DayLines> {
+        // Who reported, and in which department they filed it: the answers are read later,
+        // a few departments at a time, in the order they are written.
+        let mut filed: FastMap<u32, u32> = FastMap::default();
+        // Row by row: a day of 100,000 ids as strings would be 13 MiB held at once.
+        for row in checkins::table
             .filter(checkins::org_id.eq(&self.org_id))
             .filter(checkins::day.eq(day))
-            .select((
-                checkins::user_id,
-                checkins::submitted_at,
-                checkins::answers,
-                checkins::abnormal,
-                checkins::abnormal_reasons,
-                checkins::submitted_by,
-            ))
-            .load::<(String, NaiveDateTime, String, bool, String, String)>(conn)?
-            .into_iter()
-            .map(|(user, at, answers, abnormal, reasons, by)| {
-                (user, (at, answers, abnormal, reasons, by))
-            })
-            .collect();
-        let away = self.leave.away_on(day);
-        let roster = self.replay.advance_to(day);
-        let mut paths: HashMap<&str, String> = HashMap::new();
-        // (user id, department id or "", person, expected)
-        let mut rows: Vec<(&str, &str, &Person, bool)> = Vec::new();
-        // Check-ins of people deactivated by the end of the day: not expected, still reported.
-        let inactive = submitted.keys().filter_map(|user| {
-            let member = roster.members.get(user.as_str())?;
-            (!member.active).then_some(Presence {
-                user_id: user.as_str(),
-                department_id: member.department_id.as_deref(),
-                expected: false,
-            })
-        });
-        for p in presence(&self.settings, day, roster, &away).chain(inactive) {
-            if !(p.expected || submitted.contains_key(p.user_id))
-                || !crate::access::covers(self.scope.as_ref(), p.department_id)
-            {
-                continue;
-            }
-            let Some(person) = self.people.get(p.user_id) else {
+            .select((checkins::user_id, checkins::department_id))
+            .load_iter::<(String, Option<String>), diesel::connection::DefaultLoadingMode>(conn)?
+        {
+            let (user, department) = row?;
+            let Some(&person) = self.directory.person_number.get(&user) else {
                 continue;
             };
-            let department = p.department_id.unwrap_or("");
-            paths
-                .entry(department)
-                .or_insert_with(|| self.tree.path(department));
-            rows.push((p.user_id, department, person, p.expected));
+            let department = match self.directory.department(department.as_deref()) {
+                Some(n) => n,
+                // A department made after the export began.
+                None => self
+                    .directory
+                    .add_department(department.unwrap_or_default(), &self.tree),
+            };
+            filed.insert(person, department);
         }
-        let path_of = |department: &str| paths.get(department).map(String::as_str).unwrap_or("");
-        rows.sort_by_cached_key(|(_, department, person, _)| {
+        let end = day_end_utc(self.tz, day);
+        while let Some((_, person, department, active)) = self.changes.next_if(|(at, ..)| *at < end)
+        {
+            self.members[person as usize] = Member {
+                department,
+                active,
+                present: true,
+            };
+        }
+        let away: FastSet<u32> = self
+            .leave
+            .away_on(day)
+            .into_iter()
+            .filter_map(|user| self.directory.person_number.get(user).copied())
+            .collect();
+        let mut lines = Vec::new();
+        for (person, member) in self.members.iter().enumerate() {
+            let person = person as u32;
+            // Active members, expected or exempt as the reports count them, and check-ins of
+            // people deactivated by the end of the day: not expected, still reported.
+            let expected =
+                member.active && exemption(&self.settings, day, away.contains(&person)).is_none();
+            if !member.present || !(expected || filed.contains_key(&person)) {
+                continue;
+            }
+            let department_id = self.directory.departments[member.department as usize].as_deref();
+            if !crate::access::covers(self.scope.as_ref(), department_id) {
+                continue;
+            }
+            lines.push(Line {
+                person,
+                department: member.department,
+                expected,
+            });
+        }
+        let directory = &self.directory;
+        lines.sort_unstable_by_key(|l| {
             (
-                path_of(department).to_lowercase(),
-                person.name.to_lowercase(),
-                person.name.clone(),
-                person.email.clone(),
+                directory.path_rank[l.department as usize],
+                directory.name_rank[l.person as usize],
+                l.person,
             )
         });
-        for (user_id, department, person, expected) in rows {
-            let checkin = submitted
-                .get(user_id)
-                .map(|(at, answers, abnormal, reasons, by)| Reported {
-                    submitted_at: *at,
-                    answers: serde_json::from_str(answers).unwrap_or_default(),
-                    abnormal: *abnormal,
-                    abnormal_reasons: serde_json::from_str(reasons).unwrap_or_default(),
-                    filed_by: (by != user_id).then(|| {
-                        // An erased filer is named as such, never as the person.
-                        self.people
-                            .get(by.as_str())
-                            .map_or_else(|| "(erased)".to_string(), |p| p.name.clone())
-                    }),
-                });
-            emit(ExportRow {
-                person,
-                department: path_of(department),
-                date: day,
-                checkin: checkin.as_ref(),
-                expected,
-            })?;
+        Ok(DayLines {
+            day,
+            lines,
+            filed,
+            start: 0,
+        })
+    }
+
+    /// The next whole departments of `current`, until enough check-ins to read.
+    fn part_of(&self, conn: &mut DbConn, mut current: DayLines) -> QueryResult<(Part, DayLines)> {
+        let lines = &current.lines;
+        let start = current.start;
+        let mut end = start;
+        let mut reported = 0;
+        while end < lines.len() && reported < CHECKINS_PER_READ {
+            let department = lines[end].department;
+            while end < lines.len() && lines[end].department == department {
+                reported += usize::from(current.filed.contains_key(&lines[end].person));
+                end += 1;
+            }
         }
-        Ok(Some(day))
+        let taken = &lines[start..end];
+        let mut stored = self.read_checkins(conn, current.day, taken, &current.filed)?;
+        let mut part = Part {
+            day: current.day,
+            paths: Vec::new(),
+            lines: Vec::with_capacity(taken.len()),
+        };
+        let mut path_of: FastMap<u32, u32> = FastMap::default();
+        for line in taken {
+            let path = *path_of.entry(line.department).or_insert_with(|| {
+                part.paths
+                    .push(self.directory.paths[line.department as usize].clone());
+                part.paths.len() as u32 - 1
+            });
+            let checkin =
+                stored
+                    .remove(&line.person)
+                    .map(|(at, answers, abnormal, reasons, by)| Reported {
+                        submitted_at: at,
+                        answers,
+                        abnormal,
+                        abnormal_reasons: serde_json::from_str(&reasons).unwrap_or_default(),
+                        filed_by: self.filer(by.as_deref()),
+                    });
+            part.lines.push(PartLine {
+                person: line.person,
+                path,
+                expected: line.expected,
+                checkin,
+            });
+        }
+        current.start = end;
+        Ok((part, current))
+    }
+
+    /// The name of who filed a check-in for someone else, `None` when they filed it themselves.
+    fn filer(&self, by: Option<&str>) -> Option<String> {
+        match self.directory.person_number.get(by?) {
+            Some(n) => Some(self.directory.people[*n as usize].name.clone()),
+            // An erased filer is named as such, never as the person.
+            None => Some("(erased)".to_string()),
+        }
+    }
+
+    /// The check-ins of `lines` on `day`, read by the departments they were filed in.
+    fn read_checkins(
+        &self,
+        conn: &mut DbConn,
+        day: NaiveDate,
+        lines: &[Line],
+        filed: &FastMap<u32, u32>,
+    ) -> QueryResult<FastMap<u32, Stored>> {
+        let wanted: FastSet<u32> = lines
+            .iter()
+            .filter(|l| filed.contains_key(&l.person))
+            .map(|l| l.person)
+            .collect();
+        let departments: BTreeSet<u32> = wanted
+            .iter()
+            .filter_map(|p| filed.get(p))
+            .copied()
+            .collect();
+        let ids: Vec<&str> = departments
+            .iter()
+            .filter_map(|d| self.directory.departments[*d as usize].as_deref())
+            .collect();
+        let read = |conn: &mut DbConn, by_department: bool| {
+            let query = checkins::table
+                .filter(checkins::org_id.eq(&self.org_id))
+                .filter(checkins::day.eq(day))
+                .into_boxed();
+            // Two reads rather than one with OR, which SQLite would answer by reading the
+            // whole day.
+            let query = if by_department {
+                query.filter(checkins::department_id.eq_any(&ids))
+            } else {
+                query.filter(checkins::department_id.is_null())
+            };
+            query
+                .select((
+                    checkins::user_id,
+                    checkins::submitted_at,
+                    checkins::answers,
+                    checkins::abnormal,
+                    checkins::abnormal_reasons,
+                    checkins::submitted_by,
+                ))
+                .load::<(String, NaiveDateTime, String, bool, String, String)>(conn)
+        };
+        let mut rows = Vec::new();
+        if !ids.is_empty() {
+            rows.extend(read(conn, true)?);
+        }
+        if departments.contains(&NO_DEPARTMENT) {
+            rows.extend(read(conn, false)?);
+        }
+        Ok(rows
+            .into_iter()
+            .filter_map(|(user, at, answers, abnormal, reasons, by)| {
+                let person = *self.directory.person_number.get(&user)?;
+                let by = (by != user).then_some(by);
+                wanted
+                    .contains(&person)
+                    .then_some((person, (at, answers, abnormal, reasons, by)))
+            })
+            .collect())
     }
 }
 
@@ -473,10 +870,11 @@ impl CsvChunks {
     }
 
     pub fn write(&mut self, row: &ExportRow<'_>) -> Result<(), ExportError> {
-        let cells = row.cells(&self.columns);
-        let texts: Vec<_> = cells.iter().map(csv_safe).collect();
-        self.writer
-            .write_record(texts.iter().map(|t| t.as_bytes()))?;
+        for cell in row.cells(&self.columns) {
+            self.writer.write_field(csv_safe(&cell).as_bytes())?;
+        }
+        // Ends the record begun field by field.
+        self.writer.write_record(std::iter::empty::<&[u8]>())?;
         Ok(())
     }
 
@@ -562,7 +960,7 @@ impl XlsxExport {
                 // Empty cells are left out rather than written as empty text.
                 Cell::Text(t) if t.is_empty() => {}
                 Cell::Text(t) => {
-                    sheet.write_string(self.row, col, t)?;
+                    sheet.write_string(self.row, col, t.as_ref())?;
                 }
             }
         }
@@ -606,7 +1004,7 @@ mod tests {
                 .unwrap()
                 .and_hms_micro_opt(1, 0, 5, 250)
                 .unwrap(),
-            answers: answers.as_object().unwrap().clone(),
+            answers: answers.to_string(),
             abnormal: !reasons.is_empty(),
             abnormal_reasons: reasons.iter().map(|r| r.to_string()).collect(),
             filed_by: None,
@@ -631,7 +1029,7 @@ mod tests {
         }
     }
 
-    fn texts(cells: &[Cell]) -> Vec<&str> {
+    fn texts<'a>(cells: &'a [Cell<'_>]) -> Vec<&'a str> {
         cells.iter().map(Cell::text).collect()
     }
 
@@ -689,7 +1087,8 @@ mod tests {
                    "health_code": "green"}),
             &["temperature", "symptoms", "travel_to_risk_area"],
         );
-        let cells = row(&zhang_wei(), Some(&c)).cells(&default_columns());
+        let person = zhang_wei();
+        let cells = row(&person, Some(&c)).cells(&default_columns());
         assert_eq!(cells.len(), 19);
         assert_eq!(
             texts(&cells),
@@ -718,9 +1117,64 @@ mod tests {
         assert_eq!(cells[7], Cell::Number(38.0, "38.0".into()));
     }
 
+    /// What a cell showed when answers were read as JSON values: the reference the stored
+    /// text is read against.
+    fn shown_from_value(value: &Value) -> String {
+        match value {
+            Value::Null => String::new(),
+            Value::String(s) => s.clone(),
+            Value::Array(items) => items
+                .iter()
+                .map(|i| match i {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join(LIST_SEPARATOR),
+            other => other.to_string(),
+        }
+    }
+
+    #[test]
+    fn answers_read_from_their_stored_text_show_as_their_json_values_do() {
+        let answers = json!({
+            "plain": "Building 3",
+            "quoted": "say \"hi\"\\ then\nleave",
+            "unicode": "caf\u{e9} 北京",
+            "empty": "",
+            "int": 72,
+            "negative": -3.25,
+            "tiny": 1e-7,
+            "huge": 1.5e300,
+            "big": 18446744073709551615u64,
+            "yes": true,
+            "no": false,
+            "nothing": null,
+            "list": ["fever", "co;ugh", "a\"b", 3, 2.5, true, null, {"k": [1, "x"]}, ["n"]],
+            "none": [],
+            "object": {"b": 1, "a": "x\ty"},
+        });
+        let stored = answers.to_string();
+        let read: StoredAnswers<'_> = serde_json::from_str(&stored).unwrap();
+        for (key, value) in answers.as_object().unwrap() {
+            let cell = answer_cell(read.get(key));
+            assert_eq!(cell.text(), shown_from_value(value), "{key}");
+            let number = matches!(cell, Cell::Number(..));
+            assert_eq!(number, value.is_number(), "{key}");
+            if let Cell::Number(n, _) = cell {
+                assert_eq!(Some(n), value.as_f64(), "{key}");
+            }
+        }
+        assert_eq!(answer_cell(read.get("not asked")).text(), "");
+        // Stored text that is not an object reads as no answers, as before.
+        let broken: StoredAnswers<'_> = serde_json::from_str("[1]").unwrap_or_default();
+        assert!(broken.get("plain").is_none());
+    }
+
     #[test]
     fn an_unreported_row_has_empty_answers() {
-        let cells = row(&zhang_wei(), None).cells(&default_columns());
+        let person = zhang_wei();
+        let cells = row(&person, None).cells(&default_columns());
         assert_eq!(cells.len(), 19);
         assert_eq!(
             &texts(&cells)[..6],

@@ -351,7 +351,7 @@ pub async fn csv(
             reasons.join(";"),
             notes.join(" | "),
         ]
-        .map(Cell::Text);
+        .map(|text| Cell::Text(text.into()));
         writer
             .write_record(cells.iter().map(|c| csv_safe(c).into_owned()))
             .map_err(failed)?;

@@ -17,7 +17,7 @@ use crate::db::users::UserRow;
 use crate::db::DbConn;
 use crate::reports::charts::DepartmentBar;
 use crate::reports::counts::ByDepartment;
-use crate::reports::export::{CsvChunks, ExportError, ExportSource, XlsxExport};
+use crate::reports::export::{CsvChunks, ExportError, ExportRow, ExportSource, XlsxExport};
 use crate::reports::lists::{self, Listed, Window};
 use crate::reports::scope::{ReportScope, ScopeError};
 use crate::reports::summary::{rolled_up, trend_days, DepartmentCounts, Today, TrendDay};
@@ -361,40 +361,74 @@ pub fn export(
 }
 
 impl Export {
-    /// The CSV, day by day: `send` gets what has been written whenever it reaches
-    /// `chunk_bytes`, and at the end of each day. An error from `send` stops the export.
-    pub fn write_csv<F>(mut self, chunk_bytes: usize, mut send: F) -> Result<(), ExportError>
+    /// Hands every row to `write`, and calls `part_done` after each part. The rows are read
+    /// on a thread of their own, a part or two ahead of the writing, so that the database's
+    /// time and the writing's overlap; the connection is closed once the last is read.
+    fn each_row<W, D>(self, mut write: W, mut part_done: D) -> Result<(), ExportError>
+    where
+        W: FnMut(&ExportRow<'_>) -> Result<(), ExportError>,
+        D: FnMut() -> Result<(), ExportError>,
+    {
+        let Export {
+            mut conn,
+            mut source,
+        } = self;
+        let people = source.people();
+        std::thread::scope(|scope| {
+            let (parts, arrived) = std::sync::mpsc::sync_channel(2);
+            let reader = scope.spawn(move || -> Result<(), ExportError> {
+                while let Some(part) = source.next_part(&mut conn)? {
+                    if parts.send(part).is_err() {
+                        // The writing stopped; it says why.
+                        break;
+                    }
+                }
+                Ok(())
+            });
+            let written = arrived.iter().try_for_each(|part| {
+                part.rows(&people).try_for_each(|row| write(&row))?;
+                part_done()
+            });
+            // Stops a reader still waiting to hand over a part.
+            drop(arrived);
+            let read = reader.join().unwrap_or(Err(ExportError::Unfinished));
+            written.and(read)
+        })
+    }
+
+    /// The CSV: `send` gets what has been written whenever it reaches `chunk_bytes`, and at
+    /// the end. An error from `send` stops the export.
+    pub fn write_csv<F>(self, chunk_bytes: usize, send: F) -> Result<(), ExportError>
     where
         F: FnMut(Vec<u8>) -> Result<(), ExportError>,
     {
-        let mut csv = CsvChunks::new(self.source.columns())?;
-        while self
-            .source
-            .next_day(&mut self.conn, |row| {
-                csv.write(&row)?;
-                if csv.pending() >= chunk_bytes {
-                    send(csv.take()?)?;
-                }
-                Ok(())
-            })?
-            .is_some()
-        {
-            send(csv.take()?)?;
-        }
-        send(csv.take()?)
+        let csv = std::cell::RefCell::new(CsvChunks::new(self.source.columns())?);
+        let send = std::cell::RefCell::new(send);
+        let flush = |at_least: usize| -> Result<(), ExportError> {
+            let mut csv = csv.borrow_mut();
+            if csv.pending() >= at_least {
+                (send.borrow_mut())(csv.take()?)?;
+            }
+            Ok(())
+        };
+        self.each_row(
+            |row| {
+                csv.borrow_mut().write(row)?;
+                flush(chunk_bytes)
+            },
+            || flush(1),
+        )?;
+        let rest = csv.into_inner().take()?;
+        let mut send = send.into_inner();
+        send(rest)
     }
 
     /// The workbook in an unnamed temporary file (constant memory: rows go to disk as
     /// written), read from its start, and its length. The connection is closed as soon as
     /// the rows are read.
-    pub fn write_xlsx(mut self) -> Result<(std::fs::File, u64), ExportError> {
+    pub fn write_xlsx(self) -> Result<(std::fs::File, u64), ExportError> {
         let mut xlsx = XlsxExport::new(self.source.columns())?;
-        while self
-            .source
-            .next_day(&mut self.conn, |row| xlsx.write(&row))?
-            .is_some()
-        {}
-        drop(self);
+        self.each_row(|row| xlsx.write(row), || Ok(()))?;
         // The system removes an unnamed temporary file once its last handle is closed.
         let mut file = tempfile::tempfile()?;
         let mut writer = std::io::BufWriter::new(&mut file);
