@@ -240,7 +240,11 @@ fn seed_day(
             "(abs(random()) % 10000) < 9200",
             "(abs(random()) % 10000) < 200",
         ),
-        DbConn::Postgres(_) => ("md5(random()::text)", "random() < 0.92", "random() < 0.02"),
+        DbConn::Postgres(_) => (
+            "gen_random_uuid()::text",
+            "random() < 0.92",
+            "random() < 0.02",
+        ),
     };
     let sql = format!(
         "INSERT INTO checkins ({COLUMNS}) \
