@@ -702,9 +702,12 @@ impl ExportSource {
         let start = current.start;
         let mut end = start;
         let mut reported = 0;
+        let rank = |line: &Line| self.directory.path_rank[line.department as usize];
         while end < lines.len() && reported < CHECKINS_PER_READ {
-            let department = lines[end].department;
-            while end < lines.len() && lines[end].department == department {
+            // Departments whose paths differ only by case sort together, by name: whole
+            // ranks go in one part, so that no department is read twice.
+            let department = rank(&lines[end]);
+            while end < lines.len() && rank(&lines[end]) == department {
                 reported += usize::from(current.filed.contains_key(&lines[end].person));
                 end += 1;
             }
@@ -718,21 +721,24 @@ impl ExportSource {
         };
         let mut path_of: FastMap<u32, u32> = FastMap::default();
         for line in taken {
+            let checkin = stored.remove(&line.person);
+            if checkin.is_none() && !line.expected {
+                // Its check-in was deleted after the day's reporters were read: as if it had
+                // been before, someone not expected is not listed.
+                continue;
+            }
             let path = *path_of.entry(line.department).or_insert_with(|| {
                 part.paths
                     .push(self.directory.paths[line.department as usize].clone());
                 part.paths.len() as u32 - 1
             });
-            let checkin =
-                stored
-                    .remove(&line.person)
-                    .map(|(at, answers, abnormal, reasons, by)| Reported {
-                        submitted_at: at,
-                        answers,
-                        abnormal,
-                        abnormal_reasons: serde_json::from_str(&reasons).unwrap_or_default(),
-                        filed_by: self.filer(by.as_deref()),
-                    });
+            let checkin = checkin.map(|(at, answers, abnormal, reasons, by)| Reported {
+                submitted_at: at,
+                answers,
+                abnormal,
+                abnormal_reasons: serde_json::from_str(&reasons).unwrap_or_default(),
+                filed_by: self.filer(by.as_deref()),
+            });
             part.lines.push(PartLine {
                 person: line.person,
                 path,
@@ -753,7 +759,9 @@ impl ExportSource {
         }
     }
 
-    /// The check-ins of `lines` on `day`, read by the departments they were filed in.
+    /// The check-ins of `lines` on `day`: by the part's departments, and then, by person,
+    /// those filed elsewhere (someone moved during the day) or moved since the day's reporters
+    /// were read (a move recounts the open days of the person it moves).
     fn read_checkins(
         &self,
         conn: &mut DbConn,
@@ -766,28 +774,15 @@ impl ExportSource {
             .filter(|l| filed.contains_key(&l.person))
             .map(|l| l.person)
             .collect();
-        let departments: BTreeSet<u32> = wanted
-            .iter()
-            .filter_map(|p| filed.get(p))
-            .copied()
-            .collect();
+        let departments: BTreeSet<u32> = lines.iter().map(|l| l.department).collect();
         let ids: Vec<&str> = departments
             .iter()
             .filter_map(|d| self.directory.departments[*d as usize].as_deref())
             .collect();
-        let read = |conn: &mut DbConn, by_department: bool| {
-            let query = checkins::table
+        let query = || {
+            checkins::table
                 .filter(checkins::org_id.eq(&self.org_id))
                 .filter(checkins::day.eq(day))
-                .into_boxed();
-            // Two reads rather than one with OR, which SQLite would answer by reading the
-            // whole day.
-            let query = if by_department {
-                query.filter(checkins::department_id.eq_any(&ids))
-            } else {
-                query.filter(checkins::department_id.is_null())
-            };
-            query
                 .select((
                     checkins::user_id,
                     checkins::submitted_at,
@@ -796,25 +791,62 @@ impl ExportSource {
                     checkins::abnormal_reasons,
                     checkins::submitted_by,
                 ))
-                .load::<(String, NaiveDateTime, String, bool, String, String)>(conn)
+                .into_boxed()
         };
-        let mut rows = Vec::new();
+        type Row = (String, NaiveDateTime, String, bool, String, String);
+        let mut found: FastMap<u32, Stored> = FastMap::default();
+        let keep = |found: &mut FastMap<u32, Stored>, rows: Vec<Row>| {
+            for (user, at, answers, abnormal, reasons, by) in rows {
+                let Some(&person) = self.directory.person_number.get(&user) else {
+                    continue;
+                };
+                if wanted.contains(&person) {
+                    let by = (by != user).then_some(by);
+                    found.insert(person, (at, answers, abnormal, reasons, by));
+                }
+            }
+        };
+        // Two reads rather than one with OR, which SQLite would answer by reading the whole
+        // day.
         if !ids.is_empty() {
-            rows.extend(read(conn, true)?);
+            keep(
+                &mut found,
+                query()
+                    .filter(checkins::department_id.eq_any(&ids))
+                    .load(conn)?,
+            );
         }
         if departments.contains(&NO_DEPARTMENT) {
-            rows.extend(read(conn, false)?);
+            keep(
+                &mut found,
+                query()
+                    .filter(checkins::department_id.is_null())
+                    .load(conn)?,
+            );
         }
-        Ok(rows
-            .into_iter()
-            .filter_map(|(user, at, answers, abnormal, reasons, by)| {
-                let person = *self.directory.person_number.get(&user)?;
-                let by = (by != user).then_some(by);
-                wanted
-                    .contains(&person)
-                    .then_some((person, (at, answers, abnormal, reasons, by)))
-            })
-            .collect())
+        let missing: FastSet<u32> = wanted
+            .iter()
+            .filter(|p| !found.contains_key(p))
+            .copied()
+            .collect();
+        if !missing.is_empty() {
+            // Rare, so the directory is searched for their ids rather than keeping a second
+            // copy of every id.
+            let users: Vec<&str> = self
+                .directory
+                .person_number
+                .iter()
+                .filter(|(_, n)| missing.contains(n))
+                .map(|(id, _)| id.as_str())
+                .collect();
+            for chunk in users.chunks(5_000) {
+                keep(
+                    &mut found,
+                    query().filter(checkins::user_id.eq_any(chunk)).load(conn)?,
+                );
+            }
+        }
+        Ok(found)
     }
 }
 

@@ -193,18 +193,31 @@ pub fn abnormal(
         .into_iter()
         .collect();
     let ids: Vec<&String> = found.keys().collect();
-    // (name, user id): erased people are in no list.
-    let mut named: Vec<(String, String)> = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(KEYS_PER_QUERY) {
-        named.extend(
-            users::table
-                .filter(users::id.eq_any(chunk))
-                .filter(users::erased_at.is_null())
-                .select((users::name, users::id))
-                .load::<(String, String)>(conn)?,
-        );
-    }
-    named.sort_unstable();
+    // (name, user id) in the database's order of names, as every list is: erased people are
+    // in no list. PostgreSQL takes every key at once, as one array; SQLite, whose order is
+    // that of the bytes, in chunks that are sorted here.
+    let named: Vec<(String, String)> = match conn {
+        DbConn::Postgres(_) => users::table
+            .filter(users::id.eq_any(&ids))
+            .filter(users::erased_at.is_null())
+            .order((users::name.asc(), users::id.asc()))
+            .select((users::name, users::id))
+            .load(conn)?,
+        DbConn::Sqlite(_) => {
+            let mut named = Vec::with_capacity(ids.len());
+            for chunk in ids.chunks(KEYS_PER_QUERY) {
+                named.extend(
+                    users::table
+                        .filter(users::id.eq_any(chunk))
+                        .filter(users::erased_at.is_null())
+                        .select((users::name, users::id))
+                        .load::<(String, String)>(conn)?,
+                );
+            }
+            named.sort_unstable();
+            named
+        }
+    };
     let total = named.len() as i64;
     let start = (window.offset.max(0) as usize).min(named.len());
     let end = (start + window.limit.max(0) as usize).min(named.len());

@@ -404,19 +404,23 @@ impl Export {
     {
         let csv = std::cell::RefCell::new(CsvChunks::new(self.source.columns())?);
         let send = std::cell::RefCell::new(send);
-        let flush = |at_least: usize| -> Result<(), ExportError> {
-            let mut csv = csv.borrow_mut();
-            if csv.pending() >= at_least {
-                (send.borrow_mut())(csv.take()?)?;
+        let send_written = || -> Result<(), ExportError> {
+            let bytes = csv.borrow_mut().take()?;
+            if bytes.is_empty() {
+                return Ok(());
             }
-            Ok(())
+            (send.borrow_mut())(bytes)
         };
         self.each_row(
             |row| {
                 csv.borrow_mut().write(row)?;
-                flush(chunk_bytes)
+                if csv.borrow().pending() >= chunk_bytes {
+                    send_written()?;
+                }
+                Ok(())
             },
-            || flush(1),
+            // What the writer still buffers goes too, as at the end of each day before.
+            &send_written,
         )?;
         let rest = csv.into_inner().take()?;
         let mut send = send.into_inner();
