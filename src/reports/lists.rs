@@ -165,7 +165,7 @@ fn unreported_on_past_day(
 /// Abnormal check-ins of `day` with their people, under the department of that day.
 ///
 /// In steps, each an index read whatever the planner thinks: the day's abnormal check-ins
-/// (a partial index), the names of their people (by key), sorted here; then the page's
+/// (a partial index), the names of their people by key, in order of names; then the page's
 /// people and check-ins in full. As one join sorted by name, SQLite walked everyone in name
 /// order, and PostgreSQL hashed the whole people table (30 to 50 ms at 100,000 people).
 pub fn abnormal(
