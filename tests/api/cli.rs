@@ -344,15 +344,8 @@ async fn demo_seeds_an_organization_prints_logins_and_serves() {
         .await
         .unwrap();
     let token = login["token"].as_str().unwrap_or_else(|| panic!("{login}"));
-    let history: serde_json::Value = client
-        .get(format!("{base}/api/v1/checkins"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let history: serde_json::Value =
+        get_json(&client, &format!("{base}/api/v1/checkins"), token).await;
     let days = history["checkins"].as_array().unwrap().len();
     assert!(
         (5..=15).contains(&days),
@@ -371,15 +364,12 @@ async fn demo_seeds_an_organization_prints_logins_and_serves() {
     let manager_token = manager["token"]
         .as_str()
         .unwrap_or_else(|| panic!("{manager}"));
-    let trend: serde_json::Value = client
-        .get(format!("{base}/api/v1/reports/trend"))
-        .bearer_auth(manager_token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let trend: serde_json::Value = get_json(
+        &client,
+        &format!("{base}/api/v1/reports/trend"),
+        manager_token,
+    )
+    .await;
     let expected: i64 = trend["days"]
         .as_array()
         .unwrap_or_else(|| panic!("{trend}"))
@@ -388,15 +378,8 @@ async fn demo_seeds_an_organization_prints_logins_and_serves() {
         .sum();
     assert!(expected > 0, "{trend}");
     // Its abnormal reports opened cases, one per person.
-    let cases: serde_json::Value = client
-        .get(format!("{base}/api/v1/cases"))
-        .bearer_auth(manager_token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let cases: serde_json::Value =
+        get_json(&client, &format!("{base}/api/v1/cases"), manager_token).await;
     let total = cases["total"].as_i64().unwrap_or_else(|| panic!("{cases}"));
     assert!(total > 0, "{cases}");
     let people: std::collections::HashSet<&str> = cases["cases"]
@@ -412,6 +395,19 @@ async fn demo_seeds_an_organization_prints_logins_and_serves() {
     let (out, stdout, _) = run(command(&db).args(["demo", "--no-serve"]));
     assert!(out.status.success());
     assert!(stdout.contains("already seeded"), "{stdout}");
+}
+
+/// A GET with a bearer token, its body as JSON.
+async fn get_json(client: &reqwest::Client, url: &str, token: &str) -> serde_json::Value {
+    client
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
 }
 
 fn mode_of(path: &std::path::Path) -> u32 {
