@@ -839,7 +839,7 @@ impl ExportSource {
                 .filter(|(_, n)| missing.contains(n))
                 .map(|(id, _)| id.as_str())
                 .collect();
-            for chunk in users.chunks(5_000) {
+            for chunk in users.chunks(super::lists::KEYS_PER_QUERY) {
                 keep(
                     &mut found,
                     query().filter(checkins::user_id.eq_any(chunk)).load(conn)?,

@@ -14,7 +14,7 @@ use crate::db::DbConn;
 use crate::domain::expectation::exemption;
 
 /// Keys looked up in one query: well under SQLite's limit of bound values.
-const KEYS_PER_QUERY: usize = 5_000;
+pub(super) const KEYS_PER_QUERY: usize = 5_000;
 
 /// A person as a list shows them, with the department they were in that day.
 #[derive(Clone, Debug)]
