@@ -11,11 +11,13 @@ use crate::auth::hashing::PasswordWork;
 use crate::auth::{AuthUser, JwtKeys};
 use crate::clock::SharedClock;
 use crate::config::{DatabaseUrl, Settings};
+use crate::db::first_checkins::FirstCheckins;
 use crate::db::group_commit::GroupCommit;
 use crate::db::{ConnectionManager, DbConn, Pool};
 use crate::email::Mailer;
 use crate::error::ApiError;
 use crate::invitations::Links;
+use crate::services::checkins::{Prepared, SubmitOutcome};
 use crate::services::limits::LoginLimits;
 use crate::services::Caller;
 
@@ -35,6 +37,8 @@ pub struct AppState {
     pub detached: Detached,
     /// Where the morning's many small writes share transactions, on SQLite.
     grouped_writes: Option<GroupCommit>,
+    /// Where the morning's first check-ins are stored in batches, on PostgreSQL.
+    first_checkins: Option<FirstCheckins>,
     /// Set when the process begins to stop; the background jobs watch it.
     pub stopping: crate::jobs::Stopping,
     pub metrics: std::sync::Arc<crate::metrics::Metrics>,
@@ -58,13 +62,12 @@ impl AppState {
         mailer: Mailer,
     ) -> Self {
         let flood_guard = FloodGuard::new(settings.auth_requests_per_minute, clock.clone());
-        let grouped_writes = match settings.database_url {
+        let (grouped_writes, first_checkins) = match settings.database_url {
             // One transaction writes at a time there, so it pays to let it write many.
-            DatabaseUrl::Sqlite(_) => Some(GroupCommit::start(pool.clone())),
-            // The server commits concurrent transactions together already. Batches would
-            // hold the day locks and counter rows of many check-ins at once, and batches of
-            // several instances could then wait on each other in a circle.
-            DatabaseUrl::Postgres(_) => None,
+            DatabaseUrl::Sqlite(_) => (Some(GroupCommit::start(pool.clone())), None),
+            // Transactions run side by side there; what costs is each check-in's round trips,
+            // which set statements over a batch save (see `db::first_checkins`).
+            DatabaseUrl::Postgres(_) => (None, Some(FirstCheckins::start(pool.clone()))),
         };
         let job_locks = crate::db::job_lock::JobLocks::for_database(&settings.database_url);
         Self {
@@ -77,6 +80,7 @@ impl AppState {
             passwords: PasswordWork::per_core(),
             detached: Detached::default(),
             grouped_writes,
+            first_checkins,
             stopping: crate::jobs::Stopping::default(),
             metrics: Default::default(),
             job_locks,
@@ -114,6 +118,30 @@ impl AppState {
         match &self.grouped_writes {
             Some(grouped) => grouped.run(work).await,
             None => self.db(work).await,
+        }
+    }
+
+    /// Submits a check-in. On SQLite, `submit` runs in a group commit's batch. On PostgreSQL,
+    /// `prepare` runs first; a first check-in it hands back goes into a batch of first
+    /// check-ins, and only what the batch did not store goes through `submit`.
+    pub async fn submit_checkin<P, S>(
+        &self,
+        prepare: P,
+        submit: S,
+    ) -> Result<SubmitOutcome, ApiError>
+    where
+        P: FnOnce(&mut DbConn) -> Result<Prepared, ApiError> + Send + 'static,
+        S: FnOnce(&mut DbConn) -> Result<SubmitOutcome, ApiError> + Send + 'static,
+    {
+        let Some(batches) = &self.first_checkins else {
+            return self.write_grouped(submit).await;
+        };
+        match self.db(prepare).await? {
+            Prepared::Done(outcome) => Ok(outcome),
+            Prepared::First(first) => match batches.store(first).await {
+                Some(row) => Ok(SubmitOutcome::Created(row)),
+                None => self.db(submit).await,
+            },
         }
     }
 

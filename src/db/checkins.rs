@@ -133,10 +133,7 @@ fn submit_once(
     place: Place,
     on_abnormal: OnAbnormal,
 ) -> Result<SubmitOutcome, SubmitError> {
-    let answers = serde_json::Value::Object(s.evaluation.answers.clone()).to_string();
-    let reasons = serde_json::to_string(&s.evaluation.abnormal_reasons)
-        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
-    let reason = s.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
+    let (answers, reasons, reason) = stored_text(s)?;
     // Before reading: a day being closed counts this check-in either fully or not at all.
     stats::lock_day(conn, &s.org_id, s.day, DayLock::Shared)?;
 
@@ -153,25 +150,7 @@ fn submit_once(
         }
         Err(other) => return Err(other),
     };
-    let row = CheckinRow {
-        id: new_id(),
-        org_id: s.org_id.clone(),
-        user_id: s.user_id.clone(),
-        day: s.day,
-        department_id: placement.department_id,
-        answers,
-        temperature: s.evaluation.temperature,
-        abnormal: s.evaluation.abnormal(),
-        abnormal_reasons: reasons,
-        revision: 1,
-        reason: reason.map(str::to_string),
-        submitted_by: s.submitted_by.clone(),
-        submitted_at: s.now,
-        updated_at: s.now,
-        expected: placement.expected,
-        form_version: s.form_version,
-        purged_at: None,
-    };
+    let row = row_of(s, placement, answers, reasons, reason);
     let stored = on_inner!(conn, |c| first_of_day(&row).execute(c))?;
     if stored == 1 {
         stats::add(
@@ -194,6 +173,49 @@ fn submit_once(
         (row.answers, row.abnormal_reasons, reason),
         on_abnormal,
     )
+}
+
+/// A day's first check-in as it is stored, placed where `placement` says.
+pub fn new_row(s: &Submission, placement: Placement) -> Result<CheckinRow, SubmitError> {
+    let (answers, reasons, reason) = stored_text(s)?;
+    Ok(row_of(s, placement, answers, reasons, reason))
+}
+
+/// The answers and abnormal reasons as stored JSON text, and the reason when one was given.
+fn stored_text(s: &Submission) -> Result<(String, String, Option<&str>), SubmitError> {
+    let answers = serde_json::Value::Object(s.evaluation.answers.clone()).to_string();
+    let reasons = serde_json::to_string(&s.evaluation.abnormal_reasons)
+        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+    let reason = s.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
+    Ok((answers, reasons, reason))
+}
+
+fn row_of(
+    s: &Submission,
+    placement: Placement,
+    answers: String,
+    reasons: String,
+    reason: Option<&str>,
+) -> CheckinRow {
+    CheckinRow {
+        id: new_id(),
+        org_id: s.org_id.clone(),
+        user_id: s.user_id.clone(),
+        day: s.day,
+        department_id: placement.department_id,
+        answers,
+        temperature: s.evaluation.temperature,
+        abnormal: s.evaluation.abnormal(),
+        abnormal_reasons: reasons,
+        revision: 1,
+        reason: reason.map(str::to_string),
+        submitted_by: s.submitted_by.clone(),
+        submitted_at: s.now,
+        updated_at: s.now,
+        expected: placement.expected,
+        form_version: s.form_version,
+        purged_at: None,
+    }
 }
 
 /// The insert of a day's first check-in, which stores nothing when the day has one already.

@@ -32,6 +32,7 @@ pub mod cases;
 pub mod checkins;
 mod conn;
 pub mod departments;
+pub mod first_checkins;
 pub mod forms;
 pub mod group_commit;
 pub mod job_lock;

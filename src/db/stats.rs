@@ -155,9 +155,19 @@ pub enum DayLock {
 /// day and the check-ins that count towards it serialize and nothing else waits. SQLite
 /// needs none: every writing transaction there holds the database alone.
 pub fn lock_day(conn: &mut DbConn, org_id: &str, day: NaiveDate, mode: DayLock) -> QueryResult<()> {
-    let DbConn::Postgres(c) = conn else {
-        return Ok(());
-    };
+    match conn {
+        DbConn::Postgres(c) => lock_day_pg(c, org_id, day, mode),
+        DbConn::Sqlite(_) => Ok(()),
+    }
+}
+
+/// [`lock_day`] on PostgreSQL.
+pub fn lock_day_pg(
+    c: &mut diesel::pg::PgConnection,
+    org_id: &str,
+    day: NaiveDate,
+    mode: DayLock,
+) -> QueryResult<()> {
     let function = match mode {
         DayLock::Shared => "pg_advisory_xact_lock_shared",
         DayLock::Exclusive => "pg_advisory_xact_lock",

@@ -6,6 +6,7 @@ use chrono_tz::Tz;
 use serde_json::{Map, Value};
 
 use crate::db::checkins::{self, Placement, Submission, SubmitError};
+use crate::db::first_checkins::FirstCheckin;
 use crate::db::membership;
 use crate::db::organizations::OrganizationRow;
 use crate::db::users::UserRow;
@@ -126,6 +127,7 @@ pub fn day(
 
 /// A submission as the body gave it: the answers (none when the body had none), the reason,
 /// and what was already found wrong with the body, to be named with the answers' problems.
+#[derive(Clone)]
 pub struct Answers {
     pub answers: Option<Map<String, Value>>,
     pub reason: Option<String>,
@@ -157,6 +159,58 @@ pub fn submit_by(
     given: Answers,
     now: DateTime<Utc>,
 ) -> Result<SubmitOutcome, CheckinError> {
+    let submission = check(conn, r, filer, (day, today), given, now)?;
+    store(conn, r, today, submission)
+}
+
+/// A submission come this far: done, or a first check-in of today ready to be stored with
+/// others in a batch (see `db::first_checkins`).
+pub enum Prepared {
+    Done(SubmitOutcome),
+    First(FirstCheckin),
+}
+
+/// As `submit`, except that the person's own first check-in of today, when nothing in it is
+/// abnormal (which opens a case), is handed back ready for a batch rather than stored. What
+/// the batch does not store goes through `submit`.
+pub fn prepare(
+    conn: &mut DbConn,
+    r: &Reporter<'_>,
+    day: NaiveDate,
+    today: NaiveDate,
+    given: Answers,
+    now: DateTime<Utc>,
+) -> Result<Prepared, CheckinError> {
+    let submission = check(conn, r, &r.user.id, (day, today), given, now)?;
+    if day != today || submission.evaluation.abnormal() {
+        return Ok(Prepared::Done(store(conn, r, today, submission)?));
+    }
+    let expected_when =
+        |on_leave| person_exemption(r.settings, day, Standing::Active { on_leave }).is_none();
+    let row = checkins::new_row(
+        &submission,
+        Placement {
+            department_id: r.user.department_id.clone(),
+            expected: true,
+        },
+    )?;
+    Ok(Prepared::First(FirstCheckin {
+        row,
+        day_end: day_end_utc(r.tz, day),
+        expected_at_work: expected_when(false),
+        expected_on_leave: expected_when(true),
+    }))
+}
+
+/// The answers checked against the form in force, as they would be stored.
+fn check(
+    conn: &mut DbConn,
+    r: &Reporter<'_>,
+    filer: &str,
+    (day, today): (NaiveDate, NaiveDate),
+    given: Answers,
+    now: DateTime<Utc>,
+) -> Result<Submission, CheckinError> {
     r.check_fillable(day, today)?;
     let Answers {
         answers,
@@ -176,6 +230,28 @@ pub fn submit_by(
         Some(evaluation) if problems.is_empty() => evaluation,
         _ => return Err(CheckinError::Invalid(problems)),
     };
+    Ok(Submission {
+        org_id: r.org.id.clone(),
+        user_id: r.user.id.clone(),
+        day,
+        evaluation,
+        form_version: i32::try_from(form.version).unwrap_or(i32::MAX),
+        reason,
+        reason_required_for_correction: day < today,
+        submitted_by: filer.to_string(),
+        now: db_time(now),
+    })
+}
+
+/// Stores checked answers in their own transaction: a new check-in is placed (department,
+/// expected) after the day's lock, an earlier one corrected.
+fn store(
+    conn: &mut DbConn,
+    r: &Reporter<'_>,
+    today: NaiveDate,
+    submission: Submission,
+) -> Result<SubmitOutcome, CheckinError> {
+    let day = submission.day;
     let place = |conn: &mut DbConn| -> Result<Placement, SubmitError> {
         let exemption = match membership::standing(conn, &r.user.id, day, r.tz)? {
             Standing::NotYetJoined => {
@@ -200,17 +276,6 @@ pub fn submit_by(
             department_id,
             expected: exemption.is_none(),
         })
-    };
-    let submission = Submission {
-        org_id: r.org.id.clone(),
-        user_id: r.user.id.clone(),
-        day,
-        evaluation,
-        form_version: i32::try_from(form.version).unwrap_or(i32::MAX),
-        reason,
-        reason_required_for_correction: day < today,
-        submitted_by: filer.to_string(),
-        now: db_time(now),
     };
     let follow_up = |conn: &mut DbConn, row: &CheckinRow| -> Result<(), SubmitError> {
         Ok(cases::follow_up(

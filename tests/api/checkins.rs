@@ -2,7 +2,9 @@ use chrono::Duration;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{healthy_answers, spawn_app};
+use health_checkin::auth::Purpose;
+
+use crate::helpers::{healthy_answers, spawn_app, Person};
 use crate::reports::problem;
 
 #[tokio::test]
@@ -195,6 +197,138 @@ async fn simultaneous_submissions_of_one_day_store_one_checkin() {
     assert_eq!(
         app.count_rows("SELECT COUNT(*) AS n FROM checkins").await,
         1
+    );
+}
+
+/// A login token for `person`, made as the server makes them: many people at once, with no
+/// login (and so no login limit) in between.
+fn issued_token(app: &crate::helpers::TestApp, person: &Person) -> String {
+    let (token, _) = app
+        .state
+        .jwt
+        .issue(
+            &person.id,
+            &person.org_id,
+            0,
+            Purpose::Login,
+            app.clock_now(),
+            Duration::hours(1),
+        )
+        .expect("token");
+    token
+}
+
+/// The morning's first check-ins arriving together are stored together (on PostgreSQL in
+/// batches of set statements): each once, counted once where the person stands that day, and
+/// what a batch does not store (a second submission of the same day) or never sees (a day
+/// before joining) is answered as it would be alone.
+#[tokio::test]
+async fn first_checkins_arriving_together_are_each_stored_and_counted_once() {
+    let app = spawn_app().await; // Monday 2020-02-03, 09:00 in Shanghai
+    let admin = app.create_org("Acme", "Asia/Shanghai").await;
+    let token = app.token_for(&admin).await;
+    let sales = app
+        .post_as("/api/v1/departments", &token, &json!({"name": "Sales"}))
+        .await;
+    let sales = sales.body["id"]
+        .as_str()
+        .expect("department id")
+        .to_string();
+    let people = app.add_people_in(&admin.org_id, Some(&sales), 40).await;
+    let on_leave = &people[0];
+    let leave = app
+        .post_as(
+            &format!("/api/v1/employees/{}/leave", on_leave.id),
+            &token,
+            &json!({"from": "2020-02-03", "to": "2020-02-03", "kind": "annual"}),
+        )
+        .await;
+    assert_eq!(leave.status, StatusCode::CREATED, "{:?}", leave.body);
+    let joins_tomorrow = app
+        .add_person_joined(
+            &admin.org_id,
+            "staff",
+            None,
+            app.clock_now() + Duration::days(1),
+        )
+        .await;
+
+    let body = json!({"answers": healthy_answers()});
+    let twice = issued_token(&app, &people[1]);
+    let mut tokens: Vec<String> = people.iter().map(|p| issued_token(&app, p)).collect();
+    tokens.extend([twice.clone(), twice.clone(), twice]);
+    tokens.push(issued_token(&app, &joins_tomorrow));
+    let responses = futures_util::future::join_all(
+        tokens
+            .iter()
+            .map(|t| app.put("/api/v1/checkins/today", t, &body)),
+    )
+    .await;
+
+    let (refused, answered) = responses.split_last().expect("responses");
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{:?}",
+        refused.body
+    );
+    assert_eq!(
+        refused.problem("date").map(|(code, _)| code),
+        Some("before_joining")
+    );
+    let created = answered
+        .iter()
+        .filter(|r| r.status == StatusCode::CREATED)
+        .count();
+    let again = answered
+        .iter()
+        .filter(|r| r.status == StatusCode::OK)
+        .count();
+    assert_eq!(
+        (created, again),
+        (40, 3),
+        "{:?}",
+        answered.iter().map(|r| &r.body).collect::<Vec<_>>()
+    );
+    let ids: std::collections::BTreeSet<&str> = answered
+        .iter()
+        .map(|r| r.body["id"].as_str().expect("check-in id"))
+        .collect();
+    assert_eq!(
+        ids.len(),
+        40,
+        "the second person's answers name one check-in"
+    );
+    assert_eq!(
+        app.count_rows("SELECT COUNT(*) AS n FROM checkins").await,
+        40
+    );
+
+    // Counted once each: the person on leave reported though not expected.
+    let daily = app.get("/api/v1/reports/daily", &token).await;
+    assert_eq!(daily.status, StatusCode::OK, "{:?}", daily.body);
+    let sales_day = daily.body["departments"]
+        .as_array()
+        .expect("departments")
+        .iter()
+        .find(|d| d["path"] == "Sales")
+        .expect("Sales");
+    assert_eq!(
+        (&sales_day["expected"], &sales_day["reported"]),
+        (&json!(39), &json!(39)),
+        "{sales_day}"
+    );
+    assert_eq!(
+        app.count_rows(
+            "SELECT CAST(COALESCE(SUM(reported_unexpected), 0) AS BIGINT) AS n FROM day_stats"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        app.count_rows("SELECT CAST(COALESCE(SUM(reported), 0) AS BIGINT) AS n FROM day_stats")
+            .await,
+        39
     );
 }
 

@@ -1,0 +1,292 @@
+//! First check-ins of the day in batches, on PostgreSQL.
+//!
+//! In the morning rush nearly every submission is a person's first of the day, and each one
+//! alone costs a transaction of six round trips. Here writer threads take every first
+//! check-in waiting and store them together in one transaction of two statements: the days'
+//! locks, then one statement that reads everyone's standing, inserts the rows and adds them
+//! to the departments' day counters. A request is answered only after its batch committed,
+//! so an answer still means "stored".
+//!
+//! A batch stores only what is plainly new: a row whose day already has a check-in, a person
+//! not owed that day, or a batch that failed as a whole is handed back, and the request goes
+//! the way of every other submission (its own transaction, which corrects or refuses).
+//! Batches of several writers, and of several instances, take their locks in one order
+//! (days, then rows by person, then counters by key), so they never wait on each other in a
+//! circle.
+
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex};
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::pg::{Pg, PgConnection};
+use diesel::prelude::*;
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::sql_types::{Array, Bool, Date, Double, Integer, Nullable, Text, Timestamp};
+
+use super::checkins::CheckinRow;
+use super::stats::{self, DayLock};
+use super::{DbConn, Pool};
+
+/// The most check-ins one transaction takes: a bound on how long a batch holds its locks.
+const MOST_PER_BATCH: usize = 512;
+/// Writers working at once: while one batch waits for its commit, the next is written.
+const WRITERS: usize = 2;
+
+/// A first check-in ready to store, all but whether it counts as expected, which depends on
+/// the person's standing read inside the batch.
+pub struct FirstCheckin {
+    /// The row; its `expected` is set in the batch.
+    pub row: CheckinRow,
+    /// The end of the day in the person's zone: the standing is the one in force then.
+    pub day_end: NaiveDateTime,
+    /// Whether the day is owed when the person is at work, and when on leave.
+    pub expected_at_work: bool,
+    pub expected_on_leave: bool,
+}
+
+type Answer = tokio::sync::oneshot::Sender<Option<CheckinRow>>;
+
+/// The queue in front of the writers. Cloning shares it; the writers end when the last
+/// clone is dropped.
+#[derive(Clone)]
+pub struct FirstCheckins {
+    queue: Sender<(FirstCheckin, Answer)>,
+}
+
+impl FirstCheckins {
+    /// Starts the writer threads, which take a connection from `pool` for each batch.
+    pub fn start(pool: Pool) -> Self {
+        let (queue, waiting) = mpsc::channel();
+        let waiting = Arc::new(Mutex::new(waiting));
+        for n in 0..WRITERS {
+            let (pool, waiting) = (pool.clone(), Arc::clone(&waiting));
+            let spawned = std::thread::Builder::new()
+                .name(format!("checkin-writer-{n}"))
+                .spawn(move || write_batches(&pool, &waiting));
+            if let Err(e) = spawned {
+                // Check-ins then go their own way: nothing is lost, only slower.
+                tracing::error!(error = %e, "cannot start a check-in writer");
+            }
+        }
+        Self { queue }
+    }
+
+    /// Stores `checkin` in the next batch: the row as stored once its batch committed, or
+    /// `None` when it was not stored here and must be submitted the ordinary way.
+    pub async fn store(&self, checkin: FirstCheckin) -> Option<CheckinRow> {
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        self.queue.send((checkin, answer)).ok()?;
+        answered.await.ok().flatten()
+    }
+}
+
+fn write_batches(pool: &Pool, waiting: &Mutex<Receiver<(FirstCheckin, Answer)>>) {
+    while let Some(batch) = next_batch(waiting) {
+        let (checkins, answers): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
+        let stored = match pool.get() {
+            Ok(mut conn) => match &mut **conn {
+                DbConn::Postgres(c) => write_batch(c, checkins).unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "a batch of check-ins was not stored; each goes on alone");
+                    Vec::new()
+                }),
+                DbConn::Sqlite(_) => Vec::new(),
+            },
+            Err(e) => {
+                tracing::warn!(error = %e, "no database connection for a batch of check-ins");
+                Vec::new()
+            }
+        };
+        let mut stored = stored.into_iter();
+        for answer in answers {
+            let _ = answer.send(stored.next().flatten());
+        }
+    }
+}
+
+/// The check-ins waiting now: at least one (waiting for it), at most a batch. One writer
+/// gathers at a time.
+fn next_batch(
+    waiting: &Mutex<Receiver<(FirstCheckin, Answer)>>,
+) -> Option<Vec<(FirstCheckin, Answer)>> {
+    let queue = waiting
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut batch = vec![queue.recv().ok()?];
+    while batch.len() < MOST_PER_BATCH {
+        match queue.try_recv() {
+            Ok(next) => batch.push(next),
+            Err(_) => break,
+        }
+    }
+    Some(batch)
+}
+
+/// Stores what it can of a batch in one transaction: for each check-in, in the order given,
+/// the row stored, or `None`.
+fn write_batch(
+    conn: &mut PgConnection,
+    mut checkins: Vec<FirstCheckin>,
+) -> QueryResult<Vec<Option<CheckinRow>>> {
+    let mut days: Vec<(String, NaiveDate)> = checkins
+        .iter()
+        .map(|c| (c.row.org_id.clone(), c.row.day))
+        .collect();
+    days.sort_unstable();
+    days.dedup();
+    let mut stored: Vec<(String, bool)> = conn.transaction(|conn| {
+        for (org_id, day) in &days {
+            stats::lock_day_pg(conn, org_id, *day, DayLock::Shared)?;
+        }
+        // A statement of its own after the locks: it reads standings as they are now.
+        StoreNew::of(&checkins).load::<(String, bool)>(conn)
+    })?;
+    stored.sort_unstable();
+    Ok(checkins
+        .iter_mut()
+        .map(|c| {
+            let i = stored
+                .binary_search_by(|(id, _)| id.as_str().cmp(&c.row.id))
+                .ok()?;
+            c.row.expected = stored[i].1;
+            Some(c.row.clone())
+        })
+        .collect())
+}
+
+/// The batch's one statement. For each check-in it reads the person's standing as
+/// `membership::standing` does; it inserts the rows of those owed the day whose day has no
+/// check-in yet, in the order of the unique key; it adds each department's sum to its day
+/// counter (`''` for none, as `stats::NO_DEPARTMENT`), in the order of the counter's key;
+/// and it returns the id of each row stored and whether it counts as expected. Prepared once
+/// per connection.
+struct StoreNew<'a> {
+    ids: Vec<&'a str>,
+    org_ids: Vec<&'a str>,
+    user_ids: Vec<&'a str>,
+    days: Vec<NaiveDate>,
+    department_ids: Vec<Option<&'a str>>,
+    answers: Vec<&'a str>,
+    temperatures: Vec<Option<f64>>,
+    abnormal: Vec<bool>,
+    abnormal_reasons: Vec<&'a str>,
+    reasons: Vec<Option<&'a str>>,
+    submitted_by: Vec<&'a str>,
+    submitted_at: Vec<NaiveDateTime>,
+    form_versions: Vec<i32>,
+    day_ends: Vec<NaiveDateTime>,
+    expected_at_work: Vec<bool>,
+    expected_on_leave: Vec<bool>,
+}
+
+impl<'a> StoreNew<'a> {
+    fn of(checkins: &'a [FirstCheckin]) -> Self {
+        let rows = || checkins.iter().map(|c| &c.row);
+        Self {
+            ids: rows().map(|r| r.id.as_str()).collect(),
+            org_ids: rows().map(|r| r.org_id.as_str()).collect(),
+            user_ids: rows().map(|r| r.user_id.as_str()).collect(),
+            days: rows().map(|r| r.day).collect(),
+            department_ids: rows().map(|r| r.department_id.as_deref()).collect(),
+            answers: rows().map(|r| r.answers.as_str()).collect(),
+            temperatures: rows().map(|r| r.temperature).collect(),
+            abnormal: rows().map(|r| r.abnormal).collect(),
+            abnormal_reasons: rows().map(|r| r.abnormal_reasons.as_str()).collect(),
+            reasons: rows().map(|r| r.reason.as_deref()).collect(),
+            submitted_by: rows().map(|r| r.submitted_by.as_str()).collect(),
+            submitted_at: rows().map(|r| r.submitted_at).collect(),
+            form_versions: rows().map(|r| r.form_version).collect(),
+            day_ends: checkins.iter().map(|c| c.day_end).collect(),
+            expected_at_work: checkins.iter().map(|c| c.expected_at_work).collect(),
+            expected_on_leave: checkins.iter().map(|c| c.expected_on_leave).collect(),
+        }
+    }
+}
+
+impl QueryFragment<Pg> for StoreNew<'_> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql(
+            "WITH given AS (\
+               SELECT t.*, \
+                 (SELECT m.active FROM membership_history m \
+                   WHERE m.user_id = t.user_id AND m.valid_from < t.day_end \
+                   ORDER BY m.valid_from DESC, m.id DESC LIMIT 1) AS active, \
+                 EXISTS (SELECT 1 FROM leaves l WHERE l.user_id = t.user_id \
+                   AND l.start_date <= t.day AND l.end_date >= t.day) AS on_leave \
+               FROM unnest(",
+        );
+        out.push_bind_param::<Array<Text>, _>(&self.ids)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Text>, _>(&self.org_ids)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Text>, _>(&self.user_ids)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Date>, _>(&self.days)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Nullable<Text>>, _>(&self.department_ids)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Text>, _>(&self.answers)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Nullable<Double>>, _>(&self.temperatures)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Bool>, _>(&self.abnormal)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Text>, _>(&self.abnormal_reasons)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Nullable<Text>>, _>(&self.reasons)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Text>, _>(&self.submitted_by)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Timestamp>, _>(&self.submitted_at)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Integer>, _>(&self.form_versions)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Timestamp>, _>(&self.day_ends)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Bool>, _>(&self.expected_at_work)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Bool>, _>(&self.expected_on_leave)?;
+        out.push_sql(
+            ") AS t(id, org_id, user_id, day, department_id, answers, temperature, abnormal, \
+                 abnormal_reasons, reason, submitted_by, submitted_at, form_version, day_end, \
+                 expected_at_work, expected_on_leave)\
+             ), stored AS (\
+               INSERT INTO checkins (id, org_id, user_id, day, department_id, answers, \
+                 temperature, abnormal, abnormal_reasons, revision, reason, submitted_by, \
+                 submitted_at, updated_at, expected, form_version) \
+               SELECT id, org_id, user_id, day, department_id, answers, temperature, abnormal, \
+                 abnormal_reasons, 1, reason, submitted_by, submitted_at, submitted_at, \
+                 CASE WHEN on_leave THEN expected_on_leave ELSE expected_at_work END, \
+                 form_version \
+               FROM given WHERE active ORDER BY user_id, day \
+               ON CONFLICT DO NOTHING \
+               RETURNING id, org_id, day, department_id, expected, abnormal\
+             ), counted AS (\
+               INSERT INTO day_stats \
+                 (org_id, day, department_id, reported, reported_unexpected, abnormal) \
+               SELECT org_id, day, COALESCE(department_id, ''), \
+                 (count(*) FILTER (WHERE expected))::int4, \
+                 (count(*) FILTER (WHERE NOT expected))::int4, \
+                 (count(*) FILTER (WHERE abnormal))::int4 \
+               FROM stored GROUP BY 1, 2, 3 ORDER BY 1, 2, 3 \
+               ON CONFLICT (org_id, day, department_id) DO UPDATE SET \
+                 reported = day_stats.reported + excluded.reported, \
+                 reported_unexpected = \
+                   day_stats.reported_unexpected + excluded.reported_unexpected, \
+                 abnormal = day_stats.abnormal + excluded.abnormal\
+             ) \
+             SELECT id, expected FROM stored",
+        );
+        Ok(())
+    }
+}
+
+impl QueryId for StoreNew<'_> {
+    type QueryId = StoreNew<'static>;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl Query for StoreNew<'_> {
+    type SqlType = (Text, Bool);
+}
+
+impl<Conn> RunQueryDsl<Conn> for StoreNew<'_> {}
