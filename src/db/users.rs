@@ -442,6 +442,23 @@ pub fn recount_many_open_days(
     from: chrono::NaiveDate,
 ) -> QueryResult<()> {
     use super::schema::checkins;
+    if user_ids.is_empty() {
+        return Ok(());
+    }
+    // Every day's lock first, in date order. The recounts below take them person by person,
+    // each in date order but starting again with the next person, and a batch of first
+    // check-ins holding two days of the organization (people either side of midnight) could
+    // otherwise wait on this import in a circle.
+    let days: Vec<chrono::NaiveDate> = checkins::table
+        .filter(checkins::org_id.eq(org_id))
+        .filter(checkins::day.ge(from))
+        .select(checkins::day)
+        .distinct()
+        .order(checkins::day.asc())
+        .load(conn)?;
+    for day in days {
+        stats::lock_day(conn, org_id, day, stats::DayLock::Exclusive)?;
+    }
     for chunk in user_ids.chunks(1_000) {
         let mut found: Vec<String> = checkins::table
             .filter(checkins::org_id.eq(org_id))
