@@ -133,7 +133,6 @@ fn submit_once(
     place: Place,
     on_abnormal: OnAbnormal,
 ) -> Result<SubmitOutcome, SubmitError> {
-    let (answers, reasons, reason) = stored_text(s)?;
     // Before reading: a day being closed counts this check-in either fully or not at all.
     stats::lock_day(conn, &s.org_id, s.day, DayLock::Shared)?;
 
@@ -146,11 +145,11 @@ fn submit_once(
             let Some(existing) = find_for_day(conn, &s.user_id, s.day)? else {
                 return Err(SubmitError::NotOwed(why));
             };
-            return correct(conn, s, existing, (answers, reasons, reason), on_abnormal);
+            return correct(conn, s, existing, stored_text(s)?, on_abnormal);
         }
         Err(other) => return Err(other),
     };
-    let row = row_of(s, placement, answers, reasons, reason);
+    let row = new_row(s, placement)?;
     let stored = on_inner!(conn, |c| first_of_day(&row).execute(c))?;
     if stored == 1 {
         stats::add(
@@ -170,15 +169,33 @@ fn submit_once(
         conn,
         s,
         existing,
-        (row.answers, row.abnormal_reasons, reason),
+        (row.answers, row.abnormal_reasons, row.reason.as_deref()),
         on_abnormal,
     )
 }
 
 /// A day's first check-in as it is stored, placed where `placement` says.
 pub fn new_row(s: &Submission, placement: Placement) -> Result<CheckinRow, SubmitError> {
-    let (answers, reasons, reason) = stored_text(s)?;
-    Ok(row_of(s, placement, answers, reasons, reason))
+    let (answers, abnormal_reasons, reason) = stored_text(s)?;
+    Ok(CheckinRow {
+        id: new_id(),
+        org_id: s.org_id.clone(),
+        user_id: s.user_id.clone(),
+        day: s.day,
+        department_id: placement.department_id,
+        answers,
+        temperature: s.evaluation.temperature,
+        abnormal: s.evaluation.abnormal(),
+        abnormal_reasons,
+        revision: 1,
+        reason: reason.map(str::to_string),
+        submitted_by: s.submitted_by.clone(),
+        submitted_at: s.now,
+        updated_at: s.now,
+        expected: placement.expected,
+        form_version: s.form_version,
+        purged_at: None,
+    })
 }
 
 /// The answers and abnormal reasons as stored JSON text, and the reason when one was given.
@@ -188,34 +205,6 @@ fn stored_text(s: &Submission) -> Result<(String, String, Option<&str>), SubmitE
         .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
     let reason = s.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
     Ok((answers, reasons, reason))
-}
-
-fn row_of(
-    s: &Submission,
-    placement: Placement,
-    answers: String,
-    reasons: String,
-    reason: Option<&str>,
-) -> CheckinRow {
-    CheckinRow {
-        id: new_id(),
-        org_id: s.org_id.clone(),
-        user_id: s.user_id.clone(),
-        day: s.day,
-        department_id: placement.department_id,
-        answers,
-        temperature: s.evaluation.temperature,
-        abnormal: s.evaluation.abnormal(),
-        abnormal_reasons: reasons,
-        revision: 1,
-        reason: reason.map(str::to_string),
-        submitted_by: s.submitted_by.clone(),
-        submitted_at: s.now,
-        updated_at: s.now,
-        expected: placement.expected,
-        form_version: s.form_version,
-        purged_at: None,
-    }
 }
 
 /// The insert of a day's first check-in, which stores nothing when the day has one already.
