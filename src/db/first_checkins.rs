@@ -125,30 +125,32 @@ fn next_batch(
 /// the row stored, or `None`.
 fn write_batch(
     conn: &mut PgConnection,
-    mut checkins: Vec<FirstCheckin>,
+    checkins: Vec<FirstCheckin>,
 ) -> QueryResult<Vec<Option<CheckinRow>>> {
-    let mut days: Vec<(String, NaiveDate)> = checkins
+    let mut days: Vec<(&str, NaiveDate)> = checkins
         .iter()
-        .map(|c| (c.row.org_id.clone(), c.row.day))
+        .map(|c| (c.row.org_id.as_str(), c.row.day))
         .collect();
     days.sort_unstable();
     days.dedup();
     let mut stored: Vec<(String, bool)> = conn.transaction(|conn| {
-        for (org_id, day) in &days {
-            stats::lock_day_pg(conn, org_id, *day, DayLock::Shared)?;
+        for &(org_id, day) in &days {
+            stats::lock_day_pg(conn, org_id, day, DayLock::Shared)?;
         }
         // A statement of its own after the locks: it reads standings as they are now.
         StoreNew::of(&checkins).load::<(String, bool)>(conn)
     })?;
     stored.sort_unstable();
     Ok(checkins
-        .iter_mut()
+        .into_iter()
         .map(|c| {
             let i = stored
                 .binary_search_by(|(id, _)| id.as_str().cmp(&c.row.id))
                 .ok()?;
-            c.row.expected = stored[i].1;
-            Some(c.row.clone())
+            Some(CheckinRow {
+                expected: stored[i].1,
+                ..c.row
+            })
         })
         .collect())
 }
