@@ -123,24 +123,28 @@ impl AppState {
 
     /// Submits a check-in. On SQLite, `submit` runs in a group commit's batch. On PostgreSQL,
     /// `prepare` runs first; a first check-in it hands back goes into a batch of first
-    /// check-ins, and only what the batch did not store goes through `submit`.
-    pub async fn submit_checkin<P, S>(
+    /// check-ins, and only what the batch did not store goes through `submit`. Both are given
+    /// `given`, which is copied only on PostgreSQL.
+    pub async fn submit_checkin<G, P, S>(
         &self,
+        given: G,
         prepare: P,
         submit: S,
     ) -> Result<SubmitOutcome, ApiError>
     where
-        P: FnOnce(&mut DbConn) -> Result<Prepared, ApiError> + Send + 'static,
-        S: FnOnce(&mut DbConn) -> Result<SubmitOutcome, ApiError> + Send + 'static,
+        G: Clone + Send + 'static,
+        P: FnOnce(&mut DbConn, G) -> Result<Prepared, ApiError> + Send + 'static,
+        S: FnOnce(&mut DbConn, G) -> Result<SubmitOutcome, ApiError> + Send + 'static,
     {
         let Some(batches) = &self.first_checkins else {
-            return self.write_grouped(submit).await;
+            return self.write_grouped(move |conn| submit(conn, given)).await;
         };
-        match self.db(prepare).await? {
+        let again = given.clone();
+        match self.db(move |conn| prepare(conn, given)).await? {
             Prepared::Done(outcome) => Ok(outcome),
             Prepared::First(first) => match batches.store(first).await {
                 Some(row) => Ok(SubmitOutcome::Created(row)),
-                None => self.db(submit).await,
+                None => self.db(move |conn| submit(conn, again)).await,
             },
         }
     }

@@ -223,24 +223,17 @@ pub async fn submit(
     let given = parse_submit_body(body.into_inner())?;
     let now = calendar.now;
     let public_url = state.settings.public_url.clone();
-    // Both ways of storing need the caller; on PostgreSQL both may run.
+    // On PostgreSQL both ways of storing may run, and both need the caller and the answers.
     let caller = std::sync::Arc::new((user, settings, public_url));
-    let (first_caller, first_given) = (std::sync::Arc::clone(&caller), given.clone());
     let outcome = state
         .submit_checkin(
-            move |conn| {
-                let (user, settings, public_url) = &*first_caller;
+            (caller, given),
+            move |conn, (caller, given)| {
+                let (user, settings, public_url) = &*caller;
                 let r = reporter(user, settings, public_url);
-                Ok(checkins_service::prepare(
-                    conn,
-                    &r,
-                    day,
-                    today,
-                    first_given,
-                    now,
-                )?)
+                Ok(checkins_service::prepare(conn, &r, day, today, given, now)?)
             },
-            move |conn| {
+            move |conn, (caller, given)| {
                 let (user, settings, public_url) = &*caller;
                 let r = reporter(user, settings, public_url);
                 Ok(checkins_service::submit(conn, &r, day, today, given, now)?)
