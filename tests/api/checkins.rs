@@ -2,9 +2,7 @@ use chrono::Duration;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use health_checkin::auth::Purpose;
-
-use crate::helpers::{healthy_answers, spawn_app, Person};
+use crate::helpers::{healthy_answers, spawn_app};
 use crate::reports::problem;
 
 #[tokio::test]
@@ -200,24 +198,6 @@ async fn simultaneous_submissions_of_one_day_store_one_checkin() {
     );
 }
 
-/// A login token for `person`, made as the server makes them: many people at once, with no
-/// login (and so no login limit) in between.
-fn issued_token(app: &crate::helpers::TestApp, person: &Person) -> String {
-    let (token, _) = app
-        .state
-        .jwt
-        .issue(
-            &person.id,
-            &person.org_id,
-            0,
-            Purpose::Login,
-            app.clock_now(),
-            Duration::hours(1),
-        )
-        .expect("token");
-    token
-}
-
 /// The morning's first check-ins arriving together are stored together (on PostgreSQL in
 /// batches of set statements): each once, counted once where the person stands that day, and
 /// what a batch does not store (a second submission of the same day) or never sees (a day
@@ -254,10 +234,13 @@ async fn first_checkins_arriving_together_are_each_stored_and_counted_once() {
         .await;
 
     let body = json!({"answers": healthy_answers()});
-    let twice = issued_token(&app, &people[1]);
-    let mut tokens: Vec<String> = people.iter().map(|p| issued_token(&app, p)).collect();
+    let twice = app.issued_token(&people[1].id, &admin.org_id);
+    let mut tokens: Vec<String> = people
+        .iter()
+        .map(|p| app.issued_token(&p.id, &admin.org_id))
+        .collect();
     tokens.extend([twice.clone(), twice.clone(), twice]);
-    tokens.push(issued_token(&app, &joins_tomorrow));
+    tokens.push(app.issued_token(&joins_tomorrow.id, &admin.org_id));
     let responses = futures_util::future::join_all(
         tokens
             .iter()

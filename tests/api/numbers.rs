@@ -11,7 +11,6 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use crate::helpers::{healthy_answers, login_as, monday_morning, spawn_app, spawn_app_at, TestApp};
-use health_checkin::auth::Purpose;
 use health_checkin::db::schema::{checkins, users};
 
 fn n(report: &Value, key: &str) -> i64 {
@@ -456,24 +455,12 @@ async fn closing_days_while_late_checkins_pour_in_loses_none() {
         })
         .await;
     assert_eq!(people.len(), PEOPLE);
-    let now = app.clock_now();
     let jobs: Arc<Vec<(String, &'static str, Value)>> = Arc::new(
         people
             .iter()
             .enumerate()
             .map(|(i, id)| {
-                let (token, _) = app
-                    .state
-                    .jwt
-                    .issue(
-                        id,
-                        &admin.org_id,
-                        0,
-                        Purpose::Login,
-                        now,
-                        Duration::hours(1),
-                    )
-                    .expect("token");
+                let token = app.issued_token(id, &admin.org_id);
                 let answers = if i % 7 == 0 {
                     fever()
                 } else {
