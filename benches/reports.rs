@@ -5,7 +5,8 @@
 //! cargo bench --bench reports
 //! BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres cargo bench --bench reports
 //! BENCH_SQLITE=0 measures PostgreSQL alone; BENCH_PEOPLE=1000000 seeds a million people in
-//! 5,000 departments (one division of 24 teams per 5,000 people); BENCH_KEEP_DB=1 leaves the
+//! 5,000 departments (one division of 24 teams per 5,000 people); BENCH_DAYS=1 seeds only today
+//! (30 days by default), enough to look at today's lists in minutes; BENCH_KEEP_DB=1 leaves the
 //! seeded database behind for EXPLAIN and prints where it is.
 
 mod common;
@@ -25,7 +26,7 @@ use serde_json::{json, Value};
 
 const TEAMS_PER_DIVISION: usize = 24;
 const PEOPLE_PER_DIVISION: usize = 5_000;
-const DAYS: i64 = 30;
+const DEFAULT_DAYS: i64 = 30;
 const SAMPLES: usize = 40;
 const PASSWORD: &str = "bench-password-42";
 const SECRET: &str = "bench-secret-bench-secret-bench-secret";
@@ -34,6 +35,14 @@ fn people() -> anyhow::Result<usize> {
     match std::env::var("BENCH_PEOPLE") {
         Ok(n) => Ok(n.replace('_', "").parse()?),
         Err(_) => Ok(100_000),
+    }
+}
+
+/// Days of history to seed, today included.
+fn days() -> anyhow::Result<i64> {
+    match std::env::var("BENCH_DAYS") {
+        Ok(n) => Ok(n.parse::<i64>()?.max(1)),
+        Err(_) => Ok(DEFAULT_DAYS),
     }
 }
 
@@ -92,7 +101,8 @@ fn seed(conn: &mut DbConn) -> anyhow::Result<Seeded> {
     let tz: chrono_tz::Tz = "Asia/Shanghai"
         .parse()
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let since = db_time(now - Duration::days(DAYS + 2));
+    let days = days()?;
+    let since = db_time(now - Duration::days(days + 2));
     let created = health_checkin::provisioning::create_organization(
         conn,
         &health_checkin::auth::JwtKeys::new(SECRET.as_bytes()),
@@ -200,7 +210,7 @@ fn seed(conn: &mut DbConn) -> anyhow::Result<Seeded> {
     let fever = answers(
         json!({"close_contact":false,"health_code":"green","symptoms":["fever"],"temperature":38.1,"travel_to_risk_area":false,"work_status":"remote"}),
     );
-    for back in (0..DAYS).rev() {
+    for back in (0..days).rev() {
         let day = today - Duration::days(back);
         let stamp = db_time(now - Duration::days(back));
         seed_day(conn, &org_id, day, stamp, &healthy, &fever)?;
@@ -325,9 +335,10 @@ async fn run(db_label: &str, url: DatabaseUrl, dir: &std::path::Path) -> anyhow:
     let started = Instant::now();
     let seeded = seed(&mut conn)?;
     println!(
-        "{db_label:<9} seeded {} people in {} departments, {DAYS} days in {:.1} s",
+        "{db_label:<9} seeded {} people in {} departments, {} days in {:.1} s",
         seeded.people,
         seeded.departments,
+        days()?,
         started.elapsed().as_secs_f64()
     );
     // What the closing job does after each midnight, here for every past day at once.
@@ -428,6 +439,7 @@ async fn measure_export(
     token: &str,
 ) -> anyhow::Result<()> {
     use futures_util::StreamExt;
+    let days = days()?;
     let before = server.memory_mib("VmRSS");
     server.reset_peak();
     let started = Instant::now();
@@ -450,7 +462,7 @@ async fn measure_export(
     }
     let took = started.elapsed().as_secs_f64();
     println!(
-        "{db:<9} CSV export, 30 days          {rows} rows, {:.0} MiB in {took:.1} s: {:.0} rows/s; server memory {before:.0} MiB, peak {:.0} MiB",
+        "{db:<9} CSV export, {days:>2} days          {rows} rows, {:.0} MiB in {took:.1} s: {:.0} rows/s; server memory {before:.0} MiB, peak {:.0} MiB",
         bytes as f64 / 1024.0 / 1024.0,
         rows as f64 / took,
         server.memory_mib("VmHWM")

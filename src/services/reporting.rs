@@ -230,7 +230,7 @@ pub fn people(
     let scope = caller.report_scope(conn, request.department_id)?;
     let (found, total) = match list {
         Listing::Unreported => unreported(conn, caller.org, &scope, request, today.today)?,
-        Listing::Abnormal => abnormal(conn, caller.org, &scope, request)?,
+        Listing::Abnormal => abnormal(conn, caller.org, &scope, request, today.today)?,
     };
     let people: Vec<ListedPerson> = found
         .into_iter()
@@ -292,11 +292,12 @@ fn abnormal(
     org: &OrganizationRow,
     scope: &ReportScope,
     request: &ListRequest<'_>,
+    today: NaiveDate,
 ) -> diesel::QueryResult<Found> {
     let listed = lists::abnormal(
         conn,
         org,
-        request.day,
+        (request.day, today),
         scope.departments.as_ref(),
         request.window,
     )?;

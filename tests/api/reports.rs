@@ -528,3 +528,92 @@ async fn report_parameters_name_their_problems_with_codes() {
     let r = app.post_as("/api/v1/reminders", &token, &json!({})).await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{:?}", r.body);
 }
+
+/// A long abnormal list is read two ways: its first pages by walking everyone in name order
+/// (on PostgreSQL, when that looks up fewer people than reading every abnormal check-in's
+/// person), later pages by key. Paged through, both give one list in order of names, with
+/// the same total, and leave out erased people, whose check-ins still count in the day.
+#[tokio::test]
+async fn a_long_abnormal_list_pages_in_name_order_whichever_way_it_is_read() {
+    let app = spawn_app().await;
+    let admin = app.create_org("Acme", "Asia/Shanghai").await;
+    let token = app.token_for(&admin).await;
+    let people = app.add_people_in(&admin.org_id, None, 40).await;
+    let mut hot = healthy_answers();
+    hot["temperature"] = json!(38.4);
+    // 26 abnormal, 10 well, 4 who do not report.
+    for (i, person) in people.iter().enumerate().take(36) {
+        let answers = if i % 7 == 3 || i >= 26 {
+            healthy_answers()
+        } else {
+            hot.clone()
+        };
+        let r = app
+            .put(
+                "/api/v1/checkins/today",
+                &app.issued_token(&person.id, &admin.org_id),
+                &json!({ "answers": answers }),
+            )
+            .await;
+        assert!(r.status.is_success(), "{:?}", r.body);
+    }
+    let abnormal: Vec<usize> = (0..26).filter(|i| i % 7 != 3).collect();
+    assert_eq!(abnormal.len(), 22);
+    // One abnormal person is deactivated and erased; another is only deactivated.
+    for (id, erase) in [(&people[0].id, true), (&people[1].id, false)] {
+        let r = app
+            .patch(
+                &format!("/api/v1/employees/{id}"),
+                &token,
+                &json!({"active": false}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+        if erase {
+            let r = app
+                .post_as(&format!("/api/v1/employees/{id}/erase"), &token, &json!({}))
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+        }
+    }
+    let daily = app.get("/api/v1/reports/daily", &token).await;
+    assert_eq!(daily.body["abnormal"], 22, "the day still counts both");
+
+    let names = |r: &Response| -> Vec<String> {
+        r.body["people"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                assert_eq!(p["checkin"]["answers"]["temperature"], 38.4, "{p}");
+                p["name"].as_str().unwrap().to_string()
+            })
+            .collect()
+    };
+    let whole = app
+        .get("/api/v1/reports/abnormal?per_page=100", &token)
+        .await;
+    assert_eq!(whole.status, StatusCode::OK, "{:?}", whole.body);
+    let expected: Vec<String> = abnormal[1..]
+        .iter()
+        .map(|i| format!("Person {i:04}"))
+        .collect();
+    assert_eq!(names(&whole), expected);
+    assert_eq!(whole.body["total"], 21);
+
+    let mut paged = Vec::new();
+    for page in 1..=5 {
+        let r = app
+            .get(
+                &format!("/api/v1/reports/abnormal?per_page=5&page={page}"),
+                &token,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+        assert_eq!(r.body["total"], 21, "page {page}");
+        let on_page = names(&r);
+        assert_eq!(on_page.len(), if page == 5 { 1 } else { 5 }, "page {page}");
+        paged.extend(on_page);
+    }
+    assert_eq!(paged, expected);
+}
