@@ -99,6 +99,29 @@ pub fn all(conn: &mut DbConn, org_id: &str) -> QueryResult<Vec<FormRow>> {
         .load(conn)
 }
 
+/// The versions in force at some moment since `since`: the last saved at or before it, and
+/// every one saved after.
+pub fn in_force_since(
+    conn: &mut DbConn,
+    org_id: &str,
+    since: NaiveDateTime,
+) -> QueryResult<Vec<i32>> {
+    let mut versions: Vec<i32> = forms::table
+        .filter(forms::org_id.eq(org_id))
+        .filter(forms::created_at.gt(since))
+        .select(forms::version)
+        .load(conn)?;
+    let then: Option<i32> = forms::table
+        .filter(forms::org_id.eq(org_id))
+        .filter(forms::created_at.le(since))
+        .order(forms::version.desc())
+        .select(forms::version)
+        .first(conn)
+        .optional()?;
+    versions.extend(then);
+    Ok(versions)
+}
+
 /// The versions named, in any order.
 pub fn some(conn: &mut DbConn, org_id: &str, versions: &[i32]) -> QueryResult<Vec<FormRow>> {
     forms::table

@@ -858,7 +858,20 @@ fn columns_of_range(
     from: NaiveDate,
     to: NaiveDate,
 ) -> QueryResult<Columns> {
-    let in_force = forms::current(conn, org_id)?.template()?;
+    let in_force = forms::current(conn, org_id)?;
+    // A check-in is given on the version in force at that moment, never before its day has
+    // begun in the person's zone (at most 14 hours ahead of UTC). When only one version was
+    // in force since a day before `from`, it is the one, and the range's check-ins need not
+    // be read for their versions: that read was a pass over the whole month (1 to 1.6 s
+    // before the first row at 100,000 people).
+    let since = from
+        .checked_sub_days(chrono::Days::new(1))
+        .unwrap_or(NaiveDate::MIN)
+        .and_time(chrono::NaiveTime::MIN);
+    if forms::in_force_since(conn, org_id, since)? == [in_force.version] {
+        return Ok(Columns::of_form(&in_force.template()?));
+    }
+    let in_force = in_force.template()?;
     let versions: Vec<i32> = checkins::table
         .filter(checkins::org_id.eq(org_id))
         .filter(checkins::day.between(from, to))
