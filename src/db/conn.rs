@@ -58,6 +58,23 @@ impl DbConn {
         Ok(())
     }
 
+    /// A transaction whose reads all see one moment: on PostgreSQL `REPEATABLE READ` when it
+    /// is the outermost (inside one already, a savepoint sees what that one sees); on SQLite
+    /// every transaction reads one snapshot.
+    pub fn snapshot<T, E, F>(&mut self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E>,
+        E: From<diesel::result::Error>,
+    {
+        let outermost = !self.in_transaction()?;
+        self.transaction(|c| {
+            if outermost && matches!(c, DbConn::Postgres(_)) {
+                c.batch("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")?;
+            }
+            f(c)
+        })
+    }
+
     /// Rolls back whatever is open, after a panic left it in an unknown state.
     pub fn abandon_transaction(&mut self) {
         while matches!(self.in_transaction(), Ok(true)) {

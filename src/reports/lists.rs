@@ -177,13 +177,19 @@ pub fn abnormal(
     window: Window,
 ) -> QueryResult<Page<(Listed, CheckinRow)>> {
     if let (DbConn::Postgres(_), None) = (&*conn, scope) {
-        let mut whole = Counts::default();
-        for counts in super::counts::day_counts(conn, org, day, today)?.values() {
-            whole.add(counts);
-        }
-        if walking_is_cheaper(&whole, window) {
-            return abnormal_in_name_order(conn, org, day, whole.abnormal, window);
-        }
+        // The day's count, erased people's and the page from one moment: check-ins arriving
+        // in between would otherwise set the total apart from the pages.
+        return conn.snapshot(|c| {
+            let mut whole = Counts::default();
+            for counts in super::counts::day_counts(c, org, day, today)?.values() {
+                whole.add(counts);
+            }
+            if walking_is_cheaper(&whole, window) {
+                abnormal_in_name_order(c, org, day, whole.abnormal, window)
+            } else {
+                abnormal_by_key(c, org, day, scope, window)
+            }
+        });
     }
     abnormal_by_key(conn, org, day, scope, window)
 }
@@ -224,19 +230,18 @@ fn abnormal_in_name_order(
         .filter(users::erased_at.is_not_null())
         .count()
         .get_result(conn)?;
-    let rows: Vec<(UserRow, CheckinRow)> = conn.transaction(|c| {
-        // As for today's unreported list: a walk that stops after a page is no work to share.
-        c.batch("SET LOCAL max_parallel_workers_per_gather = 0")?;
-        abnormal_that_day()
-            .inner_join(users::table.on(users::id.eq(checkins::user_id)))
-            .filter(users::org_id.eq(&org.id))
-            .filter(users::erased_at.is_null())
-            .order((users::name.asc(), users::id.asc()))
-            .offset(window.offset)
-            .limit(window.limit)
-            .select((UserRow::as_select(), CheckinRow::as_select()))
-            .load(c)
-    })?;
+    // As for today's unreported list: a walk that stops after a page is no work to share.
+    // (`SET LOCAL`: this runs in the caller's transaction.)
+    conn.batch("SET LOCAL max_parallel_workers_per_gather = 0")?;
+    let rows: Vec<(UserRow, CheckinRow)> = abnormal_that_day()
+        .inner_join(users::table.on(users::id.eq(checkins::user_id)))
+        .filter(users::org_id.eq(&org.id))
+        .filter(users::erased_at.is_null())
+        .order((users::name.asc(), users::id.asc()))
+        .offset(window.offset)
+        .limit(window.limit)
+        .select((UserRow::as_select(), CheckinRow::as_select()))
+        .load(conn)?;
     let items = rows
         .into_iter()
         .map(|(user, checkin)| {

@@ -1,3 +1,2 @@
 DROP INDEX users_org_erased;
 DROP INDEX checkins_abnormal_by_person;
-DROP INDEX users_org_name_listed;
