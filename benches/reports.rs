@@ -7,7 +7,8 @@
 //! BENCH_SQLITE=0 measures PostgreSQL alone; BENCH_PEOPLE=1000000 seeds a million people in
 //! 5,000 departments (one division of 24 teams per 5,000 people); BENCH_DAYS=1 seeds only today
 //! (30 days by default), enough to look at today's lists in minutes; BENCH_KEEP_DB=1 leaves the
-//! seeded database behind for EXPLAIN and prints where it is.
+//! seeded database behind for EXPLAIN and prints where it is. On PostgreSQL the export's
+//! ceiling is the server's own COPY of the same check-ins, read by `psql`.
 
 mod common;
 
@@ -51,6 +52,7 @@ fn keep_db() -> bool {
 }
 
 struct Seeded {
+    org_id: String,
     team: String,
     people: usize,
     departments: usize,
@@ -225,6 +227,7 @@ fn seed(conn: &mut DbConn) -> anyhow::Result<Seeded> {
         conn.batch("CHECKPOINT")?;
     }
     Ok(Seeded {
+        org_id,
         team: leaves[0].clone(),
         people: people_count,
         departments: departments.len(),
@@ -426,8 +429,54 @@ async fn run(db_label: &str, url: DatabaseUrl, dir: &std::path::Path) -> anyhow:
         &token,
     )
     .await?;
-    measure_export(&client, &server, db_label, &base, &token).await?;
+    let exported = measure_export(&client, &server, db_label, &base, &token).await?;
+    if let DatabaseUrl::Postgres(raw) = &url {
+        if let Some(copied) = copy_ceiling(raw, &seeded.org_id)? {
+            println!(
+                "{db_label:<9} ceiling: PostgreSQL's COPY of the same check-ins with their people's names: {copied:.0} rows/s; the export {:.2} of it",
+                exported / copied
+            );
+        }
+    }
     Ok(())
+}
+
+/// The export's ceiling on PostgreSQL: the server's own `COPY … TO STDOUT` of every seeded
+/// check-in joined to its person, read by `psql` over the same kind of connection, in rows a
+/// second (`None` where `psql` is not installed). Unordered, and without the rows of who did
+/// not report: what the database alone can hand over.
+fn copy_ceiling(url: &str, org_id: &str) -> anyhow::Result<Option<f64>> {
+    use std::io::Read;
+    let sql = format!(
+        "COPY (SELECT c.day, u.employee_no, u.name, u.email, c.department_id, c.submitted_at, \
+                c.answers, c.abnormal, c.abnormal_reasons, c.expected \
+         FROM checkins c JOIN users u ON u.id = c.user_id WHERE c.org_id = '{org_id}') \
+         TO STDOUT (FORMAT csv)"
+    );
+    let started = Instant::now();
+    let mut child = match std::process::Command::new("psql")
+        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", &sql, url])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+    {
+        Ok(child) => child,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let mut out = child
+        .stdout
+        .take()
+        .ok_or_else(|| anyhow::anyhow!("psql's output"))?;
+    let (mut rows, mut buffer) = (0usize, vec![0u8; 1 << 20]);
+    loop {
+        let n = out.read(&mut buffer)?;
+        if n == 0 {
+            break;
+        }
+        rows += buffer[..n].iter().filter(|b| **b == b'\n').count();
+    }
+    anyhow::ensure!(child.wait()?.success(), "psql's COPY failed");
+    Ok(Some(rows as f64 / started.elapsed().as_secs_f64()))
 }
 
 /// A month's CSV export, read as it streams: rows per second and the memory it took.
@@ -437,7 +486,7 @@ async fn measure_export(
     db: &str,
     base: &str,
     token: &str,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<f64> {
     use futures_util::StreamExt;
     let days = days()?;
     let before = server.memory_mib("VmRSS");
@@ -467,7 +516,7 @@ async fn measure_export(
         rows as f64 / took,
         server.memory_mib("VmHWM")
     );
-    Ok(())
+    Ok(rows as f64 / took)
 }
 
 #[tokio::main]
