@@ -244,20 +244,21 @@ fn abnormal_in_name_order(
         .load(conn)?;
     let items = rows
         .into_iter()
-        .map(|(user, checkin)| {
-            (
-                Listed {
-                    user,
-                    department_id: checkin.department_id.clone(),
-                },
-                checkin,
-            )
-        })
+        .map(|(user, checkin)| with_checkin(user, checkin))
         .collect();
     Ok(Page {
         items,
         total: Some((counted - erased).max(0)),
     })
+}
+
+/// A person on the abnormal list, under the department their check-in was filed in.
+fn with_checkin(user: UserRow, checkin: CheckinRow) -> (Listed, CheckinRow) {
+    let listed = Listed {
+        user,
+        department_id: checkin.department_id.clone(),
+    };
+    (listed, checkin)
 }
 
 /// Every abnormal check-in of the day, then their people's names by key, sorted; then the
@@ -336,17 +337,7 @@ fn abnormal_by_key(
         .collect();
     let items = page_users
         .iter()
-        .filter_map(|id| {
-            let user = people.remove(*id)?;
-            let checkin = checkins.remove(*id)?;
-            Some((
-                Listed {
-                    user,
-                    department_id: checkin.department_id.clone(),
-                },
-                checkin,
-            ))
-        })
+        .filter_map(|id| Some(with_checkin(people.remove(*id)?, checkins.remove(*id)?)))
         .collect();
     Ok(Page {
         items,
