@@ -162,21 +162,25 @@ impl AppState {
             .await
     }
 
-    /// Runs `work` on the blocking pool with a connection of its own, opened outside the pool
-    /// and set up as the pool's are, which `work` may keep: for work that lasts as long as a
-    /// client takes (a download), which must not hold one of the pool's connections meanwhile.
-    pub async fn with_own_connection<T, F>(&self, work: F) -> Result<T, ApiError>
+    /// Runs `work` on the blocking pool with `N` connections of its own, opened outside the
+    /// pool and set up as the pool's are, which `work` may keep: for work that lasts as long
+    /// as a client takes (a download), which must not hold the pool's connections meanwhile.
+    pub async fn with_own_connections<const N: usize, T, F>(&self, work: F) -> Result<T, ApiError>
     where
-        F: FnOnce(DbConn) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce([DbConn; N]) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
         let manager = ConnectionManager::new(self.settings.database_url.clone());
         web::block(move || {
-            let conn = manager.establish().map_err(|e| {
-                tracing::warn!(error = %e, "no database connection available");
-                ApiError::Unavailable
-            })?;
-            work(conn)
+            let opened = (0..N)
+                .map(|_| manager.establish())
+                .collect::<Result<Vec<DbConn>, _>>()
+                .map_err(|e| {
+                    tracing::warn!(error = %e, "no database connection available");
+                    ApiError::Unavailable
+                })?;
+            let conns: [DbConn; N] = opened.try_into().map_err(|_| ApiError::Unavailable)?;
+            work(conns)
         })
         .await?
     }

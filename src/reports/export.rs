@@ -4,10 +4,10 @@
 //! are made, so an export of many people over many days never sits in memory at once.
 
 use std::borrow::Cow;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashSet, VecDeque};
 use std::sync::Arc;
 
-use chrono::{NaiveDate, NaiveDateTime, SecondsFormat};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, SecondsFormat, Timelike};
 use chrono_tz::Tz;
 use diesel::prelude::*;
 use serde::de::{Deserializer, MapAccess, Visitor};
@@ -17,6 +17,7 @@ use serde_json::Value;
 
 use super::counts::org_tz;
 use super::expected::LeaveCalendar;
+use super::export_reads::{FastMap, FastSet, ReadPlan, Reads, Stored, Wanted};
 use crate::db::departments::tree_of;
 use crate::db::organizations::OrganizationRow;
 use crate::db::schema::{checkins, departments, users};
@@ -188,12 +189,6 @@ fn bool_cell(b: bool) -> Cell<'static> {
 #[derive(Default)]
 struct StoredAnswers<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
 
-impl<'a> StoredAnswers<'a> {
-    fn get(&self, key: &str) -> Option<&'a RawValue> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| *v)
-    }
-}
-
 impl<'de> Deserialize<'de> for StoredAnswers<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         /// A key, borrowed unless it has escapes.
@@ -264,57 +259,152 @@ fn answer_cell(value: Option<&RawValue>) -> Cell<'_> {
     }
 }
 
+impl<'a> StoredAnswers<'a> {
+    /// Each of `keys`' answer in turn. Answers are mostly stored in the form's order, so
+    /// each key is looked for from where the last was found, not from the first.
+    fn in_order_of<'k>(
+        &'k self,
+        keys: &'k [String],
+    ) -> impl Iterator<Item = Option<&'a RawValue>> + 'k {
+        let fields = &self.0;
+        let mut next = 0;
+        keys.iter().map(move |key| {
+            let found = (next..fields.len())
+                .chain(0..next.min(fields.len()))
+                .find(|&i| fields[i].0 == key.as_str())?;
+            next = found + 1;
+            Some(fields[found].1)
+        })
+    }
+}
+
 impl<'a> ExportRow<'a> {
-    /// The row's cells in the order of `columns`; answers are empty when unreported, and
-    /// so is a question the check-in's version did not ask.
-    pub fn cells(&self, columns: &Columns) -> Vec<Cell<'a>> {
+    /// Hands the row's cells to `cell` in the order of `columns`; answers are empty when
+    /// unreported, and so is a question the check-in's version did not ask. Without a list
+    /// of them: an export writes millions of rows.
+    pub fn each_cell<E>(
+        &self,
+        columns: &Columns,
+        mut cell: impl FnMut(Cell<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
         let text = |s| Cell::Text(Cow::Borrowed(s));
-        let mut cells = Vec::with_capacity(LEADING_COLUMNS.len() + columns.answers.len() + 4);
-        cells.extend([
-            text(self.person.employee_no.as_str()),
-            text(self.person.name.as_str()),
-            text(self.person.email.as_str()),
-            text(self.department),
-            Cell::Text(Cow::Owned(self.date.to_string())),
-        ]);
+        cell(text(self.person.employee_no.as_str()))?;
+        cell(text(self.person.name.as_str()))?;
+        cell(text(self.person.email.as_str()))?;
+        cell(text(self.department))?;
+        let (mut date, mut at) = (DateText::default(), DateText::default());
+        cell(text(date.of_day(self.date)))?;
         match self.checkin {
             Some(c) => {
-                cells.push(text("reported"));
-                cells.push(Cell::Text(Cow::Owned(
-                    c.submitted_at
-                        .and_utc()
-                        .to_rfc3339_opts(SecondsFormat::Secs, true),
-                )));
+                cell(text("reported"))?;
+                cell(text(at.of_instant(c.submitted_at)))?;
                 // Answers that cannot be read show as unanswered, as before they were kept.
-                let stored: StoredAnswers<'a> =
+                let stored: StoredAnswers<'_> =
                     serde_json::from_str(&c.answers).unwrap_or_default();
-                cells.extend(columns.answers.iter().map(|k| answer_cell(stored.get(k))));
-                cells.push(bool_cell(c.abnormal));
-                cells.push(Cell::Text(Cow::Owned(
+                for answer in stored.in_order_of(&columns.answers) {
+                    cell(answer_cell(answer))?;
+                }
+                cell(bool_cell(c.abnormal))?;
+                cell(Cell::Text(Cow::Owned(
                     c.abnormal_reasons.join(LIST_SEPARATOR),
-                )));
+                )))?;
             }
             None => {
-                cells.push(text("unreported"));
+                cell(text("unreported"))?;
                 // submitted_at, the answers, abnormal and its reasons.
-                cells.extend((0..columns.answers.len() + 3).map(|_| EMPTY));
+                for _ in 0..columns.answers.len() + 3 {
+                    cell(EMPTY)?;
+                }
             }
         }
-        cells.push(bool_cell(self.expected));
-        cells.push(text(
+        cell(bool_cell(self.expected))?;
+        cell(text(
             self.checkin
                 .and_then(|c| c.filed_by.as_deref())
                 .unwrap_or(""),
-        ));
-        cells
+        ))
     }
+
+    /// The row's cells, as [`ExportRow::each_cell`] hands them over.
+    pub fn cells(&self, columns: &Columns) -> Vec<Cell<'static>> {
+        let mut cells = Vec::with_capacity(LEADING_COLUMNS.len() + columns.answers.len() + 4);
+        let kept: Result<(), std::convert::Infallible> = self.each_cell(columns, |cell| {
+            cells.push(match cell {
+                Cell::Text(t) => Cell::Text(Cow::Owned(t.into_owned())),
+                Cell::Number(n, t) => Cell::Number(n, Cow::Owned(t.into_owned())),
+            });
+            Ok(())
+        });
+        match kept {
+            Ok(()) => cells,
+        }
+    }
+}
+
+/// A date (`2020-02-03`) or an instant in UTC to the second (`2020-02-03T08:30:00Z`) as text,
+/// written without the formatting machinery, which costs more than the rest of a cell.
+#[derive(Default)]
+struct DateText {
+    bytes: [u8; 20],
+    text: String,
+}
+
+impl DateText {
+    fn of_day(&mut self, day: NaiveDate) -> &str {
+        if !(0..=9999).contains(&day.year()) {
+            self.text = day.to_string();
+            return &self.text;
+        }
+        self.put_day(day);
+        std::str::from_utf8(&self.bytes[..10]).unwrap_or_default()
+    }
+
+    fn of_instant(&mut self, at: NaiveDateTime) -> &str {
+        if !(0..=9999).contains(&at.year()) {
+            self.text = at.and_utc().to_rfc3339_opts(SecondsFormat::Secs, true);
+            return &self.text;
+        }
+        self.put_day(at.date());
+        let b = &mut self.bytes;
+        b[10] = b'T';
+        put_two(&mut b[11..13], at.hour());
+        b[13] = b':';
+        put_two(&mut b[14..16], at.minute());
+        b[16] = b':';
+        put_two(&mut b[17..19], at.second());
+        b[19] = b'Z';
+        std::str::from_utf8(&self.bytes).unwrap_or_default()
+    }
+
+    fn put_day(&mut self, day: NaiveDate) {
+        let b = &mut self.bytes;
+        let year = day.year() as u32;
+        put_two(&mut b[0..2], year / 100);
+        put_two(&mut b[2..4], year % 100);
+        b[4] = b'-';
+        put_two(&mut b[5..7], day.month());
+        b[7] = b'-';
+        put_two(&mut b[8..10], day.day());
+    }
+}
+
+fn put_two(into: &mut [u8], n: u32) {
+    into[0] = b'0' + (n / 10 % 10) as u8;
+    into[1] = b'0' + (n % 10) as u8;
 }
 
 /// A text cell that a spreadsheet would run as a formula gets a leading `'`, so that an
 /// answer such as `=HYPERLINK(…)` stays text when the CSV is opened.
 pub fn csv_safe<'a>(cell: &'a Cell<'_>) -> Cow<'a, str> {
     match cell {
-        Cell::Text(t) if t.starts_with(['=', '+', '-', '@', '\t', '\r']) => format!("'{t}").into(),
+        Cell::Text(t)
+            if matches!(
+                t.as_bytes().first(),
+                Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+            ) =>
+        {
+            format!("'{t}").into()
+        }
         other => other.text().into(),
     }
 }
@@ -333,18 +423,13 @@ pub struct Person {
 /// process grow by some 200 MiB.
 const CHECKINS_PER_READ: usize = 2_000;
 
-/// Maps keyed by the organization's own ids and numbers, which no client chooses: hashed for
-/// speed, since an export looks each person up several times a day of its range.
-type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
-type FastSet<K> = HashSet<K, foldhash::fast::RandomState>;
-
 /// The organization's people and departments by number, so that a day's rows are three
 /// small numbers each, sorted by two, rather than strings compared again every day.
 struct Directory {
     people: Arc<[Person]>,
     /// Each person's place in the order of names (then e-mails).
     name_rank: Vec<u32>,
-    person_number: FastMap<String, u32>,
+    person_number: Arc<FastMap<String, u32>>,
     /// Number 0 is no department (the empty path).
     departments: Vec<Option<String>>,
     paths: Vec<String>,
@@ -385,7 +470,7 @@ impl Directory {
         let mut directory = Self {
             people,
             name_rank,
-            person_number,
+            person_number: Arc::new(person_number),
             departments: vec![None],
             paths: vec![String::new()],
             path_rank: Vec::new(),
@@ -403,13 +488,6 @@ impl Directory {
         self.paths.push(tree.path(&id));
         self.department_number.insert(id.clone(), n);
         self.departments.push(Some(id));
-        n
-    }
-
-    /// A department that was not there when the export began.
-    fn add_department(&mut self, id: String, tree: &DepartmentTree) -> u32 {
-        let n = self.push_department(id, tree);
-        self.rank_paths();
         n
     }
 
@@ -449,18 +527,12 @@ struct Line {
     expected: bool,
 }
 
-/// A stored check-in as the export reads it: when, the answers' text, abnormal, its reasons'
-/// text, and who filed it when it was someone else.
-type Stored = (NaiveDateTime, String, bool, String, Option<String>);
-
 /// Reads the export's rows day by day.
 pub struct ExportSource {
     org_id: String,
     settings: OrgSettings,
     /// `None`: the whole organization, people without a department included.
     scope: Option<HashSet<String>>,
-    /// Archived departments included: past days show where people were then.
-    tree: DepartmentTree,
     directory: Directory,
     tz: Tz,
     /// Membership history by number (when, person, department, active), oldest first,
@@ -468,20 +540,40 @@ pub struct ExportSource {
     changes: std::iter::Peekable<std::vec::IntoIter<(NaiveDateTime, u32, u32, bool)>>,
     members: Vec<Member>,
     leave: LeaveCalendar,
+    from: NaiveDate,
+    /// The next day to put in order.
     next: Option<NaiveDate>,
     to: NaiveDate,
-    /// The day being read, and how far.
-    current: Option<DayLines>,
+    /// The day being put in order, and where its next part starts.
+    current: Option<(Arc<DayLines>, usize)>,
+    /// Parts whose check-ins were asked for, in order.
+    asked: VecDeque<PartLines>,
     columns: Columns,
 }
 
-/// A day's lines in order, who filed in which department, and where the next part starts.
+/// A day's lines in order, and who reported.
 struct DayLines {
     day: NaiveDate,
     lines: Vec<Line>,
-    filed: FastMap<u32, u32>,
-    start: usize,
+    reporters: FastSet<u32>,
 }
+
+/// Some whole departments of a day's lines: one part of the export.
+struct PartLines {
+    day: Arc<DayLines>,
+    start: usize,
+    end: usize,
+}
+
+impl PartLines {
+    fn lines(&self) -> &[Line] {
+        &self.day.lines[self.start..self.end]
+    }
+}
+
+/// Parts whose check-ins are asked for before the first of them is put together: enough to
+/// keep the database busy while one is assembled and another written.
+const PARTS_AHEAD: usize = 3;
 
 /// Some of the export's rows, owned, so that they can be read on one thread and written on
 /// another.
@@ -579,15 +671,16 @@ impl ExportSource {
             org_id: org.id.clone(),
             settings: org.settings()?,
             scope,
-            tree,
             directory,
             tz,
             changes: changes.into_iter().peekable(),
             members,
             leave: LeaveCalendar::load(conn, &org.id, from, to)?,
+            from,
             next: Some(from),
             to,
             current: None,
+            asked: VecDeque::new(),
             columns: columns_of_range(conn, &org.id, from, to)?,
         })
     }
@@ -601,14 +694,60 @@ impl ExportSource {
         self.directory.people.clone()
     }
 
+    /// What the reading threads need (see [`export_reads::start`]).
+    pub fn read_plan(&self) -> ReadPlan {
+        ReadPlan {
+            org_id: self.org_id.clone(),
+            from: self.from,
+            to: self.to,
+            person_number: Arc::clone(&self.directory.person_number),
+        }
+    }
+
     /// The next part of the export: whole departments of a day, in order, with their
-    /// check-ins read. `None` when every day was read.
-    pub fn next_part(&mut self, conn: &mut DbConn) -> Result<Option<Part>, ExportError> {
+    /// check-ins read. `None` when every day was read. The check-ins of the next few parts
+    /// are asked for first, so that they are read while this one is put together.
+    pub fn next_part(&mut self, reads: &Reads) -> Result<Option<Part>, ExportError> {
+        while self.asked.len() < PARTS_AHEAD {
+            let Some(part) = self.plan_part(reads)? else {
+                break;
+            };
+            reads.ask(self.wanted(&part))?;
+            self.asked.push_back(part);
+        }
+        let Some(part) = self.asked.pop_front() else {
+            return Ok(None);
+        };
+        let found = reads.next_found()?;
+        Ok(Some(self.assemble(&part, found)))
+    }
+
+    /// The next whole departments of the day being put in order, until enough check-ins to
+    /// read; the next day's lines once a day is done. `None` after the last day.
+    fn plan_part(&mut self, reads: &Reads) -> Result<Option<PartLines>, ExportError> {
         loop {
-            if let Some(current) = self.current.take() {
-                if current.start < current.lines.len() {
-                    let (part, current) = self.part_of(conn, current)?;
-                    self.current = Some(current);
+            if let Some((day, start)) = &mut self.current {
+                let lines = &day.lines;
+                if *start < lines.len() {
+                    let mut end = *start;
+                    let mut reported = 0;
+                    let rank = |line: &Line| self.directory.path_rank[line.department as usize];
+                    while end < lines.len() && reported < CHECKINS_PER_READ {
+                        // Departments whose paths differ only by case sort together, by
+                        // name: whole ranks go in one part, so that no department is read
+                        // twice.
+                        let department = rank(&lines[end]);
+                        while end < lines.len() && rank(&lines[end]) == department {
+                            reported += usize::from(day.reporters.contains(&lines[end].person));
+                            end += 1;
+                        }
+                    }
+                    let part = PartLines {
+                        day: Arc::clone(day),
+                        start: *start,
+                        end,
+                    };
+                    *start = end;
                     return Ok(Some(part));
                 }
             }
@@ -616,35 +755,13 @@ impl ExportSource {
                 return Ok(None);
             };
             self.next = day.succ_opt();
-            self.current = Some(self.lines_of(conn, day)?);
+            let reporters = reads.next_reporters()?;
+            self.current = Some((Arc::new(self.lines_of(day, reporters)), 0));
         }
     }
 
     /// A day's lines, sorted by department path and name.
-    fn lines_of(&mut self, conn: &mut DbConn, day: NaiveDate) -> QueryResult<DayLines> {
-        // Who reported, and in which department they filed it: the answers are read later,
-        // a few departments at a time, in the order they are written.
-        let mut filed: FastMap<u32, u32> = FastMap::default();
-        // Row by row: a day of 100,000 ids as strings would be 13 MiB held at once.
-        for row in checkins::table
-            .filter(checkins::org_id.eq(&self.org_id))
-            .filter(checkins::day.eq(day))
-            .select((checkins::user_id, checkins::department_id))
-            .load_iter::<(String, Option<String>), diesel::connection::DefaultLoadingMode>(conn)?
-        {
-            let (user, department) = row?;
-            let Some(&person) = self.directory.person_number.get(&user) else {
-                continue;
-            };
-            let department = match self.directory.department(department.as_deref()) {
-                Some(n) => n,
-                // A department made after the export began.
-                None => self
-                    .directory
-                    .add_department(department.unwrap_or_default(), &self.tree),
-            };
-            filed.insert(person, department);
-        }
+    fn lines_of(&mut self, day: NaiveDate, reporters: FastSet<u32>) -> DayLines {
         let end = day_end_utc(self.tz, day);
         while let Some((_, person, department, active)) = self.changes.next_if(|(at, ..)| *at < end)
         {
@@ -667,7 +784,7 @@ impl ExportSource {
             // people deactivated by the end of the day: not expected, still reported.
             let expected =
                 member.active && exemption(&self.settings, day, away.contains(&person)).is_none();
-            if !member.present || !(expected || filed.contains_key(&person)) {
+            if !member.present || !(expected || reporters.contains(&person)) {
                 continue;
             }
             let department_id = self.directory.departments[member.department as usize].as_deref();
@@ -688,34 +805,37 @@ impl ExportSource {
                 l.person,
             )
         });
-        Ok(DayLines {
+        DayLines {
             day,
             lines,
-            filed,
-            start: 0,
-        })
+            reporters,
+        }
     }
 
-    /// The next whole departments of `current`, until enough check-ins to read.
-    fn part_of(&self, conn: &mut DbConn, mut current: DayLines) -> QueryResult<(Part, DayLines)> {
-        let lines = &current.lines;
-        let start = current.start;
-        let mut end = start;
-        let mut reported = 0;
-        let rank = |line: &Line| self.directory.path_rank[line.department as usize];
-        while end < lines.len() && reported < CHECKINS_PER_READ {
-            // Departments whose paths differ only by case sort together, by name: whole
-            // ranks go in one part, so that no department is read twice.
-            let department = rank(&lines[end]);
-            while end < lines.len() && rank(&lines[end]) == department {
-                reported += usize::from(current.filed.contains_key(&lines[end].person));
-                end += 1;
-            }
+    /// The check-ins a part needs: of its people who reported, filed in its departments.
+    fn wanted(&self, part: &PartLines) -> Wanted {
+        let lines = part.lines();
+        let departments: BTreeSet<u32> = lines.iter().map(|l| l.department).collect();
+        Wanted {
+            day: part.day.day,
+            department_ids: departments
+                .iter()
+                .filter_map(|d| self.directory.departments[*d as usize].clone())
+                .collect(),
+            no_department: departments.contains(&NO_DEPARTMENT),
+            people: lines
+                .iter()
+                .filter(|l| part.day.reporters.contains(&l.person))
+                .map(|l| l.person)
+                .collect(),
         }
-        let taken = &lines[start..end];
-        let mut stored = self.read_checkins(conn, current.day, taken, &current.filed)?;
+    }
+
+    /// A part's rows from its lines and their check-ins.
+    fn assemble(&self, lines: &PartLines, mut stored: FastMap<u32, Stored>) -> Part {
+        let taken = lines.lines();
         let mut part = Part {
-            day: current.day,
+            day: lines.day.day,
             paths: Vec::new(),
             lines: Vec::with_capacity(taken.len()),
         };
@@ -746,8 +866,7 @@ impl ExportSource {
                 checkin,
             });
         }
-        current.start = end;
-        Ok((part, current))
+        part
     }
 
     /// The name of who filed a check-in for someone else, `None` when they filed it themselves.
@@ -757,96 +876,6 @@ impl ExportSource {
             // An erased filer is named as such, never as the person.
             None => Some("(erased)".to_string()),
         }
-    }
-
-    /// The check-ins of `lines` on `day`: by the part's departments, and then, by person,
-    /// those filed elsewhere (someone moved during the day) or moved since the day's reporters
-    /// were read (a move recounts the open days of the person it moves).
-    fn read_checkins(
-        &self,
-        conn: &mut DbConn,
-        day: NaiveDate,
-        lines: &[Line],
-        filed: &FastMap<u32, u32>,
-    ) -> QueryResult<FastMap<u32, Stored>> {
-        let wanted: FastSet<u32> = lines
-            .iter()
-            .filter(|l| filed.contains_key(&l.person))
-            .map(|l| l.person)
-            .collect();
-        let departments: BTreeSet<u32> = lines.iter().map(|l| l.department).collect();
-        let ids: Vec<&str> = departments
-            .iter()
-            .filter_map(|d| self.directory.departments[*d as usize].as_deref())
-            .collect();
-        let query = || {
-            checkins::table
-                .filter(checkins::org_id.eq(&self.org_id))
-                .filter(checkins::day.eq(day))
-                .select((
-                    checkins::user_id,
-                    checkins::submitted_at,
-                    checkins::answers,
-                    checkins::abnormal,
-                    checkins::abnormal_reasons,
-                    checkins::submitted_by,
-                ))
-                .into_boxed()
-        };
-        type Row = (String, NaiveDateTime, String, bool, String, String);
-        let mut found: FastMap<u32, Stored> = FastMap::default();
-        let keep = |found: &mut FastMap<u32, Stored>, rows: Vec<Row>| {
-            for (user, at, answers, abnormal, reasons, by) in rows {
-                let Some(&person) = self.directory.person_number.get(&user) else {
-                    continue;
-                };
-                if wanted.contains(&person) {
-                    let by = (by != user).then_some(by);
-                    found.insert(person, (at, answers, abnormal, reasons, by));
-                }
-            }
-        };
-        // Two reads rather than one with OR, which SQLite would answer by reading the whole
-        // day.
-        if !ids.is_empty() {
-            keep(
-                &mut found,
-                query()
-                    .filter(checkins::department_id.eq_any(&ids))
-                    .load(conn)?,
-            );
-        }
-        if departments.contains(&NO_DEPARTMENT) {
-            keep(
-                &mut found,
-                query()
-                    .filter(checkins::department_id.is_null())
-                    .load(conn)?,
-            );
-        }
-        let missing: FastSet<u32> = wanted
-            .iter()
-            .filter(|p| !found.contains_key(p))
-            .copied()
-            .collect();
-        if !missing.is_empty() {
-            // Rare, so the directory is searched for their ids rather than keeping a second
-            // copy of every id.
-            let users: Vec<&str> = self
-                .directory
-                .person_number
-                .iter()
-                .filter(|(_, n)| missing.contains(n))
-                .map(|(id, _)| id.as_str())
-                .collect();
-            for chunk in users.chunks(super::lists::KEYS_PER_QUERY) {
-                keep(
-                    &mut found,
-                    query().filter(checkins::user_id.eq_any(chunk)).load(conn)?,
-                );
-            }
-        }
-        Ok(found)
     }
 }
 
@@ -915,9 +944,10 @@ impl CsvChunks {
     }
 
     pub fn write(&mut self, row: &ExportRow<'_>) -> Result<(), ExportError> {
-        for cell in row.cells(&self.columns) {
-            self.writer.write_field(csv_safe(&cell).as_bytes())?;
-        }
+        let writer = &mut self.writer;
+        row.each_cell(&self.columns, |cell| {
+            writer.write_field(csv_safe(&cell).as_bytes())
+        })?;
         // Ends the record begun field by field.
         self.writer.write_record(std::iter::empty::<&[u8]>())?;
         Ok(())
@@ -996,19 +1026,21 @@ impl XlsxExport {
             self.add_sheet()?;
         }
         let sheet = self.workbook.worksheet_from_index(self.sheets - 1)?;
-        for (col, cell) in row.cells(&self.columns).into_iter().enumerate() {
-            let col = col as u16;
+        let (row_number, mut col) = (self.row, 0u16);
+        row.each_cell(&self.columns, |cell| {
             match cell {
                 Cell::Number(n, _) => {
-                    sheet.write_number(self.row, col, n)?;
+                    sheet.write_number(row_number, col, n)?;
                 }
                 // Empty cells are left out rather than written as empty text.
                 Cell::Text(t) if t.is_empty() => {}
                 Cell::Text(t) => {
-                    sheet.write_string(self.row, col, t.as_ref())?;
+                    sheet.write_string(row_number, col, t.as_ref())?;
                 }
             }
-        }
+            col += 1;
+            Ok::<(), ExportError>(())
+        })?;
         self.row += 1;
         Ok(())
     }
@@ -1201,8 +1233,11 @@ mod tests {
         });
         let stored = answers.to_string();
         let read: StoredAnswers<'_> = serde_json::from_str(&stored).unwrap();
+        fn get<'a>(read: &StoredAnswers<'a>, key: &str) -> Option<&'a RawValue> {
+            read.in_order_of(&[key.to_string()]).next().flatten()
+        }
         for (key, value) in answers.as_object().unwrap() {
-            let cell = answer_cell(read.get(key));
+            let cell = answer_cell(get(&read, key));
             assert_eq!(cell.text(), shown_from_value(value), "{key}");
             let number = matches!(cell, Cell::Number(..));
             assert_eq!(number, value.is_number(), "{key}");
@@ -1210,10 +1245,66 @@ mod tests {
                 assert_eq!(Some(n), value.as_f64(), "{key}");
             }
         }
-        assert_eq!(answer_cell(read.get("not asked")).text(), "");
+        assert_eq!(answer_cell(get(&read, "not asked")).text(), "");
         // Stored text that is not an object reads as no answers, as before.
         let broken: StoredAnswers<'_> = serde_json::from_str("[1]").unwrap_or_default();
-        assert!(broken.get("plain").is_none());
+        assert!(get(&broken, "plain").is_none());
+    }
+
+    #[test]
+    fn answers_are_found_in_any_order_of_the_columns() {
+        let stored = r#"{"a": 1, "b": 2, "c": 3, "d": 4}"#;
+        let read: StoredAnswers<'_> = serde_json::from_str(stored).unwrap();
+        let keys: Vec<String> = ["c", "a", "missing", "b", "d", "a", "z", "d"]
+            .map(String::from)
+            .to_vec();
+        let found: Vec<Option<&str>> = read
+            .in_order_of(&keys)
+            .map(|v| v.map(RawValue::get))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                Some("3"),
+                Some("1"),
+                None,
+                Some("2"),
+                Some("4"),
+                Some("1"),
+                None,
+                Some("4")
+            ]
+        );
+        assert_eq!(
+            StoredAnswers::default()
+                .in_order_of(&keys)
+                .flatten()
+                .count(),
+            0
+        );
+    }
+
+    #[test]
+    fn dates_are_written_as_chrono_writes_them() {
+        let instants = [
+            "2020-02-03T08:30:05",
+            "0001-01-01T00:00:00",
+            "9999-12-31T23:59:59",
+            "1999-10-09T19:09:59",
+        ];
+        for text in instants {
+            let at: NaiveDateTime = text.parse().unwrap();
+            let (mut day, mut instant) = (DateText::default(), DateText::default());
+            assert_eq!(day.of_day(at.date()), at.date().to_string());
+            assert_eq!(
+                instant.of_instant(at),
+                at.and_utc().to_rfc3339_opts(SecondsFormat::Secs, true)
+            );
+        }
+        let far = NaiveDate::from_ymd_opt(12_345, 6, 7).unwrap();
+        assert_eq!(DateText::default().of_day(far), far.to_string());
+        let before = NaiveDate::from_ymd_opt(-44, 3, 15).unwrap();
+        assert_eq!(DateText::default().of_day(before), before.to_string());
     }
 
     #[test]

@@ -76,9 +76,9 @@ async fn prepare(
     let today = Today::in_org(&user.org, state.clock.now());
     let (from, to) = report_range(query.from, query.to, today.today)?;
     let export = state
-        .with_own_connection(move |conn| {
+        .with_own_connections(move |conns| {
             Ok(reporting::export(
-                conn,
+                conns,
                 &user.caller(),
                 query.department_id.as_deref(),
                 from,

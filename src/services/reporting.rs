@@ -18,6 +18,7 @@ use crate::db::DbConn;
 use crate::reports::charts::DepartmentBar;
 use crate::reports::counts::ByDepartment;
 use crate::reports::export::{CsvChunks, ExportError, ExportRow, ExportSource, XlsxExport};
+use crate::reports::export_reads;
 use crate::reports::lists::{self, Listed, Window};
 use crate::reports::scope::{ReportScope, ScopeError};
 use crate::reports::summary::{rolled_up, trend_days, DepartmentCounts, Today, TrendDay};
@@ -326,19 +327,21 @@ impl ExportFormat {
     }
 }
 
-/// An export whose scope is settled and whose read is in the audit log, with a connection
-/// of its own for the rows: a download lasts as long as the client takes, and must not hold
-/// a connection of the pool meanwhile. The connection is closed when the export is done or
-/// given up.
+/// An export whose scope is settled and whose read is in the audit log, with two connections
+/// of its own for the rows (one for each day's reporters, one for the check-ins): a download
+/// lasts as long as the client takes, and must not hold a connection of the pool meanwhile.
+/// The connections are closed when the export is done or given up.
 pub struct Export {
     conn: DbConn,
+    checkins_conn: DbConn,
     source: ExportSource,
 }
 
 /// Checks the range's scope, notes the read in the audit log and loads what the rows are
-/// made from, on `conn`, which the export then keeps for its rows.
+/// made from, on the first of `conns`, which the export then keeps for its rows, with the
+/// second.
 pub fn export(
-    mut conn: DbConn,
+    [mut conn, checkins_conn]: [DbConn; 2],
     caller: &Caller<'_>,
     department_id: Option<&str>,
     from: NaiveDate,
@@ -358,42 +361,51 @@ pub fn export(
         detail,
         today.now,
     )?;
-    Ok(Export { conn, source })
+    Ok(Export {
+        conn,
+        checkins_conn,
+        source,
+    })
 }
 
 impl Export {
-    /// Hands every row to `write`, and calls `part_done` after each part. The rows are read
-    /// on a thread of their own, a part or two ahead of the writing, so that the database's
-    /// time and the writing's overlap; the connection is closed once the last is read.
+    /// Hands every row to `write`, and calls `part_done` after each part. The rows are put
+    /// in order on a thread of their own, a part or two ahead of the writing, from what two
+    /// more threads read ahead of them (`reports::export_reads`), so that the database's
+    /// time, the ordering's and the writing's overlap.
     fn each_row<W, D>(self, mut write: W, mut part_done: D) -> Result<(), ExportError>
     where
         W: FnMut(&ExportRow<'_>) -> Result<(), ExportError>,
         D: FnMut() -> Result<(), ExportError>,
     {
         let Export {
-            mut conn,
+            conn,
+            checkins_conn,
             mut source,
         } = self;
         let people = source.people();
         std::thread::scope(|scope| {
+            let (reads, readers) =
+                export_reads::start(scope, source.read_plan(), conn, checkins_conn);
             let (parts, arrived) = std::sync::mpsc::sync_channel(2);
-            let reader = scope.spawn(move || -> Result<(), ExportError> {
-                while let Some(part) = source.next_part(&mut conn)? {
+            let assembler = scope.spawn(move || -> Result<(), ExportError> {
+                while let Some(part) = source.next_part(&reads)? {
                     if parts.send(part).is_err() {
                         // The writing stopped; it says why.
                         break;
                     }
                 }
+                // The reading threads end when `reads` is dropped here.
                 Ok(())
             });
             let written = arrived.iter().try_for_each(|part| {
                 part.rows(&people).try_for_each(|row| write(&row))?;
                 part_done()
             });
-            // Stops a reader still waiting to hand over a part.
+            // Stops an assembler still waiting to hand over a part.
             drop(arrived);
-            let read = reader.join().unwrap_or(Err(ExportError::Unfinished));
-            written.and(read)
+            let assembled = assembler.join().unwrap_or(Err(ExportError::Unfinished));
+            written.and(assembled).and(readers.join())
         })
     }
 

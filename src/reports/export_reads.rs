@@ -1,0 +1,239 @@
+//! The export's reads from the database, each kind on a thread and a connection of its own,
+//! ahead of the rows being put in order: while one part's rows are assembled and written, the
+//! database is already answering for the next ones, and the next day's reporters are read.
+//! A single connection made the database and the assembly take turns.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::Arc;
+use std::thread::{Scope, ScopedJoinHandle};
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::export::ExportError;
+use crate::db::schema::checkins;
+use crate::db::DbConn;
+
+/// Maps keyed by the organization's own ids and numbers, which no client chooses: hashed for
+/// speed, since an export looks each person up several times a day of its range.
+pub(super) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+pub(super) type FastSet<K> = HashSet<K, foldhash::fast::RandomState>;
+
+/// A stored check-in as the export reads it: when, the answers' text, abnormal, its reasons'
+/// text, and who filed it when it was someone else.
+pub(super) type Stored = (NaiveDateTime, String, bool, String, Option<String>);
+
+/// What the reads need to know of the export: whose check-ins, which days, and the people's
+/// numbers by id.
+pub struct ReadPlan {
+    pub(super) org_id: String,
+    pub(super) from: NaiveDate,
+    pub(super) to: NaiveDate,
+    pub(super) person_number: Arc<FastMap<String, u32>>,
+}
+
+/// The check-ins one part needs: those of `day` filed in the part's departments, of the
+/// people in it who reported.
+pub(super) struct Wanted {
+    pub day: NaiveDate,
+    pub department_ids: Vec<String>,
+    pub no_department: bool,
+    pub people: FastSet<u32>,
+}
+
+/// The assembling side of the reads.
+pub struct Reads {
+    /// Who reported, a day at a time from the first day on, by number.
+    reporters: Receiver<QueryResult<FastSet<u32>>>,
+    wanted: Sender<Wanted>,
+    /// Each `Wanted`'s check-ins by person, in the order asked.
+    found: Receiver<QueryResult<FastMap<u32, Stored>>>,
+}
+
+impl Reads {
+    /// Who reported on the next day.
+    pub(super) fn next_reporters(&self) -> Result<FastSet<u32>, ExportError> {
+        Ok(self
+            .reporters
+            .recv()
+            .map_err(|_| ExportError::Unfinished)??)
+    }
+
+    /// Asks for a part's check-ins, answered in turn by [`Reads::next_found`].
+    pub(super) fn ask(&self, wanted: Wanted) -> Result<(), ExportError> {
+        self.wanted
+            .send(wanted)
+            .map_err(|_| ExportError::Unfinished)
+    }
+
+    /// The check-ins of the earliest part asked for and not yet handed over.
+    pub(super) fn next_found(&self) -> Result<FastMap<u32, Stored>, ExportError> {
+        Ok(self.found.recv().map_err(|_| ExportError::Unfinished)??)
+    }
+}
+
+/// The two reading threads, joined once the assembly is over.
+pub struct Readers<'scope> {
+    threads: [ScopedJoinHandle<'scope, ()>; 2],
+}
+
+impl Readers<'_> {
+    /// Waits for both threads. They end once the assembly drops its [`Reads`]; a panic in
+    /// one of them is reported as an unfinished export.
+    pub fn join(self) -> Result<(), ExportError> {
+        // Both are joined, also when the first panicked.
+        let [days, parts] = self.threads.map(|thread| thread.join().is_ok());
+        if days && parts {
+            Ok(())
+        } else {
+            Err(ExportError::Unfinished)
+        }
+    }
+}
+
+/// Starts reading: the days' reporters on `reporters_conn`, the parts' check-ins on
+/// `checkins_conn`. Each connection is closed when its thread ends.
+pub fn start<'scope>(
+    scope: &'scope Scope<'scope, '_>,
+    plan: ReadPlan,
+    mut reporters_conn: DbConn,
+    mut checkins_conn: DbConn,
+) -> (Reads, Readers<'scope>) {
+    let plan = Arc::new(plan);
+    // One day ahead: a day's reporters are 100,000 numbers at most.
+    let (reporters_read, reporters) = mpsc::sync_channel(1);
+    let (wanted, asked) = mpsc::channel::<Wanted>();
+    // As many as asked, and the assembly asks a few parts ahead only.
+    let (found_read, found) = mpsc::channel();
+    let days = {
+        let plan = Arc::clone(&plan);
+        scope.spawn(move || {
+            let days = plan.from.iter_days().take_while(|day| *day <= plan.to);
+            for day in days {
+                let read = reporters_of(&mut reporters_conn, &plan, day);
+                let failed = read.is_err();
+                if reporters_read.send(read).is_err() || failed {
+                    return;
+                }
+            }
+        })
+    };
+    let parts = scope.spawn(move || {
+        for wanted in asked {
+            let read = checkins_of(&mut checkins_conn, &plan, &wanted);
+            let failed = read.is_err();
+            if found_read.send(read).is_err() || failed {
+                return;
+            }
+        }
+    });
+    (
+        Reads {
+            reporters,
+            wanted,
+            found,
+        },
+        Readers {
+            threads: [days, parts],
+        },
+    )
+}
+
+/// Who reported on `day`, by number: the answers are read later, a few departments at a
+/// time, in the order they are written.
+fn reporters_of(conn: &mut DbConn, plan: &ReadPlan, day: NaiveDate) -> QueryResult<FastSet<u32>> {
+    let mut reporters = FastSet::default();
+    // Row by row: a day of 100,000 ids as strings would be 4 MiB held at once.
+    for user in checkins::table
+        .filter(checkins::org_id.eq(&plan.org_id))
+        .filter(checkins::day.eq(day))
+        .select(checkins::user_id)
+        .load_iter::<String, diesel::connection::DefaultLoadingMode>(conn)?
+    {
+        // Erased people are in no export.
+        if let Some(&person) = plan.person_number.get(&user?) {
+            reporters.insert(person);
+        }
+    }
+    Ok(reporters)
+}
+
+/// The check-ins `wanted` names: by the part's departments, and then, by person, those filed
+/// elsewhere (someone moved during the day) or moved since the day's reporters were read (a
+/// move recounts the open days of the person it moves).
+fn checkins_of(
+    conn: &mut DbConn,
+    plan: &ReadPlan,
+    wanted: &Wanted,
+) -> QueryResult<FastMap<u32, Stored>> {
+    let query = || {
+        checkins::table
+            .filter(checkins::org_id.eq(&plan.org_id))
+            .filter(checkins::day.eq(wanted.day))
+            .select((
+                checkins::user_id,
+                checkins::submitted_at,
+                checkins::answers,
+                checkins::abnormal,
+                checkins::abnormal_reasons,
+                checkins::submitted_by,
+            ))
+            .into_boxed()
+    };
+    type Row = (String, NaiveDateTime, String, bool, String, String);
+    let mut found: FastMap<u32, Stored> = FastMap::default();
+    let keep = |found: &mut FastMap<u32, Stored>, rows: Vec<Row>| {
+        for (user, at, answers, abnormal, reasons, by) in rows {
+            let Some(&person) = plan.person_number.get(&user) else {
+                continue;
+            };
+            if wanted.people.contains(&person) {
+                let by = (by != user).then_some(by);
+                found.insert(person, (at, answers, abnormal, reasons, by));
+            }
+        }
+    };
+    // Two reads rather than one with OR, which SQLite would answer by reading the whole
+    // day.
+    if !wanted.department_ids.is_empty() {
+        keep(
+            &mut found,
+            query()
+                .filter(checkins::department_id.eq_any(&wanted.department_ids))
+                .load(conn)?,
+        );
+    }
+    if wanted.no_department {
+        keep(
+            &mut found,
+            query()
+                .filter(checkins::department_id.is_null())
+                .load(conn)?,
+        );
+    }
+    let missing: FastSet<u32> = wanted
+        .people
+        .iter()
+        .filter(|p| !found.contains_key(p))
+        .copied()
+        .collect();
+    // Rare, so the directory is searched for their ids rather than keeping a second copy of
+    // every id.
+    let missing: Vec<&str> = if missing.is_empty() {
+        Vec::new()
+    } else {
+        plan.person_number
+            .iter()
+            .filter(|(_, n)| missing.contains(n))
+            .map(|(id, _)| id.as_str())
+            .collect()
+    };
+    for chunk in missing.chunks(super::lists::KEYS_PER_QUERY) {
+        keep(
+            &mut found,
+            query().filter(checkins::user_id.eq_any(chunk)).load(conn)?,
+        );
+    }
+    Ok(found)
+}
