@@ -62,9 +62,15 @@ impl Reads {
 
     /// Asks for a part's check-ins, answered in turn by [`Reads::next_found`].
     pub(super) fn ask(&self, wanted: Wanted) -> Result<(), ExportError> {
-        self.wanted
-            .send(wanted)
-            .map_err(|_| ExportError::Unfinished)
+        if self.wanted.send(wanted).is_ok() {
+            return Ok(());
+        }
+        // The thread stopped at a failed read of a part asked for earlier: that failure is
+        // the export's, not this part's.
+        match self.found.try_iter().find_map(Result::err) {
+            Some(failed) => Err(failed.into()),
+            None => Err(ExportError::Unfinished),
+        }
     }
 
     /// The check-ins of the earliest part asked for and not yet handed over.
