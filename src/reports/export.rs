@@ -189,6 +189,25 @@ fn bool_cell(b: bool) -> Cell<'static> {
 #[derive(Default)]
 struct StoredAnswers<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
 
+impl<'a> StoredAnswers<'a> {
+    /// Each of `keys`' answer in turn. Answers are mostly stored in the form's order, so
+    /// each key is looked for from where the last was found, not from the first.
+    fn in_order_of<'k>(
+        &'k self,
+        keys: &'k [String],
+    ) -> impl Iterator<Item = Option<&'a RawValue>> + 'k {
+        let fields = &self.0;
+        let mut next = 0;
+        keys.iter().map(move |key| {
+            let found = (next..fields.len())
+                .chain(0..next.min(fields.len()))
+                .find(|&i| fields[i].0 == key.as_str())?;
+            next = found + 1;
+            Some(fields[found].1)
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for StoredAnswers<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         /// A key, borrowed unless it has escapes.
@@ -256,25 +275,6 @@ fn answer_cell(value: Option<&RawValue>) -> Cell<'_> {
             Ok(n) => Cell::Number(n, Cow::Borrowed(raw)),
             Err(_) => Cell::Text(Cow::Borrowed(raw)),
         },
-    }
-}
-
-impl<'a> StoredAnswers<'a> {
-    /// Each of `keys`' answer in turn. Answers are mostly stored in the form's order, so
-    /// each key is looked for from where the last was found, not from the first.
-    fn in_order_of<'k>(
-        &'k self,
-        keys: &'k [String],
-    ) -> impl Iterator<Item = Option<&'a RawValue>> + 'k {
-        let fields = &self.0;
-        let mut next = 0;
-        keys.iter().map(move |key| {
-            let found = (next..fields.len())
-                .chain(0..next.min(fields.len()))
-                .find(|&i| fields[i].0 == key.as_str())?;
-            next = found + 1;
-            Some(fields[found].1)
-        })
     }
 }
 
