@@ -107,7 +107,7 @@ pub fn start<'scope>(
     mut checkins_conn: DbConn,
 ) -> (Reads, Readers<'scope>) {
     let plan = Arc::new(plan);
-    // One day ahead: a day's reporters are 100,000 numbers at most.
+    // One day ahead: a day's reporters are a number for each person who reported.
     let (reporters_read, reporters) = mpsc::sync_channel(1);
     let (wanted, asked) = mpsc::channel::<Wanted>();
     // As many as asked, and the assembly asks a few parts ahead only.

@@ -184,7 +184,12 @@ pub async fn spawn_with_settings(
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
-        client: reqwest::Client::new(),
+        // Idle connections are let go well before the server's keep-alive (5 s) ends them:
+        // a request sent on one the server is closing at that moment fails as incomplete.
+        client: reqwest::Client::builder()
+            .pool_idle_timeout(std::time::Duration::from_secs(2))
+            .build()
+            .expect("HTTP client"),
         clock,
         state,
         _db: db,
