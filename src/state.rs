@@ -11,7 +11,7 @@ use crate::auth::hashing::PasswordWork;
 use crate::auth::{AuthUser, JwtKeys};
 use crate::clock::SharedClock;
 use crate::config::{DatabaseUrl, Settings};
-use crate::db::first_checkins::FirstCheckins;
+use crate::db::first_checkins::{FirstCheckin, FirstCheckins};
 use crate::db::group_commit::GroupCommit;
 use crate::db::{ConnectionManager, DbConn, Pool};
 use crate::email::Mailer;
@@ -122,23 +122,33 @@ impl AppState {
     }
 
     /// Submits a check-in. On SQLite, `submit` runs in a group commit's batch. On PostgreSQL,
-    /// `prepare` runs first; a first check-in it hands back goes into a batch of first
-    /// check-ins, and only what the batch did not store goes through `submit`. Both are given
-    /// `given`, which is copied only on PostgreSQL.
-    pub async fn submit_checkin<G, P, S>(
+    /// a first check-in goes into a batch of first check-ins: the one `quick` makes without
+    /// the database where it can, else the one `prepare` hands back; only what the batch did
+    /// not store goes through `submit`. All are given `given`, which is copied only on
+    /// PostgreSQL.
+    pub async fn submit_checkin<G, Q, P, S>(
         &self,
         given: G,
+        quick: Q,
         prepare: P,
         submit: S,
     ) -> Result<SubmitOutcome, ApiError>
     where
         G: Clone + Send + 'static,
+        Q: FnOnce(&G) -> Option<FirstCheckin>,
         P: FnOnce(&mut DbConn, G) -> Result<Prepared, ApiError> + Send + 'static,
         S: FnOnce(&mut DbConn, G) -> Result<SubmitOutcome, ApiError> + Send + 'static,
     {
         let Some(batches) = &self.first_checkins else {
             return self.write_grouped(move |conn| submit(conn, given)).await;
         };
+        // Most of the morning: judged here on the worker, stored by the batch, one hop in all.
+        if let Some(first) = quick(&given) {
+            return match batches.store(first).await {
+                Some(row) => Ok(SubmitOutcome::Created(row)),
+                None => self.db(move |conn| submit(conn, given)).await,
+            };
+        }
         let again = given.clone();
         match self.db(move |conn| prepare(conn, given)).await? {
             Prepared::Done(outcome) => Ok(outcome),

@@ -8,7 +8,8 @@
 //! so an answer still means "stored".
 //!
 //! A batch stores only what is plainly new: a row whose day already has a check-in, a person
-//! not owed that day, or a batch that failed as a whole is handed back, and the request goes
+//! not owed that day, answers judged by a form no longer in force, or a batch that failed as
+//! a whole is handed back, and the request goes
 //! the way of every other submission (its own transaction, which corrects or refuses).
 //! Batches of several writers, and of several instances, take their locks in one order
 //! (days, then rows by person, then counters by key), so they never wait on each other in a
@@ -37,6 +38,9 @@ const WRITERS: usize = 2;
 pub struct FirstCheckin {
     /// The row; its `expected` is set in the batch.
     pub row: CheckinRow,
+    /// When the version of the form the answers were judged by (`row.form_version`) was
+    /// saved: the row is stored only if that version is still the one in force.
+    pub form_saved_at: NaiveDateTime,
     /// The end of the day in the person's zone: the standing is the one in force then.
     pub day_end: NaiveDateTime,
     /// Whether the day is owed when the person is at work, and when on leave.
@@ -156,7 +160,8 @@ fn write_batch(
 }
 
 /// The batch's one statement. For each check-in it reads the person's standing as
-/// `membership::standing` does; it inserts the rows of those owed the day whose day has no
+/// `membership::standing` does, and whether the form its answers were judged by is still the
+/// version in force; it inserts the rows of those owed the day whose day has no
 /// check-in yet, in the order of the unique key; it adds each department's sum to its day
 /// counter (`''` for none, as `stats::NO_DEPARTMENT`), in the order of the counter's key;
 /// and it returns the id of each row stored and whether it counts as expected. Prepared once
@@ -175,6 +180,7 @@ struct StoreNew<'a> {
     submitted_by: Vec<&'a str>,
     submitted_at: Vec<NaiveDateTime>,
     form_versions: Vec<i32>,
+    forms_saved_at: Vec<NaiveDateTime>,
     day_ends: Vec<NaiveDateTime>,
     expected_at_work: Vec<bool>,
     expected_on_leave: Vec<bool>,
@@ -197,6 +203,7 @@ impl<'a> StoreNew<'a> {
             submitted_by: rows().map(|r| r.submitted_by.as_str()).collect(),
             submitted_at: rows().map(|r| r.submitted_at).collect(),
             form_versions: rows().map(|r| r.form_version).collect(),
+            forms_saved_at: checkins.iter().map(|c| c.form_saved_at).collect(),
             day_ends: checkins.iter().map(|c| c.day_end).collect(),
             expected_at_work: checkins.iter().map(|c| c.expected_at_work).collect(),
             expected_on_leave: checkins.iter().map(|c| c.expected_on_leave).collect(),
@@ -213,7 +220,11 @@ impl QueryFragment<Pg> for StoreNew<'_> {
                    WHERE m.user_id = t.user_id AND m.valid_from < t.day_end \
                    ORDER BY m.valid_from DESC, m.id DESC LIMIT 1) AS active, \
                  EXISTS (SELECT 1 FROM leaves l WHERE l.user_id = t.user_id \
-                   AND l.start_date <= t.day AND l.end_date >= t.day) AS on_leave \
+                   AND l.start_date <= t.day AND l.end_date >= t.day) AS on_leave, \
+                 EXISTS (SELECT 1 FROM (SELECT f.version, f.created_at FROM forms f \
+                   WHERE f.org_id = t.org_id ORDER BY f.version DESC LIMIT 1) AS f \
+                   WHERE f.version = t.form_version AND f.created_at = t.form_saved_at) \
+                   AS judged_by_form_in_force \
                FROM unnest(",
         );
         out.push_bind_param::<Array<Text>, _>(&self.ids)?;
@@ -242,6 +253,8 @@ impl QueryFragment<Pg> for StoreNew<'_> {
         out.push_sql(", ");
         out.push_bind_param::<Array<Integer>, _>(&self.form_versions)?;
         out.push_sql(", ");
+        out.push_bind_param::<Array<Timestamp>, _>(&self.forms_saved_at)?;
+        out.push_sql(", ");
         out.push_bind_param::<Array<Timestamp>, _>(&self.day_ends)?;
         out.push_sql(", ");
         out.push_bind_param::<Array<Bool>, _>(&self.expected_at_work)?;
@@ -249,8 +262,8 @@ impl QueryFragment<Pg> for StoreNew<'_> {
         out.push_bind_param::<Array<Bool>, _>(&self.expected_on_leave)?;
         out.push_sql(
             ") AS t(id, org_id, user_id, day, department_id, answers, temperature, abnormal, \
-                 abnormal_reasons, reason, submitted_by, submitted_at, form_version, day_end, \
-                 expected_at_work, expected_on_leave)\
+                 abnormal_reasons, reason, submitted_by, submitted_at, form_version, form_saved_at, \
+                 day_end, expected_at_work, expected_on_leave)\
              ), stored AS (\
                INSERT INTO checkins (id, org_id, user_id, day, department_id, answers, \
                  temperature, abnormal, abnormal_reasons, revision, reason, submitted_by, \
@@ -259,7 +272,7 @@ impl QueryFragment<Pg> for StoreNew<'_> {
                  abnormal_reasons, 1, reason, submitted_by, submitted_at, submitted_at, \
                  CASE WHEN on_leave THEN expected_on_leave ELSE expected_at_work END, \
                  form_version \
-               FROM given WHERE active ORDER BY user_id, day \
+               FROM given WHERE active AND judged_by_form_in_force ORDER BY user_id, day \
                ON CONFLICT DO NOTHING \
                RETURNING id, org_id, day, department_id, expected, abnormal\
              ), counted AS (\

@@ -228,6 +228,11 @@ pub async fn submit(
     let outcome = state
         .submit_checkin(
             (caller, given),
+            move |(caller, given)| {
+                let (user, settings, public_url) = &**caller;
+                let r = reporter(user, settings, public_url);
+                checkins_service::prepare_without_reading(&r, day, today, given, now)
+            },
             move |conn, (caller, given)| {
                 let (user, settings, public_url) = &*caller;
                 let r = reporter(user, settings, public_url);

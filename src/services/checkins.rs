@@ -181,10 +181,43 @@ pub fn prepare(
     given: Answers,
     now: DateTime<Utc>,
 ) -> Result<Prepared, CheckinError> {
-    let submission = check(conn, r, &r.user.id, (day, today), given, now)?;
+    let seen = forms::seen_in_force(conn, &r.org.id)?;
+    let submission = judge(&seen.form, r, &r.user.id, (day, today), given, now)?;
     if day != today || submission.evaluation.abnormal() {
         return Ok(Prepared::Done(store(conn, r, today, submission)?));
     }
+    Ok(Prepared::First(first_checkin(r, &seen, submission)?))
+}
+
+/// The person's own first check-in of today judged by the form this process last found in
+/// force, without the database, ready for a batch, which stores it only if that form is still
+/// the one in force. `None` when it must go the ordinary way: no form seen yet, another day,
+/// answers that form does not take, or abnormal ones.
+pub fn prepare_without_reading(
+    r: &Reporter<'_>,
+    day: NaiveDate,
+    today: NaiveDate,
+    given: &Answers,
+    now: DateTime<Utc>,
+) -> Option<FirstCheckin> {
+    if day != today {
+        return None;
+    }
+    let seen = forms::last_seen_in_force(&r.org.id)?;
+    let submission = judge(&seen.form, r, &r.user.id, (day, today), given.clone(), now).ok()?;
+    if submission.evaluation.abnormal() {
+        return None;
+    }
+    first_checkin(r, &seen, submission).ok()
+}
+
+/// A first check-in of today, checked against `seen`, as a batch takes it.
+fn first_checkin(
+    r: &Reporter<'_>,
+    seen: &forms::SeenInForce,
+    submission: Submission,
+) -> Result<FirstCheckin, CheckinError> {
+    let day = submission.day;
     let expected_when =
         |on_leave| person_exemption(r.settings, day, Standing::Active { on_leave }).is_none();
     let row = checkins::new_row(
@@ -194,17 +227,31 @@ pub fn prepare(
             expected: true,
         },
     )?;
-    Ok(Prepared::First(FirstCheckin {
+    Ok(FirstCheckin {
         row,
+        form_saved_at: seen.saved_at,
         day_end: day_end_utc(r.tz, day),
         expected_at_work: expected_when(false),
         expected_on_leave: expected_when(true),
-    }))
+    })
 }
 
 /// The answers checked against the form in force, as they would be stored.
 fn check(
     conn: &mut DbConn,
+    r: &Reporter<'_>,
+    filer: &str,
+    days: (NaiveDate, NaiveDate),
+    given: Answers,
+    now: DateTime<Utc>,
+) -> Result<Submission, CheckinError> {
+    let form = forms::in_force(conn, &r.org.id)?;
+    judge(&form, r, filer, days, given, now)
+}
+
+/// The answers checked against `form`, as they would be stored.
+fn judge(
+    form: &FormTemplate,
     r: &Reporter<'_>,
     filer: &str,
     (day, today): (NaiveDate, NaiveDate),
@@ -217,7 +264,6 @@ fn check(
         reason,
         mut problems,
     } = given;
-    let form = forms::in_force(conn, &r.org.id)?;
     let evaluation = match answers.map(|a| form.evaluate(&a)) {
         Some(Ok(evaluation)) => Some(evaluation),
         Some(Err(answer_problems)) => {

@@ -57,6 +57,20 @@ impl FormVersion {
 /// The questions in force, as every check-in is judged by them: the version is read, and its
 /// parsed questions are kept for the next check-in, since a saved version never changes.
 pub fn in_force(conn: &mut DbConn, org_id: &str) -> QueryResult<Arc<FormTemplate>> {
+    Ok(seen_in_force(conn, org_id)?.form)
+}
+
+/// A version of the form as found in force: the key that names its questions for good, and
+/// the questions.
+#[derive(Clone, Debug)]
+pub struct SeenInForce {
+    pub version: i32,
+    pub saved_at: NaiveDateTime,
+    pub form: Arc<FormTemplate>,
+}
+
+/// As `in_force`, with the version's key.
+pub fn seen_in_force(conn: &mut DbConn, org_id: &str) -> QueryResult<SeenInForce> {
     let (version, saved_at) = forms::current_key(conn, org_id)?;
     let key = (org_id.to_string(), version, saved_at);
     let parsed = || PARSED.get_or_init(Mutex::default);
@@ -65,22 +79,62 @@ pub fn in_force(conn: &mut DbConn, org_id: &str) -> QueryResult<Arc<FormTemplate
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     };
-    if let Some(form) = lock().get(&key) {
-        return Ok(Arc::clone(form));
+    let kept = lock().get(&key).map(Arc::clone);
+    let form = match kept {
+        Some(form) => form,
+        None => {
+            let row = forms::find(conn, org_id, version)?.ok_or_else(|| forms::missing(org_id))?;
+            let form = Arc::new(row.template()?);
+            let mut kept = lock();
+            if kept.len() >= MOST_PARSED {
+                kept.clear();
+            }
+            kept.insert(key, Arc::clone(&form));
+            form
+        }
+    };
+    let seen = SeenInForce {
+        version,
+        saved_at,
+        form,
+    };
+    remember_in_force(org_id, &seen);
+    Ok(seen)
+}
+
+/// The version this process last found in force for the organization, without asking the
+/// database: it may have been replaced since, so what is judged by it must be stored only
+/// if it is still in force (as the batches of first check-ins do).
+pub fn last_seen_in_force(org_id: &str) -> Option<SeenInForce> {
+    lock_last_seen().get(org_id).cloned()
+}
+
+fn remember_in_force(org_id: &str, seen: &SeenInForce) {
+    let mut last = lock_last_seen();
+    if last
+        .get(org_id)
+        .is_some_and(|known| (known.version, known.saved_at) == (seen.version, seen.saved_at))
+    {
+        return;
     }
-    let row = forms::find(conn, org_id, version)?.ok_or_else(|| forms::missing(org_id))?;
-    let form = Arc::new(row.template()?);
-    let mut kept = lock();
-    if kept.len() >= MOST_PARSED {
-        kept.clear();
+    if last.len() >= MOST_PARSED {
+        last.clear();
     }
-    kept.insert(key, Arc::clone(&form));
-    Ok(form)
+    last.insert(org_id.to_string(), seen.clone());
+}
+
+fn lock_last_seen() -> std::sync::MutexGuard<'static, HashMap<String, SeenInForce>> {
+    LAST_SEEN
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Parsed versions by organization, version and when it was saved.
 type ParsedForms = HashMap<(String, i32, NaiveDateTime), Arc<FormTemplate>>;
 static PARSED: OnceLock<Mutex<ParsedForms>> = OnceLock::new();
+/// The version last found in force, by organization.
+static LAST_SEEN: OnceLock<Mutex<HashMap<String, SeenInForce>>> = OnceLock::new();
 /// Enough for every organization of a large instance; past it, the cache starts again.
 const MOST_PARSED: usize = 4096;
 
