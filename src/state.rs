@@ -11,8 +11,9 @@ use crate::auth::hashing::PasswordWork;
 use crate::auth::{AuthUser, JwtKeys};
 use crate::clock::SharedClock;
 use crate::config::{DatabaseUrl, Settings};
-use crate::db::first_checkins::{FirstCheckin, FirstCheckins};
+use crate::db::first_checkins::{self, FirstCheckin, FirstCheckins};
 use crate::db::group_commit::GroupCommit;
+use crate::db::sessions::{self, Holder, HolderLookup, HolderLookups};
 use crate::db::{ConnectionManager, DbConn, Pool};
 use crate::email::Mailer;
 use crate::error::ApiError;
@@ -39,6 +40,8 @@ pub struct AppState {
     grouped_writes: Option<GroupCommit>,
     /// Where the morning's first check-ins are stored in batches, on PostgreSQL.
     first_checkins: Option<FirstCheckins>,
+    /// Where the tokens of requests are looked up in batches, on PostgreSQL.
+    holder_lookups: Option<HolderLookups>,
     /// Set when the process begins to stop; the background jobs watch it.
     pub stopping: crate::jobs::Stopping,
     pub metrics: std::sync::Arc<crate::metrics::Metrics>,
@@ -62,12 +65,16 @@ impl AppState {
         mailer: Mailer,
     ) -> Self {
         let flood_guard = FloodGuard::new(settings.auth_requests_per_minute, clock.clone());
-        let (grouped_writes, first_checkins) = match settings.database_url {
+        let (grouped_writes, first_checkins, holder_lookups) = match settings.database_url {
             // One transaction writes at a time there, so it pays to let it write many.
-            DatabaseUrl::Sqlite(_) => (Some(GroupCommit::start(pool.clone())), None),
-            // Transactions run side by side there; what costs is each check-in's round trips,
-            // which set statements over a batch save (see `db::first_checkins`).
-            DatabaseUrl::Postgres(_) => (None, Some(FirstCheckins::start(pool.clone()))),
+            DatabaseUrl::Sqlite(_) => (Some(GroupCommit::start(pool.clone())), None, None),
+            // Transactions run side by side there; what costs is each request's round trips,
+            // which set statements over a batch save (see `db::batches`).
+            DatabaseUrl::Postgres(_) => (
+                None,
+                Some(first_checkins::start(pool.clone())),
+                Some(sessions::start_holder_lookups(pool.clone())),
+            ),
         };
         let job_locks = crate::db::job_lock::JobLocks::for_database(&settings.database_url);
         Self {
@@ -81,6 +88,7 @@ impl AppState {
             detached: Detached::default(),
             grouped_writes,
             first_checkins,
+            holder_lookups,
             stopping: crate::jobs::Stopping::default(),
             metrics: Default::default(),
             job_locks,
@@ -105,6 +113,27 @@ impl AppState {
             work(&mut conn)
         })
         .await?
+    }
+
+    /// The person a login token names, with their organization, and whether the token was
+    /// revoked (see `sessions::holder_of`): on PostgreSQL looked up with the other requests'
+    /// tokens of the moment.
+    pub async fn holder_of(
+        &self,
+        user_id: String,
+        jti: String,
+    ) -> Result<Option<Holder>, ApiError> {
+        if let Some(lookups) = &self.holder_lookups {
+            let lookup = HolderLookup {
+                user_id: user_id.clone(),
+                jti: jti.clone(),
+            };
+            if let Some(found) = lookups.run(lookup).await {
+                return Ok(found);
+            }
+        }
+        self.db(move |conn| Ok(sessions::holder_of(conn, &user_id, &jti)?))
+            .await
     }
 
     /// Runs a short write that makes its own transaction: on SQLite in the next group
@@ -144,7 +173,7 @@ impl AppState {
         };
         // Most of the morning: judged here on the worker, stored by the batch, one hop in all.
         if let Some(first) = quick(&given) {
-            return match batches.store(first).await {
+            return match batches.run(first).await {
                 Some(row) => Ok(SubmitOutcome::Created(row)),
                 None => self.db(move |conn| submit(conn, given)).await,
             };
@@ -152,7 +181,7 @@ impl AppState {
         let again = given.clone();
         match self.db(move |conn| prepare(conn, given)).await? {
             Prepared::Done(outcome) => Ok(outcome),
-            Prepared::First(first) => match batches.store(first).await {
+            Prepared::First(first) => match batches.run(first).await {
                 Some(row) => Ok(SubmitOutcome::Created(row)),
                 None => self.db(move |conn| submit(conn, again)).await,
             },

@@ -11,7 +11,6 @@ use chrono_tz::Tz;
 
 use super::jwt::{Purpose, TokenError};
 use crate::db::organizations::OrganizationRow;
-use crate::db::sessions;
 use crate::db::users::UserRow;
 use crate::domain::{LocalCalendar, OrgSettings, Role};
 use crate::error::ApiError;
@@ -113,10 +112,7 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, Api
             .ok_or_else(|| ApiError::unauthorized("the token is not valid; log in again"))?,
     };
     let (user_id, token_id) = (claims.sub.clone(), token.id.clone());
-    // The person and the revocation in one statement: on PostgreSQL, one round trip.
-    let found = state
-        .db(move |conn| Ok(sessions::holder_of(conn, &user_id, &token_id)?))
-        .await?;
+    let found = state.holder_of(user_id, token_id).await?;
     let Some((user, org, revoked)) = found else {
         return Err(ApiError::unauthorized(
             "the token is not valid; log in again",

@@ -15,18 +15,16 @@
 //! (days, then rows by person, then counters by key), so they never wait on each other in a
 //! circle.
 
-use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::{Arc, Mutex};
-
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::pg::{Pg, PgConnection};
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{Array, Bool, Date, Double, Integer, Nullable, Text, Timestamp};
 
+use super::batches::{BatchKind, Batches};
 use super::checkins::CheckinRow;
 use super::stats::{self, DayLock};
-use super::{DbConn, Pool};
+use super::Pool;
 
 /// The most check-ins one transaction takes: a bound on how long a batch holds its locks.
 const MOST_PER_BATCH: usize = 512;
@@ -48,81 +46,21 @@ pub struct FirstCheckin {
     pub expected_on_leave: bool,
 }
 
-type Answer = tokio::sync::oneshot::Sender<Option<CheckinRow>>;
+/// The batches of first check-ins: a check-in's row as stored once its batch committed, or
+/// `None` when it must be submitted the ordinary way.
+pub type FirstCheckins = Batches<FirstCheckin, CheckinRow>;
 
-/// The queue in front of the writers. Cloning shares it; the writers end when the last
-/// clone is dropped.
-#[derive(Clone)]
-pub struct FirstCheckins {
-    queue: Sender<(FirstCheckin, Answer)>,
-}
-
-impl FirstCheckins {
-    /// Starts the writer threads, which take a connection from `pool` for each batch.
-    pub fn start(pool: Pool) -> Self {
-        let (queue, waiting) = mpsc::channel();
-        let waiting = Arc::new(Mutex::new(waiting));
-        for n in 0..WRITERS {
-            let (pool, waiting) = (pool.clone(), Arc::clone(&waiting));
-            let spawned = std::thread::Builder::new()
-                .name(format!("checkin-writer-{n}"))
-                .spawn(move || write_batches(&pool, &waiting));
-            if let Err(e) = spawned {
-                // Check-ins then go their own way: nothing is lost, only slower.
-                tracing::error!(error = %e, "cannot start a check-in writer");
-            }
-        }
-        Self { queue }
-    }
-
-    /// Stores `checkin` in the next batch: the row as stored once its batch committed, or
-    /// `None` when it was not stored here and must be submitted the ordinary way.
-    pub async fn store(&self, checkin: FirstCheckin) -> Option<CheckinRow> {
-        let (answer, answered) = tokio::sync::oneshot::channel();
-        self.queue.send((checkin, answer)).ok()?;
-        answered.await.ok().flatten()
-    }
-}
-
-fn write_batches(pool: &Pool, waiting: &Mutex<Receiver<(FirstCheckin, Answer)>>) {
-    while let Some(batch) = next_batch(waiting) {
-        let (checkins, answers): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
-        let stored = match pool.get() {
-            Ok(mut conn) => match &mut **conn {
-                DbConn::Postgres(c) => write_batch(c, checkins).unwrap_or_else(|e| {
-                    tracing::warn!(error = %e, "a batch of check-ins was not stored; each goes on alone");
-                    Vec::new()
-                }),
-                DbConn::Sqlite(_) => Vec::new(),
-            },
-            Err(e) => {
-                tracing::warn!(error = %e, "no database connection for a batch of check-ins");
-                Vec::new()
-            }
-        };
-        let mut stored = stored.into_iter();
-        for answer in answers {
-            let _ = answer.send(stored.next().flatten());
-        }
-    }
-}
-
-/// The check-ins waiting now: at least one (waiting for it), at most a batch. One writer
-/// gathers at a time.
-fn next_batch(
-    waiting: &Mutex<Receiver<(FirstCheckin, Answer)>>,
-) -> Option<Vec<(FirstCheckin, Answer)>> {
-    let queue = waiting
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    let mut batch = vec![queue.recv().ok()?];
-    while batch.len() < MOST_PER_BATCH {
-        match queue.try_recv() {
-            Ok(next) => batch.push(next),
-            Err(_) => break,
-        }
-    }
-    Some(batch)
+/// Starts the writers, which take a connection from `pool` for each batch.
+pub fn start(pool: Pool) -> FirstCheckins {
+    Batches::start(
+        pool,
+        BatchKind {
+            name: "checkin-writer",
+            workers: WRITERS,
+            most_per_batch: MOST_PER_BATCH,
+            serve: write_batch,
+        },
+    )
 }
 
 /// Stores what it can of a batch in one transaction: for each check-in, in the order given,

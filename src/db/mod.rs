@@ -28,6 +28,7 @@ macro_rules! on_inner {
 pub mod attempts;
 pub mod audit;
 pub mod backup;
+pub mod batches;
 pub mod cases;
 pub mod checkins;
 mod conn;

@@ -161,3 +161,53 @@ async fn a_session_token_without_an_id_cannot_be_ended_alone_and_is_refused() {
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert_eq!(r.code(), "unauthorized");
 }
+
+#[tokio::test]
+async fn tokens_checked_at_the_same_moment_each_get_their_own_answer() {
+    let app = spawn_app().await;
+    let admin = app.create_org("Acme", "Asia/Shanghai").await;
+    let admin_token = app.token_for(&admin).await;
+    // Each person with their token and what /me must answer for it.
+    let mut callers = Vec::new();
+    for n in 0..24 {
+        let person = app.add_person(&admin.org_id, "staff", None).await;
+        let token = app.token_for(&person).await;
+        let expected = match n % 4 {
+            0 => {
+                assert_eq!(
+                    post_with(&app, "/api/v1/auth/logout", &token).await,
+                    StatusCode::NO_CONTENT
+                );
+                StatusCode::UNAUTHORIZED
+            }
+            1 => {
+                let r = app
+                    .patch(
+                        &format!("/api/v1/employees/{}", person.id),
+                        &admin_token,
+                        &json!({"active": false}),
+                    )
+                    .await;
+                assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+                StatusCode::UNAUTHORIZED
+            }
+            _ => StatusCode::OK,
+        };
+        callers.push((person, token, expected));
+    }
+    // Every token three times at once, so that lookups share batches, the same token's too.
+    let app = &app;
+    let requests = callers.iter().cycle().take(callers.len() * 3).map(
+        |(person, token, expected)| async move {
+            (person, *expected, app.get("/api/v1/me", token).await)
+        },
+    );
+    let answers = futures_util::future::join_all(requests).await;
+    for (person, expected, r) in answers {
+        assert_eq!(r.status, expected, "{}: {:?}", person.email, r.body);
+        if expected == StatusCode::OK {
+            assert_eq!(r.body["id"], person.id.as_str());
+            assert_eq!(r.body["email"], person.email.as_str());
+        }
+    }
+}
