@@ -55,7 +55,7 @@ use std::time::{Duration, Instant};
 use diesel::pg::PgConnection;
 use diesel::r2d2;
 use diesel::sqlite::SqliteConnection;
-use diesel::Connection;
+use diesel::{Connection, QueryResult, RunQueryDsl};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 pub use conn::DbConn;
@@ -180,6 +180,24 @@ impl std::ops::Deref for HeldConn {
 impl std::ops::DerefMut for HeldConn {
     fn deref_mut(&mut self) -> &mut DbConn {
         &mut self.conn
+    }
+}
+
+/// Runs `read` with PostgreSQL planning each of its statements for the values it is given.
+/// After a few runs a kept statement is otherwise planned once without them, from guesses
+/// that suit a small organization; for a large one's month of numbers such a plan walks
+/// every row by index (70 ms at a million people, against 26 for a scan). Costs a
+/// transaction's round trips and a plan per statement; SQLite plans as it always does.
+pub fn planned_for_values<T>(
+    conn: &mut DbConn,
+    read: impl FnOnce(&mut DbConn) -> QueryResult<T>,
+) -> QueryResult<T> {
+    match conn {
+        DbConn::Sqlite(_) => read(conn),
+        DbConn::Postgres(_) => conn.transaction(|conn| {
+            diesel::sql_query("SET LOCAL plan_cache_mode = force_custom_plan").execute(conn)?;
+            read(conn)
+        }),
     }
 }
 

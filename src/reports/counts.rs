@@ -10,7 +10,7 @@ use crate::db::membership::Roster;
 use crate::db::organizations::OrganizationRow;
 use crate::db::schema::{checkins, leaves, users};
 use crate::db::stats::{self, DayLock, DayStatsRow, NO_DEPARTMENT};
-use crate::db::DbConn;
+use crate::db::{planned_for_values, DbConn};
 use crate::domain::day::parse_timezone;
 use crate::domain::expectation::exemption;
 use crate::domain::OrgSettings;
@@ -125,7 +125,7 @@ pub fn trend_totals(
         Option<i64>,
     );
     macro_rules! sums {
-        ($query:expr) => {
+        ($conn:expr, $query:expr) => {
             $query
                 .group_by(day_stats::day)
                 .select((
@@ -136,19 +136,24 @@ pub fn trend_totals(
                     sum(day_stats::reported_unexpected),
                     sum(day_stats::abnormal),
                 ))
-                .load::<Sums>(conn)?
+                .load::<Sums>($conn)?
         };
     }
     let base = day_stats::table
         .filter(day_stats::org_id.eq(&org.id))
         .filter(day_stats::day.between(from, to))
         .filter(day_stats::day.ne_all(open.clone()));
-    let rows = match departments {
-        None => sums!(base),
-        Some(ids) => {
-            sums!(base.filter(day_stats::department_id.eq_any(ids.iter().collect::<Vec<_>>())))
-        }
-    };
+    let rows = planned_for_values(conn, |conn| {
+        Ok(match departments {
+            None => sums!(conn, base),
+            Some(ids) => {
+                sums!(
+                    conn,
+                    base.filter(day_stats::department_id.eq_any(ids.iter().collect::<Vec<_>>()))
+                )
+            }
+        })
+    })?;
     let mut out: HashMap<NaiveDate, Counts> = rows
         .into_iter()
         .map(
