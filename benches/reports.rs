@@ -7,8 +7,10 @@
 //! BENCH_SQLITE=0 measures PostgreSQL alone; BENCH_PEOPLE=1000000 seeds a million people in
 //! 5,000 departments (one division of 24 teams per 5,000 people); BENCH_DAYS=1 seeds only today
 //! (30 days by default), enough to look at today's lists in minutes; BENCH_KEEP_DB=1 leaves the
-//! seeded database behind for EXPLAIN and prints where it is. On PostgreSQL the export's
-//! ceiling is the server's own COPY of the same check-ins, read by `psql`.
+//! seeded database behind for EXPLAIN and prints where it is; BENCH_SEEDED_URL=<its URL>
+//! measures such a PostgreSQL database again, the same day, without seeding it (a million
+//! people take 20 minutes to seed). On PostgreSQL the export's ceiling is the server's own
+//! COPY of the same check-ins, read by `psql`.
 
 mod common;
 
@@ -331,26 +333,71 @@ async fn measure(
     Ok(())
 }
 
-async fn run(db_label: &str, url: DatabaseUrl, dir: &std::path::Path) -> anyhow::Result<()> {
+/// What an earlier run seeded and kept: its organization, a team, its numbers.
+fn already_seeded(conn: &mut DbConn) -> anyhow::Result<Seeded> {
+    #[derive(QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = Text)]
+        org_id: String,
+        #[diesel(sql_type = Text)]
+        team: String,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        people: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        departments: i64,
+    }
+    let found: Found = diesel::sql_query(
+        "SELECT d.org_id, d.id AS team, \
+           (SELECT count(*) FROM users WHERE role = 'staff') AS people, \
+           (SELECT count(*) FROM departments) AS departments \
+         FROM departments d \
+         WHERE NOT EXISTS (SELECT 1 FROM departments c WHERE c.parent_id = d.id) \
+         ORDER BY d.id LIMIT 1",
+    )
+    .get_result(conn)?;
+    Ok(Seeded {
+        org_id: found.org_id,
+        team: found.team,
+        people: usize::try_from(found.people)?,
+        departments: usize::try_from(found.departments)?,
+    })
+}
+
+async fn run(
+    db_label: &str,
+    url: DatabaseUrl,
+    dir: &std::path::Path,
+    seeded_before: bool,
+) -> anyhow::Result<()> {
     let pool = db::connect_pool(&url, 2)?;
     let mut conn = pool.get()?;
     db::run_migrations(&mut conn)?;
-    let started = Instant::now();
-    let seeded = seed(&mut conn)?;
-    println!(
-        "{db_label:<9} seeded {} people in {} departments, {} days in {:.1} s",
-        seeded.people,
-        seeded.departments,
-        days()?,
-        started.elapsed().as_secs_f64()
-    );
-    // What the closing job does after each midnight, here for every past day at once.
-    let started = Instant::now();
-    let closed = health_checkin::reports::counts::close_past_days(&mut conn, Utc::now())?;
-    println!(
-        "{db_label:<9} closing {closed} past days once: {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
+    let seeded = if seeded_before {
+        let seeded = already_seeded(&mut conn)?;
+        println!(
+            "{db_label:<9} measured again: {} people in {} departments, seeded before",
+            seeded.people, seeded.departments
+        );
+        seeded
+    } else {
+        let started = Instant::now();
+        let seeded = seed(&mut conn)?;
+        println!(
+            "{db_label:<9} seeded {} people in {} departments, {} days in {:.1} s",
+            seeded.people,
+            seeded.departments,
+            days()?,
+            started.elapsed().as_secs_f64()
+        );
+        // What the closing job does after each midnight, here for every past day at once.
+        let started = Instant::now();
+        let closed = health_checkin::reports::counts::close_past_days(&mut conn, Utc::now())?;
+        println!(
+            "{db_label:<9} closing {closed} past days once: {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+        seeded
+    };
     drop(conn);
     drop(pool);
 
@@ -529,17 +576,21 @@ async fn main() -> anyhow::Result<()> {
     } else {
         (scratch.path().to_path_buf(), Some(scratch))
     };
+    if let Ok(kept) = std::env::var("BENCH_SEEDED_URL") {
+        return run("postgres", DatabaseUrl::Postgres(kept), &dir, true).await;
+    }
     // BENCH_SQLITE=0 measures PostgreSQL alone.
     if std::env::var("BENCH_SQLITE").as_deref() != Ok("0") {
         run(
             "sqlite",
             DatabaseUrl::Sqlite(dir.join("bench.sqlite3")),
             &dir,
+            false,
         )
         .await?;
     }
     if let Some(pg) = common::ScratchPg::from_env()? {
-        let result = run("postgres", pg.url.clone(), &dir).await;
+        let result = run("postgres", pg.url.clone(), &dir, false).await;
         if keep_db() {
             println!("postgres  kept {:?}", pg.url);
         } else {

@@ -22,6 +22,9 @@ pub type Serve<T, A> = fn(&mut PgConnection, Vec<T>) -> QueryResult<Vec<Option<A
 
 type Answer<A> = tokio::sync::oneshot::Sender<Option<A>>;
 
+/// How long a worker waits for a connection before handing its batch back.
+const CONNECTION_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// The queue in front of the workers. Cloning shares it; the workers end when the last
 /// clone is dropped.
 pub struct Batches<T, A> {
@@ -81,7 +84,9 @@ fn serve_batches<T, A>(
 ) {
     while let Some(batch) = next_batch(waiting, kind.most_per_batch) {
         let (items, answers): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
-        let served = match pool.get() {
+        // A worker that waited the pool's whole timeout would hold up every request queued
+        // behind it; given up sooner, they go the ordinary way, each with its own wait.
+        let served = match pool.get_timeout(CONNECTION_WAIT) {
             Ok(mut conn) => match &mut **conn {
                 DbConn::Postgres(c) => (kind.serve)(c, items).unwrap_or_else(|e| {
                     tracing::warn!(error = %e, batches = kind.name, "a batch failed; each of its requests goes on alone");

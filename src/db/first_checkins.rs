@@ -8,9 +8,10 @@
 //! so an answer still means "stored".
 //!
 //! A batch stores only what is plainly new: a row whose day already has a check-in, a person
-//! not owed that day, answers judged by a form no longer in force, or a batch that failed as
-//! a whole is handed back, and the request goes
-//! the way of every other submission (its own transaction, which corrects or refuses).
+//! not owed that day, answers judged by a version of the form that is no longer the newest
+//! when the batch's statement runs, or a batch that failed as a whole is handed back, and the
+//! request goes the way of every other submission (its own transaction, which corrects or
+//! refuses).
 //! Batches of several writers, and of several instances, take their locks in one order
 //! (days, then rows by person, then counters by key), so they never wait on each other in a
 //! circle.

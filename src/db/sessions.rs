@@ -65,7 +65,8 @@ pub struct HolderLookup {
 
 /// `holder_of` for many tokens at once, in two statements whatever their number: the people
 /// with their organizations, then which of the tokens were revoked. For each lookup, in the
-/// order given, what `holder_of` would have found.
+/// order given, what `holder_of` finds, read at the moment of the batch (a revocation
+/// committed between the two statements counts, as it would for the next request).
 pub fn holders_of(
     conn: &mut PgConnection,
     lookups: Vec<HolderLookup>,
@@ -100,6 +101,11 @@ pub fn holders_of(
         .collect())
 }
 
+/// Readers at once: while one batch's statements run, the next gathers and is read.
+const LOOKUP_WORKERS: usize = 2;
+/// A bound on one statement's list of ids.
+const MOST_LOOKUPS_PER_BATCH: usize = 256;
+
 /// The batches of token lookups: every authenticated request's first statement.
 pub type HolderLookups = Batches<HolderLookup, Option<Holder>>;
 
@@ -109,8 +115,8 @@ pub fn start_holder_lookups(pool: Pool) -> HolderLookups {
         pool,
         BatchKind {
             name: "token-reader",
-            workers: 2,
-            most_per_batch: 256,
+            workers: LOOKUP_WORKERS,
+            most_per_batch: MOST_LOOKUPS_PER_BATCH,
             serve: holders_of,
         },
     )

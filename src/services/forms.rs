@@ -111,9 +111,11 @@ pub fn last_seen_in_force(org_id: &str) -> Option<SeenInForce> {
 
 fn remember_in_force(org_id: &str, seen: &SeenInForce) {
     let mut last = lock_last_seen();
+    // Known already, or a read from before it that finished later: kept as it is. (A
+    // database restored from an older backup has a lower version saved later: taken.)
     if last
         .get(org_id)
-        .is_some_and(|known| (known.version, known.saved_at) == (seen.version, seen.saved_at))
+        .is_some_and(|known| known.version >= seen.version && known.saved_at >= seen.saved_at)
     {
         return;
     }
