@@ -182,7 +182,7 @@ pub fn prepare(
     now: DateTime<Utc>,
 ) -> Result<Prepared, CheckinError> {
     let seen = forms::seen_in_force(conn, &r.org.id)?;
-    let submission = judge(&seen.form, r, &r.user.id, (day, today), given, now)?;
+    let submission = judge(&seen.form, r, &r.user.id, (day, today), &given, now)?;
     if day != today || submission.evaluation.abnormal() {
         return Ok(Prepared::Done(store(conn, r, today, submission)?));
     }
@@ -204,7 +204,7 @@ pub fn prepare_without_reading(
         return None;
     }
     let seen = forms::last_seen_in_force(&r.org.id)?;
-    let submission = judge(&seen.form, r, &r.user.id, (day, today), given.clone(), now).ok()?;
+    let submission = judge(&seen.form, r, &r.user.id, (day, today), given, now).ok()?;
     if submission.evaluation.abnormal() {
         return None;
     }
@@ -246,7 +246,7 @@ fn check(
     now: DateTime<Utc>,
 ) -> Result<Submission, CheckinError> {
     let form = forms::in_force(conn, &r.org.id)?;
-    judge(&form, r, filer, days, given, now)
+    judge(&form, r, filer, days, &given, now)
 }
 
 /// The answers checked against `form`, as they would be stored.
@@ -255,16 +255,12 @@ fn judge(
     r: &Reporter<'_>,
     filer: &str,
     (day, today): (NaiveDate, NaiveDate),
-    given: Answers,
+    given: &Answers,
     now: DateTime<Utc>,
 ) -> Result<Submission, CheckinError> {
     r.check_fillable(day, today)?;
-    let Answers {
-        answers,
-        reason,
-        mut problems,
-    } = given;
-    let evaluation = match answers.map(|a| form.evaluate(&a)) {
+    let mut problems = given.problems.clone();
+    let evaluation = match given.answers.as_ref().map(|a| form.evaluate(a)) {
         Some(Ok(evaluation)) => Some(evaluation),
         Some(Err(answer_problems)) => {
             problems.extend(answer_problems);
@@ -282,7 +278,7 @@ fn judge(
         day,
         evaluation,
         form_version: i32::try_from(form.version).unwrap_or(i32::MAX),
-        reason,
+        reason: given.reason.clone(),
         reason_required_for_correction: day < today,
         submitted_by: filer.to_string(),
         now: db_time(now),

@@ -2,7 +2,7 @@
 //! from an admin, the templates to start from, and recomputing past days under new rules.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::QueryResult;
@@ -73,19 +73,13 @@ pub struct SeenInForce {
 pub fn seen_in_force(conn: &mut DbConn, org_id: &str) -> QueryResult<SeenInForce> {
     let (version, saved_at) = forms::current_key(conn, org_id)?;
     let key = (org_id.to_string(), version, saved_at);
-    let parsed = || PARSED.get_or_init(Mutex::default);
-    let lock = || {
-        parsed()
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    };
-    let kept = lock().get(&key).map(Arc::clone);
+    let kept = locked(&PARSED).get(&key).map(Arc::clone);
     let form = match kept {
         Some(form) => form,
         None => {
             let row = forms::find(conn, org_id, version)?.ok_or_else(|| forms::missing(org_id))?;
             let form = Arc::new(row.template()?);
-            let mut kept = lock();
+            let mut kept = locked(&PARSED);
             if kept.len() >= MOST_PARSED {
                 kept.clear();
             }
@@ -106,11 +100,11 @@ pub fn seen_in_force(conn: &mut DbConn, org_id: &str) -> QueryResult<SeenInForce
 /// database: it may have been replaced since, so what is judged by it must be stored only
 /// if it is still in force (as the batches of first check-ins do).
 pub fn last_seen_in_force(org_id: &str) -> Option<SeenInForce> {
-    lock_last_seen().get(org_id).cloned()
+    locked(&LAST_SEEN).get(org_id).cloned()
 }
 
 fn remember_in_force(org_id: &str, seen: &SeenInForce) {
-    let mut last = lock_last_seen();
+    let mut last = locked(&LAST_SEEN);
     // Known already, or a read from before it that finished later: kept as it is. (A
     // database restored from an older backup has a lower version saved later: taken.)
     if last
@@ -125,8 +119,9 @@ fn remember_in_force(org_id: &str, seen: &SeenInForce) {
     last.insert(org_id.to_string(), seen.clone());
 }
 
-fn lock_last_seen() -> std::sync::MutexGuard<'static, HashMap<String, SeenInForce>> {
-    LAST_SEEN
+/// One of the process's caches, locked; one left by a panic is still good to read.
+fn locked<T: Default>(cache: &'static OnceLock<Mutex<T>>) -> MutexGuard<'static, T> {
+    cache
         .get_or_init(Mutex::default)
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
