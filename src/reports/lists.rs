@@ -168,9 +168,9 @@ fn unreported_on_past_day(
 ///
 /// A whole organization's list, on PostgreSQL, is read the cheapest of three ways for the page
 /// asked (`cheapest_reading`): walking people in name order to the page's end, each looked up
-/// among the day's abnormal check-ins by index (`abnormal_in_name_order`) or in a hash of them
-/// built first (`abnormal_in_name_order_hashed`), or reading every abnormal check-in of the
-/// day and their people's names by key (`abnormal_by_key`). Everything else reads by key.
+/// among the day's abnormal check-ins by index or in a hash of them built first
+/// (`abnormal_in_name_order`, `Walk`), or reading every abnormal check-in of the day and their
+/// people's names by key (`abnormal_by_key`). Everything else reads by key.
 pub fn abnormal(
     conn: &mut DbConn,
     org: &OrganizationRow,
@@ -217,11 +217,17 @@ enum Walk {
     Hashing,
 }
 
-/// The reading with the least estimated work, in tenths of a microsecond as measured on
-/// PostgreSQL (100,000 and 1,000,000 people, 2 % abnormal): a walk meets one abnormal person in
-/// every `people / abnormal`; a probing walk costs about 1 µs a person met, a hashing walk
-/// 0.4 µs a person met after 1.2 µs an abnormal person to build its hash, and reading by key
-/// 5 µs an abnormal person (their names read by key and sorted).
+/// The most abnormal people a hashing walk takes: PostgreSQL hashes the subquery only while
+/// its rows fit in `work_mem` (4 MiB by default, twice that for a hash), and otherwise reads
+/// them again for every person walked. 25,000 ids take about 2 MiB.
+const MOST_HASHED: i64 = 25_000;
+
+/// The reading with the least estimated work, in relative weights (tenths of a microsecond)
+/// from `EXPLAIN ANALYZE` on PostgreSQL at 100,000 people (1,814 abnormal) and a million
+/// (18,375): a walk meets one abnormal person in every `people / abnormal`; a probing walk costs
+/// 2 µs a person met (1 to 3 µs measured), a hashing walk 0.4 µs a person met after 1.2 µs an
+/// abnormal person to build its hash, and reading by key 5 µs an abnormal person (their
+/// names read by key and sorted; 5 µs at 100,000 people, more at a million).
 fn cheapest_reading(day: &Counts, window: Window) -> Reading {
     if day.abnormal <= 0 {
         return Reading::ByKey;
@@ -229,11 +235,14 @@ fn cheapest_reading(day: &Counts, window: Window) -> Reading {
     let people = day.expected + day.exempt + day.reported_unexpected;
     let end = window.offset.max(0) + window.limit.max(0);
     let met = end.saturating_mul(people) / day.abnormal;
-    let probing = met.saturating_mul(10);
-    let hashing = day
-        .abnormal
-        .saturating_mul(12)
-        .saturating_add(met.saturating_mul(4));
+    let probing = met.saturating_mul(20);
+    let hashing = if day.abnormal <= MOST_HASHED {
+        day.abnormal
+            .saturating_mul(12)
+            .saturating_add(met.saturating_mul(4))
+    } else {
+        i64::MAX
+    };
     let by_key = day.abnormal.saturating_mul(50);
     if probing <= hashing && probing <= by_key {
         Reading::WalkProbing
@@ -245,7 +254,7 @@ fn cheapest_reading(day: &Counts, window: Window) -> Reading {
 }
 
 /// A page of the abnormal list read by walking everyone in name order (the index of listed
-/// people by name, read alone), stopping at the page's end: 10 ms for the first page at a
+/// people by name, read alone), stopping at the page's end: 10 ms for a first page of 50 at a
 /// million people, where reading 18,000 abnormal check-ins and their people by key took
 /// 300 ms. The total is the day's abnormal count, less erased people's, who are in no list.
 fn abnormal_in_name_order(
@@ -272,8 +281,16 @@ fn abnormal_in_name_order(
         .count()
         .get_result(conn)?;
     // As for today's unreported list: a walk that stops after a page is no work to share.
+    // A probing walk is one because it was estimated cheaper: at 100,000 people PostgreSQL
+    // chose to hash the whole people table for it instead (60 to 80 ms).
     // (`SET LOCAL`: this runs in the caller's transaction.)
-    conn.batch("SET LOCAL max_parallel_workers_per_gather = 0")?;
+    conn.batch(match walk {
+        Walk::Probing => {
+            "SET LOCAL max_parallel_workers_per_gather = 0; \
+             SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off"
+        }
+        Walk::Hashing => "SET LOCAL max_parallel_workers_per_gather = 0",
+    })?;
     let items = match walk {
         Walk::Probing => abnormal_that_day()
             .inner_join(users::table.on(users::id.eq(checkins::user_id)))
@@ -437,8 +454,17 @@ mod tests {
         // hash the abnormal first; the last ones read by key.
         let million = day(1_000_000, 18_000);
         assert_eq!(cheapest_reading(&million, page(1)), Reading::WalkProbing);
+        assert_eq!(cheapest_reading(&million, page(2)), Reading::WalkHashing);
         assert_eq!(cheapest_reading(&million, page(5)), Reading::WalkHashing);
         assert_eq!(cheapest_reading(&million, page(90)), Reading::ByKey);
+        // An outbreak, half of a million abnormal: too many to hash, even where hashing would
+        // be estimated the cheaper.
+        let outbreak = day(1_000_000, 500_000);
+        assert_eq!(cheapest_reading(&outbreak, page(1)), Reading::WalkProbing);
+        assert_eq!(
+            cheapest_reading(&outbreak, page(1_000)),
+            Reading::WalkProbing
+        );
         // 100,000 people, 1,800 abnormal: the first page hashes; a later one reads by key.
         let hundred_thousand = day(100_000, 1_800);
         assert_eq!(
@@ -446,6 +472,27 @@ mod tests {
             Reading::WalkHashing
         );
         assert_eq!(cheapest_reading(&hundred_thousand, page(3)), Reading::ByKey);
+        // The API test's list (`a_long_abnormal_list_pages_in_name_order…`): 39 expected, 2
+        // deactivated who reported, 22 abnormal; five a page, 100 and 1,000 a page.
+        let small = Counts {
+            expected: 39,
+            reported_unexpected: 2,
+            abnormal: 22,
+            ..Counts::default()
+        };
+        let window = |offset, limit| Window { offset, limit };
+        assert_eq!(cheapest_reading(&small, window(0, 5)), Reading::WalkProbing);
+        for offset in [5, 10, 15, 20] {
+            assert_eq!(
+                cheapest_reading(&small, window(offset, 5)),
+                Reading::WalkHashing
+            );
+        }
+        assert_eq!(
+            cheapest_reading(&small, window(0, 100)),
+            Reading::WalkHashing
+        );
+        assert_eq!(cheapest_reading(&small, window(0, 1_000)), Reading::ByKey);
         // Nobody abnormal: nothing to walk for.
         assert_eq!(
             cheapest_reading(&day(1_000_000, 0), page(1)),

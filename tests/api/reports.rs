@@ -531,9 +531,9 @@ async fn report_parameters_name_their_problems_with_codes() {
 
 /// A long abnormal list is read three ways on PostgreSQL, whichever is estimated to meet the
 /// fewest people for the page asked: by walking everyone in name order, each looked up among
-/// the abnormal check-ins by index (here pages 1 to 4 of 5), or in a hash of them built first
-/// (page 5, and 100 a page), or by reading every abnormal check-in's person by key (1,000 a
-/// page); SQLite always reads by key. Every way gives one list in order of names, with the
+/// the abnormal check-ins by index (here page 1 of 5), or in a hash of them built first
+/// (pages 2 to 5, and 100 a page), or by reading every abnormal check-in's person by key (1,000
+/// a page); SQLite always reads by key. Every way gives one list in order of names, with the
 /// same total, and leaves out erased people, whose check-ins still count in the day.
 #[tokio::test]
 async fn a_long_abnormal_list_pages_in_name_order_whichever_way_it_is_read() {
