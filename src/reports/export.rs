@@ -190,23 +190,39 @@ fn bool_cell(b: bool) -> Cell<'static> {
 struct StoredAnswers<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
 
 impl<'a> StoredAnswers<'a> {
-    /// Each of `keys`' answer in turn. Answers are mostly stored in the form's order, so
-    /// each key is looked for from where the last was found, not from the first.
+    /// Each of `keys`' answer in turn. `places` remembers where each key was found in the
+    /// row before: the rows of an export mostly hold the same keys in the same order (their
+    /// keys' order, as stored, not the form's), so a key is usually where it was last time.
+    /// Otherwise it is looked for from where the last key was found.
     fn in_order_of<'k>(
         &'k self,
         keys: &'k [String],
+        places: &'k mut AnswerPlaces,
     ) -> impl Iterator<Item = Option<&'a RawValue>> + 'k {
         let fields = &self.0;
+        places.0.resize(keys.len(), usize::MAX);
         let mut next = 0;
-        keys.iter().map(move |key| {
-            let found = (next..fields.len())
-                .chain(0..next.min(fields.len()))
-                .find(|&i| fields[i].0 == key.as_str())?;
-            next = found + 1;
-            Some(fields[found].1)
-        })
+        keys.iter()
+            .zip(places.0.iter_mut())
+            .map(move |(key, place)| {
+                let at = |i: usize| fields.get(i).filter(|(k, _)| k == key.as_str());
+                let found = match at(*place) {
+                    Some(_) => *place,
+                    None => (next..fields.len())
+                        .chain(0..next.min(fields.len()))
+                        .find(|&i| at(i).is_some())?,
+                };
+                *place = found;
+                next = found + 1;
+                Some(fields[found].1)
+            })
     }
 }
+
+/// Where each answer column's key was found among the last row's stored answers (see
+/// `StoredAnswers::in_order_of`), kept from row to row by a writer.
+#[derive(Default)]
+pub struct AnswerPlaces(Vec<usize>);
 
 impl<'de> Deserialize<'de> for StoredAnswers<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -285,6 +301,7 @@ impl<'a> ExportRow<'a> {
     pub fn each_cell<E>(
         &self,
         columns: &Columns,
+        places: &mut AnswerPlaces,
         mut cell: impl FnMut(Cell<'_>) -> Result<(), E>,
     ) -> Result<(), E> {
         let text = |s| Cell::Text(Cow::Borrowed(s));
@@ -301,7 +318,7 @@ impl<'a> ExportRow<'a> {
                 // Answers that cannot be read show as unanswered, as before they were kept.
                 let stored: StoredAnswers<'_> =
                     serde_json::from_str(&c.answers).unwrap_or_default();
-                for answer in stored.in_order_of(&columns.answers) {
+                for answer in stored.in_order_of(&columns.answers, places) {
                     cell(answer_cell(answer))?;
                 }
                 cell(bool_cell(c.abnormal))?;
@@ -328,13 +345,15 @@ impl<'a> ExportRow<'a> {
     /// The row's cells, as [`ExportRow::each_cell`] hands them over.
     pub fn cells(&self, columns: &Columns) -> Vec<Cell<'static>> {
         let mut cells = Vec::with_capacity(LEADING_COLUMNS.len() + columns.answers.len() + 4);
-        let kept: Result<(), std::convert::Infallible> = self.each_cell(columns, |cell| {
-            cells.push(match cell {
-                Cell::Text(t) => Cell::Text(Cow::Owned(t.into_owned())),
-                Cell::Number(n, t) => Cell::Number(n, Cow::Owned(t.into_owned())),
+        let mut places = AnswerPlaces::default();
+        let kept: Result<(), std::convert::Infallible> =
+            self.each_cell(columns, &mut places, |cell| {
+                cells.push(match cell {
+                    Cell::Text(t) => Cell::Text(Cow::Owned(t.into_owned())),
+                    Cell::Number(n, t) => Cell::Number(n, Cow::Owned(t.into_owned())),
+                });
+                Ok(())
             });
-            Ok(())
-        });
         match kept {
             Ok(()) => cells,
         }
@@ -925,6 +944,7 @@ pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 pub struct CsvChunks {
     writer: csv::Writer<Vec<u8>>,
     columns: Columns,
+    places: AnswerPlaces,
 }
 
 fn csv_writer(start: Vec<u8>) -> csv::Writer<Vec<u8>> {
@@ -940,12 +960,13 @@ impl CsvChunks {
         Ok(Self {
             writer,
             columns: columns.clone(),
+            places: AnswerPlaces::default(),
         })
     }
 
     pub fn write(&mut self, row: &ExportRow<'_>) -> Result<(), ExportError> {
         let writer = &mut self.writer;
-        row.each_cell(&self.columns, |cell| {
+        row.each_cell(&self.columns, &mut self.places, |cell| {
             writer.write_field(csv_safe(&cell).as_bytes())
         })?;
         // Ends the record begun field by field.
@@ -979,6 +1000,7 @@ pub struct XlsxExport {
     row: u32,
     rows_per_sheet: u32,
     columns: Columns,
+    places: AnswerPlaces,
 }
 
 impl XlsxExport {
@@ -997,6 +1019,7 @@ impl XlsxExport {
             row: 0,
             rows_per_sheet: rows_per_sheet.max(2),
             columns: columns.clone(),
+            places: AnswerPlaces::default(),
         };
         export.add_sheet()?;
         Ok(export)
@@ -1027,7 +1050,7 @@ impl XlsxExport {
         }
         let sheet = self.workbook.worksheet_from_index(self.sheets - 1)?;
         let (row_number, mut col) = (self.row, 0u16);
-        row.each_cell(&self.columns, |cell| {
+        row.each_cell(&self.columns, &mut self.places, |cell| {
             match cell {
                 Cell::Number(n, _) => {
                     sheet.write_number(row_number, col, n)?;
@@ -1234,7 +1257,9 @@ mod tests {
         let stored = answers.to_string();
         let read: StoredAnswers<'_> = serde_json::from_str(&stored).unwrap();
         fn get<'a>(read: &StoredAnswers<'a>, key: &str) -> Option<&'a RawValue> {
-            read.in_order_of(&[key.to_string()]).next().flatten()
+            read.in_order_of(&[key.to_string()], &mut AnswerPlaces::default())
+                .next()
+                .flatten()
         }
         for (key, value) in answers.as_object().unwrap() {
             let cell = answer_cell(get(&read, key));
@@ -1253,13 +1278,13 @@ mod tests {
 
     #[test]
     fn answers_are_found_in_any_order_of_the_columns() {
-        let stored = r#"{"a": 1, "b": 2, "c": 3, "d": 4}"#;
-        let read: StoredAnswers<'_> = serde_json::from_str(stored).unwrap();
         let keys: Vec<String> = ["c", "a", "missing", "b", "d", "a", "z", "d"]
             .map(String::from)
             .to_vec();
+        let first = r#"{"a": 1, "b": 2, "c": 3, "d": 4}"#;
+        let read: StoredAnswers<'_> = serde_json::from_str(first).unwrap();
         let found: Vec<Option<&str>> = read
-            .in_order_of(&keys)
+            .in_order_of(&keys, &mut AnswerPlaces::default())
             .map(|v| v.map(RawValue::get))
             .collect();
         assert_eq!(
@@ -1275,9 +1300,33 @@ mod tests {
                 Some("4")
             ]
         );
+        // One writer's places, kept across rows whose keys move, go missing and come back:
+        // each row's answers are still its own.
+        let mut places = AnswerPlaces::default();
+        let rows = [
+            first,
+            first,
+            r#"{"d": 40, "c": 30, "b": 20, "a": 10}"#,
+            r#"{"b": 200}"#,
+            r#"{"z": "last", "a": 1000, "b": 2000, "c": 3000}"#,
+            first,
+        ];
+        for row in rows {
+            let read: StoredAnswers<'_> = serde_json::from_str(row).unwrap();
+            let by_key: serde_json::Map<String, Value> = serde_json::from_str(row).unwrap();
+            let found: Vec<Option<String>> = read
+                .in_order_of(&keys, &mut places)
+                .map(|v| v.map(|v| v.get().to_string()))
+                .collect();
+            let expected: Vec<Option<String>> = keys
+                .iter()
+                .map(|k| by_key.get(k).map(Value::to_string))
+                .collect();
+            assert_eq!(found, expected, "{row}");
+        }
         assert_eq!(
             StoredAnswers::default()
-                .in_order_of(&keys)
+                .in_order_of(&keys, &mut places)
                 .flatten()
                 .count(),
             0
