@@ -1,7 +1,9 @@
 //! One connection type over both databases; the backend comes from the URL's scheme.
 
+use diesel::connection::DefaultLoadingMode;
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::pg::PgConnection;
+use diesel::query_dsl::methods::LoadQuery;
 use diesel::sqlite::SqliteConnection;
 use diesel::Connection;
 
@@ -12,6 +14,37 @@ pub enum DbConn {
 }
 
 impl DbConn {
+    /// Hands the rows of `query` to `each` one at a time, never holding the whole answer: on
+    /// PostgreSQL in libpq's row-by-row mode, as libpq otherwise keeps every row in memory
+    /// before the first is handed over. Slower a row, so for the reads that would hold tens
+    /// of MiB at once.
+    pub fn each_row<'query, Q, U>(
+        &mut self,
+        query: Q,
+        mut each: impl FnMut(U),
+    ) -> diesel::QueryResult<()>
+    where
+        Q: LoadQuery<'query, PgConnection, U, diesel::pg::PgRowByRowLoadingMode>
+            + LoadQuery<'query, SqliteConnection, U, DefaultLoadingMode>
+            + 'query,
+        U: 'query,
+    {
+        match self {
+            DbConn::Postgres(pg) => {
+                for row in query.load_iter::<U, diesel::pg::PgRowByRowLoadingMode>(pg)? {
+                    each(row?);
+                }
+            }
+            // SQLite steps through its rows as they are asked for.
+            DbConn::Sqlite(sqlite) => {
+                for row in query.load_iter::<U, DefaultLoadingMode>(sqlite)? {
+                    each(row?);
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// A transaction that intends to write. On SQLite it starts with `BEGIN IMMEDIATE`, so a
     /// second writer waits for the busy timeout instead of failing when it upgrades its lock.
     /// Inside a transaction already (a batch of the group commit) it is a savepoint of it.

@@ -157,12 +157,9 @@ pub fn each_change_before(
             membership_history::department_id,
             membership_history::active,
             membership_history::valid_from,
-        ))
-        .load_iter::<Change, diesel::connection::DefaultLoadingMode>(conn)?;
-    for row in rows {
-        each(row?);
-    }
-    Ok(())
+        ));
+    // 18 MiB in libpq for the 100,000 changes of 100,000 people, had it been read at once.
+    conn.each_row(rows, &mut each)
 }
 
 /// Everybody's membership at the end of each replayed moment.

@@ -12,6 +12,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::export::ExportError;
+use super::export_people::People;
 use crate::db::schema::checkins;
 use crate::db::DbConn;
 
@@ -30,7 +31,7 @@ pub struct ReadPlan {
     pub(super) org_id: String,
     pub(super) from: NaiveDate,
     pub(super) to: NaiveDate,
-    pub(super) person_number: Arc<FastMap<String, u32>>,
+    pub(super) people: Arc<People>,
 }
 
 /// The check-ins one part needs: those of `day` filed in the part's departments, of the
@@ -158,7 +159,7 @@ fn reporters_of(conn: &mut DbConn, plan: &ReadPlan, day: NaiveDate) -> QueryResu
         .load_iter::<String, diesel::connection::DefaultLoadingMode>(conn)?
     {
         // Erased people are in no export.
-        if let Some(&person) = plan.person_number.get(&user?) {
+        if let Some(person) = plan.people.number_of(&user?) {
             reporters.insert(person);
         }
     }
@@ -191,7 +192,7 @@ fn checkins_of(
     let mut found: FastMap<u32, Stored> = FastMap::default();
     let keep = |found: &mut FastMap<u32, Stored>, rows: Vec<Row>| {
         for (user, at, answers, abnormal, reasons, by) in rows {
-            let Some(&person) = plan.person_number.get(&user) else {
+            let Some(person) = plan.people.number_of(&user) else {
                 continue;
             };
             if wanted.people.contains(&person) {
@@ -218,23 +219,12 @@ fn checkins_of(
                 .load(conn)?,
         );
     }
-    let missing: FastSet<u32> = wanted
+    let missing: Vec<&str> = wanted
         .people
         .iter()
         .filter(|p| !found.contains_key(p))
-        .copied()
+        .map(|p| plan.people.id(*p))
         .collect();
-    // Rare, so the directory is searched for their ids rather than keeping a second copy of
-    // every id.
-    let missing: Vec<&str> = if missing.is_empty() {
-        Vec::new()
-    } else {
-        plan.person_number
-            .iter()
-            .filter(|(_, n)| missing.contains(n))
-            .map(|(id, _)| id.as_str())
-            .collect()
-    };
     for chunk in missing.chunks(super::lists::KEYS_PER_QUERY) {
         keep(
             &mut found,

@@ -6,6 +6,7 @@ pub mod charts;
 pub mod counts;
 pub mod expected;
 pub mod export;
+pub mod export_people;
 pub mod export_reads;
 pub mod lists;
 pub mod scope;
