@@ -1,0 +1,1 @@
+ALTER TABLE checkins RESET (autovacuum_vacuum_insert_threshold, autovacuum_vacuum_insert_scale_factor);

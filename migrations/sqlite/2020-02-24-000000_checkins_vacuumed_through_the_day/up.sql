@@ -1,0 +1,2 @@
+-- Nothing on SQLite: its indexes answer without visiting the table, and it has no vacuum
+-- that such reads wait for. PostgreSQL's side sets when its autovacuum visits check-ins.
