@@ -16,7 +16,7 @@ pub enum DbConn {
 impl DbConn {
     /// Hands the rows of `query` to `each` one at a time, never holding the whole answer: on
     /// PostgreSQL in libpq's row-by-row mode, as libpq otherwise keeps every row in memory
-    /// before the first is handed over. Slower a row, so for the reads that would hold tens
+    /// before the first is handed over. Slower per row, so for the reads that would hold tens
     /// of MiB at once.
     pub fn each_row<'query, Q, U>(
         &mut self,

@@ -645,6 +645,7 @@ impl ExportSource {
                 }
             },
         )?;
+        // As a failure to read the people: the export ends with a server error that says why.
         packed.map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
         let mut directory = Directory::new(
             people,
