@@ -153,7 +153,7 @@ pub fn changes_before(
     org_id: &str,
     until: NaiveDateTime,
 ) -> QueryResult<Vec<Change>> {
-    // Read at once: they are all kept anyway, and row by row costs more a row.
+    // Read at once: they are all kept anyway, and row by row costs more per row.
     history_before!(org_id, until).load(conn)
 }
 
