@@ -336,6 +336,54 @@ async fn measure(
     Ok(())
 }
 
+/// The page halfway down today's `list` (of 200 a page), read by its number and then after
+/// the last person of the page before it, as the web app's "Show more" reads it.
+async fn measure_deep_page(
+    client: &reqwest::Client,
+    db: &str,
+    base: &str,
+    list: &str,
+    token: &str,
+) -> anyhow::Result<()> {
+    let url = format!("{base}/api/v1/reports/{list}?per_page=200");
+    let get = |url: String| async move {
+        let response = client.get(&url).bearer_auth(token).send().await?;
+        anyhow::ensure!(
+            response.status().is_success(),
+            "{url}: {}",
+            response.status()
+        );
+        Ok::<Value, anyhow::Error>(response.json().await?)
+    };
+    let total = get(url.clone()).await?["total"].as_i64().unwrap_or(0);
+    let page = (total / 200 / 2).max(2);
+    let before = get(format!("{url}&page={}", page - 1)).await?;
+    let Some(after) = before["people"]
+        .as_array()
+        .and_then(|people| people.last())
+        .and_then(|person| person["id"].as_str())
+    else {
+        println!("{db:<9} {list}: no page {page} to measure ({total} in all)");
+        return Ok(());
+    };
+    measure(
+        client,
+        &format!("{list}, page {page} by number"),
+        db,
+        &format!("{url}&page={page}"),
+        token,
+    )
+    .await?;
+    measure(
+        client,
+        &format!("{list}, page {page} by after"),
+        db,
+        &format!("{url}&after={after}"),
+        token,
+    )
+    .await
+}
+
 /// What an earlier run seeded and kept: its organization, a team, its numbers.
 fn already_seeded(conn: &mut DbConn) -> anyhow::Result<Seeded> {
     #[derive(QueryableByName)]
@@ -479,6 +527,9 @@ async fn run(
         &token,
     )
     .await?;
+    for list in ["unreported", "abnormal"] {
+        measure_deep_page(&client, db_label, &base, list, &token).await?;
+    }
     let exported = measure_export(&client, &server, db_label, &base, &token).await?;
     if let DatabaseUrl::Postgres(raw) = &url {
         if let Some(copied) = copy_ceiling(raw, &seeded.org_id)? {

@@ -106,6 +106,11 @@ impl Problem {
         Self::new("unknown_department", "no such department")
     }
 
+    /// A person's id that names nobody of the organization.
+    pub fn unknown_person() -> Self {
+        Self::new("unknown_person", "no such person in the organization")
+    }
+
     /// A value that must be one of a fixed set; `choices` are listed for the page to show.
     pub fn not_a_choice(choices: &[&str]) -> Self {
         Self::new(

@@ -24,11 +24,55 @@ pub struct Listed {
     pub department_id: Option<String>,
 }
 
-/// Which part of a long list to return.
-#[derive(Clone, Copy, Debug)]
+/// Which part of a long list to return: `limit` people, after skipping `offset` of those who
+/// come after `after` in the list's order (the whole list when `after` is `None`).
+#[derive(Clone, Debug)]
 pub struct Window {
     pub offset: i64,
     pub limit: i64,
+    pub after: Option<After>,
+}
+
+impl Window {
+    /// The first `limit` people of the whole list.
+    pub fn first(limit: i64) -> Self {
+        Self {
+            offset: 0,
+            limit,
+            after: None,
+        }
+    }
+}
+
+/// A place in a list's order (by name, then by id): the person a page starts after. A page
+/// that starts there costs what the first page costs, where an offset is read past.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct After {
+    pub name: String,
+    pub id: String,
+}
+
+impl After {
+    /// Whether `(name, id)` comes after this place, in the order of bytes (SQLite's, and the
+    /// order lists sorted here take).
+    fn is_before(&self, name: &str, id: &str) -> bool {
+        (self.name.as_str(), self.id.as_str()) < (name, id)
+    }
+}
+
+/// Whether a `users` row comes after `$after` (an `&After`) in order of `$name` (the name,
+/// or an expression of it), then of ids: a condition the database can start an index of
+/// names at, since `name >= …` bounds it and the rest only breaks ties. As a filter it
+/// keeps the rows after the place; as a selected column it says which those are.
+macro_rules! after_in_name_order {
+    ($name:expr, $after:expr) => {{
+        let after: &After = $after;
+        $name.ge(after.name.clone()).and(
+            $name
+                .gt(after.name.clone())
+                .or(users::id.gt(after.id.clone())),
+        )
+    }};
 }
 
 /// A page of a list, and how many there are in all when this function knows it cheaply
@@ -38,9 +82,18 @@ pub struct Page<T> {
     pub total: Option<i64>,
 }
 
-fn slice<T>(mut all: Vec<T>, window: Window) -> Page<T> {
+/// The window's part of `all`, which is sorted by `place` (name, then id, as bytes); the
+/// total counts every item, those before `window.after` too.
+fn slice<T>(mut all: Vec<T>, window: &Window, place: impl Fn(&T) -> (&str, &str)) -> Page<T> {
     let total = all.len() as i64;
-    let start = (window.offset.max(0) as usize).min(all.len());
+    let skipped = match &window.after {
+        Some(after) => all.partition_point(|item| {
+            let (name, id) = place(item);
+            !after.is_before(name, id)
+        }),
+        None => 0,
+    };
+    let start = (skipped + window.offset.max(0) as usize).min(all.len());
     let end = (start + window.limit.max(0) as usize).min(all.len());
     Page {
         items: all.drain(start..end).collect(),
@@ -55,7 +108,7 @@ pub fn unreported(
     day: NaiveDate,
     today: NaiveDate,
     scope: Option<&HashSet<String>>,
-    window: Window,
+    window: &Window,
 ) -> QueryResult<Page<Listed>> {
     let settings = org.settings()?;
     if exemption(&settings, day, false).is_some() {
@@ -71,11 +124,23 @@ pub fn unreported(
             // Some departments on SQLite: take their people by department and sort those,
             // instead of walking everyone in name order to find them (`|| ''` keeps the name
             // index out of it); PostgreSQL's planner chooses well by itself.
-            let query = match (scope, &*conn) {
-                (Some(_), DbConn::Sqlite(_)) => {
+            let query = match (scope, &*conn, &window.after) {
+                (Some(_), DbConn::Sqlite(_), after) => {
+                    let query = match after {
+                        Some(after) => {
+                            query.filter(after_in_name_order!(users::name.concat(""), after))
+                        }
+                        None => query,
+                    };
                     query.order((users::name.concat("").asc(), users::id.asc()))
                 }
-                _ => query.order((users::name.asc(), users::id.asc())),
+                (_, _, after) => {
+                    let query = match after {
+                        Some(after) => query.filter(after_in_name_order!(users::name, after)),
+                        None => query,
+                    };
+                    query.order((users::name.asc(), users::id.asc()))
+                }
             };
             query
                 .offset(window.offset)
@@ -108,7 +173,7 @@ pub fn unreported(
             .cmp(&b.user.name)
             .then(a.user.id.cmp(&b.user.id))
     });
-    Ok(slice(people, window))
+    Ok(slice(people, window, |p| (&p.user.name, &p.user.id)))
 }
 
 fn unreported_on_past_day(
@@ -176,7 +241,7 @@ pub fn abnormal(
     org: &OrganizationRow,
     (day, today): (NaiveDate, NaiveDate),
     scope: Option<&HashSet<String>>,
-    window: Window,
+    window: &Window,
 ) -> QueryResult<Page<(Listed, CheckinRow)>> {
     if let (DbConn::Postgres(_), None) = (&*conn, scope) {
         // The day's count, erased people's and the page from one moment: check-ins arriving
@@ -228,7 +293,7 @@ const MOST_HASHED: i64 = 25_000;
 /// 2 µs a person met (1 to 3 µs measured), a hashing walk 0.4 µs a person met after 1.2 µs an
 /// abnormal person to build its hash, and reading by key 5 µs an abnormal person (their
 /// names read by key and sorted; 5 µs at 100,000 people, more at a million).
-fn cheapest_reading(day: &Counts, window: Window) -> Reading {
+fn cheapest_reading(day: &Counts, window: &Window) -> Reading {
     if day.abnormal <= 0 {
         return Reading::ByKey;
     }
@@ -262,7 +327,7 @@ fn abnormal_in_name_order(
     org: &OrganizationRow,
     day: NaiveDate,
     counted: i64,
-    window: Window,
+    window: &Window,
     walk: Walk,
 ) -> QueryResult<Page<(Listed, CheckinRow)>> {
     let abnormal_that_day = || {
@@ -292,10 +357,16 @@ fn abnormal_in_name_order(
         Walk::Hashing => "SET LOCAL max_parallel_workers_per_gather = 0",
     })?;
     let items = match walk {
-        Walk::Probing => abnormal_that_day()
-            .inner_join(users::table.on(users::id.eq(checkins::user_id)))
-            .filter(users::org_id.eq(&org.id))
-            .filter(users::erased_at.is_null())
+        Walk::Probing => {
+            let walk = abnormal_that_day()
+                .inner_join(users::table.on(users::id.eq(checkins::user_id)))
+                .filter(users::org_id.eq(&org.id))
+                .filter(users::erased_at.is_null())
+                .into_boxed();
+            match &window.after {
+                Some(after) => walk.filter(after_in_name_order!(users::name, after)),
+                None => walk,
+            }
             .order((users::name.asc(), users::id.asc()))
             .offset(window.offset)
             .limit(window.limit)
@@ -303,11 +374,12 @@ fn abnormal_in_name_order(
             .load::<(UserRow, CheckinRow)>(conn)?
             .into_iter()
             .map(|(user, checkin)| with_checkin(user, checkin))
-            .collect(),
+            .collect()
+        }
         Walk::Hashing => {
             // `IS TRUE` keeps the subquery a filter, which PostgreSQL hashes once, instead of
             // a join, which would give up the walk in name order.
-            let page: Vec<String> = users::table
+            let walk = users::table
                 .filter(users::org_id.eq(&org.id))
                 .filter(users::erased_at.is_null())
                 .filter(
@@ -319,11 +391,16 @@ fn abnormal_in_name_order(
                     .bind::<diesel::sql_types::Date, _>(day)
                     .sql(" AND c.abnormal)) IS TRUE"),
                 )
-                .order((users::name.asc(), users::id.asc()))
-                .offset(window.offset)
-                .limit(window.limit)
-                .select(users::id)
-                .load(conn)?;
+                .into_boxed();
+            let page: Vec<String> = match &window.after {
+                Some(after) => walk.filter(after_in_name_order!(users::name, after)),
+                None => walk,
+            }
+            .order((users::name.asc(), users::id.asc()))
+            .offset(window.offset)
+            .limit(window.limit)
+            .select(users::id)
+            .load(conn)?;
             people_with_checkins(conn, day, &page)?
         }
     };
@@ -378,7 +455,7 @@ fn abnormal_by_key(
     org: &OrganizationRow,
     day: NaiveDate,
     scope: Option<&HashSet<String>>,
-    window: Window,
+    window: &Window,
 ) -> QueryResult<Page<(Listed, CheckinRow)>> {
     let mut query = checkins::table
         .filter(checkins::org_id.eq(org.id.clone()))
@@ -394,16 +471,28 @@ fn abnormal_by_key(
     }
     // One check-in a person a day: each person once.
     let ids: Vec<String> = query.select(checkins::user_id).load(conn)?;
-    // (name, user id) in the database's order of names, as every list is: erased people are
-    // in no list. PostgreSQL takes every key at once, as one array; SQLite, whose order is
-    // that of the bytes, in chunks that are sorted here.
-    let named: Vec<(String, String)> = match conn {
-        DbConn::Postgres(_) => users::table
-            .filter(users::id.eq_any(&ids))
-            .filter(users::erased_at.is_null())
-            .order((users::name.asc(), users::id.asc()))
-            .select((users::name, users::id))
-            .load(conn)?,
+    // The day's people in the database's order of names (then ids), as every list is, each
+    // with whether it comes after `window.after`: erased people are in no list. PostgreSQL
+    // takes every key at once, as one array, and compares in its own collation; SQLite, whose
+    // order is that of the bytes, takes them in chunks that are sorted and compared here.
+    let ordered: Vec<(String, bool)> = match conn {
+        DbConn::Postgres(_) => {
+            let query = users::table
+                .filter(users::id.eq_any(&ids))
+                .filter(users::erased_at.is_null())
+                .order((users::name.asc(), users::id.asc()));
+            match &window.after {
+                Some(after) => query
+                    .select((users::id, after_in_name_order!(users::name, after)))
+                    .load(conn)?,
+                None => query
+                    .select(users::id)
+                    .load::<String>(conn)?
+                    .into_iter()
+                    .map(|id| (id, true))
+                    .collect(),
+            }
+        }
         DbConn::Sqlite(_) => {
             let mut named = Vec::with_capacity(ids.len());
             for chunk in ids.chunks(KEYS_PER_QUERY) {
@@ -417,13 +506,26 @@ fn abnormal_by_key(
             }
             named.sort_unstable();
             named
+                .into_iter()
+                .map(|(name, id)| {
+                    let after = window
+                        .after
+                        .as_ref()
+                        .is_none_or(|a| a.is_before(&name, &id));
+                    (id, after)
+                })
+                .collect()
         }
     };
-    let total = named.len() as i64;
-    let start = (window.offset.max(0) as usize).min(named.len());
-    let end = (start + window.limit.max(0) as usize).min(named.len());
-    let page = &named[start..end];
-    let page: Vec<String> = page.iter().map(|(_, id)| id.clone()).collect();
+    let total = ordered.len() as i64;
+    // Those after the place are the end of the order.
+    let skipped = ordered.partition_point(|(_, after)| !after);
+    let start = (skipped + window.offset.max(0) as usize).min(ordered.len());
+    let end = (start + window.limit.max(0) as usize).min(ordered.len());
+    let page: Vec<String> = ordered[start..end]
+        .iter()
+        .map(|(id, _)| id.clone())
+        .collect();
     let items = people_with_checkins(conn, day, &page)?;
     Ok(Page {
         items,
@@ -449,29 +551,42 @@ mod tests {
         let page = |n: i64| Window {
             offset: (n - 1) * 200,
             limit: 200,
+            after: None,
         };
         // A million people, 18,000 abnormal: the first page probes as it walks; later pages
         // hash the abnormal first; the last ones read by key.
         let million = day(1_000_000, 18_000);
-        assert_eq!(cheapest_reading(&million, page(1)), Reading::WalkProbing);
-        assert_eq!(cheapest_reading(&million, page(2)), Reading::WalkHashing);
-        assert_eq!(cheapest_reading(&million, page(5)), Reading::WalkHashing);
-        assert_eq!(cheapest_reading(&million, page(90)), Reading::ByKey);
+        assert_eq!(cheapest_reading(&million, &page(1)), Reading::WalkProbing);
+        assert_eq!(cheapest_reading(&million, &page(2)), Reading::WalkHashing);
+        assert_eq!(cheapest_reading(&million, &page(5)), Reading::WalkHashing);
+        assert_eq!(cheapest_reading(&million, &page(90)), Reading::ByKey);
+        // A page after a place, however deep, is read as a first page is.
+        let after = Window {
+            after: Some(After {
+                name: "Wang Wei".into(),
+                id: "u-1".into(),
+            }),
+            ..Window::first(200)
+        };
+        assert_eq!(cheapest_reading(&million, &after), Reading::WalkProbing);
         // An outbreak, half of a million abnormal: too many to hash, even where hashing would
         // be estimated the cheaper.
         let outbreak = day(1_000_000, 500_000);
-        assert_eq!(cheapest_reading(&outbreak, page(1)), Reading::WalkProbing);
+        assert_eq!(cheapest_reading(&outbreak, &page(1)), Reading::WalkProbing);
         assert_eq!(
-            cheapest_reading(&outbreak, page(1_000)),
+            cheapest_reading(&outbreak, &page(1_000)),
             Reading::WalkProbing
         );
         // 100,000 people, 1,800 abnormal: the first page hashes; a later one reads by key.
         let hundred_thousand = day(100_000, 1_800);
         assert_eq!(
-            cheapest_reading(&hundred_thousand, page(1)),
+            cheapest_reading(&hundred_thousand, &page(1)),
             Reading::WalkHashing
         );
-        assert_eq!(cheapest_reading(&hundred_thousand, page(3)), Reading::ByKey);
+        assert_eq!(
+            cheapest_reading(&hundred_thousand, &page(3)),
+            Reading::ByKey
+        );
         // The API test's list (`a_long_abnormal_list_pages_in_name_order…`): 39 expected, 2
         // deactivated who reported, 22 abnormal; five a page, 100 and 1,000 a page.
         let small = Counts {
@@ -480,23 +595,71 @@ mod tests {
             abnormal: 22,
             ..Counts::default()
         };
-        let window = |offset, limit| Window { offset, limit };
-        assert_eq!(cheapest_reading(&small, window(0, 5)), Reading::WalkProbing);
+        let window = |offset, limit| Window {
+            offset,
+            limit,
+            after: None,
+        };
+        assert_eq!(
+            cheapest_reading(&small, &window(0, 5)),
+            Reading::WalkProbing
+        );
         for offset in [5, 10, 15, 20] {
             assert_eq!(
-                cheapest_reading(&small, window(offset, 5)),
+                cheapest_reading(&small, &window(offset, 5)),
                 Reading::WalkHashing
             );
         }
         assert_eq!(
-            cheapest_reading(&small, window(0, 100)),
+            cheapest_reading(&small, &window(0, 100)),
             Reading::WalkHashing
         );
-        assert_eq!(cheapest_reading(&small, window(0, 1_000)), Reading::ByKey);
+        assert_eq!(cheapest_reading(&small, &window(0, 1_000)), Reading::ByKey);
         // Nobody abnormal: nothing to walk for.
         assert_eq!(
-            cheapest_reading(&day(1_000_000, 0), page(1)),
+            cheapest_reading(&day(1_000_000, 0), &page(1)),
             Reading::ByKey
+        );
+    }
+
+    #[test]
+    fn a_slice_after_a_place_starts_after_it_and_counts_everyone() {
+        let all: Vec<(String, String)> = [("Ann", "b"), ("Bo", "a"), ("Bo", "c"), ("Cy", "a")]
+            .iter()
+            .map(|(n, i)| (n.to_string(), i.to_string()))
+            .collect();
+        fn place(p: &(String, String)) -> (&str, &str) {
+            (&p.0, &p.1)
+        }
+        let names = |page: Page<(String, String)>| -> (Vec<String>, Option<i64>) {
+            let ids = page.items.iter().map(|(n, i)| format!("{n}/{i}")).collect();
+            (ids, page.total)
+        };
+        let after = |name: &str, id: &str, offset, limit| Window {
+            offset,
+            limit,
+            after: Some(After {
+                name: name.into(),
+                id: id.into(),
+            }),
+        };
+        // Between two people of one name, by id.
+        assert_eq!(
+            names(slice(all.clone(), &after("Bo", "a", 0, 2), place)),
+            (vec!["Bo/c".into(), "Cy/a".into()], Some(4))
+        );
+        // A place that is nobody's still has its place in the order.
+        assert_eq!(
+            names(slice(all.clone(), &after("Bo", "b", 1, 5), place)),
+            (vec!["Cy/a".into()], Some(4))
+        );
+        assert_eq!(
+            names(slice(all.clone(), &after("Cy", "a", 0, 5), place)),
+            (vec![], Some(4))
+        );
+        assert_eq!(
+            names(slice(all, &Window::first(1), place)),
+            (vec!["Ann/b".into()], Some(4))
         );
     }
 }

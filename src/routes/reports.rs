@@ -8,7 +8,6 @@ use crate::domain::expectation::{exemption, Exemption};
 use crate::domain::Role;
 use crate::error::ApiError;
 use crate::error::ErrorResponse;
-use crate::reports::lists::Window;
 use crate::reports::summary::{DayNumbers, DepartmentCounts, Today, TrendDay};
 use crate::routes::dates::{report_day, report_range};
 use crate::routes::paging::{PageQuery, ReportList};
@@ -33,6 +32,16 @@ pub struct DayQuery {
     pub date: Option<String>,
     /// Only this department and its sub-departments.
     pub department_id: Option<String>,
+}
+
+/// Where a list of people starts.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AfterQuery {
+    /// The `id` of the last person of the page before: the list goes on after them, in its
+    /// order (names, then ids), and `page` counts from there. Each page then costs what the
+    /// first costs, however far in, where a large `page` reads past everyone before it.
+    pub after: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -160,6 +169,7 @@ async fn people_list(
     user: AuthUser,
     query: web::Query<DayQuery>,
     pages: web::Query<PageQuery<ReportList>>,
+    after: web::Query<AfterQuery>,
     list: Listing,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Manager)?;
@@ -172,10 +182,8 @@ async fn people_list(
                 department_id: query.department_id.as_deref(),
                 day,
                 page: paging.page,
-                window: Window {
-                    offset: paging.offset(),
-                    limit: paging.per_page,
-                },
+                per_page: paging.per_page,
+                after: after.after.as_deref(),
             };
             reporting::people(conn, caller, list, &request, &today)
         })
@@ -207,30 +215,32 @@ async fn people_list(
 
 /// Who was expected on a day and has not reported, by name, a page at a time.
 #[utoipa::path(get, path = "/api/v1/reports/unreported", tag = "reports", security(("bearer" = [])),
-    params(DayQuery, PageQuery<ReportList>),
+    params(DayQuery, PageQuery<ReportList>, AfterQuery),
     responses((status = 200, description = "one page of the unreported", body = PeopleList),
               (status = 403, description = "staff may not read reports, or the department is outside the caller's", body = ErrorResponse),
-              (status = 422, description = "a wrong date, department, page or per_page", body = ErrorResponse)))]
+              (status = 422, description = "a wrong date, department, page, per_page or after", body = ErrorResponse)))]
 pub async fn unreported(
     state: web::Data<AppState>,
     user: AuthUser,
     query: web::Query<DayQuery>,
     pages: web::Query<PageQuery<ReportList>>,
+    after: web::Query<AfterQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    people_list(state, user, query, pages, Listing::Unreported).await
+    people_list(state, user, query, pages, after, Listing::Unreported).await
 }
 
 /// Who reported something abnormal on a day, with their answers, a page at a time.
 #[utoipa::path(get, path = "/api/v1/reports/abnormal", tag = "reports", security(("bearer" = [])),
-    params(DayQuery, PageQuery<ReportList>),
+    params(DayQuery, PageQuery<ReportList>, AfterQuery),
     responses((status = 200, description = "one page of the abnormal, with their check-ins", body = PeopleList),
               (status = 403, description = "staff may not read reports, or the department is outside the caller's", body = ErrorResponse),
-              (status = 422, description = "a wrong date, department, page or per_page", body = ErrorResponse)))]
+              (status = 422, description = "a wrong date, department, page, per_page or after", body = ErrorResponse)))]
 pub async fn abnormal(
     state: web::Data<AppState>,
     user: AuthUser,
     query: web::Query<DayQuery>,
     pages: web::Query<PageQuery<ReportList>>,
+    after: web::Query<AfterQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    people_list(state, user, query, pages, Listing::Abnormal).await
+    people_list(state, user, query, pages, after, Listing::Abnormal).await
 }

@@ -450,10 +450,7 @@ fn unreported_on(
         day,
         today,
         scope,
-        lists::Window {
-            offset: 0,
-            limit: i64::MAX,
-        },
+        &lists::Window::first(i64::MAX),
     )?;
     Ok(page
         .items

@@ -19,7 +19,7 @@ use crate::reports::charts::DepartmentBar;
 use crate::reports::counts::ByDepartment;
 use crate::reports::export::{CsvChunks, ExportError, ExportRow, ExportSource, XlsxExport};
 use crate::reports::export_reads;
-use crate::reports::lists::{self, Listed, Window};
+use crate::reports::lists::{self, After, Listed, Window};
 use crate::reports::scope::{ReportScope, ScopeError};
 use crate::reports::summary::{rolled_up, trend_days, DepartmentCounts, Today, TrendDay};
 use crate::reports::{self, Counts};
@@ -37,6 +37,9 @@ fn reader<'a>(caller: &'a Caller<'_>) -> Reader<'a> {
 pub enum ReportError {
     #[error(transparent)]
     Scope(#[from] ScopeError),
+    /// A list asked to start after a person the organization does not have.
+    #[error("no such person in the organization")]
+    UnknownPerson,
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
 }
@@ -174,9 +177,38 @@ pub fn trend(
 pub struct ListRequest<'a> {
     pub department_id: Option<&'a str>,
     pub day: NaiveDate,
-    /// The page's number, for the audit log.
+    /// The page's number, counted from `after` when it is given.
     pub page: i64,
-    pub window: Window,
+    pub per_page: i64,
+    /// The id of the person the list starts after, in its order (names, then ids): the
+    /// page after the one that ended with them.
+    pub after: Option<&'a str>,
+}
+
+impl ListRequest<'_> {
+    /// The part of the list asked for, its place found by the person it starts after.
+    fn window(&self, conn: &mut DbConn, org: &OrganizationRow) -> Result<Window, ReportError> {
+        let after = match self.after {
+            Some(id) => {
+                use crate::db::schema::users;
+                use diesel::prelude::*;
+                let (name, id) = users::table
+                    .filter(users::org_id.eq(&org.id))
+                    .filter(users::id.eq(id))
+                    .select((users::name, users::id))
+                    .first::<(String, String)>(conn)
+                    .optional()?
+                    .ok_or(ReportError::UnknownPerson)?;
+                Some(After { name, id })
+            }
+            None => None,
+        };
+        Ok(Window {
+            offset: (self.page - 1) * self.per_page,
+            limit: self.per_page,
+            after,
+        })
+    }
 }
 
 /// A department as a list names it.
@@ -229,9 +261,10 @@ pub fn people(
     today: &Today,
 ) -> Result<PeoplePage, ReportError> {
     let scope = caller.report_scope(conn, request.department_id)?;
+    let window = request.window(conn, caller.org)?;
     let (found, total) = match list {
-        Listing::Unreported => unreported(conn, caller.org, &scope, request, today.today)?,
-        Listing::Abnormal => abnormal(conn, caller.org, &scope, request, today.today)?,
+        Listing::Unreported => unreported(conn, caller.org, &scope, request, &window, today.today)?,
+        Listing::Abnormal => abnormal(conn, caller.org, &scope, request, &window, today.today)?,
     };
     let people: Vec<ListedPerson> = found
         .into_iter()
@@ -247,7 +280,10 @@ pub fn people(
             checkin,
         })
         .collect();
-    let detail = json!({"date": request.day, "page": request.page, "people": people.len()});
+    let mut detail = json!({"date": request.day, "page": request.page, "people": people.len()});
+    if let Some(after) = request.after {
+        detail["after"] = json!(after);
+    }
     report_read(
         conn,
         reader(caller),
@@ -268,6 +304,7 @@ fn unreported(
     org: &OrganizationRow,
     scope: &ReportScope,
     request: &ListRequest<'_>,
+    window: &Window,
     today: NaiveDate,
 ) -> diesel::QueryResult<Found> {
     let listed = lists::unreported(
@@ -276,7 +313,7 @@ fn unreported(
         request.day,
         today,
         scope.departments.as_ref(),
-        request.window,
+        window,
     )?;
     // Today's list pages through the database; its total is the day's own count.
     let total = match listed.total {
@@ -293,6 +330,7 @@ fn abnormal(
     org: &OrganizationRow,
     scope: &ReportScope,
     request: &ListRequest<'_>,
+    window: &Window,
     today: NaiveDate,
 ) -> diesel::QueryResult<Found> {
     let listed = lists::abnormal(
@@ -300,7 +338,7 @@ fn abnormal(
         org,
         (request.day, today),
         scope.departments.as_ref(),
-        request.window,
+        window,
     )?;
     let people = listed
         .items

@@ -204,7 +204,8 @@ async function fillUnreported(box, scope) {
   try {
     const first = await api('GET', `/reports/unreported?${query({ ...scope, per_page: PAGE })}`);
     let shown = first.people.length;
-    let page = 1;
+    // Each next page starts after the last person shown: as quick as the first, however far in.
+    let after = first.people.length ? first.people[first.people.length - 1].id : null;
     const list = h('ul.people#unreported-list', { tabindex: '0', role: 'region', 'aria-label': t('unreported_list') }, first.people.map(person));
     const count = h('p.muted#unreported-count', { 'aria-live': 'polite' });
     const more = h('button.secondary#unreported-more', { type: 'button' }, t('show_more'));
@@ -215,14 +216,13 @@ async function fillUnreported(box, scope) {
     more.addEventListener('click', async () => {
       more.disabled = true;
       try {
-        page += 1;
-        const next = await api('GET', `/reports/unreported?${query({ ...scope, per_page: PAGE, page })}`);
+        const next = await api('GET', `/reports/unreported?${query({ ...scope, per_page: PAGE, after })}`);
         list.append(...next.people.map(person));
         shown += next.people.length;
-        if (!next.people.length) shown = first.total;
+        if (next.people.length) after = next.people[next.people.length - 1].id;
+        else shown = first.total;
         showCount();
       } catch (error) {
-        page -= 1;
         clear(status, banner(errorText(error), 'error'));
       } finally {
         more.disabled = false;
@@ -270,15 +270,45 @@ function remindLater(seconds) {
 }
 
 async function fillAbnormal(box, scope) {
+  const status = h('div.status', { role: 'status', 'aria-live': 'polite' });
+  const entries = async (people) => {
+    const forms = await form(people.map((p) => p.checkin).filter(Boolean));
+    return people.map((p) => h('li',
+      h('details',
+        h('summary', h('strong', p.name), ' ', h('span.muted', p.email), p.department ? h('span.tag', p.department.path || p.department.name) : null,
+          p.checkin ? reasonsLine(forms.get(Number(p.checkin.form_version)), p.checkin) : null),
+        p.checkin ? answersList(forms.get(Number(p.checkin.form_version)), p.checkin.answers, p.checkin.abnormal_reasons) : null)));
+  };
   try {
-    const list = await api('GET', `/reports/abnormal?${query({ ...scope, per_page: 100 })}`);
-    const forms = await form(list.people.map((p) => p.checkin).filter(Boolean));
-    clear(box, h('h2', t('abnormal_list'), ` (${list.total})`),
-      list.people.length ? h('ul.people#abnormal-list', list.people.map((p) => h('li',
-        h('details',
-          h('summary', h('strong', p.name), ' ', h('span.muted', p.email), p.department ? h('span.tag', p.department.path || p.department.name) : null,
-            p.checkin ? reasonsLine(forms.get(Number(p.checkin.form_version)), p.checkin) : null),
-          p.checkin ? answersList(forms.get(Number(p.checkin.form_version)), p.checkin.answers, p.checkin.abnormal_reasons) : null)))) : h('p.muted', t('nobody')));
+    const first = await api('GET', `/reports/abnormal?${query({ ...scope, per_page: PAGE })}`);
+    let shown = first.people.length;
+    let after = shown ? first.people[shown - 1].id : null;
+    const list = h('ul.people#abnormal-list', await entries(first.people));
+    const count = h('p.muted#abnormal-count', { 'aria-live': 'polite' });
+    const more = h('button.secondary#abnormal-more', { type: 'button' }, t('show_more'));
+    const showCount = () => {
+      count.textContent = t('showing_of', { n: shown, total: first.total });
+      more.hidden = shown >= first.total;
+    };
+    more.addEventListener('click', async () => {
+      more.disabled = true;
+      try {
+        const next = await api('GET', `/reports/abnormal?${query({ ...scope, per_page: PAGE, after })}`);
+        list.append(...await entries(next.people));
+        shown += next.people.length;
+        if (next.people.length) after = next.people[next.people.length - 1].id;
+        else shown = first.total;
+        showCount();
+      } catch (error) {
+        clear(status, banner(errorText(error), 'error'));
+      } finally {
+        more.disabled = false;
+      }
+    });
+    showCount();
+    clear(box, h('h2', t('abnormal_list'), ` (${first.total})`),
+      first.people.length ? [list, h('div.actions', count, more)] : h('p.muted', t('nobody')),
+      status);
   } catch (error) {
     clear(box, h('h2', t('abnormal_list')), banner(errorText(error), 'error'));
   }

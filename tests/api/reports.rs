@@ -5,7 +5,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use crate::helpers::login_as;
-use crate::helpers::{healthy_answers, spawn_app, Response};
+use crate::helpers::{healthy_answers, spawn_app, Response, TestApp};
 
 /// The code and the parameters of `field`'s problem in a 422, whose English sentence is the
 /// one `fields` gives.
@@ -465,6 +465,12 @@ async fn report_parameters_name_their_problems_with_codes() {
             &none,
         ),
         (
+            "/api/v1/reports/abnormal?after=nope",
+            "after",
+            "unknown_person",
+            &none,
+        ),
+        (
             "/api/v1/reports/daily.svg?date=2020-02-04",
             "date",
             "in_future",
@@ -623,4 +629,193 @@ async fn a_long_abnormal_list_pages_in_name_order_whichever_way_it_is_read() {
         paged.extend(on_page);
     }
     assert_eq!(paged, expected);
+
+    // Page after page, each after the last person of the one before (on PostgreSQL five a
+    // page is read by walking and probing, as a first page is).
+    let ids = |r: &Response| -> Vec<String> {
+        r.body["people"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let mut walked = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let path = match &after {
+            Some(id) => format!("/api/v1/reports/abnormal?per_page=5&after={id}"),
+            None => "/api/v1/reports/abnormal?per_page=5".to_string(),
+        };
+        let r = app.get(&path, &token).await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+        assert_eq!(r.body["total"], 21, "the total counts everyone");
+        let on_page = names(&r);
+        if on_page.is_empty() {
+            break;
+        }
+        after = ids(&r).last().cloned();
+        walked.extend(on_page);
+        assert!(walked.len() <= 21, "{walked:?}");
+    }
+    assert_eq!(walked, expected);
+    // After the third person, however the rest is read (on PostgreSQL: a hash at 100 a page,
+    // by key at 1,000), and a page counted from there.
+    let third = ids(&whole_list(&app, &token).await)[2].clone();
+    for per_page in [100, 1_000] {
+        let r = app
+            .get(
+                &format!("/api/v1/reports/abnormal?per_page={per_page}&after={third}"),
+                &token,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+        assert_eq!(names(&r), expected[3..], "{per_page} a page");
+        assert_eq!(r.body["total"], 21);
+    }
+    let r = app
+        .get(
+            &format!("/api/v1/reports/abnormal?per_page=4&page=2&after={third}"),
+            &token,
+        )
+        .await;
+    assert_eq!(names(&r), expected[7..11]);
+    // After someone who is not on the list: the list goes on from their name.
+    let well = &people[3];
+    let r = app
+        .get(
+            &format!("/api/v1/reports/abnormal?per_page=2&after={}", well.id),
+            &token,
+        )
+        .await;
+    assert_eq!(names(&r), ["Person 0004", "Person 0005"]);
+}
+
+async fn whole_list(app: &TestApp, token: &str) -> Response {
+    let r = app
+        .get("/api/v1/reports/abnormal?per_page=1000", token)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    r
+}
+
+/// Every page of `list` (the path with its query, without `after`), each after the last
+/// person of the page before, as the ids in order; with the totals they gave.
+async fn walk_after(
+    app: &TestApp,
+    token: &str,
+    list: &str,
+    per_page: usize,
+) -> (Vec<String>, Vec<i64>) {
+    let mut ids = Vec::new();
+    let mut totals = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let mut path = format!("{list}&per_page={per_page}");
+        if let Some(id) = &after {
+            path.push_str(&format!("&after={id}"));
+        }
+        let r = app.get(&path, token).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {:?}", r.body);
+        totals.push(r.body["total"].as_i64().unwrap());
+        let page: Vec<String> = r.body["people"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["id"].as_str().unwrap().to_string())
+            .collect();
+        assert!(page.len() <= per_page, "{path}");
+        let Some(last) = page.last().cloned() else {
+            break;
+        };
+        ids.extend(page);
+        assert!(ids.len() <= 1_000, "{path}: the walk does not end");
+        after = Some(last);
+    }
+    (ids, totals)
+}
+
+/// The unreported list, paged after a person: the same people in the same order as the whole
+/// list, people of one name told apart by id, for today and a past day, for the whole
+/// organization and one department.
+#[tokio::test]
+async fn the_unreported_list_goes_on_after_a_person_today_and_on_a_past_day() {
+    let app = spawn_app().await;
+    let admin = app.create_org("Acme", "Asia/Shanghai").await;
+    let token = app.token_for(&admin).await;
+    let mut departments = Vec::new();
+    for name in ["Ops", "Sales"] {
+        let r = app
+            .post_as("/api/v1/departments", &token, &json!({"name": name}))
+            .await;
+        assert_eq!(r.status.as_u16(), 201, "{:?}", r.body);
+        departments.push(r.body["id"].as_str().unwrap().to_string());
+    }
+    // "Person 0000" to "Person 0006" in each department: every name twice.
+    let ops = app
+        .add_people_in(&admin.org_id, Some(&departments[0]), 7)
+        .await;
+    app.add_people_in(&admin.org_id, Some(&departments[1]), 7)
+        .await;
+    for person in ops.iter().take(2) {
+        let r = app
+            .put(
+                "/api/v1/checkins/today",
+                &app.issued_token(&person.id, &admin.org_id),
+                &json!({ "answers": healthy_answers() }),
+            )
+            .await;
+        assert!(r.status.is_success(), "{:?}", r.body);
+    }
+    let ids_of = |r: &Response| -> Vec<String> {
+        r.body["people"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let mut lists = vec![
+        ("/api/v1/reports/unreported?date=2020-02-03".to_string(), 13),
+        (
+            format!(
+                "/api/v1/reports/unreported?date=2020-02-03&department_id={}",
+                departments[0]
+            ),
+            5,
+        ),
+    ];
+    for (list, total) in &lists {
+        let whole = app.get(&format!("{list}&per_page=1000"), &token).await;
+        assert_eq!(whole.body["total"], *total, "{list}");
+        let whole = ids_of(&whole);
+        assert_eq!(whole.len() as i64, *total, "{list}");
+        for per_page in [1, 2, 5] {
+            let (walked, totals) = walk_after(&app, &token, list, per_page).await;
+            assert_eq!(walked, whole, "{list}, {per_page} a page");
+            assert!(totals.iter().all(|t| t == total), "{list}: {totals:?}");
+        }
+    }
+    // The next day, the same lists of that past day, and today's.
+    app.clock.advance(Duration::days(1));
+    lists.push(("/api/v1/reports/unreported?date=2020-02-04".to_string(), 15));
+    for (list, total) in &lists {
+        let whole = app.get(&format!("{list}&per_page=1000"), &token).await;
+        assert_eq!(whole.body["total"], *total, "{list}");
+        let whole = ids_of(&whole);
+        for per_page in [1, 3] {
+            let (walked, _) = walk_after(&app, &token, list, per_page).await;
+            assert_eq!(walked, whole, "{list}, {per_page} a page");
+        }
+    }
+    // Someone of another organization is nobody here.
+    let other = app.create_org("Other", "Asia/Shanghai").await;
+    let r = app
+        .get(
+            &format!("/api/v1/reports/unreported?after={}", other.id),
+            &token,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert_eq!(r.problem("after").map(|p| p.0), Some("unknown_person"));
 }

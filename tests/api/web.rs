@@ -2119,6 +2119,56 @@ async fn department_order(browser: &Browser) -> Value {
         .await
 }
 
+/// A day with more abnormal reports than a page: "Show more" brings the rest, each page after
+/// the last person shown, in name order, until everyone is listed.
+#[tokio::test]
+async fn the_abnormal_list_shows_more_until_everyone_is_listed() {
+    let app = spawn_app().await;
+    let admin = app.create_org("Acme", "Asia/Shanghai").await;
+    let people = app.add_people_in(&admin.org_id, None, 104).await;
+    for person in &people {
+        let r = app
+            .put(
+                "/api/v1/checkins/today",
+                &app.issued_token(&person.id, &admin.org_id),
+                &json!({"answers": answers_with(&[("temperature", json!(38.5))])}),
+            )
+            .await;
+        assert_eq!(r.status.as_u16(), 201, "{:?}", r.body);
+    }
+    let driver = Driver::start().await;
+    let browser = driver.browser(1280, 1200).await;
+    browser.login(&app, &admin.email, &admin.password).await;
+    browser.open(&app, "#/dashboard").await;
+    browser
+        .wait_text("#abnormal-count", "Showing 100 of 104.")
+        .await;
+    browser.click("#abnormal-more").await;
+    browser
+        .wait_text("#abnormal-count", "Showing 104 of 104.")
+        .await;
+    let names = browser
+        .js("return [...document.querySelectorAll('#abnormal-list li summary strong')].map(s => s.textContent);")
+        .await;
+    let expected: Vec<String> = (0..104).map(|i| format!("Person {i:04}")).collect();
+    assert_eq!(names, json!(expected));
+    let more_hidden = browser
+        .js("return document.getElementById('abnormal-more').hidden;")
+        .await;
+    assert_eq!(more_hidden, json!(true));
+    // The ones shown later open to their answers too.
+    browser
+        .click("#abnormal-list li:last-child details summary")
+        .await;
+    browser
+        .wait_text(
+            "#abnormal-list li:last-child details[open] dt.flag",
+            "Body temperature",
+        )
+        .await;
+    browser.close().await;
+}
+
 /// The dashboard on a desktop in English: the reporting rate, departments ranked with the
 /// furthest behind first and re-sortable, abnormal reasons in the list, every unreported
 /// person paged through, what "Remind them now" did and when it can be done again, and
