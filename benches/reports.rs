@@ -336,8 +336,8 @@ async fn measure(
     Ok(())
 }
 
-/// The page halfway down today's `list` (of 200 a page), read by its number and then after
-/// the last person of the page before it, as the web app's "Show more" reads it.
+/// The page halfway down today's `list` (of 200 a page), read by its number and then with the
+/// `next` of the page before it, as the web app's "Show more" reads it.
 async fn measure_deep_page(
     client: &reqwest::Client,
     db: &str,
@@ -358,11 +358,7 @@ async fn measure_deep_page(
     let total = get(url.clone()).await?["total"].as_i64().unwrap_or(0);
     let page = (total / 200 / 2).max(2);
     let before = get(format!("{url}&page={}", page - 1)).await?;
-    let Some(after) = before["people"]
-        .as_array()
-        .and_then(|people| people.last())
-        .and_then(|person| person["id"].as_str())
-    else {
+    let Some(after) = before["next"].as_str() else {
         println!("{db:<9} {list}: no page {page} to measure ({total} in all)");
         return Ok(());
     };

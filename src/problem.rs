@@ -106,9 +106,12 @@ impl Problem {
         Self::new("unknown_department", "no such department")
     }
 
-    /// A person's id that names nobody of the organization.
-    pub fn unknown_person() -> Self {
-        Self::new("unknown_person", "no such person in the organization")
+    /// A place in a list that the list did not give this reader.
+    pub fn invalid_cursor() -> Self {
+        Self::new(
+            "invalid_cursor",
+            "is not the next page of a list you were shown; start from the first page",
+        )
     }
 
     /// A value that must be one of a fixed set; `choices` are listed for the page to show.

@@ -179,6 +179,45 @@ impl JwtKeys {
         address_tag_with(&self.encoding, email)
     }
 
+    /// The place after `person_id` in a report list, as `reader_id` may ask for the page that
+    /// follows it: the person's id and a keyed tag of the three, so that a reader goes on only
+    /// after people a list showed them.
+    pub fn list_place(
+        &self,
+        org_id: &str,
+        reader_id: &str,
+        person_id: &str,
+    ) -> anyhow::Result<String> {
+        let tag = tag_with(&self.encoding, &place_message(org_id, reader_id, person_id))?;
+        Ok(format!("{person_id}.{tag}"))
+    }
+
+    /// The person of a place `list_place` gave `reader_id` (under the current secret or the
+    /// previous one); `None` for anything else.
+    pub fn open_list_place<'a>(
+        &self,
+        org_id: &str,
+        reader_id: &str,
+        place: &'a str,
+    ) -> Option<&'a str> {
+        let (person_id, tag) = place.rsplit_once('.')?;
+        let message = place_message(org_id, reader_id, person_id);
+        let ours = std::iter::once(&self.encoding)
+            .chain(self.previous.as_ref().map(|(encoding, _)| encoding))
+            .any(|key| {
+                tag_with(key, &message).is_ok_and(|expected| {
+                    // In constant time: the tag is a secret until it is shown.
+                    expected.len() == tag.len()
+                        && expected
+                            .bytes()
+                            .zip(tag.bytes())
+                            .fold(0u8, |d, (a, b)| d | (a ^ b))
+                            == 0
+                })
+            });
+        ours.then_some(person_id)
+    }
+
     /// The link of `claims` was sent to `email`, under the current secret or the previous one.
     pub fn sent_to(&self, claims: &Claims, email: &str) -> bool {
         let Some(link) = &claims.link else {
@@ -219,11 +258,21 @@ impl JwtKeys {
     }
 }
 
-fn address_tag_with(key: &EncodingKey, email: &str) -> anyhow::Result<String> {
-    let message = format!("set-password link to {email}");
+/// A keyed tag (128 bits of HMAC-SHA256 with the token secret) of `message`.
+fn tag_with(key: &EncodingKey, message: &str) -> anyhow::Result<String> {
     let mut tag = jsonwebtoken::crypto::sign(message.as_bytes(), key, Algorithm::HS256)?;
     tag.truncate(22);
     Ok(tag)
+}
+
+/// What a place in a report list is tagged over: the person a page ended with, and the
+/// reader it was shown to.
+fn place_message(org_id: &str, reader_id: &str, person_id: &str) -> String {
+    format!("report list of {org_id} read by {reader_id}, after {person_id}")
+}
+
+fn address_tag_with(key: &EncodingKey, email: &str) -> anyhow::Result<String> {
+    tag_with(key, &format!("set-password link to {email}"))
 }
 
 /// 128 random bits in hex.
@@ -322,6 +371,43 @@ mod tests {
 
     fn keys() -> JwtKeys {
         JwtKeys::new(b"0123456789abcdef0123456789abcdef")
+    }
+
+    #[test]
+    fn a_list_place_opens_only_for_its_reader_and_person() {
+        let keys = keys();
+        let place = keys.list_place("o1", "reader", "person-7").unwrap();
+        assert_eq!(
+            keys.open_list_place("o1", "reader", &place),
+            Some("person-7")
+        );
+        assert_eq!(keys.open_list_place("o1", "someone-else", &place), None);
+        assert_eq!(keys.open_list_place("o2", "reader", &place), None);
+        let (_, tag) = place.rsplit_once('.').unwrap();
+        assert_eq!(
+            keys.open_list_place("o1", "reader", &format!("person-8.{tag}")),
+            None
+        );
+        let mut altered = place.clone();
+        let last = altered.pop().unwrap();
+        altered.push(if last == 'A' { 'B' } else { 'A' });
+        assert_eq!(keys.open_list_place("o1", "reader", &altered), None);
+        for garbage in ["", ".", "person-7", "person-7.", &place[..place.len() - 1]] {
+            assert_eq!(
+                keys.open_list_place("o1", "reader", garbage),
+                None,
+                "{garbage}"
+            );
+        }
+        // After a rotation, places given out before still open.
+        let rotated = JwtKeys::rotated(
+            b"another-secret-another-secret-another",
+            Some(b"0123456789abcdef0123456789abcdef"),
+        );
+        assert_eq!(
+            rotated.open_list_place("o1", "reader", &place),
+            Some("person-7")
+        );
     }
 
     #[test]

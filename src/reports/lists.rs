@@ -82,21 +82,35 @@ pub struct Page<T> {
     pub total: Option<i64>,
 }
 
-/// The window's part of `all`, which is sorted by `place` (name, then id, as bytes); the
-/// total counts every item, those before `window.after` too.
-fn slice<T>(mut all: Vec<T>, window: &Window, place: impl Fn(&T) -> (&str, &str)) -> Page<T> {
+/// A list in its order, each item with whether it comes after the window's place (all of
+/// them when there is none): those after it are the end of the order.
+type Placed<T> = Vec<(T, bool)>;
+
+/// `all` in the order of bytes of `place` (name, then id: SQLite's order), each with whether
+/// it comes after `after`.
+fn in_byte_order<T>(
+    mut all: Vec<T>,
+    after: Option<&After>,
+    place: impl Fn(&T) -> (&str, &str),
+) -> Placed<T> {
+    all.sort_unstable_by(|a, b| place(a).cmp(&place(b)));
+    all.into_iter()
+        .map(|item| {
+            let (name, id) = place(&item);
+            let later = after.is_none_or(|a| a.is_before(name, id));
+            (item, later)
+        })
+        .collect()
+}
+
+/// The window's part of `all`; the total counts every item, those before the place too.
+fn slice<T>(mut all: Placed<T>, window: &Window) -> Page<T> {
     let total = all.len() as i64;
-    let skipped = match &window.after {
-        Some(after) => all.partition_point(|item| {
-            let (name, id) = place(item);
-            !after.is_before(name, id)
-        }),
-        None => 0,
-    };
+    let skipped = all.partition_point(|(_, later)| !later);
     let start = (skipped + window.offset.max(0) as usize).min(all.len());
     let end = (start + window.limit.max(0) as usize).min(all.len());
     Page {
-        items: all.drain(start..end).collect(),
+        items: all.drain(start..end).map(|(item, _)| item).collect(),
         total: Some(total),
     }
 }
@@ -166,22 +180,21 @@ pub fn unreported(
             .collect();
         return Ok(Page { items, total: None });
     }
-    let mut people = unreported_on_past_day(conn, org, day, scope)?;
-    people.sort_by(|a, b| {
-        a.user
-            .name
-            .cmp(&b.user.name)
-            .then(a.user.id.cmp(&b.user.id))
-    });
-    Ok(slice(people, window, |p| (&p.user.name, &p.user.id)))
+    Ok(slice(
+        unreported_on_past_day(conn, org, day, scope, window.after.as_ref())?,
+        window,
+    ))
 }
 
+/// Who was missing on a past day, in the list's order: the database's order of names (then
+/// ids), as today's list is, so that a list read across midnight keeps its order.
 fn unreported_on_past_day(
     conn: &mut DbConn,
     org: &OrganizationRow,
     day: NaiveDate,
     scope: Option<&HashSet<String>>,
-) -> QueryResult<Vec<Listed>> {
+    after: Option<&After>,
+) -> QueryResult<Placed<Listed>> {
     let mut replay = DayReplay::load(conn, org, day)?;
     let leave = LeaveCalendar::load(conn, &org.id, day, day)?;
     let away = leave.away_on(day);
@@ -206,26 +219,56 @@ fn unreported_on_past_day(
         .map(|(user, m)| (user.as_str(), m.department_id.as_deref()))
         .collect();
     let ids: Vec<&str> = missing.keys().copied().collect();
-    let mut out = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(1_000) {
-        let rows: Vec<UserRow> = users::table
-            .filter(users::id.eq_any(chunk))
-            .filter(users::erased_at.is_null())
-            .select(UserRow::as_select())
-            .load(conn)?;
-        for user in rows {
-            let department_id = missing
-                .get(user.id.as_str())
-                .copied()
-                .flatten()
-                .map(str::to_string);
-            out.push(Listed {
-                user,
-                department_id,
-            });
+    let listed = |user: UserRow| {
+        let department_id = missing
+            .get(user.id.as_str())
+            .copied()
+            .flatten()
+            .map(str::to_string);
+        Listed {
+            user,
+            department_id,
+        }
+    };
+    match conn {
+        // Every key at once, as one array, ordered and placed in PostgreSQL's collation.
+        DbConn::Postgres(_) => {
+            let query = users::table
+                .filter(users::id.eq_any(&ids))
+                .filter(users::erased_at.is_null())
+                .order((users::name.asc(), users::id.asc()));
+            let rows: Vec<(UserRow, bool)> = match after {
+                Some(after) => query
+                    .select((
+                        UserRow::as_select(),
+                        after_in_name_order!(users::name, after),
+                    ))
+                    .load(conn)?,
+                None => query
+                    .select(UserRow::as_select())
+                    .load::<UserRow>(conn)?
+                    .into_iter()
+                    .map(|user| (user, true))
+                    .collect(),
+            };
+            Ok(rows
+                .into_iter()
+                .map(|(user, later)| (listed(user), later))
+                .collect())
+        }
+        DbConn::Sqlite(_) => {
+            let mut out = Vec::with_capacity(ids.len());
+            for chunk in ids.chunks(1_000) {
+                let rows: Vec<UserRow> = users::table
+                    .filter(users::id.eq_any(chunk))
+                    .filter(users::erased_at.is_null())
+                    .select(UserRow::as_select())
+                    .load(conn)?;
+                out.extend(rows.into_iter().map(listed));
+            }
+            Ok(in_byte_order(out, after, |p| (&p.user.name, &p.user.id)))
         }
     }
-    Ok(out)
 }
 
 /// Abnormal check-ins of `day` with their people, under the department of that day, in
@@ -475,7 +518,7 @@ fn abnormal_by_key(
     // with whether it comes after `window.after`: erased people are in no list. PostgreSQL
     // takes every key at once, as one array, and compares in its own collation; SQLite, whose
     // order is that of the bytes, takes them in chunks that are sorted and compared here.
-    let ordered: Vec<(String, bool)> = match conn {
+    let ordered: Placed<String> = match conn {
         DbConn::Postgres(_) => {
             let query = users::table
                 .filter(users::id.eq_any(&ids))
@@ -504,33 +547,15 @@ fn abnormal_by_key(
                         .load::<(String, String)>(conn)?,
                 );
             }
-            named.sort_unstable();
-            named
+            in_byte_order(named, window.after.as_ref(), |(name, id)| (name, id))
                 .into_iter()
-                .map(|(name, id)| {
-                    let after = window
-                        .after
-                        .as_ref()
-                        .is_none_or(|a| a.is_before(&name, &id));
-                    (id, after)
-                })
+                .map(|((_, id), later)| (id, later))
                 .collect()
         }
     };
-    let total = ordered.len() as i64;
-    // Those after the place are the end of the order.
-    let skipped = ordered.partition_point(|(_, after)| !after);
-    let start = (skipped + window.offset.max(0) as usize).min(ordered.len());
-    let end = (start + window.limit.max(0) as usize).min(ordered.len());
-    let page: Vec<String> = ordered[start..end]
-        .iter()
-        .map(|(id, _)| id.clone())
-        .collect();
+    let Page { items: page, total } = slice(ordered, window);
     let items = people_with_checkins(conn, day, &page)?;
-    Ok(Page {
-        items,
-        total: Some(total),
-    })
+    Ok(Page { items, total })
 }
 
 #[cfg(test)]
@@ -624,14 +649,19 @@ mod tests {
 
     #[test]
     fn a_slice_after_a_place_starts_after_it_and_counts_everyone() {
-        let all: Vec<(String, String)> = [("Ann", "b"), ("Bo", "a"), ("Bo", "c"), ("Cy", "a")]
+        // Out of order, as chunks of keys come back.
+        let all: Vec<(String, String)> = [("Cy", "a"), ("Bo", "c"), ("Ann", "b"), ("Bo", "a")]
             .iter()
             .map(|(n, i)| (n.to_string(), i.to_string()))
             .collect();
         fn place(p: &(String, String)) -> (&str, &str) {
             (&p.0, &p.1)
         }
-        let names = |page: Page<(String, String)>| -> (Vec<String>, Option<i64>) {
+        let read = |window: Window| -> (Vec<String>, Option<i64>) {
+            let page = slice(
+                in_byte_order(all.clone(), window.after.as_ref(), place),
+                &window,
+            );
             let ids = page.items.iter().map(|(n, i)| format!("{n}/{i}")).collect();
             (ids, page.total)
         };
@@ -645,21 +675,15 @@ mod tests {
         };
         // Between two people of one name, by id.
         assert_eq!(
-            names(slice(all.clone(), &after("Bo", "a", 0, 2), place)),
+            read(after("Bo", "a", 0, 2)),
             (vec!["Bo/c".into(), "Cy/a".into()], Some(4))
         );
         // A place that is nobody's still has its place in the order.
+        assert_eq!(read(after("Bo", "b", 1, 5)), (vec!["Cy/a".into()], Some(4)));
+        assert_eq!(read(after("Cy", "a", 0, 5)), (vec![], Some(4)));
         assert_eq!(
-            names(slice(all.clone(), &after("Bo", "b", 1, 5), place)),
-            (vec!["Cy/a".into()], Some(4))
-        );
-        assert_eq!(
-            names(slice(all.clone(), &after("Cy", "a", 0, 5), place)),
-            (vec![], Some(4))
-        );
-        assert_eq!(
-            names(slice(all, &Window::first(1), place)),
-            (vec!["Ann/b".into()], Some(4))
+            read(Window::first(2)),
+            (vec!["Ann/b".into(), "Bo/a".into()], Some(4))
         );
     }
 }

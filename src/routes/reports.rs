@@ -6,8 +6,8 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::AuthUser;
 use crate::domain::expectation::{exemption, Exemption};
 use crate::domain::Role;
-use crate::error::ApiError;
 use crate::error::ErrorResponse;
+use crate::error::{ApiError, Problem};
 use crate::reports::summary::{DayNumbers, DepartmentCounts, Today, TrendDay};
 use crate::routes::dates::{report_day, report_range};
 use crate::routes::paging::{PageQuery, ReportList};
@@ -38,9 +38,9 @@ pub struct DayQuery {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AfterQuery {
-    /// The `id` of the last person of the page before: the list goes on after them, in its
-    /// order (names, then ids), and `page` counts from there. Each page then costs what the
-    /// first costs, however far in, where a large `page` reads past everyone before it.
+    /// The `next` of the page before: the list goes on after the last person it showed, in
+    /// its order (names, then ids), and `page` counts from there. Each page then costs what
+    /// the first costs, however far in, where a large `page` reads past everyone before it.
     pub after: Option<String>,
 }
 
@@ -161,6 +161,9 @@ pub struct PeopleList {
     pub total: i64,
     pub page: i64,
     pub per_page: i64,
+    /// What `after` takes for the page that follows: a place after this page's last person,
+    /// for this reader only. Null when the page came back short, and so was the last.
+    pub next: Option<String>,
 }
 
 /// The frame both people lists share: role and parameter checks, then one page of `list`.
@@ -176,6 +179,17 @@ async fn people_list(
     let today = Today::in_org(&user.org, state.clock.now());
     let day = report_day(query.date.as_deref(), today.today)?;
     let paging = pages.parse()?;
+    let (org_id, reader_id) = (user.org.id.clone(), user.user.id.clone());
+    let after = match after.into_inner().after {
+        Some(place) => Some(
+            state
+                .jwt
+                .open_list_place(&org_id, &reader_id, &place)
+                .ok_or_else(|| ApiError::field("after", Problem::invalid_cursor()))?
+                .to_string(),
+        ),
+        None => None,
+    };
     let found = state
         .as_caller(user, move |conn, caller, _| {
             let request = ListRequest {
@@ -183,12 +197,21 @@ async fn people_list(
                 day,
                 page: paging.page,
                 per_page: paging.per_page,
-                after: after.after.as_deref(),
+                after: after.as_deref(),
             };
             reporting::people(conn, caller, list, &request, &today)
         })
         .await?;
-    let people = found
+    let next = match found.people.last() {
+        Some(last) if found.people.len() as i64 >= paging.per_page => Some(
+            state
+                .jwt
+                .list_place(&org_id, &reader_id, &last.user.id)
+                .map_err(ApiError::Internal)?,
+        ),
+        _ => None,
+    };
+    let people: Vec<PersonEntry> = found
         .people
         .into_iter()
         .map(|p| PersonEntry {
@@ -210,6 +233,7 @@ async fn people_list(
         total: found.total,
         page: paging.page,
         per_page: paging.per_page,
+        next,
     }))
 }
 

@@ -137,7 +137,7 @@ impl From<ReportError> for ApiError {
     fn from(e: ReportError) -> Self {
         match e {
             ReportError::Scope(e) => ApiError::from(e),
-            ReportError::UnknownPerson => ApiError::field("after", Problem::unknown_person()),
+            ReportError::UnknownPerson => ApiError::field("after", Problem::invalid_cursor()),
             ReportError::Db(e) => ApiError::from(e),
         }
     }

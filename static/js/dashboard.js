@@ -205,22 +205,22 @@ async function fillUnreported(box, scope) {
     const first = await api('GET', `/reports/unreported?${query({ ...scope, per_page: PAGE })}`);
     let shown = first.people.length;
     // Each next page starts after the last person shown: as quick as the first, however far in.
-    let after = first.people.length ? first.people[first.people.length - 1].id : null;
+    let after = first.next;
     const list = h('ul.people#unreported-list', { tabindex: '0', role: 'region', 'aria-label': t('unreported_list') }, first.people.map(person));
     const count = h('p.muted#unreported-count', { 'aria-live': 'polite' });
     const more = h('button.secondary#unreported-more', { type: 'button' }, t('show_more'));
     const showCount = () => {
       count.textContent = t('showing_of', { n: shown, total: first.total });
-      more.hidden = shown >= first.total;
+      more.hidden = !after || shown >= first.total;
     };
     more.addEventListener('click', async () => {
       more.disabled = true;
+      clear(status);
       try {
         const next = await api('GET', `/reports/unreported?${query({ ...scope, per_page: PAGE, after })}`);
         list.append(...next.people.map(person));
         shown += next.people.length;
-        if (next.people.length) after = next.people[next.people.length - 1].id;
-        else shown = first.total;
+        after = next.next;
         showCount();
       } catch (error) {
         clear(status, banner(errorText(error), 'error'));
@@ -282,22 +282,22 @@ async function fillAbnormal(box, scope) {
   try {
     const first = await api('GET', `/reports/abnormal?${query({ ...scope, per_page: PAGE })}`);
     let shown = first.people.length;
-    let after = shown ? first.people[shown - 1].id : null;
+    let after = first.next;
     const list = h('ul.people#abnormal-list', await entries(first.people));
     const count = h('p.muted#abnormal-count', { 'aria-live': 'polite' });
     const more = h('button.secondary#abnormal-more', { type: 'button' }, t('show_more'));
     const showCount = () => {
       count.textContent = t('showing_of', { n: shown, total: first.total });
-      more.hidden = shown >= first.total;
+      more.hidden = !after || shown >= first.total;
     };
     more.addEventListener('click', async () => {
       more.disabled = true;
+      clear(status);
       try {
         const next = await api('GET', `/reports/abnormal?${query({ ...scope, per_page: PAGE, after })}`);
         list.append(...await entries(next.people));
         shown += next.people.length;
-        if (next.people.length) after = next.people[next.people.length - 1].id;
-        else shown = first.total;
+        after = next.next;
         showCount();
       } catch (error) {
         clear(status, banner(errorText(error), 'error'));

@@ -106,7 +106,7 @@ const FIELD = {
     en: (p) => (p.value !== undefined ? `“${p.value}” is not a department` : 'no such department'),
     'zh-CN': (p) => (p.value !== undefined ? `“${p.value}” 不是部门` : '没有这个部门'),
   },
-  unknown_person: { en: () => 'no such person in the organization', 'zh-CN': () => '组织中没有此人' },
+  invalid_cursor: { en: () => 'the list has changed; reload the page to start again', 'zh-CN': () => '列表已变化，请刷新页面重新开始' },
   invalid_email: {
     en: () => 'must be an e-mail address like name@example.com',
     'zh-CN': () => '须为电子邮件地址，如 name@example.com',

@@ -32,6 +32,16 @@ pub struct TestDb {
 
 impl TestDb {
     pub fn new() -> Self {
+        Self::ordering_names_by(None)
+    }
+
+    /// A fresh database whose text is ordered by the ICU collation of `locale` on PostgreSQL,
+    /// as a production server's often is, rather than by bytes; SQLite orders by bytes always.
+    pub fn with_icu_collation(locale: &str) -> Self {
+        Self::ordering_names_by(Some(locale))
+    }
+
+    fn ordering_names_by(icu_locale: Option<&str>) -> Self {
         health_checkin::cli::init_tls();
         let dir = tempfile::tempdir().expect("temp dir");
         match std::env::var("TEST_DATABASE_URL")
@@ -42,7 +52,13 @@ impl TestDb {
                 let name = format!("hc_test_{}", uuid_simple());
                 let mut admin =
                     diesel::PgConnection::establish(&server).expect("connect to TEST_DATABASE_URL");
-                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                let collation = match icu_locale {
+                    Some(locale) => {
+                        format!(" TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE '{locale}'")
+                    }
+                    None => String::new(),
+                };
+                diesel::sql_query(format!("CREATE DATABASE {name}{collation}"))
                     .execute(&mut admin)
                     .expect("create test database");
                 let mut url = url::Url::parse(&server).expect("TEST_DATABASE_URL is a URL");

@@ -1,11 +1,15 @@
 //! Exact numbers for a hand-built organization over three days.
 
+use std::collections::HashSet;
+
 use chrono::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use crate::helpers::login_as;
-use crate::helpers::{healthy_answers, spawn_app, Response, TestApp};
+use crate::helpers::{
+    healthy_answers, monday_morning, spawn_app, spawn_on, Response, TestApp, TestDb,
+};
 
 /// The code and the parameters of `field`'s problem in a 422, whose English sentence is the
 /// one `fields` gives.
@@ -467,7 +471,7 @@ async fn report_parameters_name_their_problems_with_codes() {
         (
             "/api/v1/reports/abnormal?after=nope",
             "after",
-            "unknown_person",
+            "invalid_cursor",
             &none,
         ),
         (
@@ -632,115 +636,107 @@ async fn a_long_abnormal_list_pages_in_name_order_whichever_way_it_is_read() {
 
     // Page after page, each after the last person of the one before (on PostgreSQL five a
     // page is read by walking and probing, as a first page is).
-    let ids = |r: &Response| -> Vec<String> {
-        r.body["people"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| p["id"].as_str().unwrap().to_string())
-            .collect()
-    };
-    let mut walked = Vec::new();
-    let mut after: Option<String> = None;
-    loop {
-        let path = match &after {
-            Some(id) => format!("/api/v1/reports/abnormal?per_page=5&after={id}"),
-            None => "/api/v1/reports/abnormal?per_page=5".to_string(),
-        };
-        let r = app.get(&path, &token).await;
-        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
-        assert_eq!(r.body["total"], 21, "the total counts everyone");
-        let on_page = names(&r);
-        if on_page.is_empty() {
-            break;
-        }
-        after = ids(&r).last().cloned();
-        walked.extend(on_page);
-        assert!(walked.len() <= 21, "{walked:?}");
-    }
-    assert_eq!(walked, expected);
+    let (walked, totals) = walk_after(&app, &token, "/api/v1/reports/abnormal?", 5).await;
+    let walked_names: Vec<String> = walked.iter().map(|(name, _)| name.clone()).collect();
+    assert_eq!(walked_names, expected);
+    assert!(totals.iter().all(|t| *t == 21), "{totals:?}");
     // After the third person, however the rest is read (on PostgreSQL: a hash at 100 a page,
     // by key at 1,000), and a page counted from there.
-    let third = ids(&whole_list(&app, &token).await)[2].clone();
+    let first_three = app.get("/api/v1/reports/abnormal?per_page=3", &token).await;
+    let after_third = first_three.body["next"].as_str().unwrap().to_string();
     for per_page in [100, 1_000] {
         let r = app
             .get(
-                &format!("/api/v1/reports/abnormal?per_page={per_page}&after={third}"),
+                &format!("/api/v1/reports/abnormal?per_page={per_page}&after={after_third}"),
                 &token,
             )
             .await;
         assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
         assert_eq!(names(&r), expected[3..], "{per_page} a page");
         assert_eq!(r.body["total"], 21);
+        assert_eq!(r.body["next"], Value::Null, "the last page came back short");
     }
     let r = app
         .get(
-            &format!("/api/v1/reports/abnormal?per_page=4&page=2&after={third}"),
+            &format!("/api/v1/reports/abnormal?per_page=4&page=2&after={after_third}"),
             &token,
         )
         .await;
     assert_eq!(names(&r), expected[7..11]);
-    // After someone who is not on the list: the list goes on from their name.
-    let well = &people[3];
-    let r = app
-        .get(
-            &format!("/api/v1/reports/abnormal?per_page=2&after={}", well.id),
-            &token,
-        )
-        .await;
-    assert_eq!(names(&r), ["Person 0004", "Person 0005"]);
+
+    // A place is the reader's own: another reader, or an id with a tag of its own making,
+    // is refused.
+    let hr = app.add_person(&admin.org_id, "hr", None).await;
+    let hr_token = app.token_for(&hr).await;
+    let (id, _) = after_third.rsplit_once('.').unwrap();
+    for (token, after) in [
+        (&hr_token, after_third.clone()),
+        (&token, format!("{id}.AAAAAAAAAAAAAAAAAAAAAA")),
+        (&token, id.to_string()),
+    ] {
+        let r = app
+            .get(&format!("/api/v1/reports/abnormal?after={after}"), token)
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+        assert_eq!(r.problem("after").map(|p| p.0), Some("invalid_cursor"));
+    }
 }
 
-async fn whole_list(app: &TestApp, token: &str) -> Response {
-    let r = app
-        .get("/api/v1/reports/abnormal?per_page=1000", token)
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
-    r
-}
-
-/// Every page of `list` (the path with its query, without `after`), each after the last
-/// person of the page before, as the ids in order; with the totals they gave.
+/// Every page of `list` (the path with its query and a trailing `?` or `&`), each asked for
+/// with the `next` of the page before, as (name, id) in order; with the totals they gave.
+/// A page comes back short, and without a `next`, only at the end.
 async fn walk_after(
     app: &TestApp,
     token: &str,
     list: &str,
     per_page: usize,
-) -> (Vec<String>, Vec<i64>) {
-    let mut ids = Vec::new();
+) -> (Vec<(String, String)>, Vec<i64>) {
+    let mut people = Vec::new();
     let mut totals = Vec::new();
     let mut after: Option<String> = None;
     loop {
-        let mut path = format!("{list}&per_page={per_page}");
-        if let Some(id) = &after {
-            path.push_str(&format!("&after={id}"));
+        let mut path = format!("{list}per_page={per_page}");
+        if let Some(place) = &after {
+            path.push_str(&format!("&after={place}"));
         }
         let r = app.get(&path, token).await;
         assert_eq!(r.status, StatusCode::OK, "{path}: {:?}", r.body);
         totals.push(r.body["total"].as_i64().unwrap());
-        let page: Vec<String> = r.body["people"]
+        let page: Vec<(String, String)> = r.body["people"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|p| p["id"].as_str().unwrap().to_string())
+            .map(|p| {
+                let name = p["name"].as_str().unwrap().to_string();
+                (name, p["id"].as_str().unwrap().to_string())
+            })
             .collect();
         assert!(page.len() <= per_page, "{path}");
-        let Some(last) = page.last().cloned() else {
-            break;
-        };
-        ids.extend(page);
-        assert!(ids.len() <= 1_000, "{path}: the walk does not end");
-        after = Some(last);
+        people.extend(page.iter().cloned());
+        assert!(people.len() <= 1_000, "{path}: the walk does not end");
+        match r.body["next"].as_str() {
+            Some(next) => {
+                assert_eq!(page.len(), per_page, "{path}: a full page");
+                assert!(next.starts_with(&page[per_page - 1].1), "{next}");
+                after = Some(next.to_string());
+            }
+            None => {
+                assert!(page.len() < per_page, "{path}: a short page ends the list");
+                break;
+            }
+        }
     }
-    (ids, totals)
+    (people, totals)
 }
 
 /// The unreported list, paged after a person: the same people in the same order as the whole
 /// list, people of one name told apart by id, for today and a past day, for the whole
-/// organization and one department.
+/// organization and one department, and a list read across midnight.
 #[tokio::test]
 async fn the_unreported_list_goes_on_after_a_person_today_and_on_a_past_day() {
-    let app = spawn_app().await;
+    // On PostgreSQL, names in an order that is not the bytes': "alice" before "Bob".
+    let db = std::sync::Arc::new(TestDb::with_icu_collation("en-US"));
+    let app = spawn_on(db, monday_morning()).await;
     let admin = app.create_org("Acme", "Asia/Shanghai").await;
     let token = app.token_for(&admin).await;
     let mut departments = Vec::new();
@@ -751,12 +747,31 @@ async fn the_unreported_list_goes_on_after_a_person_today_and_on_a_past_day() {
         assert_eq!(r.status.as_u16(), 201, "{:?}", r.body);
         departments.push(r.body["id"].as_str().unwrap().to_string());
     }
-    // "Person 0000" to "Person 0006" in each department: every name twice.
+    // "Person 0000" to "Person 0006" in each department: every name twice; then names of
+    // other cases and scripts, one of them twice too.
     let ops = app
         .add_people_in(&admin.org_id, Some(&departments[0]), 7)
         .await;
-    app.add_people_in(&admin.org_id, Some(&departments[1]), 7)
+    let sales = app
+        .add_people_in(&admin.org_id, Some(&departments[1]), 7)
         .await;
+    for (person, name) in [
+        (&ops[4], "alice"),
+        (&ops[5], "Bob"),
+        (&ops[6], "张伟"),
+        (&sales[4], "Émile"),
+        (&sales[5], "Zoë"),
+        (&sales[6], "张伟"),
+    ] {
+        let r = app
+            .patch(
+                &format!("/api/v1/employees/{}", person.id),
+                &token,
+                &json!({ "name": name }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    }
     for person in ops.iter().take(2) {
         let r = app
             .put(
@@ -767,55 +782,94 @@ async fn the_unreported_list_goes_on_after_a_person_today_and_on_a_past_day() {
             .await;
         assert!(r.status.is_success(), "{:?}", r.body);
     }
-    let ids_of = |r: &Response| -> Vec<String> {
-        r.body["people"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| p["id"].as_str().unwrap().to_string())
-            .collect()
+    let whole_of = |list: &str| {
+        let (app, token) = (&app, &token);
+        let path = format!("{list}per_page=1000");
+        async move {
+            let r = app.get(&path, token).await;
+            assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+            assert_eq!(r.body["next"], Value::Null, "{path}");
+            let people: Vec<(String, String)> = r.body["people"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| {
+                    let name = p["name"].as_str().unwrap().to_string();
+                    (name, p["id"].as_str().unwrap().to_string())
+                })
+                .collect();
+            (people, r.body["total"].as_i64().unwrap())
+        }
     };
-    let mut lists = vec![
-        ("/api/v1/reports/unreported?date=2020-02-03".to_string(), 13),
-        (
-            format!(
-                "/api/v1/reports/unreported?date=2020-02-03&department_id={}",
-                departments[0]
-            ),
-            5,
-        ),
-    ];
+    let organization = "/api/v1/reports/unreported?date=2020-02-03&".to_string();
+    let ops_list = format!(
+        "/api/v1/reports/unreported?date=2020-02-03&department_id={}&",
+        departments[0]
+    );
+    let mut lists = vec![(organization.clone(), 13), (ops_list, 5)];
+    let mut today_order = Vec::new();
     for (list, total) in &lists {
-        let whole = app.get(&format!("{list}&per_page=1000"), &token).await;
-        assert_eq!(whole.body["total"], *total, "{list}");
-        let whole = ids_of(&whole);
-        assert_eq!(whole.len() as i64, *total, "{list}");
+        let (whole, counted) = whole_of(list).await;
+        assert_eq!((whole.len() as i64, counted), (*total, *total), "{list}");
+        if *list == organization {
+            let names: HashSet<&str> = whole.iter().map(|(name, _)| name.as_str()).collect();
+            assert!(
+                names.len() < whole.len(),
+                "{list}: some names are there twice"
+            );
+        }
         for per_page in [1, 2, 5] {
             let (walked, totals) = walk_after(&app, &token, list, per_page).await;
             assert_eq!(walked, whole, "{list}, {per_page} a page");
             assert!(totals.iter().all(|t| t == total), "{list}: {totals:?}");
         }
+        today_order.push(whole);
     }
-    // The next day, the same lists of that past day, and today's.
+    // A list read across midnight: its first page today, the rest once the day is past.
+    let first_page = app.get(&format!("{organization}per_page=4"), &token).await;
+    let next = first_page.body["next"].as_str().unwrap().to_string();
     app.clock.advance(Duration::days(1));
-    lists.push(("/api/v1/reports/unreported?date=2020-02-04".to_string(), 15));
-    for (list, total) in &lists {
-        let whole = app.get(&format!("{list}&per_page=1000"), &token).await;
-        assert_eq!(whole.body["total"], *total, "{list}");
-        let whole = ids_of(&whole);
+    let rest = app
+        .get(&format!("{organization}per_page=1000&after={next}"), &token)
+        .await;
+    let across: Vec<&str> = first_page.body["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(rest.body["people"].as_array().unwrap())
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    let ids: Vec<&str> = today_order[0].iter().map(|(_, id)| id.as_str()).collect();
+    assert_eq!(across, ids);
+    // The next day: the same lists as a past day, in the order they had, and today's.
+    lists.push((
+        "/api/v1/reports/unreported?date=2020-02-04&".to_string(),
+        15,
+    ));
+    for (i, (list, total)) in lists.iter().enumerate() {
+        let (whole, counted) = whole_of(list).await;
+        assert_eq!(counted, *total, "{list}");
+        if let Some(before) = today_order.get(i) {
+            assert_eq!(&whole, before, "{list}: as it was on its day");
+        }
         for per_page in [1, 3] {
             let (walked, _) = walk_after(&app, &token, list, per_page).await;
             assert_eq!(walked, whole, "{list}, {per_page} a page");
         }
     }
-    // Someone of another organization is nobody here.
+    // A place another organization's list gave is nothing here.
     let other = app.create_org("Other", "Asia/Shanghai").await;
+    let other_token = app.token_for(&other).await;
+    let theirs = app
+        .get("/api/v1/reports/unreported?per_page=1", &other_token)
+        .await;
+    let their_next = theirs.body["next"].as_str().unwrap();
     let r = app
         .get(
-            &format!("/api/v1/reports/unreported?after={}", other.id),
+            &format!("/api/v1/reports/unreported?after={their_next}"),
             &token,
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
-    assert_eq!(r.problem("after").map(|p| p.0), Some("unknown_person"));
+    assert_eq!(r.problem("after").map(|p| p.0), Some("invalid_cursor"));
 }
