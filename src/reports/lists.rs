@@ -80,6 +80,15 @@ macro_rules! after_in_name_order {
 pub struct Page<T> {
     pub items: Vec<T>,
     pub total: Option<i64>,
+    /// Whether the window was read to its limit, so that more may follow its last item. (An
+    /// item read and then gone, such as a check-in taken back between two reads, is not in
+    /// `items`, but the page still counts as full.)
+    pub full: bool,
+}
+
+/// Whether `read` items fill a window of `limit`.
+fn fills(read: usize, limit: i64) -> bool {
+    limit > 0 && read as i64 >= limit
 }
 
 /// A list in its order, each item with whether it comes after the window's place (all of
@@ -112,6 +121,7 @@ fn slice<T>(mut all: Placed<T>, window: &Window) -> Page<T> {
     Page {
         items: all.drain(start..end).map(|(item, _)| item).collect(),
         total: Some(total),
+        full: fills(end - start, window.limit),
     }
 }
 
@@ -129,6 +139,7 @@ pub fn unreported(
         return Ok(Page {
             items: Vec::new(),
             total: Some(0),
+            full: false,
         });
     }
     if day >= today {
@@ -171,6 +182,7 @@ pub fn unreported(
             })?,
             DbConn::Sqlite(_) => page(conn)?,
         };
+        let full = fills(rows.len(), window.limit);
         let items = rows
             .into_iter()
             .map(|user| Listed {
@@ -178,7 +190,11 @@ pub fn unreported(
                 user,
             })
             .collect();
-        return Ok(Page { items, total: None });
+        return Ok(Page {
+            items,
+            total: None,
+            full,
+        });
     }
     Ok(slice(
         unreported_on_past_day(conn, org, day, scope, window.after.as_ref())?,
@@ -399,14 +415,14 @@ fn abnormal_in_name_order(
         }
         Walk::Hashing => "SET LOCAL max_parallel_workers_per_gather = 0",
     })?;
-    let items = match walk {
+    let (items, full) = match walk {
         Walk::Probing => {
             let walk = abnormal_that_day()
                 .inner_join(users::table.on(users::id.eq(checkins::user_id)))
                 .filter(users::org_id.eq(&org.id))
                 .filter(users::erased_at.is_null())
                 .into_boxed();
-            match &window.after {
+            let rows = match &window.after {
                 Some(after) => walk.filter(after_in_name_order!(users::name, after)),
                 None => walk,
             }
@@ -414,10 +430,13 @@ fn abnormal_in_name_order(
             .offset(window.offset)
             .limit(window.limit)
             .select((UserRow::as_select(), CheckinRow::as_select()))
-            .load::<(UserRow, CheckinRow)>(conn)?
-            .into_iter()
-            .map(|(user, checkin)| with_checkin(user, checkin))
-            .collect()
+            .load::<(UserRow, CheckinRow)>(conn)?;
+            let full = fills(rows.len(), window.limit);
+            let items = rows
+                .into_iter()
+                .map(|(user, checkin)| with_checkin(user, checkin))
+                .collect();
+            (items, full)
         }
         Walk::Hashing => {
             // `IS TRUE` keeps the subquery a filter, which PostgreSQL hashes once, instead of
@@ -444,12 +463,16 @@ fn abnormal_in_name_order(
             .limit(window.limit)
             .select(users::id)
             .load(conn)?;
-            people_with_checkins(conn, day, &page)?
+            (
+                people_with_checkins(conn, day, &page)?,
+                fills(page.len(), window.limit),
+            )
         }
     };
     Ok(Page {
         items,
         total: Some((counted - erased).max(0)),
+        full,
     })
 }
 
@@ -553,9 +576,13 @@ fn abnormal_by_key(
                 .collect()
         }
     };
-    let Page { items: page, total } = slice(ordered, window);
+    let Page {
+        items: page,
+        total,
+        full,
+    } = slice(ordered, window);
     let items = people_with_checkins(conn, day, &page)?;
-    Ok(Page { items, total })
+    Ok(Page { items, total, full })
 }
 
 #[cfg(test)]

@@ -163,6 +163,7 @@ pub struct PeopleList {
     pub per_page: i64,
     /// What `after` takes for the page that follows: a place after this page's last person,
     /// for this reader only. Null when the page came back short, and so was the last.
+    /// Should that person be erased before it is used, it answers 422 `invalid_cursor`.
     pub next: Option<String>,
 }
 
@@ -203,7 +204,7 @@ async fn people_list(
         })
         .await?;
     let next = match found.people.last() {
-        Some(last) if found.people.len() as i64 >= paging.per_page => Some(
+        Some(last) if found.full => Some(
             state
                 .jwt
                 .list_place(&org_id, &reader_id, &last.user.id)

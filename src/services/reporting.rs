@@ -37,7 +37,8 @@ fn reader<'a>(caller: &'a Caller<'_>) -> Reader<'a> {
 pub enum ReportError {
     #[error(transparent)]
     Scope(#[from] ScopeError),
-    /// A list asked to start after a person the organization does not have.
+    /// A list asked to start after a person the organization does not have, or no longer
+    /// names.
     #[error("no such person in the organization")]
     UnknownPerson,
     #[error(transparent)]
@@ -195,6 +196,8 @@ impl ListRequest<'_> {
                 let (name, id) = users::table
                     .filter(users::org_id.eq(&org.id))
                     .filter(users::id.eq(id))
+                    // An erased person's name is a pseudonym now, with a place of its own.
+                    .filter(users::erased_at.is_null())
                     .select((users::name, users::id))
                     .first::<(String, String)>(conn)
                     .optional()?
@@ -230,6 +233,8 @@ pub struct ListedPerson {
 pub struct PeoplePage {
     pub people: Vec<ListedPerson>,
     pub total: i64,
+    /// Whether the page was read to its end, so that more may follow its last person.
+    pub full: bool,
 }
 
 /// The lists of people by name.
@@ -262,7 +267,7 @@ pub fn people(
 ) -> Result<PeoplePage, ReportError> {
     let scope = caller.report_scope(conn, request.department_id)?;
     let window = request.window(conn, caller.org)?;
-    let (found, total) = match list {
+    let (found, total, full) = match list {
         Listing::Unreported => unreported(conn, caller.org, &scope, request, &window, today.today)?,
         Listing::Abnormal => abnormal(conn, caller.org, &scope, request, &window, today.today)?,
     };
@@ -293,11 +298,15 @@ pub fn people(
         detail,
         today.now,
     )?;
-    Ok(PeoplePage { people, total })
+    Ok(PeoplePage {
+        people,
+        total,
+        full,
+    })
 }
 
 /// People with their check-ins, and how many there are in all.
-type Found = (Vec<(Listed, Option<CheckinRow>)>, i64);
+type Found = (Vec<(Listed, Option<CheckinRow>)>, i64, bool);
 
 fn unreported(
     conn: &mut DbConn,
@@ -322,7 +331,11 @@ fn unreported(
             .total(&reports::day_counts(conn, org, request.day, today)?)
             .unreported(),
     };
-    Ok((listed.items.into_iter().map(|l| (l, None)).collect(), total))
+    Ok((
+        listed.items.into_iter().map(|l| (l, None)).collect(),
+        total,
+        listed.full,
+    ))
 }
 
 fn abnormal(
@@ -345,7 +358,7 @@ fn abnormal(
         .into_iter()
         .map(|(l, c)| (l, Some(c)))
         .collect();
-    Ok((people, listed.total.unwrap_or_default()))
+    Ok((people, listed.total.unwrap_or_default(), listed.full))
 }
 
 /// The file formats of an export.

@@ -680,6 +680,27 @@ async fn a_long_abnormal_list_pages_in_name_order_whichever_way_it_is_read() {
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
         assert_eq!(r.problem("after").map(|p| p.0), Some("invalid_cursor"));
     }
+
+    // Once the person a place is after is erased, their place in the order is gone too.
+    for (path, body) in [
+        (format!("/api/v1/employees/{id}"), json!({"active": false})),
+        (format!("/api/v1/employees/{id}/erase"), json!({})),
+    ] {
+        let r = if path.ends_with("erase") {
+            app.post_as(&path, &token, &body).await
+        } else {
+            app.patch(&path, &token, &body).await
+        };
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    }
+    let r = app
+        .get(
+            &format!("/api/v1/reports/abnormal?after={after_third}"),
+            &token,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert_eq!(r.problem("after").map(|p| p.0), Some("invalid_cursor"));
 }
 
 /// Every page of `list` (the path with its query and a trailing `?` or `&`), each asked for
