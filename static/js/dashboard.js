@@ -193,6 +193,39 @@ function gettingStarted(report) {
       step('try', '#/checkin')));
 }
 
+/**
+ * "Show more" under the first page of a list of people, with how many are shown of how many.
+ * Each click asks for the page after the last person shown (`next`): as quick as the first
+ * page, however far in. `render` makes the page's entries, which are added to `list`.
+ */
+function showMore(name, first, list, status, fetchAfter, render) {
+  let shown = first.people.length;
+  let after = first.next;
+  const count = h(`p.muted#${name}-count`, { 'aria-live': 'polite' });
+  const more = h(`button.secondary#${name}-more`, { type: 'button' }, t('show_more'));
+  const showCount = () => {
+    count.textContent = t('showing_of', { n: shown, total: first.total });
+    more.hidden = !after || shown >= first.total;
+  };
+  more.addEventListener('click', async () => {
+    more.disabled = true;
+    clear(status);
+    try {
+      const next = await fetchAfter(after);
+      list.append(...await render(next.people));
+      shown += next.people.length;
+      after = next.next;
+      showCount();
+    } catch (error) {
+      clear(status, banner(errorText(error), 'error'));
+    } finally {
+      more.disabled = false;
+    }
+  });
+  showCount();
+  return [count, more];
+}
+
 async function fillUnreported(box, scope) {
   const status = h('div.status', { role: 'status', 'aria-live': 'polite' });
   // "File for them": for someone without a phone, the day's form filled in on their behalf.
@@ -203,32 +236,10 @@ async function fillUnreported(box, scope) {
   const person = (p) => h('li', h('strong', p.name), ' ', h('span.muted', p.email), p.department ? h('span.tag', p.department.path || p.department.name) : null, ' ', fileLink(p));
   try {
     const first = await api('GET', `/reports/unreported?${query({ ...scope, per_page: PAGE })}`);
-    let shown = first.people.length;
-    // Each next page starts after the last person shown: as quick as the first, however far in.
-    let after = first.next;
     const list = h('ul.people#unreported-list', { tabindex: '0', role: 'region', 'aria-label': t('unreported_list') }, first.people.map(person));
-    const count = h('p.muted#unreported-count', { 'aria-live': 'polite' });
-    const more = h('button.secondary#unreported-more', { type: 'button' }, t('show_more'));
-    const showCount = () => {
-      count.textContent = t('showing_of', { n: shown, total: first.total });
-      more.hidden = !after || shown >= first.total;
-    };
-    more.addEventListener('click', async () => {
-      more.disabled = true;
-      clear(status);
-      try {
-        const next = await api('GET', `/reports/unreported?${query({ ...scope, per_page: PAGE, after })}`);
-        list.append(...next.people.map(person));
-        shown += next.people.length;
-        after = next.next;
-        showCount();
-      } catch (error) {
-        clear(status, banner(errorText(error), 'error'));
-      } finally {
-        more.disabled = false;
-      }
-    });
-    showCount();
+    const [count, more] = showMore('unreported', first, list, status,
+      (after) => api('GET', `/reports/unreported?${query({ ...scope, per_page: PAGE, after })}`),
+      (people) => people.map(person));
     const remind = h('button.primary#remind', { type: 'button' }, t('remind_now'));
     remind.addEventListener('click', async () => {
       remind.disabled = true;
@@ -281,31 +292,10 @@ async function fillAbnormal(box, scope) {
   };
   try {
     const first = await api('GET', `/reports/abnormal?${query({ ...scope, per_page: PAGE })}`);
-    let shown = first.people.length;
-    let after = first.next;
     const list = h('ul.people#abnormal-list', await entries(first.people));
-    const count = h('p.muted#abnormal-count', { 'aria-live': 'polite' });
-    const more = h('button.secondary#abnormal-more', { type: 'button' }, t('show_more'));
-    const showCount = () => {
-      count.textContent = t('showing_of', { n: shown, total: first.total });
-      more.hidden = !after || shown >= first.total;
-    };
-    more.addEventListener('click', async () => {
-      more.disabled = true;
-      clear(status);
-      try {
-        const next = await api('GET', `/reports/abnormal?${query({ ...scope, per_page: PAGE, after })}`);
-        list.append(...await entries(next.people));
-        shown += next.people.length;
-        after = next.next;
-        showCount();
-      } catch (error) {
-        clear(status, banner(errorText(error), 'error'));
-      } finally {
-        more.disabled = false;
-      }
-    });
-    showCount();
+    const [count, more] = showMore('abnormal', first, list, status,
+      (after) => api('GET', `/reports/abnormal?${query({ ...scope, per_page: PAGE, after })}`),
+      entries);
     clear(box, h('h2', t('abnormal_list'), ` (${first.total})`),
       first.people.length ? [list, h('div.actions', count, more)] : h('p.muted', t('nobody')),
       status);

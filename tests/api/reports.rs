@@ -703,6 +703,19 @@ async fn a_long_abnormal_list_pages_in_name_order_whichever_way_it_is_read() {
     assert_eq!(r.problem("after").map(|p| p.0), Some("invalid_cursor"));
 }
 
+/// A list's people as (name, id), in its order.
+fn names_and_ids(r: &Response) -> Vec<(String, String)> {
+    r.body["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let name = p["name"].as_str().unwrap().to_string();
+            (name, p["id"].as_str().unwrap().to_string())
+        })
+        .collect()
+}
+
 /// Every page of `list` (the path with its query and a trailing `?` or `&`), each asked for
 /// with the `next` of the page before, as (name, id) in order; with the totals they gave.
 /// A page comes back short, and without a `next`, only at the end.
@@ -723,15 +736,7 @@ async fn walk_after(
         let r = app.get(&path, token).await;
         assert_eq!(r.status, StatusCode::OK, "{path}: {:?}", r.body);
         totals.push(r.body["total"].as_i64().unwrap());
-        let page: Vec<(String, String)> = r.body["people"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| {
-                let name = p["name"].as_str().unwrap().to_string();
-                (name, p["id"].as_str().unwrap().to_string())
-            })
-            .collect();
+        let page = names_and_ids(&r);
         assert!(page.len() <= per_page, "{path}");
         people.extend(page.iter().cloned());
         assert!(people.len() <= 1_000, "{path}: the walk does not end");
@@ -810,16 +815,7 @@ async fn the_unreported_list_goes_on_after_a_person_today_and_on_a_past_day() {
             let r = app.get(&path, token).await;
             assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
             assert_eq!(r.body["next"], Value::Null, "{path}");
-            let people: Vec<(String, String)> = r.body["people"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|p| {
-                    let name = p["name"].as_str().unwrap().to_string();
-                    (name, p["id"].as_str().unwrap().to_string())
-                })
-                .collect();
-            (people, r.body["total"].as_i64().unwrap())
+            (names_and_ids(&r), r.body["total"].as_i64().unwrap())
         }
     };
     let organization = "/api/v1/reports/unreported?date=2020-02-03&".to_string();
