@@ -191,18 +191,14 @@ impl ListRequest<'_> {
     fn window(&self, conn: &mut DbConn, org: &OrganizationRow) -> Result<Window, ReportError> {
         let after = match self.after {
             Some(id) => {
-                use crate::db::schema::users;
-                use diesel::prelude::*;
-                let (name, id) = users::table
-                    .filter(users::org_id.eq(&org.id))
-                    .filter(users::id.eq(id))
-                    // An erased person's name is a pseudonym now, with a place of its own.
-                    .filter(users::erased_at.is_null())
-                    .select((users::name, users::id))
-                    .first::<(String, String)>(conn)
-                    .optional()?
+                // An erased person is not found: their name is a pseudonym now, with a place
+                // of its own.
+                let person = crate::db::users::find_in_org(conn, &org.id, id)?
                     .ok_or(ReportError::UnknownPerson)?;
-                Some(After { name, id })
+                Some(After {
+                    name: person.name,
+                    id: person.id,
+                })
             }
             None => None,
         };
