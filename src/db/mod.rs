@@ -36,6 +36,7 @@ pub mod departments;
 pub mod first_checkins;
 pub mod forms;
 pub mod group_commit;
+pub mod instant;
 pub mod job_lock;
 pub mod leaves;
 pub mod membership;

@@ -13,6 +13,7 @@ use diesel::prelude::*;
 
 use super::export::ExportError;
 use super::export_people::People;
+use crate::db::instant::ReadInstant;
 use crate::db::schema::checkins;
 use crate::db::DbConn;
 
@@ -188,10 +189,10 @@ fn checkins_of(
             ))
             .into_boxed()
     };
-    type Row = (String, NaiveDateTime, String, bool, String, String);
+    type Row = (String, ReadInstant, String, bool, String, String);
     let mut found: FastMap<u32, Stored> = FastMap::default();
     let keep = |found: &mut FastMap<u32, Stored>, rows: Vec<Row>| {
-        for (user, at, answers, abnormal, reasons, by) in rows {
+        for (user, ReadInstant(at), answers, abnormal, reasons, by) in rows {
             let Some(person) = plan.people.number_of(&user) else {
                 continue;
             };

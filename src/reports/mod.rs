@@ -10,6 +10,7 @@ pub mod export_people;
 pub mod export_reads;
 pub mod lists;
 pub mod scope;
+pub mod stored_json;
 pub mod summary;
 
 pub use counts::{day_counts, trend_counts, Counts};
