@@ -399,9 +399,10 @@ mod tests {
     }
 
     /// `.cargo/config.toml` builds the bundled SQLite so that a statement with `LIMIT ?` keeps
-    /// its plan: without it, every `.first()` is parsed again on each run.
+    /// its plan (without it, every `.first()` is parsed again on each run), and in
+    /// multi-thread mode (no lock on every call to guard a connection no two threads share).
     #[test]
-    fn the_bundled_sqlite_keeps_statement_plans() {
+    fn the_bundled_sqlite_keeps_statement_plans_and_takes_no_lock_per_call() {
         let mut conn = SqliteConnection::establish(":memory:").expect("in-memory SQLite");
         let options: Vec<String> = diesel::sql_query("PRAGMA compile_options")
             .load::<CompileOption>(&mut conn)
@@ -412,6 +413,10 @@ mod tests {
         assert!(
             options.iter().any(|o| o == "ENABLE_QPSG"),
             "SQLite was built without SQLITE_ENABLE_QPSG: {options:?}"
+        );
+        assert!(
+            options.iter().any(|o| o == "THREADSAFE=2"),
+            "SQLite was not built for multi-thread mode: {options:?}"
         );
     }
 }
