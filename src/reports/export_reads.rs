@@ -3,6 +3,7 @@
 //! database is already answering for the next ones, and the next day's reporters are read.
 //! A single connection made the database and the assembly take turns.
 
+use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::Arc;
@@ -48,9 +49,12 @@ pub(super) struct Wanted {
 pub struct Reads {
     /// Who reported, a day at a time from the first day on, by number.
     reporters: Receiver<QueryResult<FastSet<u32>>>,
-    wanted: Sender<Wanted>,
-    /// Each `Wanted`'s check-ins by person, in the order asked.
-    found: Receiver<QueryResult<FastMap<u32, Stored>>>,
+    /// One per check-in reader; parts are asked of them in turn.
+    wanted: Vec<Sender<Wanted>>,
+    /// Each reader's check-ins by person, in the order it was asked.
+    found: Vec<Receiver<QueryResult<FastMap<u32, Stored>>>>,
+    asked: Cell<usize>,
+    handed: Cell<usize>,
 }
 
 impl Reads {
@@ -64,12 +68,14 @@ impl Reads {
 
     /// Asks for a part's check-ins, answered in turn by [`Reads::next_found`].
     pub(super) fn ask(&self, wanted: Wanted) -> Result<(), ExportError> {
-        if self.wanted.send(wanted).is_ok() {
+        let reader = self.asked.get() % self.wanted.len();
+        if self.wanted[reader].send(wanted).is_ok() {
+            self.asked.set(self.asked.get() + 1);
             return Ok(());
         }
         // The thread stopped at a failed read of a part asked for earlier: that failure is
         // the export's, not this part's.
-        match self.found.try_iter().find_map(Result::err) {
+        match self.found[reader].try_iter().find_map(Result::err) {
             Some(failed) => Err(failed.into()),
             None => Err(ExportError::Unfinished),
         }
@@ -77,22 +83,31 @@ impl Reads {
 
     /// The check-ins of the earliest part asked for and not yet handed over.
     pub(super) fn next_found(&self) -> Result<FastMap<u32, Stored>, ExportError> {
-        Ok(self.found.recv().map_err(|_| ExportError::Unfinished)??)
+        let reader = self.handed.get() % self.found.len();
+        let found = self.found[reader]
+            .recv()
+            .map_err(|_| ExportError::Unfinished)??;
+        self.handed.set(self.handed.get() + 1);
+        Ok(found)
     }
 }
 
-/// The two reading threads, joined once the assembly is over.
+/// The reading threads, joined once the assembly is over.
 pub struct Readers<'scope> {
-    threads: [ScopedJoinHandle<'scope, ()>; 2],
+    threads: Vec<ScopedJoinHandle<'scope, ()>>,
 }
 
 impl Readers<'_> {
-    /// Waits for both threads. They end once the assembly drops its [`Reads`]; a panic in
+    /// Waits for every thread. They end once the assembly drops its [`Reads`]; a panic in
     /// one of them is reported as an unfinished export.
     pub fn join(self) -> Result<(), ExportError> {
-        // Both are joined, also when the first panicked.
-        let [days, parts] = self.threads.map(|thread| thread.join().is_ok());
-        if days && parts {
+        // All are joined, also when the first panicked.
+        let joined: Vec<bool> = self
+            .threads
+            .into_iter()
+            .map(|thread| thread.join().is_ok())
+            .collect();
+        if joined.iter().all(|ok| *ok) {
             Ok(())
         } else {
             Err(ExportError::Unfinished)
@@ -101,20 +116,20 @@ impl Readers<'_> {
 }
 
 /// Starts reading: the days' reporters on `reporters_conn`, the parts' check-ins on
-/// `checkins_conn`. Each connection is closed when its thread ends.
+/// `checkins_conn`, and on `second_checkins_conn` too when there is one, the two taking parts
+/// in turn. Each connection is closed when its thread ends.
 pub fn start<'scope>(
     scope: &'scope Scope<'scope, '_>,
     plan: ReadPlan,
     mut reporters_conn: DbConn,
-    mut checkins_conn: DbConn,
+    checkins_conn: DbConn,
+    second_checkins_conn: Option<DbConn>,
 ) -> (Reads, Readers<'scope>) {
     let plan = Arc::new(plan);
     // One day ahead: a day's reporters are a number for each person who reported.
     let (reporters_read, reporters) = mpsc::sync_channel(1);
-    let (wanted, asked) = mpsc::channel::<Wanted>();
-    // As many as asked, and the assembly asks a few parts ahead only.
-    let (found_read, found) = mpsc::channel();
-    let days = {
+    let mut threads = Vec::with_capacity(3);
+    threads.push({
         let plan = Arc::clone(&plan);
         scope.spawn(move || {
             let days = plan.from.iter_days().take_while(|day| *day <= plan.to);
@@ -126,25 +141,34 @@ pub fn start<'scope>(
                 }
             }
         })
-    };
-    let parts = scope.spawn(move || {
-        for wanted in asked {
-            let read = checkins_of(&mut checkins_conn, &plan, &wanted);
-            let failed = read.is_err();
-            if found_read.send(read).is_err() || failed {
-                return;
-            }
-        }
     });
+    let (mut wanted, mut found) = (Vec::new(), Vec::new());
+    for mut conn in std::iter::once(checkins_conn).chain(second_checkins_conn) {
+        // As many as asked, and the assembly asks a few parts ahead only.
+        let (ask, asked) = mpsc::channel::<Wanted>();
+        let (found_read, found_here) = mpsc::channel();
+        let plan = Arc::clone(&plan);
+        threads.push(scope.spawn(move || {
+            for part in asked {
+                let read = checkins_of(&mut conn, &plan, &part);
+                let failed = read.is_err();
+                if found_read.send(read).is_err() || failed {
+                    return;
+                }
+            }
+        }));
+        wanted.push(ask);
+        found.push(found_here);
+    }
     (
         Reads {
             reporters,
             wanted,
             found,
+            asked: Cell::new(0),
+            handed: Cell::new(0),
         },
-        Readers {
-            threads: [days, parts],
-        },
+        Readers { threads },
     )
 }
 

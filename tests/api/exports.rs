@@ -877,3 +877,135 @@ async fn an_export_whose_client_stops_reading_is_given_up_and_cut() {
         whole.bytes.len()
     );
 }
+
+#[tokio::test]
+async fn an_export_read_in_many_parts_keeps_every_row_in_order_with_its_own_answers() {
+    use diesel::RunQueryDsl;
+    use health_checkin::db::checkins::CheckinRow;
+    use health_checkin::db::departments::{self, DepartmentRow};
+    use health_checkin::db::users::{insert_many, UserRow};
+    use health_checkin::domain::Role;
+    let app = spawn_app().await; // Monday 2020-02-03
+    let admin = app.create_org("Acme", "Asia/Shanghai").await;
+    let token = app.token_for(&admin).await;
+    // 3,000 people in 10 departments who reported on Thursday and Friday: more check-ins a
+    // day than one read takes, so each day is read in several parts, which the readers take
+    // in turn.
+    const DEPARTMENTS: usize = 10;
+    const PER_DEPARTMENT: usize = 300;
+    let days = ["2020-01-30", "2020-01-31"];
+    let temperature =
+        |person: usize, day: usize| 35.0 + ((person * 7 + day * 3) % 40) as f64 / 10.0;
+    let org_id = admin.org_id.clone();
+    let created = health_checkin::db::db_time(app.clock_now() - Duration::days(7));
+    app.with_db(move |conn| {
+        let mut people = Vec::new();
+        for d in 0..DEPARTMENTS {
+            let department = DepartmentRow {
+                id: format!("dept-{d}"),
+                org_id: org_id.clone(),
+                parent_id: None,
+                name: format!("Team {d}"),
+                created_at: created,
+                updated_at: created,
+                archived_at: None,
+            };
+            departments::insert(conn, &department).expect("department inserted");
+            for p in 0..PER_DEPARTMENT {
+                let i = d * PER_DEPARTMENT + p;
+                people.push(UserRow {
+                    employee_no: Some(format!("N{i:05}")),
+                    department_id: Some(department.id.clone()),
+                    ..UserRow::new(
+                        &org_id,
+                        format!("p{i:05}@acme.test"),
+                        format!("Person {i:05}"),
+                        Role::Staff,
+                        created,
+                    )
+                });
+            }
+        }
+        insert_many(conn, &people).expect("people inserted");
+        let mut checkins = Vec::new();
+        for (d, day) in days.iter().enumerate() {
+            let day: chrono::NaiveDate = day.parse().expect("a date");
+            let at = day.and_hms_opt(1, 0, 0).expect("a time");
+            for (i, person) in people.iter().enumerate() {
+                let mut answers = healthy_answers();
+                answers["temperature"] = json!(temperature(i, d));
+                checkins.push(CheckinRow {
+                    id: health_checkin::db::new_id(),
+                    org_id: org_id.clone(),
+                    user_id: person.id.clone(),
+                    day,
+                    department_id: person.department_id.clone(),
+                    answers: answers.to_string(),
+                    temperature: Some(temperature(i, d)),
+                    abnormal: false,
+                    abnormal_reasons: "[]".into(),
+                    revision: 1,
+                    reason: None,
+                    submitted_by: person.id.clone(),
+                    submitted_at: at,
+                    updated_at: at,
+                    expected: true,
+                    form_version: 1,
+                    purged_at: None,
+                });
+            }
+        }
+        // Through the concrete connection: diesel writes no multi-row insert through the
+        // connection of either backend.
+        use health_checkin::db::{schema::checkins::table, DbConn};
+        for chunk in checkins.chunks(500) {
+            let insert = diesel::insert_into(table).values(chunk);
+            match conn {
+                DbConn::Sqlite(c) => insert.execute(c),
+                DbConn::Postgres(c) => insert.execute(c),
+            }
+            .expect("check-ins inserted");
+        }
+    })
+    .await;
+    let csv = download(
+        &app,
+        "/api/v1/exports/checkins.csv?from=2020-01-30&to=2020-01-31",
+        &token,
+    )
+    .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let (header, rows) = read_csv(&csv.bytes);
+    let column = |name: &str| header.iter().position(|h| h == name).expect(name);
+    let (number, department, date, status, temp) = (
+        column("employee_no"),
+        column("department"),
+        column("date"),
+        column("status"),
+        column("temperature"),
+    );
+    let rows: Vec<&Vec<String>> = rows.iter().filter(|r| r[number].starts_with('N')).collect();
+    assert_eq!(rows.len(), DEPARTMENTS * PER_DEPARTMENT * days.len());
+    // Day by day, department by department, person by person: the order the people were made in.
+    for (at, row) in rows.iter().enumerate() {
+        let (d, i) = (
+            at / (DEPARTMENTS * PER_DEPARTMENT),
+            at % (DEPARTMENTS * PER_DEPARTMENT),
+        );
+        let expected = (
+            format!("N{i:05}"),
+            format!("Team {}", i / PER_DEPARTMENT),
+            days[d].to_string(),
+            "reported".to_string(),
+            temperature(i, d),
+        );
+        let found = (
+            row[number].clone(),
+            row[department].clone(),
+            row[date].clone(),
+            row[status].clone(),
+            row[temp].parse::<f64>().unwrap_or(f64::NAN),
+        );
+        assert_eq!(found, expected, "row {at}");
+    }
+}
