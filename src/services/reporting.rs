@@ -411,8 +411,8 @@ pub fn export(
     )?;
     // PostgreSQL answers a part in a process of its own, and with one reader the database and
     // the reader took turns: a second keeps it busy with the next part meanwhile (a month's
-    // export 17 % sooner). SQLite answers in the reading thread itself, so a second reader
-    // only competed for the cores with the writing.
+    // export about 12 % sooner). SQLite answers in the reading thread itself, so a second
+    // reader only competed for the cores with the writing.
     let second_checkins_conn = match second_checkins_conn {
         conn @ DbConn::Postgres(_) => Some(conn),
         DbConn::Sqlite(_) => None,
