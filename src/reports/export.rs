@@ -729,7 +729,7 @@ impl ExportSource {
             let Some(part) = self.plan_part(reads)? else {
                 break;
             };
-            reads.ask(self.wanted(&part))?;
+            reads.ask(self.wanted(&part));
             self.asked.push_back(part);
         }
         let Some(part) = self.asked.pop_front() else {

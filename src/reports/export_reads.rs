@@ -49,12 +49,13 @@ pub(super) struct Wanted {
 pub struct Reads {
     /// Who reported, a day at a time from the first day on, by number.
     reporters: Receiver<QueryResult<FastSet<u32>>>,
-    /// One per check-in reader; parts are asked of them in turn.
+    /// One per check-in reader: part `n` (counting from 0) is asked of reader `n % readers`.
     wanted: Vec<Sender<Wanted>>,
     /// Each reader's check-ins by person, in the order it was asked.
     found: Vec<Receiver<QueryResult<FastMap<u32, Stored>>>>,
-    asked: Cell<usize>,
-    handed: Cell<usize>,
+    /// How many parts were asked for, and how many handed over: the next part's reader.
+    parts_asked: Cell<usize>,
+    parts_handed: Cell<usize>,
 }
 
 impl Reads {
@@ -67,28 +68,22 @@ impl Reads {
     }
 
     /// Asks for a part's check-ins, answered in turn by [`Reads::next_found`].
-    pub(super) fn ask(&self, wanted: Wanted) -> Result<(), ExportError> {
-        let reader = self.asked.get() % self.wanted.len();
-        if self.wanted[reader].send(wanted).is_ok() {
-            self.asked.set(self.asked.get() + 1);
-            return Ok(());
-        }
-        // The thread stopped at a failed read of a part asked for earlier: that failure is
-        // the export's, not this part's.
-        match self.found[reader].try_iter().find_map(Result::err) {
-            Some(failed) => Err(failed.into()),
-            None => Err(ExportError::Unfinished),
-        }
+    pub(super) fn ask(&self, wanted: Wanted) {
+        let reader = self.parts_asked.get() % self.wanted.len();
+        self.parts_asked.set(self.parts_asked.get() + 1);
+        // A reader that stopped did so at a failed read of a part asked for earlier, which
+        // `next_found` hands over in its turn: the export fails with the first failure in the
+        // order of the parts, whichever reader had it.
+        let _ = self.wanted[reader].send(wanted);
     }
 
     /// The check-ins of the earliest part asked for and not yet handed over.
     pub(super) fn next_found(&self) -> Result<FastMap<u32, Stored>, ExportError> {
-        let reader = self.handed.get() % self.found.len();
-        let found = self.found[reader]
+        let reader = self.parts_handed.get() % self.found.len();
+        self.parts_handed.set(self.parts_handed.get() + 1);
+        Ok(self.found[reader]
             .recv()
-            .map_err(|_| ExportError::Unfinished)??;
-        self.handed.set(self.handed.get() + 1);
-        Ok(found)
+            .map_err(|_| ExportError::Unfinished)??)
     }
 }
 
@@ -128,7 +123,7 @@ pub fn start<'scope>(
     let plan = Arc::new(plan);
     // One day ahead: a day's reporters are a number for each person who reported.
     let (reporters_read, reporters) = mpsc::sync_channel(1);
-    let mut threads = Vec::with_capacity(3);
+    let mut threads = Vec::new();
     threads.push({
         let plan = Arc::clone(&plan);
         scope.spawn(move || {
@@ -165,8 +160,8 @@ pub fn start<'scope>(
             reporters,
             wanted,
             found,
-            asked: Cell::new(0),
-            handed: Cell::new(0),
+            parts_asked: Cell::new(0),
+            parts_handed: Cell::new(0),
         },
         Readers { threads },
     )
@@ -257,4 +252,142 @@ fn checkins_of(
         );
     }
     Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::checkins::CheckinRow;
+    use diesel::sqlite::SqliteConnection;
+
+    const DAY: &str = "2020-02-03";
+
+    fn day() -> NaiveDate {
+        DAY.parse().expect("a date")
+    }
+
+    /// A database of its own in `dir`, with the tables (or none), and foreign keys off so
+    /// that check-ins need no people; each person of `people` has a check-in on `DAY` whose
+    /// answers name `source`.
+    fn database(dir: &tempfile::TempDir, source: &str, tables: bool, people: &People) -> DbConn {
+        let path = dir.path().join(format!("{source}.sqlite3"));
+        let raw = SqliteConnection::establish(&path.to_string_lossy()).expect("opened");
+        let mut conn = DbConn::Sqlite(raw);
+        if !tables {
+            return conn;
+        }
+        crate::db::run_migrations(&mut conn).expect("migrated");
+        conn.batch("PRAGMA foreign_keys = OFF").expect("keys off");
+        let at = day().and_hms_opt(1, 0, 0).expect("a time");
+        for n in 0..people.len() as u32 {
+            let row = CheckinRow {
+                id: format!("{source}-{n}"),
+                org_id: "org".into(),
+                user_id: people.id(n).to_string(),
+                day: day(),
+                department_id: None,
+                answers: format!(r#"{{"source":"{source}"}}"#),
+                temperature: None,
+                abnormal: false,
+                abnormal_reasons: "[]".into(),
+                revision: 1,
+                reason: None,
+                submitted_by: people.id(n).to_string(),
+                submitted_at: at,
+                updated_at: at,
+                expected: true,
+                form_version: 1,
+                purged_at: None,
+            };
+            let DbConn::Sqlite(c) = &mut conn else {
+                unreachable!("opened as SQLite")
+            };
+            diesel::insert_into(checkins::table)
+                .values(&row)
+                .execute(c)
+                .expect("check-in stored");
+        }
+        conn
+    }
+
+    fn people(count: usize) -> Arc<People> {
+        let mut people = People::default();
+        for n in 0..count {
+            people
+                .push(&format!("u-{n}"), "", &format!("Person {n}"), "")
+                .expect("added");
+        }
+        Arc::new(people)
+    }
+
+    fn plan(people: &Arc<People>) -> ReadPlan {
+        ReadPlan {
+            org_id: "org".into(),
+            from: day(),
+            to: day(),
+            people: Arc::clone(people),
+        }
+    }
+
+    fn part(person: u32) -> Wanted {
+        Wanted {
+            day: day(),
+            department_ids: Vec::new(),
+            no_department: true,
+            people: [person].into_iter().collect(),
+        }
+    }
+
+    /// Where each part's check-in was read: the `source` its answers name.
+    fn source_of(found: &FastMap<u32, Stored>, person: u32) -> String {
+        let (_, answers, ..) = found.get(&person).expect("the part's check-in");
+        let answers: serde_json::Value = serde_json::from_str(answers).expect("JSON");
+        answers["source"].as_str().unwrap_or_default().to_string()
+    }
+
+    #[test]
+    fn two_readers_take_the_parts_in_turn_and_hand_them_over_in_order() {
+        let dir = tempfile::tempdir().expect("a folder");
+        let people = people(5);
+        let reporters = database(&dir, "reporters", true, &people);
+        let first = database(&dir, "first", true, &people);
+        let second = database(&dir, "second", true, &people);
+        std::thread::scope(|scope| {
+            let (reads, readers) = start(scope, plan(&people), reporters, first, Some(second));
+            for person in 0..5 {
+                reads.ask(part(person));
+            }
+            let sources: Vec<String> = (0..5)
+                .map(|person| source_of(&reads.next_found().expect("read"), person))
+                .collect();
+            assert_eq!(sources, ["first", "second", "first", "second", "first"]);
+            assert_eq!(reads.next_reporters().expect("read").len(), 5);
+            drop(reads);
+            readers.join().expect("every reader ended");
+        });
+    }
+
+    #[test]
+    fn the_first_failure_in_the_order_of_the_parts_is_the_exports_whichever_reader_had_it() {
+        let dir = tempfile::tempdir().expect("a folder");
+        let people = people(4);
+        let reporters = database(&dir, "reporters", true, &people);
+        let first = database(&dir, "first", true, &people);
+        // No tables: every read of the second reader fails.
+        let broken = database(&dir, "broken", false, &people);
+        std::thread::scope(|scope| {
+            let (reads, readers) = start(scope, plan(&people), reporters, first, Some(broken));
+            for person in 0..4 {
+                // Asking the stopped reader again is no error of its own.
+                reads.ask(part(person));
+            }
+            assert_eq!(source_of(&reads.next_found().expect("read"), 0), "first");
+            match reads.next_found() {
+                Err(ExportError::Db(e)) => assert!(e.to_string().contains("no such table"), "{e}"),
+                other => panic!("the second part's own failure, not {other:?}"),
+            }
+            drop(reads);
+            readers.join().expect("every reader ended");
+        });
+    }
 }

@@ -31,7 +31,7 @@ use crate::reports::export::ExportError;
 use crate::reports::summary::Today;
 use crate::routes::dates::report_range;
 use crate::routes::resource;
-use crate::services::reporting::{self, Export, ExportFormat};
+use crate::services::reporting::{self, Export, ExportConnections, ExportFormat};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -75,19 +75,38 @@ async fn prepare(
     user.require(Role::Manager)?;
     let today = Today::in_org(&user.org, state.clock.now());
     let (from, to) = report_range(query.from, query.to, today.today)?;
-    let export = state
-        .with_own_connections(move |conns| {
-            Ok(reporting::export(
-                conns,
-                &user.caller(),
-                query.department_id.as_deref(),
-                from,
-                to,
-                format,
-                &today,
-            )?)
-        })
-        .await?;
+    let prepare = move |conns: ExportConnections| -> Result<Export, ApiError> {
+        Ok(reporting::export(
+            conns,
+            &user.caller(),
+            query.department_id.as_deref(),
+            from,
+            to,
+            format,
+            &today,
+        )?)
+    };
+    let export = if ExportConnections::second_reader_for(&state.settings.database_url) {
+        state
+            .with_own_connections(move |[main, checkins, second]| {
+                prepare(ExportConnections {
+                    main,
+                    checkins,
+                    second_checkins: Some(second),
+                })
+            })
+            .await?
+    } else {
+        state
+            .with_own_connections(move |[main, checkins]| {
+                prepare(ExportConnections {
+                    main,
+                    checkins,
+                    second_checkins: None,
+                })
+            })
+            .await?
+    };
     Ok(Prepared { export, from, to })
 }
 

@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use serde_json::{json, Value};
 
 use crate::audit::{report_read, Reader};
+use crate::config::DatabaseUrl;
 use crate::db::checkins::CheckinRow;
 use crate::db::organizations::OrganizationRow;
 use crate::db::reminders;
@@ -375,21 +376,38 @@ impl ExportFormat {
 }
 
 /// An export whose scope is settled and whose read is in the audit log, with connections of
-/// its own for the rows (one for each day's reporters, one or two for the check-ins): a download
-/// lasts as long as the client takes, and must not hold a connection of the pool meanwhile.
-/// The connections are closed when the export is done or given up.
+/// its own for the rows: a download lasts as long as the client takes, and must not hold a
+/// connection of the pool meanwhile. The connections are closed when the export is done or
+/// given up.
 pub struct Export {
-    conn: DbConn,
-    checkins_conn: DbConn,
-    second_checkins_conn: Option<DbConn>,
+    conns: ExportConnections,
     source: ExportSource,
 }
 
+/// The connections an export is prepared and read on, opened for it alone: `main` for what
+/// the rows are made from and then each day's reporters, `checkins` for the answers, and on
+/// PostgreSQL `second_checkins`, which takes every other part of the answers.
+pub struct ExportConnections {
+    pub main: DbConn,
+    pub checkins: DbConn,
+    pub second_checkins: Option<DbConn>,
+}
+
+impl ExportConnections {
+    /// Whether an export on `database` reads the answers on a second connection. PostgreSQL
+    /// answers a part in a process of its own, and with one reader the database and the
+    /// reader took turns: a second keeps it busy with the next part meanwhile (a month's
+    /// export about 12 % sooner). SQLite answers in the reading thread itself, where a
+    /// second reader only competed for the cores with the writing.
+    pub fn second_reader_for(database: &DatabaseUrl) -> bool {
+        matches!(database, DatabaseUrl::Postgres(_))
+    }
+}
+
 /// Checks the range's scope, notes the read in the audit log and loads what the rows are
-/// made from, on the first of `conns`, which the export then keeps for its rows, with the
-/// others.
+/// made from, on `conns.main`, which the export then keeps for its rows, with the others.
 pub fn export(
-    [mut conn, checkins_conn, second_checkins_conn]: [DbConn; 3],
+    conns: ExportConnections,
     caller: &Caller<'_>,
     department_id: Option<&str>,
     from: NaiveDate,
@@ -397,6 +415,11 @@ pub fn export(
     format: ExportFormat,
     today: &Today,
 ) -> Result<Export, ReportError> {
+    let ExportConnections {
+        main: mut conn,
+        checkins,
+        second_checkins,
+    } = conns;
     let scope = caller.report_scope(&mut conn, department_id)?;
     let source = ExportSource::prepare(&mut conn, caller.org, scope.departments.clone(), from, to)?;
     let detail: Value = json!({"from": from, "to": to, "department_id": department_id});
@@ -409,46 +432,36 @@ pub fn export(
         detail,
         today.now,
     )?;
-    // PostgreSQL answers a part in a process of its own, and with one reader the database and
-    // the reader took turns: a second keeps it busy with the next part meanwhile (a month's
-    // export about 12 % sooner). SQLite answers in the reading thread itself, so a second
-    // reader only competed for the cores with the writing.
-    let second_checkins_conn = match second_checkins_conn {
-        conn @ DbConn::Postgres(_) => Some(conn),
-        DbConn::Sqlite(_) => None,
-    };
     Ok(Export {
-        conn,
-        checkins_conn,
-        second_checkins_conn,
+        conns: ExportConnections {
+            main: conn,
+            checkins,
+            second_checkins,
+        },
         source,
     })
 }
 
 impl Export {
     /// Hands every row to `write`, and calls `part_done` after each part. The rows are put
-    /// in order on a thread of their own, a part or two ahead of the writing, from what two
-    /// more threads read ahead of them (`reports::export_reads`), so that the database's
-    /// time, the ordering's and the writing's overlap.
+    /// in order on a thread of their own, a part or two ahead of the writing, from what more
+    /// threads read ahead of them (`reports::export_reads`: the days' reporters, and the
+    /// answers on one or two), so that the database's time, the ordering's and the writing's
+    /// overlap.
     fn each_row<W, D>(self, mut write: W, mut part_done: D) -> Result<(), ExportError>
     where
         W: FnMut(&ExportRow<'_>) -> Result<(), ExportError>,
         D: FnMut() -> Result<(), ExportError>,
     {
-        let Export {
-            conn,
-            checkins_conn,
-            second_checkins_conn,
-            mut source,
-        } = self;
+        let Export { conns, mut source } = self;
         let people = source.people();
         std::thread::scope(|scope| {
             let (reads, readers) = export_reads::start(
                 scope,
                 source.read_plan(),
-                conn,
-                checkins_conn,
-                second_checkins_conn,
+                conns.main,
+                conns.checkins,
+                conns.second_checkins,
             );
             let (parts, arrived) = std::sync::mpsc::sync_channel(2);
             let assembler = scope.spawn(move || -> Result<(), ExportError> {

@@ -889,8 +889,8 @@ async fn an_export_read_in_many_parts_keeps_every_row_in_order_with_its_own_answ
     let admin = app.create_org("Acme", "Asia/Shanghai").await;
     let token = app.token_for(&admin).await;
     // 3,000 people in 10 departments who reported on Thursday and Friday: more check-ins a
-    // day than one read takes, so each day is read in several parts, which the readers take
-    // in turn.
+    // day than one read takes, so each day is read in two parts (on PostgreSQL by two
+    // readers in turn).
     const DEPARTMENTS: usize = 10;
     const PER_DEPARTMENT: usize = 300;
     let days = ["2020-01-30", "2020-01-31"];
