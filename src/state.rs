@@ -132,6 +132,14 @@ impl AppState {
                 return Ok(found);
             }
         }
+        // On SQLite the check is one read by key in the process itself, shorter than the two
+        // thread switches to the blocking pool and back; it is made here only with an idle
+        // connection, so this worker never waits for one.
+        if matches!(self.settings.database_url, DatabaseUrl::Sqlite(_)) {
+            if let Some(mut conn) = self.pool.try_get() {
+                return Ok(sessions::holder_of(&mut conn, &user_id, &jti)?);
+            }
+        }
         self.db(move |conn| Ok(sessions::holder_of(conn, &user_id, &jti)?))
             .await
     }

@@ -180,3 +180,25 @@ async fn a_held_job_lock_leaves_the_pool_to_requests() {
     let me = app.get("/api/v1/me", &token).await;
     assert_eq!(me.status, StatusCode::OK);
 }
+
+/// On SQLite the token is checked on the HTTP worker when a connection is idle; when none
+/// is, the request waits for one on the blocking pool rather than failing.
+#[tokio::test]
+async fn a_token_check_waits_for_a_busy_pool() {
+    let db = Arc::new(TestDb::new());
+    let mut settings = settings_for(&db);
+    settings.db_pool_size = 1;
+    let app = spawn_with_settings(db, monday_morning(), settings).await;
+    let admin = app.create_org("Acme", "Asia/Shanghai").await;
+    let token = app.token_for(&admin).await;
+    let held = app.state.pool.get().unwrap();
+    let released = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        drop(held);
+    });
+    let me = app.get("/api/v1/me", &token).await;
+    assert_eq!(me.status, StatusCode::OK, "{}", me.body);
+    released.join().unwrap();
+    let again = app.get("/api/v1/me", &token).await;
+    assert_eq!(again.status, StatusCode::OK);
+}
