@@ -28,7 +28,7 @@ use health_checkin::provisioning::{create_organization, NewOrganization};
 use serde_json::{json, Value};
 
 use common::load::{drive, load, Timings};
-use common::server::Server;
+use common::server::{cpu_seconds_of, Server};
 use common::ScratchPg;
 
 const PEOPLE: usize = 100_000;
@@ -163,6 +163,19 @@ async fn rush(base: &str, tokens: Arc<Vec<String>>, time: Duration) -> Timings {
     .await
 }
 
+/// The CPU each request of a phase cost the server and this process (the load), from their
+/// threads' CPU time before the phase: steadier than the rate on a shared machine.
+fn cpu_per_request(
+    server: &Server,
+    (server_before, load_before): (f64, f64),
+    phase: &Timings,
+) -> String {
+    let requests = phase.took.len().max(1) as f64;
+    let server_us = (server.cpu_seconds() - server_before) / requests * 1e6;
+    let load_us = (cpu_seconds_of("/proc/self") - load_before) / requests * 1e6;
+    format!("  CPU per request: server {server_us:.0} µs, load generator {load_us:.0} µs")
+}
+
 /// pgbench's single-row insert at the same concurrency, in transactions per second, where
 /// pgbench is installed.
 fn pgbench(url: &str, time: Duration) -> anyhow::Result<Option<f64>> {
@@ -245,6 +258,7 @@ async fn main() -> anyhow::Result<()> {
     let server = Server::start(dir.path(), &url, JWT_SECRET, &[])?;
     let base = server.base.clone();
     let me_url = format!("{base}/api/v1/me");
+    let cpu_before_me = (server.cpu_seconds(), cpu_seconds_of("/proc/self"));
     let me = load(CLIENTS, phase, |n| {
         client
             .get(&me_url)
@@ -256,9 +270,11 @@ async fn main() -> anyhow::Result<()> {
         me.line("GET /api/v1/me"),
         ratio(&me)
     );
+    println!("{}", cpu_per_request(&server, cpu_before_me, &me));
 
     let rss_before = server.memory_mib("VmRSS");
     server.reset_peak();
+    let cpu_before_rush = (server.cpu_seconds(), cpu_seconds_of("/proc/self"));
     let rushed = rush(&base, tokens.clone(), phase).await;
     let peak = server.memory_mib("VmHWM");
     println!(
@@ -266,6 +282,7 @@ async fn main() -> anyhow::Result<()> {
         rushed.line("first check-ins (201)"),
         ratio(&rushed)
     );
+    println!("{}", cpu_per_request(&server, cpu_before_rush, &rushed));
     println!("server memory: {rss_before:.0} MiB before the rush, peak {peak:.0} MiB");
     drop(server);
 

@@ -65,6 +65,12 @@ impl Server {
         let _ = std::fs::write(format!("/proc/{}/clear_refs", self.child.id()), "5");
     }
 
+    /// The CPU time all the server's threads have run so far, in seconds (from each thread's
+    /// `schedstat`, in nanoseconds).
+    pub fn cpu_seconds(&self) -> f64 {
+        cpu_seconds_of(&format!("/proc/{}", self.child.id()))
+    }
+
     /// A line of /proc/PID/status in MiB, e.g. `VmRSS` (now) or `VmHWM` (the peak so far).
     pub fn memory_mib(&self, field: &str) -> f64 {
         std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
@@ -78,6 +84,20 @@ impl Server {
             })
             .map_or(f64::NAN, |kib| kib / 1024.0)
     }
+}
+
+/// The CPU time of every thread of the process at `proc_dir` (`/proc/PID` or `/proc/self`),
+/// in seconds.
+pub fn cpu_seconds_of(proc_dir: &str) -> f64 {
+    let Ok(threads) = std::fs::read_dir(format!("{proc_dir}/task")) else {
+        return f64::NAN;
+    };
+    let nanos: u64 = threads
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
+        .filter_map(|stat| stat.split_whitespace().next()?.parse::<u64>().ok())
+        .sum();
+    nanos as f64 / 1e9
 }
 
 impl Drop for Server {
