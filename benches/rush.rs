@@ -163,14 +163,14 @@ async fn rush(base: &str, tokens: Arc<Vec<String>>, time: Duration) -> Timings {
     .await
 }
 
-/// The CPU each request of a phase cost the server and this process (the load), from their
-/// threads' CPU time before the phase: steadier than the rate on a shared machine.
+/// The CPU each request of a phase cost the server and this process (the load generator),
+/// from their CPU time before the phase; the database's own processes are not counted.
 fn cpu_per_request(
     server: &Server,
     (server_before, load_before): (f64, f64),
     phase: &Timings,
 ) -> String {
-    let requests = phase.took.len().max(1) as f64;
+    let requests = (phase.took.len() + phase.failed).max(1) as f64;
     let server_us = (server.cpu_seconds() - server_before) / requests * 1e6;
     let load_us = (cpu_seconds_of("/proc/self") - load_before) / requests * 1e6;
     format!("  CPU per request: server {server_us:.0} µs, load generator {load_us:.0} µs")
@@ -265,24 +265,26 @@ async fn main() -> anyhow::Result<()> {
             .bearer_auth(&tokens[n * 997 % tokens.len()])
     })
     .await;
+    let me_cpu = cpu_per_request(&server, cpu_before_me, &me);
     println!(
         "{}   {:.3} of the ceiling",
         me.line("GET /api/v1/me"),
         ratio(&me)
     );
-    println!("{}", cpu_per_request(&server, cpu_before_me, &me));
+    println!("{me_cpu}");
 
     let rss_before = server.memory_mib("VmRSS");
     server.reset_peak();
     let cpu_before_rush = (server.cpu_seconds(), cpu_seconds_of("/proc/self"));
     let rushed = rush(&base, tokens.clone(), phase).await;
+    let rush_cpu = cpu_per_request(&server, cpu_before_rush, &rushed);
     let peak = server.memory_mib("VmHWM");
     println!(
         "{}   {:.3} of the ceiling",
         rushed.line("first check-ins (201)"),
         ratio(&rushed)
     );
-    println!("{}", cpu_per_request(&server, cpu_before_rush, &rushed));
+    println!("{rush_cpu}");
     println!("server memory: {rss_before:.0} MiB before the rush, peak {peak:.0} MiB");
     drop(server);
 

@@ -204,6 +204,11 @@ impl Metrics {
         WaitingGuard(self.pool_waiting.clone())
     }
 
+    /// How many callers wait for a pooled connection now.
+    pub fn waiting_for_connection_now(&self) -> i64 {
+        self.pool_waiting.load(Ordering::Relaxed)
+    }
+
     /// The exposition text, with the gauges read now.
     pub fn render(&self, pool: PoolGauges, outbox: &OutboxGauges) -> String {
         let gauge = |name: &'static str, labels: Vec<Label>, value: f64| {

@@ -117,7 +117,7 @@ impl AppState {
 
     /// The person a login token names, with their organization, and whether the token was
     /// revoked (see `sessions::holder_of`): on PostgreSQL looked up with the other requests'
-    /// tokens of the moment.
+    /// tokens of the moment; on SQLite on this worker when a pool connection is idle.
     pub async fn holder_of(
         &self,
         user_id: String,
@@ -132,9 +132,9 @@ impl AppState {
                 return Ok(found);
             }
         }
-        // On SQLite the check is one read by key in the process itself, shorter than the two
-        // thread switches to the blocking pool and back; it is made here only with an idle
-        // connection, so this worker never waits for one.
+        // On SQLite the check is one short statement in the process itself (a few reads by
+        // key), shorter than the two thread switches to the blocking pool and back; it is made
+        // here only with an idle connection, so this worker never waits for one.
         if matches!(self.settings.database_url, DatabaseUrl::Sqlite(_)) {
             if let Some(mut conn) = self.pool.try_get() {
                 return Ok(sessions::holder_of(&mut conn, &user_id, &jti)?);

@@ -65,8 +65,7 @@ impl Server {
         let _ = std::fs::write(format!("/proc/{}/clear_refs", self.child.id()), "5");
     }
 
-    /// The CPU time all the server's threads have run so far, in seconds (from each thread's
-    /// `schedstat`, in nanoseconds).
+    /// The CPU time the server has used so far, in seconds, its ended threads included.
     pub fn cpu_seconds(&self) -> f64 {
         cpu_seconds_of(&format!("/proc/{}", self.child.id()))
     }
@@ -86,18 +85,26 @@ impl Server {
     }
 }
 
-/// The CPU time of every thread of the process at `proc_dir` (`/proc/PID` or `/proc/self`),
-/// in seconds.
+/// The CPU time (user and system) of the process at `proc_dir` (`/proc/PID` or
+/// `/proc/self`) so far, in seconds: what its `stat` says, which keeps the time of threads
+/// that have ended (the blocking pool's end after ten idle seconds).
 pub fn cpu_seconds_of(proc_dir: &str) -> f64 {
-    let Ok(threads) = std::fs::read_dir(format!("{proc_dir}/task")) else {
+    let Ok(stat) = std::fs::read_to_string(format!("{proc_dir}/stat")) else {
         return f64::NAN;
     };
-    let nanos: u64 = threads
-        .flatten()
-        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
-        .filter_map(|stat| stat.split_whitespace().next()?.parse::<u64>().ok())
-        .sum();
-    nanos as f64 / 1e9
+    // The name in parentheses may hold spaces; the fields are counted after it.
+    let Some((_, after_name)) = stat.rsplit_once(')') else {
+        return f64::NAN;
+    };
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // utime and stime are the 14th and 15th fields, the 12th and 13th after the name.
+    let ticks = |n: usize| fields.get(n).and_then(|f| f.parse::<f64>().ok());
+    // SAFETY: sysconf reads a constant of the system and touches no memory of ours.
+    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    match (ticks(11), ticks(12)) {
+        (Some(user), Some(system)) if per_second > 0.0 => (user + system) / per_second,
+        _ => f64::NAN,
+    }
 }
 
 impl Drop for Server {

@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
+use health_checkin::config::DatabaseUrl;
 use health_checkin::db::job_lock::JobLocks;
 use health_checkin::jobs::{CLOSING_DAYS, REMINDER_PASSES};
 use reqwest::StatusCode;
@@ -182,23 +183,45 @@ async fn a_held_job_lock_leaves_the_pool_to_requests() {
 }
 
 /// On SQLite the token is checked on the HTTP worker when a connection is idle; when none
-/// is, the request waits for one on the blocking pool rather than failing.
+/// is, the request waits for one on the blocking pool rather than failing, and is answered
+/// once one is given back (on PostgreSQL the batch token reader waits the same way).
 #[tokio::test]
 async fn a_token_check_waits_for_a_busy_pool() {
     let db = Arc::new(TestDb::new());
+    let on_sqlite = matches!(db.url, DatabaseUrl::Sqlite(_));
     let mut settings = settings_for(&db);
     settings.db_pool_size = 1;
     let app = spawn_with_settings(db, monday_morning(), settings).await;
     let admin = app.create_org("Acme", "Asia/Shanghai").await;
     let token = app.token_for(&admin).await;
     let held = app.state.pool.get().unwrap();
-    let released = std::thread::spawn(move || {
-        std::thread::sleep(std::time::Duration::from_millis(300));
+    let answered = std::sync::atomic::AtomicBool::new(false);
+    let request = async {
+        let me = app.get("/api/v1/me", &token).await;
+        answered.store(true, std::sync::atomic::Ordering::SeqCst);
+        me
+    };
+    let give_back = async {
+        let started = Instant::now();
+        while app.state.metrics.waiting_for_connection_now() == 0
+            && started.elapsed() < Duration::from_millis(500)
+        {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let seen_waiting = app.state.metrics.waiting_for_connection_now() > 0;
+        let answered_while_held = answered.load(std::sync::atomic::Ordering::SeqCst);
         drop(held);
-    });
-    let me = app.get("/api/v1/me", &token).await;
+        (seen_waiting, answered_while_held)
+    };
+    let (me, (seen_waiting, answered_while_held)) = tokio::join!(request, give_back);
+    assert!(!answered_while_held, "answered without a connection");
+    if on_sqlite {
+        assert!(
+            seen_waiting,
+            "the request did not wait on the blocking pool"
+        );
+    }
     assert_eq!(me.status, StatusCode::OK, "{}", me.body);
-    released.join().unwrap();
     let again = app.get("/api/v1/me", &token).await;
     assert_eq!(again.status, StatusCode::OK);
 }
