@@ -158,11 +158,12 @@ impl AppState {
         }
     }
 
-    /// Submits a check-in. On SQLite, `submit` runs in a group commit's batch. On PostgreSQL,
-    /// a first check-in goes into a batch of first check-ins: the one `quick` makes without
-    /// the database where it can, else the one `prepare` hands back; only what the batch did
-    /// not store goes through `submit`. All are given `given`, which is copied only on
-    /// PostgreSQL.
+    /// Submits a check-in. A first check-in of today that `quick` makes without the database
+    /// goes into a batch of first check-ins: on SQLite the group commit's next batch, on
+    /// PostgreSQL a batch writer's. On PostgreSQL, when `quick` makes none, `prepare` reads
+    /// what it needs and may hand one back for a batch. Everything else, and whatever a
+    /// batch did not store, goes through `submit`: on SQLite in a group commit's batch. All
+    /// are given `given`, which is copied only on PostgreSQL.
     pub async fn submit_checkin<G, Q, P, S>(
         &self,
         given: G,
@@ -177,6 +178,11 @@ impl AppState {
         S: FnOnce(&mut DbConn, G) -> Result<SubmitOutcome, ApiError> + Send + 'static,
     {
         let Some(batches) = &self.first_checkins else {
+            if let (Some(grouped), Some(first)) = (&self.grouped_writes, quick(&given)) {
+                if let Some(row) = grouped.store_first(first).await {
+                    return Ok(SubmitOutcome::Created(row));
+                }
+            }
             return self.write_grouped(move |conn| submit(conn, given)).await;
         };
         // Most of the morning: judged here on the worker, stored by the batch, one hop in all.

@@ -1,20 +1,25 @@
-//! First check-ins of the day in batches, on PostgreSQL.
+//! First check-ins of the day in batches.
 //!
-//! In the morning rush nearly every submission is a person's first of the day, and each one
-//! alone costs a transaction of six round trips. Here writer threads take every first
-//! check-in waiting and store them together in one transaction of two statements: the days'
-//! locks, then one statement that reads everyone's standing, inserts the rows and adds them
-//! to the departments' day counters. A request is answered only after its batch committed,
-//! so an answer still means "stored".
+//! In the morning rush nearly every submission is a person's first of the day, judged on
+//! the HTTP worker by the version of the form this process last found in force. Stored one
+//! by one, each costs a transaction of six round trips on PostgreSQL, and on SQLite a turn of
+//! the one writer with two savepoints and four statements of its own. Here they are stored
+//! together, and a request is answered only after its batch committed, so an answer still
+//! means "stored":
+//! - on PostgreSQL, writer threads take every first check-in waiting and store them in one
+//!   transaction of two statements: the days' locks, then one statement that reads
+//!   everyone's standing, inserts the rows and adds them to the departments' day counters;
+//! - on SQLite, the group-commit writer (`db::group_commit`) stores the first check-ins of its
+//!   batch before its other jobs, without their savepoints: a statement per check-in that
+//!   reads the standing and inserts, and the addition to its department's day counter.
 //!
 //! A batch stores only what is plainly new: a row whose day already has a check-in, a person
 //! not owed that day, answers judged by a version of the form that is no longer the newest
-//! when the batch's statement runs, or a batch that failed as a whole is handed back, and the
-//! request goes the way of every other submission (its own transaction, which corrects or
-//! refuses).
-//! Batches of several writers, and of several instances, take their locks in one order
-//! (days, then rows by person, then counters by key), so they never wait on each other in a
-//! circle.
+//! when the batch runs, or a batch that failed as a whole is handed back, and the request
+//! goes the way of every other submission (its own transaction, which corrects or refuses).
+//! On PostgreSQL, batches of several writers, and of several instances, take their locks in
+//! one order (days, then rows by person, then counters by key), so they never wait on each
+//! other in a circle.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::pg::{Pg, PgConnection};
@@ -24,8 +29,8 @@ use diesel::sql_types::{Array, Bool, Date, Double, Integer, Nullable, Text, Time
 
 use super::batches::{BatchKind, Batches};
 use super::checkins::CheckinRow;
-use super::stats::{self, DayLock};
-use super::Pool;
+use super::stats::{self, DayLock, Tally};
+use super::{DbConn, Pool};
 
 /// The most check-ins one transaction takes: a bound on how long a batch holds its locks.
 const MOST_PER_BATCH: usize = 512;
@@ -244,3 +249,261 @@ impl Query for StoreNew<'_> {
 }
 
 impl<Conn> RunQueryDsl<Conn> for StoreNew<'_> {}
+
+/// Stores what it can of the first check-ins of a SQLite batch, inside the batch's
+/// transaction: for each check-in, in the order given, the row stored, or `None`. Each is one
+/// statement, which SQLite stores whole or not at all, followed by its addition to the day's
+/// counter; no savepoint is needed around them (one would make SQLite copy every page each
+/// statement changes, and keep the copies, for the whole batch). A check-in whose insert
+/// fails is handed back. An error means a counter could not be added: the batch's
+/// transaction must then be rolled back, since a row it stored is not counted.
+pub fn store_in_sqlite_batch(
+    conn: &mut DbConn,
+    checkins: &[&FirstCheckin],
+) -> QueryResult<Vec<Option<CheckinRow>>> {
+    // The form in force, read once an organization for the batch.
+    let mut forms_in_force: Vec<(&str, (i32, NaiveDateTime))> = Vec::new();
+    let mut stored = Vec::with_capacity(checkins.len());
+    for &checkin in checkins {
+        let org_id = checkin.row.org_id.as_str();
+        let in_force = match forms_in_force.iter().find(|(org, _)| *org == org_id) {
+            Some((_, key)) => Some(*key),
+            None => match super::forms::current_key(conn, org_id) {
+                Ok(key) => {
+                    forms_in_force.push((org_id, key));
+                    Some(key)
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "no form in force for a first check-in");
+                    None
+                }
+            },
+        };
+        if in_force != Some((checkin.row.form_version, checkin.form_saved_at)) {
+            stored.push(None);
+            continue;
+        }
+        let inserted: QueryResult<Vec<bool>> = match &mut *conn {
+            DbConn::Sqlite(c) => InsertIfOwed(checkin).load(c),
+            DbConn::Postgres(_) => Ok(Vec::new()),
+        };
+        let expected = match inserted {
+            Ok(expected) => expected.first().copied(),
+            Err(e) => {
+                tracing::warn!(error = %e, "a first check-in of a batch failed; it goes on alone");
+                None
+            }
+        };
+        let Some(expected) = expected else {
+            stored.push(None);
+            continue;
+        };
+        let row = CheckinRow {
+            expected,
+            ..checkin.row.clone()
+        };
+        stats::add(
+            conn,
+            &row.org_id,
+            row.day,
+            row.department_id.as_deref(),
+            Tally::of_checkin(row.expected, row.abnormal),
+        )?;
+        stored.push(Some(row));
+    }
+    Ok(stored)
+}
+
+/// A first check-in inserted only when its day has none yet and the person is active at the
+/// end of the day (standing as `membership::standing` reads it), counted as expected as
+/// their leave that day says; returns whether it is expected, or nothing when it was not
+/// stored. Prepared once per connection.
+struct InsertIfOwed<'a>(&'a FirstCheckin);
+
+impl QueryFragment<diesel::sqlite::Sqlite> for InsertIfOwed<'_> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, diesel::sqlite::Sqlite>) -> QueryResult<()> {
+        let FirstCheckin {
+            row,
+            day_end,
+            expected_at_work,
+            expected_on_leave,
+            ..
+        } = self.0;
+        out.push_sql(
+            "INSERT INTO checkins (id, org_id, user_id, day, department_id, answers, \
+               temperature, abnormal, abnormal_reasons, revision, reason, submitted_by, \
+               submitted_at, updated_at, expected, form_version) \
+             SELECT t.id, t.org_id, t.user_id, t.day, t.department_id, t.answers, \
+               t.temperature, t.abnormal, t.abnormal_reasons, 1, t.reason, t.submitted_by, \
+               t.submitted_at, t.submitted_at, \
+               CASE WHEN EXISTS (SELECT 1 FROM leaves l WHERE l.user_id = t.user_id \
+                   AND l.start_date <= t.day AND l.end_date >= t.day) \
+                 THEN t.expected_on_leave ELSE t.expected_at_work END, \
+               t.form_version \
+             FROM (SELECT ",
+        );
+        out.push_bind_param::<Text, _>(&row.id)?;
+        out.push_sql(" AS id, ");
+        out.push_bind_param::<Text, _>(&row.org_id)?;
+        out.push_sql(" AS org_id, ");
+        out.push_bind_param::<Text, _>(&row.user_id)?;
+        out.push_sql(" AS user_id, ");
+        out.push_bind_param::<Date, _>(&row.day)?;
+        out.push_sql(" AS day, ");
+        out.push_bind_param::<Nullable<Text>, _>(&row.department_id)?;
+        out.push_sql(" AS department_id, ");
+        out.push_bind_param::<Text, _>(&row.answers)?;
+        out.push_sql(" AS answers, ");
+        out.push_bind_param::<Nullable<Double>, _>(&row.temperature)?;
+        out.push_sql(" AS temperature, ");
+        out.push_bind_param::<Bool, _>(&row.abnormal)?;
+        out.push_sql(" AS abnormal, ");
+        out.push_bind_param::<Text, _>(&row.abnormal_reasons)?;
+        out.push_sql(" AS abnormal_reasons, ");
+        out.push_bind_param::<Nullable<Text>, _>(&row.reason)?;
+        out.push_sql(" AS reason, ");
+        out.push_bind_param::<Text, _>(&row.submitted_by)?;
+        out.push_sql(" AS submitted_by, ");
+        out.push_bind_param::<Timestamp, _>(&row.submitted_at)?;
+        out.push_sql(" AS submitted_at, ");
+        out.push_bind_param::<Integer, _>(&row.form_version)?;
+        out.push_sql(" AS form_version, ");
+        out.push_bind_param::<Timestamp, _>(day_end)?;
+        out.push_sql(" AS day_end, ");
+        out.push_bind_param::<Bool, _>(expected_at_work)?;
+        out.push_sql(" AS expected_at_work, ");
+        out.push_bind_param::<Bool, _>(expected_on_leave)?;
+        out.push_sql(
+            " AS expected_on_leave) AS t \
+             WHERE (SELECT m.active FROM membership_history m \
+               WHERE m.user_id = t.user_id AND m.valid_from < t.day_end \
+               ORDER BY m.valid_from DESC, m.id DESC LIMIT 1) \
+             ON CONFLICT DO NOTHING \
+             RETURNING expected",
+        );
+        Ok(())
+    }
+}
+
+impl QueryId for InsertIfOwed<'_> {
+    type QueryId = InsertIfOwed<'static>;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl Query for InsertIfOwed<'_> {
+    type SqlType = Bool;
+}
+
+impl<Conn> RunQueryDsl<Conn> for InsertIfOwed<'_> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::JwtKeys;
+    use crate::config::DatabaseUrl;
+    use crate::db::{connect_pool, db_time, new_id, run_migrations};
+    use crate::domain::day::day_end_utc;
+    use crate::provisioning::{create_organization, NewOrganization};
+
+    /// A first check-in of `day` by `user_id`, judged by the form version `form`.
+    fn first(
+        org_id: &str,
+        user_id: &str,
+        day: NaiveDate,
+        form: (i32, NaiveDateTime),
+    ) -> FirstCheckin {
+        let at = day.and_hms_opt(1, 0, 0).unwrap_or_default();
+        FirstCheckin {
+            row: CheckinRow {
+                id: new_id(),
+                org_id: org_id.into(),
+                user_id: user_id.into(),
+                day,
+                department_id: None,
+                answers: "{}".into(),
+                temperature: Some(36.6),
+                abnormal: false,
+                abnormal_reasons: "[]".into(),
+                revision: 1,
+                reason: None,
+                submitted_by: user_id.into(),
+                submitted_at: at,
+                updated_at: at,
+                expected: true,
+                form_version: form.0,
+                purged_at: None,
+            },
+            form_saved_at: form.1,
+            day_end: day_end_utc(chrono_tz::Asia::Shanghai, day),
+            expected_at_work: true,
+            expected_on_leave: false,
+        }
+    }
+
+    /// What a SQLite batch stores of its first check-ins: only the new rows of people owed
+    /// the day (not a day before they joined), judged by the form in force; a row whose
+    /// insert fails (here a department that does not exist) is handed back while the others
+    /// are stored; each stored row counted once.
+    #[test]
+    fn a_sqlite_batch_stores_only_what_is_new_and_counts_it_once() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let url = DatabaseUrl::Sqlite(dir.path().join("batch.db"));
+        let pool = connect_pool(&url, 1)?;
+        let mut conn = pool.get()?;
+        run_migrations(&mut conn)?;
+        let now = chrono::Utc::now();
+        let created = create_organization(
+            &mut conn,
+            &JwtKeys::new(b"first-checkins-test-secret-first-checkins"),
+            "http://127.0.0.1",
+            now - chrono::Duration::days(2),
+            NewOrganization {
+                name: "Batch".into(),
+                timezone: "Asia/Shanghai".into(),
+                admin_email: "admin@batch.test".into(),
+                admin_name: None,
+                admin_password: None,
+            },
+        )
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let (org, admin) = (created.org.id, created.admin.id);
+        let today = db_time(now).date();
+        let form = crate::db::forms::current_key(&mut conn, &org)?;
+        let older_form = (form.0 - 1, form.1);
+
+        let mut in_missing_department = first(&org, &admin, today, form);
+        in_missing_department.row.department_id = Some("no-such-department".into());
+        let batch = [
+            in_missing_department,
+            first(&org, &admin, today, form),
+            first(&org, &admin, today, form),
+            first(&org, &admin, today - chrono::Duration::days(5), form),
+            first(&org, &admin, today - chrono::Duration::days(1), older_form),
+        ];
+        conn.begin_write()?;
+        let stored = store_in_sqlite_batch(&mut conn, &batch.iter().collect::<Vec<_>>())?;
+        conn.commit_write()?;
+
+        let kept: Vec<bool> = stored.iter().map(Option::is_some).collect();
+        assert_eq!(kept, [false, true, false, false, false]);
+        assert_eq!(stored[1].as_ref().map(|r| &r.id), Some(&batch[1].row.id));
+        let DbConn::Sqlite(c) = &mut **conn else {
+            anyhow::bail!("not SQLite");
+        };
+        let rows: i64 = diesel::sql_query("SELECT COUNT(*) AS n FROM checkins")
+            .get_result::<Count>(c)?
+            .n;
+        let counted: i64 =
+            diesel::sql_query("SELECT CAST(SUM(reported) AS BIGINT) AS n FROM day_stats")
+                .get_result::<Count>(c)?
+                .n;
+        assert_eq!((rows, counted), (1, 1));
+        Ok(())
+    }
+
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+}

@@ -4,13 +4,17 @@
 //! For SQLite, where one transaction writes at a time: one writer thread takes every job
 //! waiting (up to a batch), runs each in a savepoint of one transaction, commits, and only
 //! then answers each job: an answer still means "stored". It never waits for more jobs to
-//! come; while one batch commits, the next one gathers by itself.
+//! come; while one batch commits, the next one gathers by itself. The day's first check-ins
+//! of a batch, the most of the morning, are stored before the other jobs, a statement each
+//! and without savepoints (see `db::first_checkins`).
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc::{self, Receiver, Sender};
 
 use diesel::Connection;
 
+use super::checkins::CheckinRow;
+use super::first_checkins::{self, FirstCheckin};
 use super::{DbConn, Pool};
 
 /// The most jobs one transaction takes: a bound on how long a batch holds its locks.
@@ -33,17 +37,27 @@ type Answer = Box<dyn FnOnce(Result<(), GroupError>) + Send>;
 /// A job runs on the batch's connection, or is told why there is none.
 type Job = Box<dyn FnOnce(Result<&mut DbConn, GroupError>) -> Answer + Send>;
 
+/// Where a first check-in's row goes once its batch committed (`None` when the batch did not
+/// store it).
+type FirstStored = tokio::sync::oneshot::Sender<Option<CheckinRow>>;
+
+/// What waits for the writer: a job, or a first check-in of the day.
+enum Queued {
+    Job(Job),
+    First(Box<FirstCheckin>, FirstStored),
+}
+
 /// The queue in front of the writer. Cloning shares it; the writer ends when the last clone
 /// is dropped.
 #[derive(Clone)]
 pub struct GroupCommit {
-    jobs: Sender<Job>,
+    jobs: Sender<Queued>,
 }
 
 impl GroupCommit {
     /// Starts the writer thread, which takes a connection from `pool` for each batch.
     pub fn start(pool: Pool) -> Self {
-        let (jobs, queue) = mpsc::channel::<Job>();
+        let (jobs, queue) = mpsc::channel::<Queued>();
         let spawned = std::thread::Builder::new()
             .name("db-writer".into())
             .spawn(move || write_batches(&pool, &queue));
@@ -78,16 +92,27 @@ impl GroupCommit {
             })
         });
         self.jobs
-            .send(job)
+            .send(Queued::Job(job))
             .map_err(|_| E::from(GroupError::WriterStopped))?;
         answered
             .await
             .unwrap_or_else(|_| Err(E::from(GroupError::WriterStopped)))
     }
+
+    /// Stores a first check-in of the day with the others of the next batch: its row once
+    /// the batch committed, or `None` when it must be submitted the ordinary way (its day
+    /// has a check-in, the person is not owed it, the form changed, the batch failed).
+    pub async fn store_first(&self, first: FirstCheckin) -> Option<CheckinRow> {
+        let (stored, answered) = tokio::sync::oneshot::channel();
+        self.jobs
+            .send(Queued::First(Box::new(first), stored))
+            .ok()?;
+        answered.await.ok().flatten()
+    }
 }
 
 /// The writer: a batch at a time until the queue is dropped.
-fn write_batches(pool: &Pool, queue: &Receiver<Job>) {
+fn write_batches(pool: &Pool, queue: &Receiver<Queued>) {
     while let Some(batch) = next_batch(queue) {
         let mut conn = match pool.get() {
             Ok(conn) => conn,
@@ -108,7 +133,7 @@ fn write_batches(pool: &Pool, queue: &Receiver<Job>) {
 }
 
 /// The jobs waiting now: at least one (waiting for it), at most a batch.
-fn next_batch(queue: &Receiver<Job>) -> Option<Vec<Job>> {
+fn next_batch(queue: &Receiver<Queued>) -> Option<Vec<Queued>> {
     let first = queue.recv().ok()?;
     let mut batch = vec![first];
     while batch.len() < MOST_PER_BATCH {
@@ -120,25 +145,71 @@ fn next_batch(queue: &Receiver<Job>) -> Option<Vec<Job>> {
     Some(batch)
 }
 
-/// Answers every job of a batch that could not run, without running it.
-fn refuse(batch: Vec<Job>, why: &str) {
-    for job in batch {
-        job(Err(GroupError::NotStored(why.to_string())))(Ok(()));
+/// Answers every job of a batch that could not run, without running it; its first
+/// check-ins go the ordinary way.
+fn refuse(batch: Vec<Queued>, why: &str) {
+    for queued in batch {
+        match queued {
+            Queued::Job(job) => job(Err(GroupError::NotStored(why.to_string())))(Ok(())),
+            Queued::First(_, stored) => {
+                let _ = stored.send(None);
+            }
+        }
     }
 }
 
-fn write_batch(conn: &mut DbConn, batch: Vec<Job>) {
+fn write_batch(conn: &mut DbConn, batch: Vec<Queued>) {
     if let Err(e) = conn.begin_write() {
         tracing::warn!(error = %e, "a batch of writes could not begin");
         refuse(batch, &e.to_string());
         return;
     }
-    let answers: Vec<Answer> = batch.into_iter().map(|job| job(Ok(&mut *conn))).collect();
+    let mut firsts = Vec::new();
+    let mut jobs = Vec::new();
+    for queued in batch {
+        match queued {
+            Queued::Job(job) => jobs.push(job),
+            Queued::First(first, stored) => firsts.push((first, stored)),
+        }
+    }
+    let first_rows = match store_firsts(conn, &firsts) {
+        Ok(rows) => rows,
+        Err(e) => {
+            tracing::warn!(error = %e, "a batch of first check-ins could not be counted; the batch was rolled back");
+            conn.abandon_transaction();
+            let why = e.to_string();
+            let unrun = firsts
+                .into_iter()
+                .map(|(first, stored)| Queued::First(first, stored));
+            refuse(
+                unrun.chain(jobs.into_iter().map(Queued::Job)).collect(),
+                &why,
+            );
+            return;
+        }
+    };
+    let answers: Vec<Answer> = jobs.into_iter().map(|job| job(Ok(&mut *conn))).collect();
     let batch_result = conn.commit_write().map_err(|e| {
         tracing::warn!(error = %e, "a batch of writes could not commit; it was rolled back");
         GroupError::NotStored(e.to_string())
     });
+    for ((_, stored), row) in firsts.into_iter().zip(first_rows) {
+        let _ = stored.send(row.filter(|_| batch_result.is_ok()));
+    }
     for answer in answers {
         answer(batch_result.clone());
     }
+}
+
+/// The rows of the batch's first check-ins as stored (see
+/// `first_checkins::store_in_sqlite_batch`).
+fn store_firsts(
+    conn: &mut DbConn,
+    firsts: &[(Box<FirstCheckin>, FirstStored)],
+) -> diesel::QueryResult<Vec<Option<CheckinRow>>> {
+    if firsts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let checkins: Vec<&FirstCheckin> = firsts.iter().map(|(first, _)| &**first).collect();
+    first_checkins::store_in_sqlite_batch(conn, &checkins)
 }

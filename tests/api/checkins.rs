@@ -204,6 +204,18 @@ async fn simultaneous_submissions_of_one_day_store_one_checkin() {
 /// before joining) is answered as it would be alone.
 #[tokio::test]
 async fn first_checkins_arriving_together_are_each_stored_and_counted_once() {
+    first_checkins_arriving_together(false).await;
+}
+
+/// As above, once the form was opened: then the answers are judged on the HTTP worker by the
+/// form this process found in force, and the first check-ins are stored by a batch on both
+/// databases (on SQLite the group commit's own).
+#[tokio::test]
+async fn first_checkins_judged_by_an_opened_form_are_each_stored_and_counted_once() {
+    first_checkins_arriving_together(true).await;
+}
+
+async fn first_checkins_arriving_together(form_opened_first: bool) {
     let app = spawn_app().await; // Monday 2020-02-03, 09:00 in Shanghai
     let admin = app.create_org("Acme", "Asia/Shanghai").await;
     let token = app.token_for(&admin).await;
@@ -233,6 +245,11 @@ async fn first_checkins_arriving_together_are_each_stored_and_counted_once() {
         )
         .await;
 
+    if form_opened_first {
+        let staff = app.issued_token(&people[2].id, &admin.org_id);
+        let opened = app.get("/api/v1/checkins/today", &staff).await;
+        assert_eq!(opened.status, StatusCode::OK, "{:?}", opened.body);
+    }
     let body = json!({"answers": healthy_answers()});
     let twice = app.issued_token(&people[1].id, &admin.org_id);
     let mut tokens: Vec<String> = people
