@@ -18,6 +18,7 @@ const LATENCY_BUCKETS: &[f64] = &[
 const REQUEST_SECONDS: &str = "hc_http_request_duration_seconds";
 const CHECKINS: &str = "hc_checkins_total";
 const FAILED_LOGINS: &str = "hc_failed_logins_total";
+const FIRST_CHECKINS_IN_BATCHES: &str = "hc_first_checkins_in_batches_total";
 const MAILS: &str = "hc_mails_total";
 const REMINDER_PASSES: &str = "hc_reminder_passes_planned_total";
 const REMINDERS: &str = "hc_reminders_queued_total";
@@ -67,6 +68,7 @@ pub struct Metrics {
     recorder: PrometheusRecorder,
     handle: PrometheusHandle,
     failed_logins: Counter,
+    first_checkins_in_batches: Counter,
     /// Callers waiting for a pooled connection now.
     pool_waiting: Arc<AtomicI64>,
     /// Every (status, kind) of the outbox gauge shown so far: one with no rows now is shown
@@ -100,6 +102,7 @@ impl Metrics {
         for (counter, help) in [
             (CHECKINS, "Check-ins stored, by outcome: created, corrected or unchanged."),
             (FAILED_LOGINS, "Logins refused for a wrong e-mail or password."),
+            (FIRST_CHECKINS_IN_BATCHES, "First check-ins of the day stored by a batch; the others of the morning were stored one by one."),
             (MAILS, "Mails handled by delivery, by outcome: sent, failed (given up), retried, released (given back at a stop)."),
             (REMINDER_PASSES, "Reminder passes planned that queued at least one mail."),
             (REMINDERS, "Reminders and digests queued by reminder passes."),
@@ -137,10 +140,13 @@ impl Metrics {
         }
         let failed_logins =
             recorder.register_counter(&Key::from_static_name(FAILED_LOGINS), &METADATA);
+        let first_checkins_in_batches =
+            recorder.register_counter(&Key::from_static_name(FIRST_CHECKINS_IN_BATCHES), &METADATA);
         Self {
             recorder,
             handle,
             failed_logins,
+            first_checkins_in_batches,
             pool_waiting: Arc::new(AtomicI64::new(0)),
             outbox_series: Default::default(),
         }
@@ -169,6 +175,11 @@ impl Metrics {
 
     pub fn checkin(&self, outcome: &'static str) {
         self.counter(CHECKINS, ("outcome", outcome)).increment(1);
+    }
+
+    /// A first check-in stored by a batch (`db::first_checkins`), counted besides `checkin`.
+    pub fn first_checkin_in_batch(&self) {
+        self.first_checkins_in_batches.increment(1);
     }
 
     pub fn failed_login(&self) {

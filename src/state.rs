@@ -180,6 +180,7 @@ impl AppState {
         let Some(batches) = &self.first_checkins else {
             if let (Some(grouped), Some(first)) = (&self.grouped_writes, quick(&given)) {
                 if let Some(row) = grouped.store_first(first).await {
+                    self.metrics.first_checkin_in_batch();
                     return Ok(SubmitOutcome::Created(row));
                 }
             }
@@ -188,7 +189,10 @@ impl AppState {
         // Most of the morning: judged here on the worker, stored by the batch, one hop in all.
         if let Some(first) = quick(&given) {
             return match batches.run(first).await {
-                Some(row) => Ok(SubmitOutcome::Created(row)),
+                Some(row) => {
+                    self.metrics.first_checkin_in_batch();
+                    Ok(SubmitOutcome::Created(row))
+                }
                 None => self.db(move |conn| submit(conn, given)).await,
             };
         }
@@ -196,7 +200,10 @@ impl AppState {
         match self.db(move |conn| prepare(conn, given)).await? {
             Prepared::Done(outcome) => Ok(outcome),
             Prepared::First(first) => match batches.run(first).await {
-                Some(row) => Ok(SubmitOutcome::Created(row)),
+                Some(row) => {
+                    self.metrics.first_checkin_in_batch();
+                    Ok(SubmitOutcome::Created(row))
+                }
                 None => self.db(move |conn| submit(conn, again)).await,
             },
         }

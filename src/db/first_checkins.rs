@@ -103,6 +103,21 @@ fn write_batch(
         .collect())
 }
 
+/// Whether the person of `t` is active at the end of `t.day` (`t.day_end`), as
+/// `membership::standing` reads it: NULL before they joined. Shared by both databases' batches.
+const ACTIVE_AT_DAY_END: &str = "(SELECT m.active FROM membership_history m \
+    WHERE m.user_id = t.user_id AND m.valid_from < t.day_end \
+    ORDER BY m.valid_from DESC, m.id DESC LIMIT 1)";
+
+/// Whether the person of `t` is on leave on `t.day`.
+const ON_LEAVE: &str = "EXISTS (SELECT 1 FROM leaves l WHERE l.user_id = t.user_id \
+    AND l.start_date <= t.day AND l.end_date >= t.day)";
+
+/// The columns a first check-in is inserted with.
+const INSERT_FIRST: &str = "INSERT INTO checkins (id, org_id, user_id, day, department_id, \
+    answers, temperature, abnormal, abnormal_reasons, revision, reason, submitted_by, \
+    submitted_at, updated_at, expected, form_version) ";
+
 /// The batch's one statement. For each check-in it reads the person's standing as
 /// `membership::standing` does, and whether the form its answers were judged by is still the
 /// version in force; it inserts the rows of those owed the day whose day has no
@@ -157,14 +172,12 @@ impl<'a> StoreNew<'a> {
 
 impl QueryFragment<Pg> for StoreNew<'_> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql("WITH given AS (SELECT t.*, ");
+        out.push_sql(ACTIVE_AT_DAY_END);
+        out.push_sql(" AS active, ");
+        out.push_sql(ON_LEAVE);
         out.push_sql(
-            "WITH given AS (\
-               SELECT t.*, \
-                 (SELECT m.active FROM membership_history m \
-                   WHERE m.user_id = t.user_id AND m.valid_from < t.day_end \
-                   ORDER BY m.valid_from DESC, m.id DESC LIMIT 1) AS active, \
-                 EXISTS (SELECT 1 FROM leaves l WHERE l.user_id = t.user_id \
-                   AND l.start_date <= t.day AND l.end_date >= t.day) AS on_leave, \
+            " AS on_leave, \
                  EXISTS (SELECT 1 FROM (SELECT f.version, f.created_at FROM forms f \
                    WHERE f.org_id = t.org_id ORDER BY f.version DESC LIMIT 1) AS f \
                    WHERE f.version = t.form_version AND f.created_at = t.form_saved_at) \
@@ -208,11 +221,11 @@ impl QueryFragment<Pg> for StoreNew<'_> {
             ") AS t(id, org_id, user_id, day, department_id, answers, temperature, abnormal, \
                  abnormal_reasons, reason, submitted_by, submitted_at, form_version, form_saved_at, \
                  day_end, expected_at_work, expected_on_leave)\
-             ), stored AS (\
-               INSERT INTO checkins (id, org_id, user_id, day, department_id, answers, \
-                 temperature, abnormal, abnormal_reasons, revision, reason, submitted_by, \
-                 submitted_at, updated_at, expected, form_version) \
-               SELECT id, org_id, user_id, day, department_id, answers, temperature, abnormal, \
+             ), stored AS (",
+        );
+        out.push_sql(INSERT_FIRST);
+        out.push_sql(
+            "SELECT id, org_id, user_id, day, department_id, answers, temperature, abnormal, \
                  abnormal_reasons, 1, reason, submitted_by, submitted_at, submitted_at, \
                  CASE WHEN on_leave THEN expected_on_leave ELSE expected_at_work END, \
                  form_version \
@@ -252,11 +265,12 @@ impl<Conn> RunQueryDsl<Conn> for StoreNew<'_> {}
 
 /// Stores what it can of the first check-ins of a SQLite batch, inside the batch's
 /// transaction: for each check-in, in the order given, the row stored, or `None`. Each is one
-/// statement, which SQLite stores whole or not at all, followed by its addition to the day's
-/// counter; no savepoint is needed around them (one would make SQLite copy every page each
-/// statement changes, and keep the copies, for the whole batch). A check-in whose insert
-/// fails is handed back. An error means a counter could not be added: the batch's
-/// transaction must then be rolled back, since a row it stored is not counted.
+/// statement followed by its addition to the day's counter, with no savepoint around them
+/// (one would make SQLite copy every page each statement changes, and keep the copies, for
+/// the whole batch). A statement refused by a constraint is undone by SQLite alone and its
+/// check-in handed back. Any other error may have ended the transaction itself, and a row
+/// stored without its count must not be committed: it is returned, and the batch's
+/// transaction must be rolled back.
 pub fn store_in_sqlite_batch(
     conn: &mut DbConn,
     checkins: &[&FirstCheckin],
@@ -267,32 +281,29 @@ pub fn store_in_sqlite_batch(
     for &checkin in checkins {
         let org_id = checkin.row.org_id.as_str();
         let in_force = match forms_in_force.iter().find(|(org, _)| *org == org_id) {
-            Some((_, key)) => Some(*key),
-            None => match super::forms::current_key(conn, org_id) {
-                Ok(key) => {
-                    forms_in_force.push((org_id, key));
-                    Some(key)
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "no form in force for a first check-in");
-                    None
-                }
-            },
+            Some((_, key)) => *key,
+            None => {
+                let key = super::forms::current_key(conn, org_id)?;
+                forms_in_force.push((org_id, key));
+                key
+            }
         };
-        if in_force != Some((checkin.row.form_version, checkin.form_saved_at)) {
+        if in_force != (checkin.row.form_version, checkin.form_saved_at) {
             stored.push(None);
             continue;
         }
-        let inserted: QueryResult<Vec<bool>> = match &mut *conn {
-            DbConn::Sqlite(c) => InsertIfOwed(checkin).load(c),
-            DbConn::Postgres(_) => Ok(Vec::new()),
+        let DbConn::Sqlite(c) = &mut *conn else {
+            return Err(diesel::result::Error::QueryBuilderError(
+                "a SQLite batch of first check-ins on PostgreSQL".into(),
+            ));
         };
-        let expected = match inserted {
+        let expected = match InsertIfOwed(checkin).load::<bool>(c) {
             Ok(expected) => expected.first().copied(),
-            Err(e) => {
-                tracing::warn!(error = %e, "a first check-in of a batch failed; it goes on alone");
+            Err(e) if is_constraint_refusal(&e) => {
+                tracing::warn!(error = %e, "a first check-in of a batch was refused; it goes on alone");
                 None
             }
+            Err(e) => return Err(e),
         };
         let Some(expected) = expected else {
             stored.push(None);
@@ -314,6 +325,21 @@ pub fn store_in_sqlite_batch(
     Ok(stored)
 }
 
+/// Whether SQLite refused a statement for a constraint, which undoes that statement alone.
+fn is_constraint_refusal(e: &diesel::result::Error) -> bool {
+    use diesel::result::DatabaseErrorKind as Kind;
+    matches!(
+        e,
+        diesel::result::Error::DatabaseError(
+            Kind::UniqueViolation
+                | Kind::ForeignKeyViolation
+                | Kind::NotNullViolation
+                | Kind::CheckViolation,
+            _
+        )
+    )
+}
+
 /// A first check-in inserted only when its day has none yet and the person is active at the
 /// end of the day (standing as `membership::standing` reads it), counted as expected as
 /// their leave that day says; returns whether it is expected, or nothing when it was not
@@ -329,17 +355,15 @@ impl QueryFragment<diesel::sqlite::Sqlite> for InsertIfOwed<'_> {
             expected_on_leave,
             ..
         } = self.0;
+        out.push_sql(INSERT_FIRST);
         out.push_sql(
-            "INSERT INTO checkins (id, org_id, user_id, day, department_id, answers, \
-               temperature, abnormal, abnormal_reasons, revision, reason, submitted_by, \
-               submitted_at, updated_at, expected, form_version) \
-             SELECT t.id, t.org_id, t.user_id, t.day, t.department_id, t.answers, \
+            "SELECT t.id, t.org_id, t.user_id, t.day, t.department_id, t.answers, \
                t.temperature, t.abnormal, t.abnormal_reasons, 1, t.reason, t.submitted_by, \
-               t.submitted_at, t.submitted_at, \
-               CASE WHEN EXISTS (SELECT 1 FROM leaves l WHERE l.user_id = t.user_id \
-                   AND l.start_date <= t.day AND l.end_date >= t.day) \
-                 THEN t.expected_on_leave ELSE t.expected_at_work END, \
-               t.form_version \
+               t.submitted_at, t.submitted_at, CASE WHEN ",
+        );
+        out.push_sql(ON_LEAVE);
+        out.push_sql(
+            " THEN t.expected_on_leave ELSE t.expected_at_work END, t.form_version \
              FROM (SELECT ",
         );
         out.push_bind_param::<Text, _>(&row.id)?;
@@ -373,14 +397,9 @@ impl QueryFragment<diesel::sqlite::Sqlite> for InsertIfOwed<'_> {
         out.push_bind_param::<Bool, _>(expected_at_work)?;
         out.push_sql(" AS expected_at_work, ");
         out.push_bind_param::<Bool, _>(expected_on_leave)?;
-        out.push_sql(
-            " AS expected_on_leave) AS t \
-             WHERE (SELECT m.active FROM membership_history m \
-               WHERE m.user_id = t.user_id AND m.valid_from < t.day_end \
-               ORDER BY m.valid_from DESC, m.id DESC LIMIT 1) \
-             ON CONFLICT DO NOTHING \
-             RETURNING expected",
-        );
+        out.push_sql(" AS expected_on_leave) AS t WHERE ");
+        out.push_sql(ACTIVE_AT_DAY_END);
+        out.push_sql(" ON CONFLICT DO NOTHING RETURNING expected");
         Ok(())
     }
 }
@@ -444,19 +463,18 @@ mod tests {
     /// the day (not a day before they joined), judged by the form in force; a row whose
     /// insert fails (here a department that does not exist) is handed back while the others
     /// are stored; each stored row counted once.
-    #[test]
-    fn a_sqlite_batch_stores_only_what_is_new_and_counts_it_once() -> anyhow::Result<()> {
-        let dir = tempfile::tempdir()?;
+    /// A SQLite database in `dir` with an organization made two days ago: the pool (of one
+    /// connection), the organization's id and its admin's.
+    fn organization_in_sqlite(dir: &tempfile::TempDir) -> anyhow::Result<(Pool, String, String)> {
         let url = DatabaseUrl::Sqlite(dir.path().join("batch.db"));
         let pool = connect_pool(&url, 1)?;
         let mut conn = pool.get()?;
         run_migrations(&mut conn)?;
-        let now = chrono::Utc::now();
         let created = create_organization(
             &mut conn,
             &JwtKeys::new(b"first-checkins-test-secret-first-checkins"),
             "http://127.0.0.1",
-            now - chrono::Duration::days(2),
+            chrono::Utc::now() - chrono::Duration::days(2),
             NewOrganization {
                 name: "Batch".into(),
                 timezone: "Asia/Shanghai".into(),
@@ -466,7 +484,23 @@ mod tests {
             },
         )
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let (org, admin) = (created.org.id, created.admin.id);
+        drop(conn);
+        Ok((pool, created.org.id, created.admin.id))
+    }
+
+    fn count(conn: &mut DbConn, sql: &str) -> anyhow::Result<i64> {
+        let DbConn::Sqlite(c) = conn else {
+            anyhow::bail!("not SQLite");
+        };
+        Ok(diesel::sql_query(sql).get_result::<Count>(c)?.n)
+    }
+
+    #[test]
+    fn a_sqlite_batch_stores_only_what_is_new_and_counts_it_once() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let (pool, org, admin) = organization_in_sqlite(&dir)?;
+        let mut conn = pool.get()?;
+        let now = chrono::Utc::now();
         let today = db_time(now).date();
         let form = crate::db::forms::current_key(&mut conn, &org)?;
         let older_form = (form.0 - 1, form.1);
@@ -487,17 +521,80 @@ mod tests {
         let kept: Vec<bool> = stored.iter().map(Option::is_some).collect();
         assert_eq!(kept, [false, true, false, false, false]);
         assert_eq!(stored[1].as_ref().map(|r| &r.id), Some(&batch[1].row.id));
-        let DbConn::Sqlite(c) = &mut **conn else {
-            anyhow::bail!("not SQLite");
-        };
-        let rows: i64 = diesel::sql_query("SELECT COUNT(*) AS n FROM checkins")
-            .get_result::<Count>(c)?
-            .n;
-        let counted: i64 =
-            diesel::sql_query("SELECT CAST(SUM(reported) AS BIGINT) AS n FROM day_stats")
-                .get_result::<Count>(c)?
-                .n;
+        let rows = count(&mut conn, "SELECT COUNT(*) AS n FROM checkins")?;
+        let counted = count(
+            &mut conn,
+            "SELECT CAST(SUM(reported) AS BIGINT) AS n FROM day_stats",
+        )?;
         assert_eq!((rows, counted), (1, 1));
+        Ok(())
+    }
+
+    /// When a first check-in cannot be counted, the batch's transaction is rolled back: the
+    /// check-in is handed back (to go the ordinary way) and nothing of it stays, while the
+    /// other job of the same batch is run again in a transaction of its own and stored.
+    #[tokio::test]
+    async fn a_first_checkin_that_cannot_be_counted_leaves_nothing_and_the_batch_goes_on(
+    ) -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let (pool, org, admin) = organization_in_sqlite(&dir)?;
+        let mut held = pool.get()?;
+        held.batch(
+            "CREATE TRIGGER no_counts BEFORE INSERT ON day_stats \
+             BEGIN SELECT RAISE(ABORT, 'no counts'); END",
+        )?;
+        let today = db_time(chrono::Utc::now()).date();
+        let form = crate::db::forms::current_key(&mut held, &org)?;
+        let writer = super::super::group_commit::GroupCommit::start(pool.clone());
+
+        // The writer takes a first batch and waits for the pool's one connection, which this
+        // test holds; the check-in and the job queue meanwhile, and make the next batch.
+        let opening = {
+            let writer = writer.clone();
+            tokio::spawn(async move {
+                writer
+                    .run(|c: &mut DbConn| {
+                        Ok::<_, anyhow::Error>(c.batch("CREATE TABLE opening (x INTEGER)")?)
+                    })
+                    .await
+            })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let checkin = {
+            let writer = writer.clone();
+            let first = first(&org, &admin, today, form);
+            tokio::spawn(async move { writer.store_first(first).await })
+        };
+        let job = {
+            let writer = writer.clone();
+            tokio::spawn(async move {
+                writer
+                    .run(|c: &mut DbConn| {
+                        Ok::<_, anyhow::Error>(
+                            c.batch("CREATE TABLE after_the_checkin (x INTEGER)")?,
+                        )
+                    })
+                    .await
+            })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        drop(held);
+
+        opening.await??;
+        assert!(
+            checkin.await?.is_none(),
+            "an uncounted check-in was answered as stored"
+        );
+        job.await??;
+        let mut conn = pool.get()?;
+        assert_eq!(count(&mut conn, "SELECT COUNT(*) AS n FROM checkins")?, 0);
+        assert_eq!(
+            count(
+                &mut conn,
+                "SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'after_the_checkin'"
+            )?,
+            1
+        );
         Ok(())
     }
 

@@ -6,7 +6,9 @@
 //! then answers each job: an answer still means "stored". It never waits for more jobs to
 //! come; while one batch commits, the next one gathers by itself. The day's first check-ins
 //! of a batch, the most of the morning, are stored before the other jobs, a statement each
-//! and without savepoints (see `db::first_checkins`).
+//! and without savepoints (see `db::first_checkins`); should they fail other than one by
+//! one, the transaction is rolled back, they go the ordinary way, and the other jobs run in
+//! a transaction of their own.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc::{self, Receiver, Sender};
@@ -175,16 +177,14 @@ fn write_batch(conn: &mut DbConn, batch: Vec<Queued>) {
     let first_rows = match store_firsts(conn, &firsts) {
         Ok(rows) => rows,
         Err(e) => {
-            tracing::warn!(error = %e, "a batch of first check-ins could not be counted; the batch was rolled back");
+            // Nothing of the batch stands now: its first check-ins go the ordinary way, and
+            // its other jobs run in a transaction of their own.
+            tracing::warn!(error = %e, "a batch of first check-ins failed; it was rolled back");
             conn.abandon_transaction();
-            let why = e.to_string();
-            let unrun = firsts
-                .into_iter()
-                .map(|(first, stored)| Queued::First(first, stored));
-            refuse(
-                unrun.chain(jobs.into_iter().map(Queued::Job)).collect(),
-                &why,
-            );
+            for (_, stored) in firsts {
+                let _ = stored.send(None);
+            }
+            write_batch(conn, jobs.into_iter().map(Queued::Job).collect());
             return;
         }
     };

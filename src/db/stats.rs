@@ -46,14 +46,6 @@ impl Tally {
         }
     }
 
-    pub fn plus(self, other: Tally) -> Self {
-        Self {
-            reported: self.reported + other.reported,
-            reported_unexpected: self.reported_unexpected + other.reported_unexpected,
-            abnormal: self.abnormal + other.abnormal,
-        }
-    }
-
     pub fn minus(self, other: Tally) -> Self {
         Self {
             reported: self.reported - other.reported,

@@ -208,8 +208,8 @@ async fn first_checkins_arriving_together_are_each_stored_and_counted_once() {
 }
 
 /// As above, once the form was opened: then the answers are judged on the HTTP worker by the
-/// form this process found in force, and the first check-ins are stored by a batch on both
-/// databases (on SQLite the group commit's own).
+/// form this process found in force, and every first check-in is stored by a batch on both
+/// databases (on SQLite the group commit's own), as the metric of such check-ins shows.
 #[tokio::test]
 async fn first_checkins_judged_by_an_opened_form_are_each_stored_and_counted_once() {
     first_checkins_arriving_together(true).await;
@@ -303,6 +303,16 @@ async fn first_checkins_arriving_together(form_opened_first: bool) {
         app.count_rows("SELECT COUNT(*) AS n FROM checkins").await,
         40
     );
+    if form_opened_first {
+        // Each person's first check-in went by a batch; the three repeats did not.
+        let (status, metrics) = crate::metrics::scrape(&app, None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            crate::metrics::value(&metrics, "hc_first_checkins_in_batches_total"),
+            Some(40.0),
+            "{metrics}"
+        );
+    }
 
     // Counted once each: the person on leave reported though not expected.
     let daily = app.get("/api/v1/reports/daily", &token).await;

@@ -7,13 +7,16 @@ use crate::helpers::{healthy_answers, monday_morning, settings_for, spawn_with_s
 use crate::smtp::TestSmtp;
 
 /// The value of the series `series` (name and labels as printed), if it is there.
-fn value(text: &str, series: &str) -> Option<f64> {
+pub(crate) fn value(text: &str, series: &str) -> Option<f64> {
     text.lines()
         .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
         .and_then(|v| v.trim().parse().ok())
 }
 
-async fn scrape(app: &crate::helpers::TestApp, token: Option<&str>) -> (StatusCode, String) {
+pub(crate) async fn scrape(
+    app: &crate::helpers::TestApp,
+    token: Option<&str>,
+) -> (StatusCode, String) {
     let mut request = app.client.get(app.url("/metrics"));
     if let Some(token) = token {
         request = request.bearer_auth(token);
