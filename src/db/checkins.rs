@@ -152,13 +152,7 @@ fn submit_once(
     let row = new_row(s, placement)?;
     let stored = on_inner!(conn, |c| first_of_day(&row).execute(c))?;
     if stored == 1 {
-        stats::add(
-            conn,
-            &row.org_id,
-            row.day,
-            row.department_id.as_deref(),
-            Tally::of_checkin(row.expected, row.abnormal),
-        )?;
+        stats::add_checkin(conn, &row)?;
         if row.abnormal {
             on_abnormal(conn, &row)?;
         }

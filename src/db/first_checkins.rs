@@ -29,7 +29,7 @@ use diesel::sql_types::{Array, Bool, Date, Double, Integer, Nullable, Text, Time
 
 use super::batches::{BatchKind, Batches};
 use super::checkins::CheckinRow;
-use super::stats::{self, DayLock, Tally};
+use super::stats::{self, DayLock};
 use super::{DbConn, Pool};
 
 /// The most check-ins one transaction takes: a bound on how long a batch holds its locks.
@@ -313,13 +313,7 @@ pub fn store_in_sqlite_batch(
             expected,
             ..checkin.row.clone()
         };
-        stats::add(
-            conn,
-            &row.org_id,
-            row.day,
-            row.department_id.as_deref(),
-            Tally::of_checkin(row.expected, row.abnormal),
-        )?;
+        stats::add_checkin(conn, &row)?;
         stored.push(Some(row));
     }
     Ok(stored)

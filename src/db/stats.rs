@@ -59,6 +59,17 @@ impl Tally {
     }
 }
 
+/// Counts a check-in just stored where it was placed: its department's day.
+pub fn add_checkin(conn: &mut DbConn, row: &super::checkins::CheckinRow) -> QueryResult<()> {
+    add(
+        conn,
+        &row.org_id,
+        row.day,
+        row.department_id.as_deref(),
+        Tally::of_checkin(row.expected, row.abnormal),
+    )
+}
+
 /// Adds to one department's counts of a day, creating the row when needed.
 pub fn add(
     conn: &mut DbConn,
