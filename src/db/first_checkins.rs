@@ -453,10 +453,6 @@ mod tests {
         }
     }
 
-    /// What a SQLite batch stores of its first check-ins: only the new rows of people owed
-    /// the day (not a day before they joined), judged by the form in force; a row whose
-    /// insert fails (here a department that does not exist) is handed back while the others
-    /// are stored; each stored row counted once.
     /// A SQLite database in `dir` with an organization made two days ago: the pool (of one
     /// connection), the organization's id and its admin's.
     fn organization_in_sqlite(dir: &tempfile::TempDir) -> anyhow::Result<(Pool, String, String)> {
@@ -489,6 +485,10 @@ mod tests {
         Ok(diesel::sql_query(sql).get_result::<Count>(c)?.n)
     }
 
+    /// What a SQLite batch stores of its first check-ins: only the new rows of people owed
+    /// the day (not a day before they joined), judged by the form in force; a row whose
+    /// insert fails (here a department that does not exist) is handed back while the others
+    /// are stored; each stored row counted once.
     #[test]
     fn a_sqlite_batch_stores_only_what_is_new_and_counts_it_once() -> anyhow::Result<()> {
         let dir = tempfile::tempdir()?;
