@@ -177,36 +177,36 @@ impl AppState {
         P: FnOnce(&mut DbConn, G) -> Result<Prepared, ApiError> + Send + 'static,
         S: FnOnce(&mut DbConn, G) -> Result<SubmitOutcome, ApiError> + Send + 'static,
     {
-        let Some(batches) = &self.first_checkins else {
-            if let (Some(grouped), Some(first)) = (&self.grouped_writes, quick(&given)) {
-                if let Some(row) = grouped.store_first(first).await {
-                    self.metrics.first_checkin_in_batch();
-                    return Ok(SubmitOutcome::Created(row));
-                }
+        // Most of the morning: judged here on the worker, stored by a batch, one hop in all.
+        if let Some(first) = quick(&given) {
+            if let Some(stored) = self.store_first_in_batch(first).await {
+                return Ok(stored);
             }
             return self.write_grouped(move |conn| submit(conn, given)).await;
-        };
-        // Most of the morning: judged here on the worker, stored by the batch, one hop in all.
-        if let Some(first) = quick(&given) {
-            return match batches.run(first).await {
-                Some(row) => {
-                    self.metrics.first_checkin_in_batch();
-                    Ok(SubmitOutcome::Created(row))
-                }
-                None => self.db(move |conn| submit(conn, given)).await,
-            };
+        }
+        if self.first_checkins.is_none() {
+            return self.write_grouped(move |conn| submit(conn, given)).await;
         }
         let again = given.clone();
         match self.db(move |conn| prepare(conn, given)).await? {
             Prepared::Done(outcome) => Ok(outcome),
-            Prepared::First(first) => match batches.run(first).await {
-                Some(row) => {
-                    self.metrics.first_checkin_in_batch();
-                    Ok(SubmitOutcome::Created(row))
-                }
-                None => self.db(move |conn| submit(conn, again)).await,
+            Prepared::First(first) => match self.store_first_in_batch(first).await {
+                Some(stored) => Ok(stored),
+                None => self.write_grouped(move |conn| submit(conn, again)).await,
             },
         }
+    }
+
+    /// A first check-in stored by this database's batches (see `db::first_checkins`), or
+    /// `None` when it must be submitted the ordinary way.
+    async fn store_first_in_batch(&self, first: FirstCheckin) -> Option<SubmitOutcome> {
+        let row = match (&self.grouped_writes, &self.first_checkins) {
+            (Some(grouped), _) => grouped.store_first(first).await,
+            (None, Some(batches)) => batches.run(first).await,
+            (None, None) => None,
+        }?;
+        self.metrics.first_checkin_in_batch();
+        Some(SubmitOutcome::Created(row))
     }
 
     /// Runs one of the features' rules on the blocking pool for `user`, as the caller the
