@@ -174,6 +174,9 @@ async function route() {
   const seq = ++routing;
   document.documentElement.lang = lang();
   const { name: rawName, params } = parseHash();
+  // The token may have been forgotten elsewhere (another tab, a 401): then nobody is signed in
+  // here either, and the header must not offer the last person's pages.
+  if (!auth.token) state.me = null;
   if (PUBLIC[rawName]) {
     PUBLIC[rawName](page(rawName), params);
     return;

@@ -298,6 +298,8 @@ impl Browser {
         self.fill("#login-form #f-email", email).await;
         self.fill("#login-form #f-password", password).await;
         self.click("#login-submit").await;
+        // Signed in once the form has made way for the first page (not before the answer came).
+        self.wait_gone("#login-form").await;
         self.find("#logout").await;
     }
 
@@ -2769,6 +2771,17 @@ async fn the_privacy_notice_retention_and_erasure_in_the_pages() {
     phone
         .js("localStorage.removeItem('hc.token'); return null;")
         .await;
+    phone.open(&app, "#/login").await;
+    phone.find("#login-form").await;
+    let signed_out = phone
+        .js("return document.getElementById('logout') === null \
+             && document.getElementById('nav-history') === null;")
+        .await;
+    assert_eq!(
+        signed_out,
+        json!(true),
+        "nobody's pages offered once the token is gone"
+    );
     phone.login(&app, &team.staff_email, &team.password).await;
     phone.nav("history").await;
     phone.click("#month-prev").await;
