@@ -10,8 +10,8 @@
 //!   transaction of two statements: the days' locks, then one statement that reads
 //!   everyone's standing, inserts the rows and adds them to the departments' day counters;
 //! - on SQLite, the group-commit writer (`db::group_commit`) stores the first check-ins of its
-//!   batch before its other jobs, without their savepoints: a statement per check-in that
-//!   reads the standing and inserts, and the addition to its department's day counter.
+//!   batch before its other jobs, without their savepoints: for each check-in a read of the
+//!   person's standing, a one-row insert, and the addition to its department's day counter.
 //!
 //! A batch stores only what is plainly new: a row whose day already has a check-in, a person
 //! not owed that day, answers judged by a version of the form that is no longer the newest
@@ -113,10 +113,10 @@ const ACTIVE_AT_DAY_END: &str = "(SELECT m.active FROM membership_history m \
 const ON_LEAVE: &str = "EXISTS (SELECT 1 FROM leaves l WHERE l.user_id = t.user_id \
     AND l.start_date <= t.day AND l.end_date >= t.day)";
 
-/// The columns a first check-in is inserted with.
-const INSERT_FIRST: &str = "INSERT INTO checkins (id, org_id, user_id, day, department_id, \
-    answers, temperature, abnormal, abnormal_reasons, revision, reason, submitted_by, \
-    submitted_at, updated_at, expected, form_version) ";
+/// The table and columns a first check-in is inserted into.
+const FIRST_COLUMNS: &str = "checkins (id, org_id, user_id, day, department_id, answers, \
+    temperature, abnormal, abnormal_reasons, revision, reason, submitted_by, submitted_at, \
+    updated_at, expected, form_version) ";
 
 /// The batch's one statement. For each check-in it reads the person's standing as
 /// `membership::standing` does, and whether the form its answers were judged by is still the
@@ -223,7 +223,8 @@ impl QueryFragment<Pg> for StoreNew<'_> {
                  day_end, expected_at_work, expected_on_leave)\
              ), stored AS (",
         );
-        out.push_sql(INSERT_FIRST);
+        out.push_sql("INSERT INTO ");
+        out.push_sql(FIRST_COLUMNS);
         out.push_sql(
             "SELECT id, org_id, user_id, day, department_id, answers, temperature, abnormal, \
                  abnormal_reasons, 1, reason, submitted_by, submitted_at, submitted_at, \
@@ -264,11 +265,12 @@ impl Query for StoreNew<'_> {
 impl<Conn> RunQueryDsl<Conn> for StoreNew<'_> {}
 
 /// Stores what it can of the first check-ins of a SQLite batch, inside the batch's
-/// transaction: for each check-in, in the order given, the row stored, or `None`. Each is one
-/// statement followed by its addition to the day's counter, with no savepoint around them
-/// (one would make SQLite copy every page each statement changes, and keep the copies, for
-/// the whole batch). A statement refused by a constraint is undone by SQLite alone and its
-/// check-in handed back. Any other error may have ended the transaction itself, and a row
+/// transaction: for each check-in, in the order given, the row stored, or `None`. Each is a
+/// read of the person's standing, a one-row insert and its addition to the day's counter,
+/// with no savepoint around them (one would make SQLite copy every page each statement
+/// changes, and keep the copies, for the whole batch). An insert refused by a constraint
+/// wrote nothing (SQLite checks a one-row insert's constraints before it writes), and its
+/// check-in is handed back. Any other error may have ended the transaction itself, and a row
 /// stored without its count must not be committed: it is returned, and the batch's
 /// transaction must be rolled back.
 pub fn store_in_sqlite_batch(
@@ -297,22 +299,32 @@ pub fn store_in_sqlite_batch(
                 "a SQLite batch of first check-ins on PostgreSQL".into(),
             ));
         };
-        let expected = match InsertIfOwed(checkin).load::<bool>(c) {
-            Ok(expected) => expected.first().copied(),
-            Err(e) if is_constraint_refusal(&e) => {
-                tracing::warn!(error = %e, "a first check-in of a batch was refused; it goes on alone");
-                None
-            }
-            Err(e) => return Err(e),
-        };
-        let Some(expected) = expected else {
+        let (active, on_leave) = StandingAtDayEnd(checkin).get_result::<(Option<bool>, bool)>(c)?;
+        if active != Some(true) {
             stored.push(None);
             continue;
-        };
+        }
         let row = CheckinRow {
-            expected,
+            expected: if on_leave {
+                checkin.expected_on_leave
+            } else {
+                checkin.expected_at_work
+            },
             ..checkin.row.clone()
         };
+        match InsertNew(&row).execute(c) {
+            Ok(1) => {}
+            Ok(_) => {
+                stored.push(None);
+                continue;
+            }
+            Err(e) if is_constraint_refusal(&e) => {
+                tracing::warn!(error = %e, "a first check-in of a batch was refused; it goes on alone");
+                stored.push(None);
+                continue;
+            }
+            Err(e) => return Err(e),
+        }
         stats::add_checkin(conn, &row)?;
         stored.push(Some(row));
     }
@@ -334,80 +346,91 @@ fn is_constraint_refusal(e: &diesel::result::Error) -> bool {
     )
 }
 
-/// A first check-in inserted only when its day has none yet and the person is active at the
-/// end of the day (standing as `membership::standing` reads it), counted as expected as
-/// their leave that day says; returns whether it is expected, or nothing when it was not
-/// stored. Prepared once per connection.
-struct InsertIfOwed<'a>(&'a FirstCheckin);
+/// Whether the person of a first check-in is active at the end of its day (NULL before they
+/// joined), as `membership::standing` reads it, and whether they are on leave that day.
+/// Prepared once per connection.
+struct StandingAtDayEnd<'a>(&'a FirstCheckin);
 
-impl QueryFragment<diesel::sqlite::Sqlite> for InsertIfOwed<'_> {
+impl QueryFragment<diesel::sqlite::Sqlite> for StandingAtDayEnd<'_> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, diesel::sqlite::Sqlite>) -> QueryResult<()> {
-        let FirstCheckin {
-            row,
-            day_end,
-            expected_at_work,
-            expected_on_leave,
-            ..
-        } = self.0;
-        out.push_sql(INSERT_FIRST);
-        out.push_sql(
-            "SELECT t.id, t.org_id, t.user_id, t.day, t.department_id, t.answers, \
-               t.temperature, t.abnormal, t.abnormal_reasons, 1, t.reason, t.submitted_by, \
-               t.submitted_at, t.submitted_at, CASE WHEN ",
-        );
-        out.push_sql(ON_LEAVE);
-        out.push_sql(
-            " THEN t.expected_on_leave ELSE t.expected_at_work END, t.form_version \
-             FROM (SELECT ",
-        );
-        out.push_bind_param::<Text, _>(&row.id)?;
-        out.push_sql(" AS id, ");
-        out.push_bind_param::<Text, _>(&row.org_id)?;
-        out.push_sql(" AS org_id, ");
-        out.push_bind_param::<Text, _>(&row.user_id)?;
-        out.push_sql(" AS user_id, ");
-        out.push_bind_param::<Date, _>(&row.day)?;
-        out.push_sql(" AS day, ");
-        out.push_bind_param::<Nullable<Text>, _>(&row.department_id)?;
-        out.push_sql(" AS department_id, ");
-        out.push_bind_param::<Text, _>(&row.answers)?;
-        out.push_sql(" AS answers, ");
-        out.push_bind_param::<Nullable<Double>, _>(&row.temperature)?;
-        out.push_sql(" AS temperature, ");
-        out.push_bind_param::<Bool, _>(&row.abnormal)?;
-        out.push_sql(" AS abnormal, ");
-        out.push_bind_param::<Text, _>(&row.abnormal_reasons)?;
-        out.push_sql(" AS abnormal_reasons, ");
-        out.push_bind_param::<Nullable<Text>, _>(&row.reason)?;
-        out.push_sql(" AS reason, ");
-        out.push_bind_param::<Text, _>(&row.submitted_by)?;
-        out.push_sql(" AS submitted_by, ");
-        out.push_bind_param::<Timestamp, _>(&row.submitted_at)?;
-        out.push_sql(" AS submitted_at, ");
-        out.push_bind_param::<Integer, _>(&row.form_version)?;
-        out.push_sql(" AS form_version, ");
-        out.push_bind_param::<Timestamp, _>(day_end)?;
-        out.push_sql(" AS day_end, ");
-        out.push_bind_param::<Bool, _>(expected_at_work)?;
-        out.push_sql(" AS expected_at_work, ");
-        out.push_bind_param::<Bool, _>(expected_on_leave)?;
-        out.push_sql(" AS expected_on_leave) AS t WHERE ");
+        out.push_sql("SELECT ");
         out.push_sql(ACTIVE_AT_DAY_END);
-        out.push_sql(" ON CONFLICT DO NOTHING RETURNING expected");
+        out.push_sql(", ");
+        out.push_sql(ON_LEAVE);
+        out.push_sql(" FROM (SELECT ");
+        out.push_bind_param::<Text, _>(&self.0.row.user_id)?;
+        out.push_sql(" AS user_id, ");
+        out.push_bind_param::<Date, _>(&self.0.row.day)?;
+        out.push_sql(" AS day, ");
+        out.push_bind_param::<Timestamp, _>(&self.0.day_end)?;
+        out.push_sql(" AS day_end) AS t");
         Ok(())
     }
 }
 
-impl QueryId for InsertIfOwed<'_> {
-    type QueryId = InsertIfOwed<'static>;
+impl QueryId for StandingAtDayEnd<'_> {
+    type QueryId = StandingAtDayEnd<'static>;
     const HAS_STATIC_QUERY_ID: bool = true;
 }
 
-impl Query for InsertIfOwed<'_> {
-    type SqlType = Bool;
+impl Query for StandingAtDayEnd<'_> {
+    type SqlType = (Nullable<Bool>, Bool);
 }
 
-impl<Conn> RunQueryDsl<Conn> for InsertIfOwed<'_> {}
+impl<Conn> RunQueryDsl<Conn> for StandingAtDayEnd<'_> {}
+
+/// A first check-in's row, inserted unless its day has a check-in already. One row of
+/// `VALUES` without `RETURNING` (which SQLite runs as a trigger): SQLite then checks every
+/// constraint before it writes, and keeps no statement journal (a copy of every page the
+/// statement changes, in case it must be undone). Prepared once per connection.
+struct InsertNew<'a>(&'a CheckinRow);
+
+impl QueryFragment<diesel::sqlite::Sqlite> for InsertNew<'_> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, diesel::sqlite::Sqlite>) -> QueryResult<()> {
+        let row = self.0;
+        out.push_sql("INSERT INTO ");
+        out.push_sql(FIRST_COLUMNS);
+        out.push_sql("VALUES (");
+        out.push_bind_param::<Text, _>(&row.id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(&row.org_id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(&row.user_id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Date, _>(&row.day)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Nullable<Text>, _>(&row.department_id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(&row.answers)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Nullable<Double>, _>(&row.temperature)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Bool, _>(&row.abnormal)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(&row.abnormal_reasons)?;
+        out.push_sql(", 1, ");
+        out.push_bind_param::<Nullable<Text>, _>(&row.reason)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(&row.submitted_by)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Timestamp, _>(&row.submitted_at)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Timestamp, _>(&row.submitted_at)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Bool, _>(&row.expected)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Integer, _>(&row.form_version)?;
+        out.push_sql(") ON CONFLICT DO NOTHING");
+        Ok(())
+    }
+}
+
+impl QueryId for InsertNew<'_> {
+    type QueryId = InsertNew<'static>;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl<Conn> RunQueryDsl<Conn> for InsertNew<'_> {}
 
 #[cfg(test)]
 mod tests {
@@ -486,7 +509,7 @@ mod tests {
     }
 
     /// What a SQLite batch stores of its first check-ins: only the new rows of people owed
-    /// the day (not a day before they joined), judged by the form in force; a row whose
+    /// the day (not a day before they joined, nor after they left), judged by the form in force; a row whose
     /// insert fails (here a department that does not exist) is handed back while the others
     /// are stored; each stored row counted once.
     #[test]
@@ -501,26 +524,41 @@ mod tests {
 
         let mut in_missing_department = first(&org, &admin, today, form);
         in_missing_department.row.department_id = Some("no-such-department".into());
+        // Deactivated from the start of the day after tomorrow: that day is not owed.
+        let later = today + chrono::Duration::days(2);
+        let deactivated_at =
+            day_end_utc(chrono_tz::Asia::Shanghai, later - chrono::Duration::days(1));
+        diesel::sql_query(
+            "INSERT INTO membership_history (id, org_id, user_id, department_id, active, valid_from) \
+             VALUES (?, ?, ?, NULL, 0, ?)",
+        )
+        .bind::<Text, _>(new_id())
+        .bind::<Text, _>(&org)
+        .bind::<Text, _>(&admin)
+        .bind::<Timestamp, _>(deactivated_at)
+        .execute(&mut *conn as &mut DbConn)?;
         let batch = [
             in_missing_department,
             first(&org, &admin, today, form),
             first(&org, &admin, today, form),
             first(&org, &admin, today - chrono::Duration::days(5), form),
             first(&org, &admin, today - chrono::Duration::days(1), older_form),
+            first(&org, &admin, later, form),
+            first(&org, &admin, today + chrono::Duration::days(1), form),
         ];
         conn.begin_write()?;
         let stored = store_in_sqlite_batch(&mut conn, &batch.iter().collect::<Vec<_>>())?;
         conn.commit_write()?;
 
         let kept: Vec<bool> = stored.iter().map(Option::is_some).collect();
-        assert_eq!(kept, [false, true, false, false, false]);
+        assert_eq!(kept, [false, true, false, false, false, false, true]);
         assert_eq!(stored[1].as_ref().map(|r| &r.id), Some(&batch[1].row.id));
         let rows = count(&mut conn, "SELECT COUNT(*) AS n FROM checkins")?;
         let counted = count(
             &mut conn,
             "SELECT CAST(SUM(reported) AS BIGINT) AS n FROM day_stats",
         )?;
-        assert_eq!((rows, counted), (1, 1));
+        assert_eq!((rows, counted), (2, 2));
         Ok(())
     }
 
