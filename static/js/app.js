@@ -11,7 +11,14 @@ import { formView } from './formpage.js';
 import { remindersView, auditView } from './logs.js';
 import { casesView } from './cases.js';
 
-const state = { me: null };
+/** The person signed in here, and the token they were read with. */
+const state = { me: null, token: null };
+
+function signedIn(user) {
+  state.me = user;
+  state.token = auth.token;
+  setZone(user.timezone || user.organization.timezone);
+}
 export function me() {
   return state.me;
 }
@@ -157,8 +164,7 @@ function page(active, ...content) {
 async function loadMe() {
   if (state.me || !auth.token) return state.me;
   try {
-    state.me = await api('GET', '/me');
-    setZone(state.me.timezone || state.me.organization.timezone);
+    signedIn(await api('GET', '/me'));
   } catch {
     state.me = null;
   }
@@ -174,9 +180,9 @@ async function route() {
   const seq = ++routing;
   document.documentElement.lang = lang();
   const { name: rawName, params } = parseHash();
-  // The token may have been forgotten elsewhere (another tab, a 401): then nobody is signed in
-  // here either, and the header must not offer the last person's pages.
-  if (!auth.token) state.me = null;
+  // Another tab may have signed out, or in as somebody else: the header must not offer the
+  // pages of whoever was signed in here before.
+  if (auth.token !== state.token) state.me = null;
   if (PUBLIC[rawName]) {
     PUBLIC[rawName](page(rawName), params);
     return;
@@ -234,8 +240,7 @@ function loginView(main, params) {
     try {
       const answer = await api('POST', '/auth/login', { email: form.email.value.trim(), password: form.password.value }, { anonymous: true });
       auth.token = answer.token;
-      state.me = answer.user;
-      setZone(state.me.timezone || state.me.organization.timezone);
+      signedIn(answer.user);
       go(home());
     } catch (error) {
       if (error.status === 401) clear(status, banner(t('error_login'), 'error'));
@@ -297,8 +302,7 @@ function setPasswordView(main, params) {
       // The link logs the person in: straight on to today's form.
       const session = await api('POST', '/auth/set-password', { token, password: form.password.value }, { anonymous: true });
       auth.token = session.token;
-      state.me = session.user;
-      setZone(state.me.timezone || state.me.organization.timezone);
+      signedIn(session.user);
       go(home());
     } catch (error) {
       showFieldErrors(form, error.problems);

@@ -2791,6 +2791,15 @@ async fn the_privacy_notice_retention_and_erasure_in_the_pages() {
         .js("return document.querySelector('#history-day details.day-answers') === null;")
         .await;
     assert_eq!(answers, json!(true));
+    // Another tab signs in as somebody else: this one follows, not the last person's pages.
+    let admin_token = app.token_for(&team.admin).await;
+    phone
+        .js(&format!(
+            "localStorage.setItem('hc.token', '{admin_token}'); return null;"
+        ))
+        .await;
+    phone.open(&app, "#/").await;
+    phone.find("#nav-settings").await;
     phone.close().await;
 
     // The admin erases the person once they have left.
