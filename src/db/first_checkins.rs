@@ -509,9 +509,9 @@ mod tests {
     }
 
     /// What a SQLite batch stores of its first check-ins: only the new rows of people owed
-    /// the day (not a day before they joined, nor after they left), judged by the form in force; a row whose
-    /// insert fails (here a department that does not exist) is handed back while the others
-    /// are stored; each stored row counted once.
+    /// the day (not a day before they joined, nor after they left), judged by the form in
+    /// force; a row whose insert fails (here a department that does not exist) is handed back
+    /// while the others are stored; each stored row counted once, as expected as it says.
     #[test]
     fn a_sqlite_batch_stores_only_what_is_new_and_counts_it_once() -> anyhow::Result<()> {
         let dir = tempfile::tempdir()?;
@@ -529,8 +529,8 @@ mod tests {
         let deactivated_at =
             day_end_utc(chrono_tz::Asia::Shanghai, later - chrono::Duration::days(1));
         diesel::sql_query(
-            "INSERT INTO membership_history (id, org_id, user_id, department_id, active, valid_from) \
-             VALUES (?, ?, ?, NULL, 0, ?)",
+            "INSERT INTO membership_history \
+             (id, org_id, user_id, department_id, active, valid_from) VALUES (?, ?, ?, NULL, 0, ?)",
         )
         .bind::<Text, _>(new_id())
         .bind::<Text, _>(&org)
@@ -559,6 +559,12 @@ mod tests {
             "SELECT CAST(SUM(reported) AS BIGINT) AS n FROM day_stats",
         )?;
         assert_eq!((rows, counted), (2, 2));
+        let stored_as_expected = count(
+            &mut conn,
+            "SELECT COUNT(*) AS n FROM checkins WHERE expected",
+        )?;
+        assert!(stored.iter().flatten().all(|r| r.expected));
+        assert_eq!(stored_as_expected, 2, "as the rows handed back say");
         Ok(())
     }
 
