@@ -29,8 +29,10 @@ use diesel::sql_types::{Array, Bool, Date, Double, Integer, Nullable, Text, Time
 
 use super::batches::{BatchKind, Batches};
 use super::checkins::CheckinRow;
+use super::membership;
 use super::stats::{self, DayLock};
 use super::{DbConn, Pool};
+use crate::domain::expectation::Standing;
 
 /// The most check-ins one transaction takes: a bound on how long a batch holds its locks.
 const MOST_PER_BATCH: usize = 512;
@@ -104,7 +106,8 @@ fn write_batch(
 }
 
 /// Whether the person of `t` is active at the end of `t.day` (`t.day_end`), as
-/// `membership::standing` reads it: NULL before they joined. Shared by both databases' batches.
+/// `membership::standing` reads it for one person (the SQLite batch calls that): NULL before
+/// they joined.
 const ACTIVE_AT_DAY_END: &str = "(SELECT m.active FROM membership_history m \
     WHERE m.user_id = t.user_id AND m.valid_from < t.day_end \
     ORDER BY m.valid_from DESC, m.id DESC LIMIT 1)";
@@ -290,45 +293,57 @@ pub fn store_in_sqlite_batch(
                 key
             }
         };
-        if in_force != (checkin.row.form_version, checkin.form_saved_at) {
-            stored.push(None);
-            continue;
-        }
-        let DbConn::Sqlite(c) = &mut *conn else {
-            return Err(diesel::result::Error::QueryBuilderError(
-                "a SQLite batch of first check-ins on PostgreSQL".into(),
-            ));
-        };
-        let (active, on_leave) = StandingAtDayEnd(checkin).get_result::<(Option<bool>, bool)>(c)?;
-        if active != Some(true) {
-            stored.push(None);
-            continue;
-        }
-        let row = CheckinRow {
-            expected: if on_leave {
-                checkin.expected_on_leave
+        stored.push(
+            if in_force == (checkin.row.form_version, checkin.form_saved_at) {
+                store_one_in_sqlite(conn, checkin)?
             } else {
-                checkin.expected_at_work
+                None
             },
-            ..checkin.row.clone()
-        };
-        match InsertNew(&row).execute(c) {
-            Ok(1) => {}
-            Ok(_) => {
-                stored.push(None);
-                continue;
-            }
-            Err(e) if is_constraint_refusal(&e) => {
-                tracing::warn!(error = %e, "a first check-in of a batch was refused; it goes on alone");
-                stored.push(None);
-                continue;
-            }
-            Err(e) => return Err(e),
-        }
-        stats::add_checkin(conn, &row)?;
-        stored.push(Some(row));
+        );
     }
     Ok(stored)
+}
+
+/// One first check-in of a SQLite batch, judged by the form in force: its row as stored and
+/// counted, or `None` when the person is not owed the day, the day has a check-in already or
+/// a constraint refused the row.
+fn store_one_in_sqlite(
+    conn: &mut DbConn,
+    checkin: &FirstCheckin,
+) -> QueryResult<Option<CheckinRow>> {
+    let standing = membership::standing_at_day_end(
+        conn,
+        &checkin.row.user_id,
+        checkin.row.day,
+        checkin.day_end,
+    )?;
+    let Standing::Active { on_leave } = standing else {
+        return Ok(None);
+    };
+    let row = CheckinRow {
+        expected: if on_leave {
+            checkin.expected_on_leave
+        } else {
+            checkin.expected_at_work
+        },
+        ..checkin.row.clone()
+    };
+    let DbConn::Sqlite(c) = &mut *conn else {
+        return Err(diesel::result::Error::QueryBuilderError(
+            "a SQLite batch of first check-ins on PostgreSQL".into(),
+        ));
+    };
+    match InsertNew(&row).execute(c) {
+        Ok(1) => {}
+        Ok(_) => return Ok(None),
+        Err(e) if is_constraint_refusal(&e) => {
+            tracing::warn!(error = %e, "a first check-in of a batch was refused; it goes on alone");
+            return Ok(None);
+        }
+        Err(e) => return Err(e),
+    }
+    stats::add_checkin(conn, &row)?;
+    Ok(Some(row))
 }
 
 /// Whether SQLite refused a statement for a constraint, which undoes that statement alone.
@@ -345,39 +360,6 @@ fn is_constraint_refusal(e: &diesel::result::Error) -> bool {
         )
     )
 }
-
-/// Whether the person of a first check-in is active at the end of its day (NULL before they
-/// joined), as `membership::standing` reads it, and whether they are on leave that day.
-/// Prepared once per connection.
-struct StandingAtDayEnd<'a>(&'a FirstCheckin);
-
-impl QueryFragment<diesel::sqlite::Sqlite> for StandingAtDayEnd<'_> {
-    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, diesel::sqlite::Sqlite>) -> QueryResult<()> {
-        out.push_sql("SELECT ");
-        out.push_sql(ACTIVE_AT_DAY_END);
-        out.push_sql(", ");
-        out.push_sql(ON_LEAVE);
-        out.push_sql(" FROM (SELECT ");
-        out.push_bind_param::<Text, _>(&self.0.row.user_id)?;
-        out.push_sql(" AS user_id, ");
-        out.push_bind_param::<Date, _>(&self.0.row.day)?;
-        out.push_sql(" AS day, ");
-        out.push_bind_param::<Timestamp, _>(&self.0.day_end)?;
-        out.push_sql(" AS day_end) AS t");
-        Ok(())
-    }
-}
-
-impl QueryId for StandingAtDayEnd<'_> {
-    type QueryId = StandingAtDayEnd<'static>;
-    const HAS_STATIC_QUERY_ID: bool = true;
-}
-
-impl Query for StandingAtDayEnd<'_> {
-    type SqlType = (Nullable<Bool>, Bool);
-}
-
-impl<Conn> RunQueryDsl<Conn> for StandingAtDayEnd<'_> {}
 
 /// A first check-in's row, inserted unless its day has a check-in already. One row of
 /// `VALUES` without `RETURNING` (which SQLite runs as a trigger): SQLite then checks every

@@ -6,9 +6,9 @@
 //! then answers each job: an answer still means "stored". It never waits for more jobs to
 //! come; while one batch commits, the next one gathers by itself. The day's first check-ins
 //! of a batch, the most of the morning, are stored before the other jobs, without savepoints
-//! (see `db::first_checkins`); should they fail other than one by
-//! one, the transaction is rolled back, they go the ordinary way, and the other jobs run in
-//! a transaction of their own.
+//! (see `db::first_checkins`); should they fail other than one by one, the transaction is
+//! rolled back, they go the ordinary way, and the other jobs run in a transaction of their
+//! own.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc::{self, Receiver, Sender};

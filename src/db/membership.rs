@@ -93,11 +93,21 @@ impl PersonStandings {
 /// Whether a person had joined, was active and was on leave at the end of `day` in `tz`, in
 /// one statement: every check-in asks.
 pub fn standing(conn: &mut DbConn, user_id: &str, day: NaiveDate, tz: Tz) -> QueryResult<Standing> {
+    standing_at_day_end(conn, user_id, day, day_end_utc(tz, day))
+}
+
+/// `standing` for a caller that has the end of the day already (`day_end_utc`).
+pub fn standing_at_day_end(
+    conn: &mut DbConn,
+    user_id: &str,
+    day: NaiveDate,
+    day_end: NaiveDateTime,
+) -> QueryResult<Standing> {
     use super::schema::leaves;
     let latest_change = || {
         membership_history::table
             .filter(membership_history::user_id.eq(user_id))
-            .filter(membership_history::valid_from.lt(day_end_utc(tz, day)))
+            .filter(membership_history::valid_from.lt(day_end))
             .order((
                 membership_history::valid_from.desc(),
                 membership_history::id.desc(),
