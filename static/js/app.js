@@ -19,6 +19,7 @@ function signedIn(user) {
   state.token = auth.token;
   setZone(user.timezone || user.organization.timezone);
 }
+
 export function me() {
   return state.me;
 }
