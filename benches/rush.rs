@@ -214,6 +214,53 @@ fn pgbench(url: &str, time: Duration) -> anyhow::Result<Option<f64>> {
         .and_then(|tps| tps.parse().ok()))
 }
 
+/// What SQLite's one writer has done so far, from the server's `/metrics`: batches, the
+/// writes in them, and the seconds spent in batches and in their commits.
+#[derive(Clone, Copy, Default)]
+struct WriterTotals {
+    batches: f64,
+    writes: f64,
+    busy_secs: f64,
+    commit_secs: f64,
+}
+
+async fn writer_totals(client: &reqwest::Client, base: &str) -> Option<WriterTotals> {
+    let text = client
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .ok()?
+        .text()
+        .await
+        .ok()?;
+    let value = |name: &str| {
+        text.lines()
+            .find(|l| l.split_whitespace().next() == Some(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<f64>().ok())
+    };
+    Some(WriterTotals {
+        batches: value("hc_db_writer_batch_jobs_count")?,
+        writes: value("hc_db_writer_batch_jobs_sum")?,
+        busy_secs: value("hc_db_writer_batch_seconds_sum")?,
+        commit_secs: value("hc_db_writer_commit_seconds_sum")?,
+    })
+}
+
+/// The writer over a phase: how large its batches were, and what share of the phase it was
+/// busy and committing. A writer busy all the time is what limits the rush on SQLite.
+fn writer_line(before: WriterTotals, after: WriterTotals, phase: &Timings) -> String {
+    let batches = after.batches - before.batches;
+    let secs = phase.elapsed.as_secs_f64();
+    format!(
+        "  SQLite writer: {batches:.0} batches of {:.1} writes, busy {:.0} % of the phase, \
+         committing {:.0} %",
+        (after.writes - before.writes) / batches.max(1.0),
+        100.0 * (after.busy_secs - before.busy_secs) / secs,
+        100.0 * (after.commit_secs - before.commit_secs) / secs,
+    )
+}
+
 /// The organization's check-ins of today, in its zone.
 fn stored_today(url: &DatabaseUrl, org_id: &str) -> anyhow::Result<i64> {
     let pool = db::connect_pool(url, 1)?;
@@ -275,9 +322,11 @@ async fn main() -> anyhow::Result<()> {
 
     let rss_before = server.memory_mib("VmRSS");
     server.reset_peak();
+    let writer_before = writer_totals(&client, &base).await;
     let cpu_before_rush = (server.cpu_seconds(), cpu_seconds_of("/proc/self"));
     let rushed = rush(&base, tokens.clone(), phase).await;
     let rush_cpu = cpu_per_request(&server, cpu_before_rush, &rushed);
+    let writer_after = writer_totals(&client, &base).await;
     let peak = server.memory_mib("VmHWM");
     println!(
         "{}   {:.3} of the ceiling",
@@ -285,6 +334,12 @@ async fn main() -> anyhow::Result<()> {
         ratio(&rushed)
     );
     println!("{rush_cpu}");
+    // PostgreSQL has no such writer: its histograms stay empty and are not shown.
+    if let (Some(before), Some(after)) = (writer_before, writer_after) {
+        if after.batches > before.batches {
+            println!("{}", writer_line(before, after, &rushed));
+        }
+    }
     println!("server memory: {rss_before:.0} MiB before the rush, peak {peak:.0} MiB");
     drop(server);
 

@@ -1,5 +1,6 @@
 //! What an operator's Prometheus scrapes at `/metrics`: request latency by route, the
-//! database pool, the outbox and mail, reminder passes, check-ins and failed logins.
+//! database pool and SQLite's writer, the outbox and mail, reminder passes, check-ins and
+//! failed logins.
 //!
 //! Each application has its own recorder rather than the process-wide one, so that several
 //! applications in one process (the tests) count apart.
@@ -8,12 +9,23 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
 use metrics::{Counter, Key, KeyName, Label, Level, Metadata, Recorder, SharedString, Unit};
-use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle, PrometheusRecorder};
+use metrics_exporter_prometheus::{
+    Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder,
+};
+
+use crate::db::group_commit::WriterMetrics;
 
 /// Request latency buckets in seconds: most answers take milliseconds; exports take seconds.
 const LATENCY_BUCKETS: &[f64] = &[
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
 ];
+
+/// The SQLite writer's batches and commits take from a tenth of a millisecond up.
+const WRITER_SECONDS_BUCKETS: &[f64] = &[
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0,
+];
+/// A writer's batch holds at most 256 jobs (`db::group_commit`).
+const WRITER_JOBS_BUCKETS: &[f64] = &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0];
 
 const REQUEST_SECONDS: &str = "hc_http_request_duration_seconds";
 const CHECKINS: &str = "hc_checkins_total";
@@ -27,6 +39,9 @@ const POOL_MAX: &str = "hc_db_pool_max_connections";
 const POOL_WAITING: &str = "hc_db_pool_waiting";
 const OUTBOX_ROWS: &str = "hc_outbox_rows";
 const OUTBOX_OVERDUE: &str = "hc_outbox_oldest_due_seconds";
+const WRITER_BATCH_SECONDS: &str = "hc_db_writer_batch_seconds";
+const WRITER_COMMIT_SECONDS: &str = "hc_db_writer_commit_seconds";
+const WRITER_BATCH_JOBS: &str = "hc_db_writer_batch_jobs";
 
 static METADATA: Metadata<'static> =
     Metadata::new(module_path!(), Level::INFO, Some(module_path!()));
@@ -84,12 +99,16 @@ impl Default for Metrics {
 
 impl Metrics {
     pub fn new() -> Self {
-        let builder = PrometheusBuilder::new();
         // The buckets are constant and valid; a refusal would only leave summaries instead.
-        let builder = match builder.set_buckets(LATENCY_BUCKETS) {
-            Ok(with_buckets) => with_buckets,
-            Err(_) => PrometheusBuilder::new(),
+        let buckets = |builder: PrometheusBuilder, name: &str, values: &[f64]| {
+            builder.set_buckets_for_metric(Matcher::Full(name.to_string()), values)
         };
+        let builder = PrometheusBuilder::new()
+            .set_buckets(LATENCY_BUCKETS)
+            .and_then(|b| buckets(b, WRITER_BATCH_SECONDS, WRITER_SECONDS_BUCKETS))
+            .and_then(|b| buckets(b, WRITER_COMMIT_SECONDS, WRITER_SECONDS_BUCKETS))
+            .and_then(|b| buckets(b, WRITER_BATCH_JOBS, WRITER_JOBS_BUCKETS))
+            .unwrap_or_else(|_| PrometheusBuilder::new());
         let recorder = builder.build_recorder();
         let handle = recorder.handle();
         let text = SharedString::const_str;
@@ -99,6 +118,25 @@ impl Metrics {
             Some(Unit::Seconds),
             text("Time to answer a request, by method, route pattern and status."),
         );
+        for (histogram, unit, help) in [
+            (
+                WRITER_BATCH_SECONDS,
+                Some(Unit::Seconds),
+                "SQLite: time from the writer taking a batch of writes to answering it; its rate is the share of the time the one writer is busy.",
+            ),
+            (
+                WRITER_COMMIT_SECONDS,
+                Some(Unit::Seconds),
+                "SQLite: time the writer spends committing a batch, most of it waiting for the disk.",
+            ),
+            (
+                WRITER_BATCH_JOBS,
+                None,
+                "SQLite: writes in a batch of the writer.",
+            ),
+        ] {
+            recorder.describe_histogram(name(histogram), unit, text(help));
+        }
         for (counter, help) in [
             (CHECKINS, "Check-ins stored, by outcome: created, corrected or unchanged."),
             (FAILED_LOGINS, "Logins refused for a wrong e-mail or password."),
@@ -180,6 +218,19 @@ impl Metrics {
     /// A first check-in stored by a batch (`db::first_checkins`), counted besides `checkin`.
     pub fn first_checkin_in_batch(&self) {
         self.first_checkins_in_batches.increment(1);
+    }
+
+    /// Where SQLite's writer records what its batches cost (`db::group_commit`).
+    pub fn writer(&self) -> WriterMetrics {
+        let histogram = |name: &'static str| {
+            self.recorder
+                .register_histogram(&Key::from_static_name(name), &METADATA)
+        };
+        WriterMetrics {
+            batch_seconds: histogram(WRITER_BATCH_SECONDS),
+            commit_seconds: histogram(WRITER_COMMIT_SECONDS),
+            batch_jobs: histogram(WRITER_BATCH_JOBS),
+        }
     }
 
     pub fn failed_login(&self) {

@@ -65,9 +65,14 @@ impl AppState {
         mailer: Mailer,
     ) -> Self {
         let flood_guard = FloodGuard::new(settings.auth_requests_per_minute, clock.clone());
+        let metrics = std::sync::Arc::new(crate::metrics::Metrics::new());
         let (grouped_writes, first_checkins, holder_lookups) = match settings.database_url {
             // One transaction writes at a time there, so it pays to let it write many.
-            DatabaseUrl::Sqlite(_) => (Some(GroupCommit::start(pool.clone())), None, None),
+            DatabaseUrl::Sqlite(_) => (
+                Some(GroupCommit::start(pool.clone(), metrics.writer())),
+                None,
+                None,
+            ),
             // Transactions run side by side there; what costs is each request's round trips,
             // which set statements over a batch save (see `db::batches`).
             DatabaseUrl::Postgres(_) => (
@@ -90,7 +95,7 @@ impl AppState {
             first_checkins,
             holder_lookups,
             stopping: crate::jobs::Stopping::default(),
-            metrics: Default::default(),
+            metrics,
             job_locks,
         }
     }

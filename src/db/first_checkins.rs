@@ -565,7 +565,10 @@ mod tests {
         )?;
         let today = db_time(chrono::Utc::now()).date();
         let form = crate::db::forms::current_key(&mut held, &org)?;
-        let writer = super::super::group_commit::GroupCommit::start(pool.clone());
+        let writer = super::super::group_commit::GroupCommit::start(
+            pool.clone(),
+            super::super::group_commit::WriterMetrics::unrecorded(),
+        );
 
         // The writer takes a first batch and waits for the pool's one connection, which this
         // test holds; the check-in and the job queue meanwhile, and make the next batch.

@@ -12,6 +12,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc::{self, Receiver, Sender};
+use std::time::Instant;
 
 use diesel::Connection;
 
@@ -49,6 +50,31 @@ enum Queued {
     First(Box<FirstCheckin>, FirstStored),
 }
 
+/// What the writer's batches cost, for `/metrics`. Since there is one writer, the rate of
+/// the batches' seconds is the share of its time it is busy, and that of the commits'
+/// seconds the share it spends committing (most of it waiting for the disk): a writer busy
+/// all the time is what limits how many writes a second SQLite takes.
+#[derive(Clone)]
+pub struct WriterMetrics {
+    /// From taking a batch to answering it.
+    pub batch_seconds: metrics::Histogram,
+    /// The batch's commit.
+    pub commit_seconds: metrics::Histogram,
+    /// The jobs and first check-ins of a batch.
+    pub batch_jobs: metrics::Histogram,
+}
+
+impl WriterMetrics {
+    /// Recorded nowhere.
+    pub fn unrecorded() -> Self {
+        Self {
+            batch_seconds: metrics::Histogram::noop(),
+            commit_seconds: metrics::Histogram::noop(),
+            batch_jobs: metrics::Histogram::noop(),
+        }
+    }
+}
+
 /// The queue in front of the writer. Cloning shares it; the writer ends when the last clone
 /// is dropped.
 #[derive(Clone)]
@@ -57,12 +83,13 @@ pub struct GroupCommit {
 }
 
 impl GroupCommit {
-    /// Starts the writer thread, which takes a connection from `pool` for each batch.
-    pub fn start(pool: Pool) -> Self {
+    /// Starts the writer thread, which takes a connection from `pool` for each batch and
+    /// records what each batch cost in `measured`.
+    pub fn start(pool: Pool, measured: WriterMetrics) -> Self {
         let (jobs, queue) = mpsc::channel::<Queued>();
         let spawned = std::thread::Builder::new()
             .name("db-writer".into())
-            .spawn(move || write_batches(&pool, &queue));
+            .spawn(move || write_batches(&pool, &queue, &measured));
         if let Err(e) = spawned {
             // Jobs sent then are answered `WriterStopped`: a 500, never a lost write.
             tracing::error!(error = %e, "cannot start the database writer");
@@ -114,8 +141,10 @@ impl GroupCommit {
 }
 
 /// The writer: a batch at a time until the queue is dropped.
-fn write_batches(pool: &Pool, queue: &Receiver<Queued>) {
+fn write_batches(pool: &Pool, queue: &Receiver<Queued>, measured: &WriterMetrics) {
     while let Some(batch) = next_batch(queue) {
+        let taken = Instant::now();
+        measured.batch_jobs.record(batch.len() as f64);
         let mut conn = match pool.get() {
             Ok(conn) => conn,
             Err(e) => {
@@ -126,11 +155,14 @@ fn write_batches(pool: &Pool, queue: &Receiver<Queued>) {
         };
         // A panic in one job ends this batch unanswered (its callers learn the writer
         // stopped) and rolls it back; the writer goes on with the next.
-        let written = catch_unwind(AssertUnwindSafe(|| write_batch(&mut conn, batch)));
+        let written = catch_unwind(AssertUnwindSafe(|| {
+            write_batch(&mut conn, batch, &measured.commit_seconds)
+        }));
         if written.is_err() {
             tracing::error!("a database writer's batch panicked; it was rolled back");
             conn.abandon_transaction();
         }
+        measured.batch_seconds.record(taken.elapsed().as_secs_f64());
     }
 }
 
@@ -160,7 +192,7 @@ fn refuse(batch: Vec<Queued>, why: &str) {
     }
 }
 
-fn write_batch(conn: &mut DbConn, batch: Vec<Queued>) {
+fn write_batch(conn: &mut DbConn, batch: Vec<Queued>, commit_seconds: &metrics::Histogram) {
     if let Err(e) = conn.begin_write() {
         tracing::warn!(error = %e, "a batch of writes could not begin");
         refuse(batch, &e.to_string());
@@ -184,12 +216,19 @@ fn write_batch(conn: &mut DbConn, batch: Vec<Queued>) {
             for (_, stored) in firsts {
                 let _ = stored.send(None);
             }
-            write_batch(conn, jobs.into_iter().map(Queued::Job).collect());
+            write_batch(
+                conn,
+                jobs.into_iter().map(Queued::Job).collect(),
+                commit_seconds,
+            );
             return;
         }
     };
     let answers: Vec<Answer> = jobs.into_iter().map(|job| job(Ok(&mut *conn))).collect();
-    let batch_result = conn.commit_write().map_err(|e| {
+    let committing = Instant::now();
+    let committed = conn.commit_write();
+    commit_seconds.record(committing.elapsed().as_secs_f64());
+    let batch_result = committed.map_err(|e| {
         tracing::warn!(error = %e, "a batch of writes could not commit; it was rolled back");
         GroupError::NotStored(e.to_string())
     });

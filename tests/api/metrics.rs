@@ -155,3 +155,62 @@ async fn with_a_metrics_token_only_a_request_bearing_it_is_answered() {
     assert_eq!(status, StatusCode::OK);
     assert!(text.contains("hc_failed_logins_total 0"), "{text}");
 }
+
+/// On SQLite every write of a request goes through the one writer, which records each batch:
+/// its writes, its time and its commit's. PostgreSQL has no such writer and records nothing.
+#[tokio::test]
+async fn the_sqlite_writer_records_its_batches_and_their_commits() {
+    let db = std::sync::Arc::new(TestDb::new());
+    let on_sqlite = matches!(db.url, health_checkin::config::DatabaseUrl::Sqlite(_));
+    let settings = settings_for(&db);
+    let app = spawn_with_settings(db, monday_morning(), settings).await;
+    let admin = app.create_org("Acme", "Asia/Shanghai").await;
+    let staff = app.add_person(&admin.org_id, "staff", None).await;
+    let token = app.token_for(&staff).await;
+    let (_, before) = scrape(&app, None).await;
+    let batches_before = value(&before, "hc_db_writer_batch_jobs_count").unwrap_or(0.0);
+
+    let body = json!({"answers": healthy_answers()});
+    let created = app.put("/api/v1/checkins/today", &token, &body).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+
+    let (_, text) = scrape(&app, None).await;
+    let batches = value(&text, "hc_db_writer_batch_jobs_count").unwrap_or(0.0);
+    if !on_sqlite {
+        assert_eq!(batches, 0.0, "{text}");
+        return;
+    }
+    assert!(batches > batches_before, "{text}");
+    let writes = value(&text, "hc_db_writer_batch_jobs_sum").unwrap_or(0.0);
+    assert!(
+        writes >= batches,
+        "a batch holds at least one write: {text}"
+    );
+    assert_eq!(
+        value(&text, "hc_db_writer_batch_seconds_count"),
+        Some(batches),
+        "{text}"
+    );
+    assert_eq!(
+        value(&text, "hc_db_writer_commit_seconds_count"),
+        Some(batches),
+        "{text}"
+    );
+    // A batch's time holds its commit's.
+    let busy = value(&text, "hc_db_writer_batch_seconds_sum").unwrap_or(0.0);
+    let committing = value(&text, "hc_db_writer_commit_seconds_sum").unwrap_or(0.0);
+    assert!(committing > 0.0 && busy >= committing, "{text}");
+    assert!(
+        text.contains("# TYPE hc_db_writer_batch_seconds histogram"),
+        "{text}"
+    );
+    // Buckets of their own: a commit takes a fraction of a millisecond, a batch holds writes.
+    assert!(
+        text.contains("hc_db_writer_commit_seconds_bucket{le=\"0.0001\"}"),
+        "{text}"
+    );
+    assert!(
+        text.contains("hc_db_writer_batch_jobs_bucket{le=\"256\"}"),
+        "{text}"
+    );
+}
