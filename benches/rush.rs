@@ -334,7 +334,7 @@ async fn main() -> anyhow::Result<()> {
         ratio(&rushed)
     );
     println!("{rush_cpu}");
-    // PostgreSQL has no such writer: its histograms stay empty and are not shown.
+    // PostgreSQL has no such writer, and `/metrics` there has none of its series.
     if let (Some(before), Some(after)) = (writer_before, writer_after) {
         if after.batches > before.batches {
             println!("{}", writer_line(before, after, &rushed));

@@ -24,8 +24,18 @@ const LATENCY_BUCKETS: &[f64] = &[
 const WRITER_SECONDS_BUCKETS: &[f64] = &[
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0,
 ];
-/// A writer's batch holds at most 256 jobs (`db::group_commit`).
-const WRITER_JOBS_BUCKETS: &[f64] = &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0];
+/// Up to the most jobs a writer's batch holds: batches near it mean the writer is full.
+const WRITER_JOBS_BUCKETS: &[f64] = &[
+    1.0,
+    2.0,
+    4.0,
+    8.0,
+    16.0,
+    32.0,
+    64.0,
+    128.0,
+    crate::db::group_commit::MOST_PER_BATCH as f64,
+];
 
 const REQUEST_SECONDS: &str = "hc_http_request_duration_seconds";
 const CHECKINS: &str = "hc_checkins_total";
@@ -99,7 +109,8 @@ impl Default for Metrics {
 
 impl Metrics {
     pub fn new() -> Self {
-        // The buckets are constant and valid; a refusal would only leave summaries instead.
+        // The buckets are constant and never empty; a refusal (of any of them) would only
+        // leave every histogram a summary instead.
         let buckets = |builder: PrometheusBuilder, name: &str, values: &[f64]| {
             builder.set_buckets_for_metric(Matcher::Full(name.to_string()), values)
         };
@@ -122,7 +133,7 @@ impl Metrics {
             (
                 WRITER_BATCH_SECONDS,
                 Some(Unit::Seconds),
-                "SQLite: time from the writer taking a batch of writes to answering it; its rate is the share of the time the one writer is busy.",
+                "SQLite: time from the writer taking a batch of writes (its wait for a connection included) to answering it; its rate is the share of the time the one writer is busy.",
             ),
             (
                 WRITER_COMMIT_SECONDS,

@@ -65,7 +65,7 @@ impl AppState {
         mailer: Mailer,
     ) -> Self {
         let flood_guard = FloodGuard::new(settings.auth_requests_per_minute, clock.clone());
-        let metrics = std::sync::Arc::new(crate::metrics::Metrics::new());
+        let metrics = Arc::new(crate::metrics::Metrics::new());
         let (grouped_writes, first_checkins, holder_lookups) = match settings.database_url {
             // One transaction writes at a time there, so it pays to let it write many.
             DatabaseUrl::Sqlite(_) => (

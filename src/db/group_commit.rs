@@ -21,7 +21,7 @@ use super::first_checkins::{self, FirstCheckin};
 use super::{DbConn, Pool};
 
 /// The most jobs one transaction takes: a bound on how long a batch holds its locks.
-const MOST_PER_BATCH: usize = 256;
+pub const MOST_PER_BATCH: usize = 256;
 
 /// Why a job got no answer of its own.
 #[derive(Clone, Debug, thiserror::Error)]
@@ -52,11 +52,12 @@ enum Queued {
 
 /// What the writer's batches cost, for `/metrics`. Since there is one writer, the rate of
 /// the batches' seconds is the share of its time it is busy, and that of the commits'
-/// seconds the share it spends committing (most of it waiting for the disk): a writer busy
-/// all the time is what limits how many writes a second SQLite takes.
+/// seconds the share it spends committing (most of it waiting for the disk). A busy writer
+/// is not yet a full one: batches grow with the load, and only batches near
+/// `MOST_PER_BATCH` say that writes arrive faster than it stores them.
 #[derive(Clone)]
 pub struct WriterMetrics {
-    /// From taking a batch to answering it.
+    /// From taking a batch (its wait for a connection included) to answering it.
     pub batch_seconds: metrics::Histogram,
     /// The batch's commit.
     pub commit_seconds: metrics::Histogram,
@@ -72,6 +73,13 @@ impl WriterMetrics {
             commit_seconds: metrics::Histogram::noop(),
             batch_jobs: metrics::Histogram::noop(),
         }
+    }
+
+    /// A batch of `writes` taken at `taken` is about to be answered: recorded before the
+    /// answers go, so that whoever is answered finds it counted.
+    fn answering(&self, taken: Instant, writes: usize) {
+        self.batch_jobs.record(writes as f64);
+        self.batch_seconds.record(taken.elapsed().as_secs_f64());
     }
 }
 
@@ -144,25 +152,24 @@ impl GroupCommit {
 fn write_batches(pool: &Pool, queue: &Receiver<Queued>, measured: &WriterMetrics) {
     while let Some(batch) = next_batch(queue) {
         let taken = Instant::now();
-        measured.batch_jobs.record(batch.len() as f64);
         let mut conn = match pool.get() {
             Ok(conn) => conn,
             Err(e) => {
                 tracing::warn!(error = %e, "no database connection for a batch of writes");
+                measured.answering(taken, batch.len());
                 refuse(batch, &e.to_string());
                 continue;
             }
         };
         // A panic in one job ends this batch unanswered (its callers learn the writer
-        // stopped) and rolls it back; the writer goes on with the next.
+        // stopped) and rolls it back, unrecorded; the writer goes on with the next.
         let written = catch_unwind(AssertUnwindSafe(|| {
-            write_batch(&mut conn, batch, &measured.commit_seconds)
+            write_batch(&mut conn, batch, measured, taken)
         }));
         if written.is_err() {
             tracing::error!("a database writer's batch panicked; it was rolled back");
             conn.abandon_transaction();
         }
-        measured.batch_seconds.record(taken.elapsed().as_secs_f64());
     }
 }
 
@@ -192,9 +199,12 @@ fn refuse(batch: Vec<Queued>, why: &str) {
     }
 }
 
-fn write_batch(conn: &mut DbConn, batch: Vec<Queued>, commit_seconds: &metrics::Histogram) {
+/// Writes `batch`, taken at `taken`, and answers its jobs.
+fn write_batch(conn: &mut DbConn, batch: Vec<Queued>, measured: &WriterMetrics, taken: Instant) {
+    let writes = batch.len();
     if let Err(e) = conn.begin_write() {
         tracing::warn!(error = %e, "a batch of writes could not begin");
+        measured.answering(taken, writes);
         refuse(batch, &e.to_string());
         return;
     }
@@ -219,7 +229,8 @@ fn write_batch(conn: &mut DbConn, batch: Vec<Queued>, commit_seconds: &metrics::
             write_batch(
                 conn,
                 jobs.into_iter().map(Queued::Job).collect(),
-                commit_seconds,
+                measured,
+                taken,
             );
             return;
         }
@@ -227,7 +238,10 @@ fn write_batch(conn: &mut DbConn, batch: Vec<Queued>, commit_seconds: &metrics::
     let answers: Vec<Answer> = jobs.into_iter().map(|job| job(Ok(&mut *conn))).collect();
     let committing = Instant::now();
     let committed = conn.commit_write();
-    commit_seconds.record(committing.elapsed().as_secs_f64());
+    measured
+        .commit_seconds
+        .record(committing.elapsed().as_secs_f64());
+    measured.answering(taken, writes);
     let batch_result = committed.map_err(|e| {
         tracing::warn!(error = %e, "a batch of writes could not commit; it was rolled back");
         GroupError::NotStored(e.to_string())
