@@ -248,7 +248,7 @@ async fn writer_totals(client: &reqwest::Client, base: &str) -> Option<WriterTot
 }
 
 /// The writer over a phase: how large its batches were, and what share of the phase it was
-/// busy and committing. A writer busy all the time is what limits the rush on SQLite.
+/// busy and committing: with 64 clients, a request of the rush on SQLite mostly waits for it.
 fn writer_line(before: WriterTotals, after: WriterTotals, phase: &Timings) -> String {
     let batches = after.batches - before.batches;
     let secs = phase.elapsed.as_secs_f64();
